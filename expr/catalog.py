@@ -1,0 +1,350 @@
+"""Named test functions with input generators and metadata, and the two-moons data set.
+
+>>> from expr import catalog
+>>> entry = catalog.get("worked_example")
+>>> f = entry.function()
+>>> print(f(*entry.point))
+6.909297426825682
+>>> sorted(catalog.names())[:3]
+['abs', 'exp', 'exp100']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+import numpy as np
+
+from . import functions as F
+from .errors import InputError
+from .graph import Function
+from .trace import trace
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One named function.
+
+    `build(size)` returns the Function; `sample(size, rng)` draws inputs inside its domain;
+    `point` is the textbook evaluation point (for size=None); `family` names the size
+    parameter of a family (depth, n, width...), None for a fixed function.
+    """
+
+    name: str
+    description: str
+    build: Callable[[int | None], Function]
+    sample: Callable[[int | None, np.random.Generator], tuple]
+    scalar: bool = True
+    smooth: bool = True
+    family: str | None = None
+    default_size: int | None = None
+    point: tuple | None = None
+
+    def function(self, size: int | None = None) -> Function:
+        """The Function at `size` (the default size when None)."""
+        return self.build(self.default_size if size is None else size)
+
+    def inputs(self, size: int | None = None, seed: int = 0) -> tuple:
+        """Inputs drawn with a fixed seed (the textbook point when there is one)."""
+        if self.point is not None and size is None and seed == 0:
+            return self.point
+        size = self.default_size if size is None else size
+        return self.sample(size, np.random.default_rng(seed))
+
+    def n_inputs(self, size: int | None = None) -> int:
+        """Number of scalar inputs (elements of all input arrays)."""
+        return int(sum(np.size(x) for x in self.inputs(size)))
+
+    def m_outputs(self, size: int | None = None) -> int:
+        """Number of scalar outputs."""
+        f = self.function(size)
+        return int(sum(np.prod(s, dtype=np.int64) for s in f.output_shapes))
+
+
+_ENTRIES: dict[str, CatalogEntry] = {}
+
+
+def _add(entry: CatalogEntry) -> None:
+    _ENTRIES[entry.name] = entry
+
+
+def names() -> list[str]:
+    """All entry names."""
+    return list(_ENTRIES)
+
+
+def get(name: str) -> CatalogEntry:
+    """The entry called `name` (an `InputError` lists the names otherwise)."""
+    if name not in _ENTRIES:
+        raise InputError(f"no catalog function {name!r}; there are {', '.join(_ENTRIES)}")
+    return _ENTRIES[name]
+
+
+def entries(scalar: bool | None = None, smooth: bool | None = None) -> list[CatalogEntry]:
+    """Entries filtered by metadata (None = either)."""
+    return [
+        e
+        for e in _ENTRIES.values()
+        if (scalar is None or e.scalar == scalar) and (smooth is None or e.smooth == smooth)
+    ]
+
+
+def _uniform(low: float, high: float, count: int = 1) -> Callable:
+    return lambda size, rng: tuple(float(v) for v in rng.uniform(low, high, count))
+
+
+def _scalar(name: str, fn: Callable, description: str, point: tuple, low: float, high: float,
+            smooth: bool = True) -> None:
+    count = len(point)
+    names_ = ["x", "y", "z"][:count] if count > 1 else ["x"]
+    if fn.__code__.co_varnames[:count] != tuple(names_):
+        names_ = list(fn.__code__.co_varnames[:count])
+    _add(
+        CatalogEntry(
+            name,
+            description,
+            build=lambda size: trace(fn, *point, names=names_),
+            sample=_uniform(low, high, count),
+            smooth=smooth,
+            point=point,
+        )
+    )
+
+
+# ------------------------------------------------------------------ the textbook examples
+_scalar("sin_cos", lambda x: F.sin(x) * F.cos(x), "sin(x) cos(x)", (0.7,), -2.0, 2.0)
+_scalar("xy_sin", lambda x, y: (x + y) * F.sin(x), "(x + y) sin(x)", (1.0, 2.0), -2.0, 2.0)
+_scalar(
+    "worked_example",
+    lambda x1, x2: x1 * x2 + F.sin(x1),
+    "x1 x2 + sin(x1), the worked example at (2, 3)",
+    (2.0, 3.0),
+    -3.0,
+    3.0,
+)
+_scalar(
+    "linear_square",
+    lambda x, w, b: (x * w + b) ** 2,
+    "(x w + b)^2, a one-neuron squared error",
+    (1.5, 0.5, -0.25),
+    -2.0,
+    2.0,
+)
+_scalar("exp", lambda x: F.exp(x), "exp(x)", (1.0,), -2.0, 2.0)
+_scalar("sin", lambda x: F.sin(x), "sin(x)", (1.0,), -2.0, 2.0)
+_scalar("exp100", lambda x: F.exp(100.0 * x), "exp(100 x), badly scaled", (0.05,), -0.1, 0.1)
+_scalar("inv_square", lambda x: x**-2.0, "x^-2", (1.0,), 0.5, 2.0)
+_scalar(
+    "squire_trapp",
+    lambda x: F.exp(x) / F.sqrt(F.sin(x) ** 3.0 + F.cos(x) ** 3.0),
+    "e^x / sqrt(sin^3 x + cos^3 x) (Squire & Trapp 1998)",
+    (1.5,),
+    0.0,
+    1.5,
+)
+_scalar("softplus", lambda x: F.softplus(x), "softplus log(1 + e^x)", (0.5,), -5.0, 5.0)
+_scalar("sigmoid", lambda x: F.sigmoid(x), "sigmoid 1 / (1 + e^-x)", (0.5,), -5.0, 5.0)
+_scalar("tanh", lambda x: F.tanh(x), "tanh(x)", (0.5,), -3.0, 3.0)
+_scalar("abs", lambda x: F.abs(x), "|x| (kink at 0)", (0.0,), -1.0, 1.0, smooth=False)
+_scalar("relu", lambda x: F.relu(x), "relu(x) = max(x, 0) (kink at 0)", (0.0,), -1.0, 1.0,
+        smooth=False)
+_scalar(
+    "maximum",
+    lambda x, y: F.maximum(x, y),
+    "max(x, y) (kink where x = y)",
+    (0.5, 0.5),
+    -1.0,
+    1.0,
+    smooth=False,
+)
+
+
+# ------------------------------------------------------------------ families
+def logistic_map(depth: int) -> Function:
+    """l_0 = x, l_{k+1} = 4 l_k (1 - l_k); returns l_depth. 3 ops per step.
+
+    >>> round(float(logistic_map(4)(0.2)), 6)
+    0.821939
+    """
+
+    def fn(x: Any) -> Any:
+        for _ in range(depth):
+            x = 4.0 * x * (1.0 - x)
+        return x
+
+    return trace(fn, 0.2, names=["x"])
+
+
+def nested_sin_exp(depth: int) -> Function:
+    """sin(exp(sin(exp(... x)))) with `depth` functions, innermost applied first."""
+
+    def fn(x: Any) -> Any:
+        for k in range(depth):
+            x = F.sin(x) if k % 2 else F.exp(x)
+        return x
+
+    return trace(fn, 0.3, names=["x"])
+
+
+def product(n: int) -> Function:
+    """x1 x2 ... xn of n scalar inputs (n - 1 multiplications)."""
+    names_ = [f"x{i + 1}" for i in range(n)]
+    return trace(lambda *xs: reduce(F.multiply, xs), *([1.0] * n), names=names_)
+
+
+def rosenbrock(n: int) -> Function:
+    """sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2 over a vector x of length n."""
+
+    def fn(x: Any) -> Any:
+        head, tail = x[:-1], x[1:]
+        return F.sum(100.0 * (tail - head * head) ** 2.0 + (1.0 - head) ** 2.0)
+
+    return trace(fn, np.zeros(n), names=["x"])
+
+
+def logsumexp_vector(n: int) -> Function:
+    """log sum_i exp(x_i), computed stably."""
+    return trace(lambda x: F.logsumexp(x), np.zeros(n), names=["x"])
+
+
+def two_moons(n: int = 256, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: X (n, 2) float64 and labels y (n,) in {0, 1}.
+
+    >>> X, y = two_moons(8)
+    >>> X.shape, int(y.sum())
+    ((8, 2), 4)
+    """
+    rng = np.random.default_rng(seed)
+    n_top = n // 2
+    t_top = np.pi * rng.random(n_top)
+    t_bottom = np.pi * rng.random(n - n_top)
+    top = np.stack([np.cos(t_top), np.sin(t_top)], axis=1)
+    bottom = np.stack([1.0 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)], axis=1)
+    X = np.concatenate([top, bottom]) + noise * rng.standard_normal((n, 2))
+    y = np.concatenate([np.zeros(n_top, int), np.ones(n - n_top, int)])
+    return X, y
+
+
+def mlp_loss_fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any) -> Any:
+    """Mean softmax cross-entropy of a 2-layer tanh MLP; Y is one-hot."""
+    hidden = F.tanh(X @ W1 + b1)
+    logits = hidden @ W2 + b2
+    return F.mean(F.logsumexp(logits, axis=1) - F.sum(Y * logits, axis=1))
+
+
+def mlp_inputs(hidden: int, batch: int = 32, seed: int = 0) -> tuple:
+    """Glorot-initialised parameters and a two-moons batch (one-hot labels)."""
+    rng = np.random.default_rng(seed)
+    X, y = two_moons(batch, seed=seed)
+    W1 = rng.standard_normal((2, hidden)) * np.sqrt(2.0 / (2 + hidden))
+    W2 = rng.standard_normal((hidden, 2)) * np.sqrt(2.0 / (hidden + 2))
+    return W1, np.zeros(hidden), W2, np.zeros(2), X, np.eye(2)[y]
+
+
+def mlp_loss(hidden: int, batch: int = 32) -> Function:
+    """The MLP loss as a Function of (W1, b1, W2, b2, X, Y)."""
+    return trace(mlp_loss_fn, *mlp_inputs(hidden, batch))
+
+
+def tanh_chain(depth: int, width: int = 8, batch: int = 4) -> Function:
+    """h_0 = x, h_{t+1} = tanh(h_t W + b) for `depth` layers (shared W, b); returns
+    0.5 * mean(h_T^2). A deep chain for checkpointing: 3 ops per layer."""
+
+    def fn(x: Any, W: Any, b: Any) -> Any:
+        h = x
+        for _ in range(depth):
+            h = F.tanh(h @ W + b)
+        return 0.5 * F.mean(h * h)
+
+    return trace(fn, *tanh_chain_inputs(width, batch))
+
+
+def tanh_chain_inputs(width: int = 8, batch: int = 4, seed: int = 0) -> tuple:
+    """Inputs of `tanh_chain`: x (batch, width), W (width, width) with gain 1, b (width)."""
+    rng = np.random.default_rng(seed)
+    return (
+        rng.standard_normal((batch, width)),
+        rng.standard_normal((width, width)) / np.sqrt(width),
+        0.1 * rng.standard_normal(width),
+    )
+
+
+_add(
+    CatalogEntry(
+        "logistic",
+        "logistic map l_{k+1} = 4 l_k (1 - l_k) to depth k",
+        build=logistic_map,
+        sample=lambda size, rng: (float(rng.uniform(0.1, 0.9)),),
+        family="depth",
+        default_size=4,
+        point=(0.2,),
+    )
+)
+_add(
+    CatalogEntry(
+        "nested_sin_exp",
+        "sin(exp(sin(exp(... x)))) nested to depth k",
+        build=nested_sin_exp,
+        sample=lambda size, rng: (float(rng.uniform(-1.0, 1.0)),),
+        family="depth",
+        default_size=6,
+        point=(0.3,),
+    )
+)
+_add(
+    CatalogEntry(
+        "product",
+        "x1 x2 ... xn, the product of n inputs",
+        build=product,
+        sample=lambda size, rng: tuple(float(v) for v in rng.uniform(0.5, 1.5, size)),
+        family="n",
+        default_size=5,
+    )
+)
+_add(
+    CatalogEntry(
+        "rosenbrock",
+        "Rosenbrock function of n variables",
+        build=rosenbrock,
+        sample=lambda size, rng: (rng.uniform(-1.5, 1.5, size),),
+        scalar=False,
+        family="n",
+        default_size=4,
+    )
+)
+_add(
+    CatalogEntry(
+        "logsumexp",
+        "log-sum-exp of a vector of n",
+        build=logsumexp_vector,
+        sample=lambda size, rng: (rng.uniform(-3.0, 3.0, size),),
+        scalar=False,
+        family="n",
+        default_size=5,
+    )
+)
+_add(
+    CatalogEntry(
+        "mlp_loss",
+        "2-layer tanh MLP (2-h-2) with softmax cross-entropy on two moons",
+        build=mlp_loss,
+        sample=lambda size, rng: mlp_inputs(size, seed=int(rng.integers(1 << 30))),
+        scalar=False,
+        family="hidden width",
+        default_size=4,
+    )
+)
+_add(
+    CatalogEntry(
+        "tanh_chain",
+        "deep tanh chain h_{t+1} = tanh(h_t W + b), for checkpointing",
+        build=tanh_chain,
+        sample=lambda size, rng: tanh_chain_inputs(seed=int(rng.integers(1 << 30))),
+        scalar=False,
+        family="depth",
+        default_size=8,
+    )
+)

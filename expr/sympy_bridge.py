@@ -1,0 +1,308 @@
+"""SymPy in and out: `parse` (strings, via SymPy's parser), `from_sympy`, `to_sympy`.
+
+All walks are iterative over SymPy's shared expression DAG, so deep expressions work and
+common subexpressions become shared graph nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import reduce
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy.core.function import AppliedUndef
+from sympy.parsing.sympy_parser import (
+    convert_xor,
+    parse_expr,
+    standard_transformations,
+)
+
+from . import functions as F
+from .errors import ParseError, UnknownNameError
+from .graph import Function
+from .ops import OPS
+from .sympy_functions import relu, sigmoid, softplus
+from .tracer import GraphBuilder, Tracer, apply
+
+#: Names a string may use, with their SymPy meaning.
+STRING_FUNCTIONS: dict[str, Any] = {
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "sqrt": sympy.sqrt,
+    "tanh": sympy.tanh,
+    "sigmoid": sigmoid,
+    "softplus": softplus,
+    "relu": relu,
+    "abs": sympy.Abs,
+    "Abs": sympy.Abs,
+    "sign": sympy.sign,
+    "max": sympy.Max,
+    "min": sympy.Min,
+    "maximum": sympy.Max,
+    "minimum": sympy.Min,
+    "pi": sympy.pi,
+    "E": sympy.E,
+}
+_PARSER_GLOBALS = {
+    name: getattr(sympy, name) for name in ("Integer", "Float", "Rational", "Symbol", "Function")
+}
+
+_UNARY = {
+    sympy.sin: "sin",
+    sympy.cos: "cos",
+    sympy.tan: "tan",
+    sympy.exp: "exp",
+    sympy.log: "log",
+    sympy.tanh: "tanh",
+    sympy.Abs: "abs",
+    sympy.sign: "sign",
+    sigmoid: "sigmoid",
+    softplus: "softplus",
+    relu: "relu",
+}
+_NARY = {sympy.Max: "maximum", sympy.Min: "minimum"}
+
+
+def _supported() -> str:
+    return ", ".join(sorted(n for n in STRING_FUNCTIONS if n not in ("pi", "E")))
+
+
+def _natural_key(name: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") -> Function:
+    """A Function from a formula string, read by SymPy's parser (`^` also means power).
+
+    Inputs are `variables` in that order, or the free symbols sorted naturally (x2 < x10).
+
+    >>> f = parse("(x + y) * sin(x)")
+    >>> f.input_names, round(float(f(1.0, 2.0)), 6)
+    (('x', 'y'), 2.524413)
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ParseError(f"expected a formula string such as 'x*y + sin(x)', got {text!r}")
+    try:
+        expression = parse_expr(
+            text,
+            local_dict=dict(STRING_FUNCTIONS),
+            global_dict=dict(_PARSER_GLOBALS),
+            transformations=(*standard_transformations, convert_xor),
+        )
+    except UnknownNameError:
+        raise
+    except Exception as error:  # SymPy raises SyntaxError, TokenError, TypeError, ...
+        raise ParseError(f"cannot parse {text!r}: {type(error).__name__}: {error}") from None
+    if not isinstance(expression, sympy.Expr):
+        raise ParseError(f"{text!r} is not a numeric expression (got {type(expression).__name__})")
+    undefined = sorted({type(f).__name__ for f in expression.atoms(AppliedUndef)})
+    if undefined:
+        raise UnknownNameError(
+            f"unknown function {undefined[0]!r} in {text!r}; supported: {_supported()}"
+        )
+    return from_sympy(expression, variables, name=name)
+
+
+def from_sympy(
+    expression: sympy.Expr, variables: Sequence[Any] | None = None, name: str = "f"
+) -> Function:
+    """A Function from a SymPy expression (or a list of them, for several outputs).
+
+    Shared subexpressions become shared nodes. O(size of SymPy's DAG).
+
+    >>> x = sympy.Symbol("x")
+    >>> float(from_sympy(sympy.exp(x) * x)(1.0))
+    2.718281828459045
+    """
+    many = isinstance(expression, (list, tuple))
+    expressions = [sympy.sympify(e) for e in (expression if many else [expression])]
+    free = free_symbols(expressions)
+    if variables is None:
+        symbols = sorted(free, key=lambda s: _natural_key(s.name))
+    else:
+        symbols = [sympy.Symbol(v) if isinstance(v, str) else v for v in variables]
+        by_name = {s.name for s in symbols}
+        unknown = sorted(s.name for s in free if s.name not in by_name)
+        if unknown:
+            raise UnknownNameError(
+                f"unknown symbol {unknown[0]!r}; the variables are {', '.join(sorted(by_name))}"
+            )
+    builder = GraphBuilder()
+    memo: dict[Any, Any] = {}
+    for symbol in symbols:
+        memo[symbol.name] = builder.input(symbol.name, ())
+    outputs = [_convert(e, memo, builder) for e in expressions]
+    outputs = [o if isinstance(o, Tracer) else builder.const(o) for o in outputs]
+    return Function(
+        builder.graph,
+        [memo[s.name].node for s in symbols],
+        [o.node for o in outputs],
+        single_output=not many,
+        name=name,
+    )
+
+
+def free_symbols(expressions: Sequence[sympy.Basic]) -> set[sympy.Symbol]:
+    """Symbols of expressions, walking the shared DAG once (SymPy's own walks the tree)."""
+    seen: set = set()
+    stack = list(expressions)
+    found = set()
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if e.is_Symbol:
+            found.add(e)
+        stack.extend(e.args)
+    return found
+
+
+def _children(e: sympy.Basic) -> list[sympy.Basic]:
+    """The subexpressions `_combine` needs converted first."""
+    if e.is_Add:
+        return [-t if t.could_extract_minus_sign() else t for t in e.args]
+    if e.is_Mul:
+        coeff, factors = e.as_coeff_mul()
+        out = [] if coeff in (1, -1) else [coeff]
+        for f in factors:
+            negative = f.is_Pow and f.exp.is_Number and f.exp < 0
+            out.append(sympy.Pow(f.base, -f.exp) if negative else f)
+        return out
+    if e.is_Pow:
+        if e.exp in (sympy.S.Half, -sympy.S.Half):
+            return [e.base]
+        if e.exp.is_Number and e.exp < 0:
+            return [sympy.Pow(e.base, -e.exp)]
+        return [e.base, e.exp]
+    return list(e.args)
+
+
+def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
+    if e.is_Symbol:
+        if e.name not in memo:
+            raise UnknownNameError(f"unknown symbol {e.name!r}")
+        return memo[e.name]
+    if e.is_Number or e.is_NumberSymbol:
+        if not e.is_real:
+            raise UnknownNameError(f"complex constant {e} is not supported")
+        return builder.const(float(e), exact=e)
+    args = [memo[_key(c)] for c in _children(e)]
+    if e.is_Add:
+        terms = e.args
+        out = args[0] if not terms[0].could_extract_minus_sign() else F.negative(args[0])
+        for term, value in zip(terms[1:], args[1:]):
+            out = F.subtract(out, value) if term.could_extract_minus_sign() else out + value
+        return out
+    if e.is_Mul:
+        coeff, factors = e.as_coeff_mul()
+        rest = args[1:] if coeff not in (1, -1) else args
+        num = [args[0]] if coeff not in (1, -1) else []
+        den = []
+        for f, value in zip(factors, rest):
+            (den if f.is_Pow and f.exp.is_Number and f.exp < 0 else num).append(value)
+        out = reduce(F.multiply, num) if num else builder.const(1.0)
+        if den:
+            out = F.divide(out, reduce(F.multiply, den))
+        return F.negative(out) if coeff == -1 else out
+    if e.is_Pow:
+        if e.exp == sympy.S.Half:
+            return F.sqrt(args[0])
+        if e.exp == -sympy.S.Half:
+            return F.divide(1.0, F.sqrt(args[0]))
+        if e.exp.is_Number and e.exp < 0:
+            return F.divide(1.0, args[0])
+        return F.power(args[0], args[1])
+    func = e.func
+    if func in _UNARY and len(args) == 1:
+        return apply(_UNARY[func], args[0])
+    if func in _NARY:
+        return reduce(getattr(F, _NARY[func]), args)
+    raise UnknownNameError(
+        f"SymPy {func.__name__} is not supported (in {e}); supported functions: {_supported()}"
+    )
+
+
+def _convert(root: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
+    """Post-order walk with an explicit stack; memo maps SymPy subexpressions to tracers."""
+    stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
+    while stack:
+        e, ready = stack.pop()
+        key = _key(e)
+        if key in memo:
+            continue
+        if ready or e.is_Atom:
+            memo[key] = _combine(e, memo, builder)
+            continue
+        stack.append((e, True))
+        stack.extend((c, False) for c in reversed(_children(e)) if _key(c) not in memo)
+    return memo[_key(root)]
+
+
+def _key(e: sympy.Basic) -> Any:
+    return e.name if e.is_Symbol else e
+
+
+def _sympy_const(value: Any, exact: Any = None) -> Any:
+    if exact is not None:
+        return exact
+    array = np.asarray(value)
+
+    def one(v: float) -> sympy.Expr:
+        v = complex(v)
+        if v.imag:
+            return sympy.Float(v.real) + sympy.I * sympy.Float(v.imag)
+        return sympy.Integer(int(v.real)) if float(v.real).is_integer() else sympy.Float(v.real)
+
+    if array.ndim == 0:
+        return one(array.item())
+    return np.vectorize(one, otypes=[object])(array)
+
+
+def input_symbols(f: Function) -> list[Any]:
+    """Real SymPy symbols for each input: a Symbol, or an object array of `name_i_j`."""
+    out = []
+    for name, shape in zip(f.input_names, f.input_shapes):
+        if shape == ():
+            out.append(sympy.Symbol(name, real=True))
+            continue
+        flat = [
+            sympy.Symbol(f"{name}_" + "_".join(map(str, idx)), real=True)
+            for idx in np.ndindex(*shape)
+        ]
+        out.append(np.array(flat, dtype=object).reshape(shape))
+    return out
+
+
+def to_sympy(f: Function, symbols: dict[str, Any] | None = None) -> Any:
+    """SymPy form of `f` (see `Function.to_sympy`). O(nodes) SymPy constructions."""
+    values: list[Any] = [None] * f.graph.number_of_nodes()
+    given = symbols or {}
+    for node, default in zip(f.inputs, input_symbols(f)):
+        values[node] = given.get(f.graph.nodes[node]["name"], default)
+    nodes = f.graph.nodes
+    for node in f.order:
+        data = nodes[node]
+        if data["op"] == "const":
+            values[node] = _sympy_const(data["value"], data.get("exact"))
+        elif data["op"] != "input":
+            op = OPS[data["op"]]
+            args = [values[a] for a in data["args"]]
+            if op.sympy is not None and all(not isinstance(a, np.ndarray) for a in args):
+                values[node] = op.sympy(*args)
+            else:
+                values[node] = op.symbolic(*args, **data["attrs"])
+    outs = []
+    for node in f.outputs:
+        value = values[node]
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        outs.append(value)
+    return outs[0] if f.single_output else tuple(outs)

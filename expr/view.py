@@ -1,0 +1,186 @@
+"""Looking at a graph: Griewank labels, the forward table, Graphviz dot, a matplotlib drawing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .ops import OPS
+
+_SYMBOL = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@"}
+
+
+def labels(f: Any) -> dict[int, str]:
+    """v_{1-n}..v_0 for the n inputs, v_1.. for the ops, constants by value."""
+    out: dict[int, str] = {}
+    n = len(f.inputs)
+    for i, node in enumerate(f.inputs):
+        out[node] = f"v{i + 1 - n}"
+    k = 0
+    for node in f.order:
+        op = f.op(node)
+        if op == "const":
+            out[node] = _format(f.graph.nodes[node]["value"])
+        elif op != "input":
+            k += 1
+            out[node] = f"v{k}"
+    return out
+
+
+def _format(value: Any) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        v = array.item()
+        if isinstance(v, complex):
+            return f"{v.real:.4g}{v.imag:+.3g}i"
+        return f"{v:.6g}"
+    return f"array{list(array.shape)}"
+
+
+def _expression(f: Any, node: int, names: Mapping[int, str]) -> str:
+    op = f.op(node)
+    args = [names[a] for a in f.args(node)]
+    if op in _SYMBOL and len(args) == 2:
+        return f"{args[0]} {_SYMBOL[op]} {args[1]}"
+    if op == "neg":
+        return f"−{args[0]}"
+    attrs = ", ".join(f"{k}={v}" for k, v in f.attrs(node).items() if v is not None)
+    return f"{op}({', '.join(args)}{', ' + attrs if attrs else ''})"
+
+
+def forward_table(f: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Rows (node, label, op, expression, value) in evaluation order, inputs first.
+
+    >>> import expr
+    >>> rows = expr.parse("x1*x2 + sin(x1)").table(2.0, 3.0)
+    >>> [(r["label"], r["expression"]) for r in rows][2]
+    ('v1', 'v-1 × v0')
+    """
+    values = f.evaluate(*args, **kwargs)
+    names = labels(f)
+    rows = []
+    for node in (*f.inputs, *(n for n, *_ in f.program)):
+        op = f.op(node)
+        rows.append(
+            {
+                "node": node,
+                "label": names[node],
+                "op": op,
+                "expression": f.graph.nodes[node]["name"]
+                if op == "input"
+                else _expression(f, node, names),
+                "value": values[node],
+            }
+        )
+    return rows
+
+
+def _annotation(node: int, values: Any, adjoints: Any) -> list[str]:
+    lines = []
+    for tag, table in (("", values), ("adj ", adjoints)):
+        if table is None:
+            continue
+        value = table.get(node) if isinstance(table, Mapping) else table[node]
+        if value is not None:
+            lines.append(f"{tag}{'= ' if not tag else '= '}{_format(value)}")
+    return lines
+
+
+def to_dot(f: Any, values: Any = None, adjoints: Any = None) -> str:
+    """Graphviz source, left to right; values and adjoints (dict or list by node) annotated."""
+    names = labels(f)
+    lines = ["digraph G {", "  rankdir=LR;", '  node [shape=box, style=rounded, fontname="serif"];']
+    for node in f.order:
+        data = f.graph.nodes[node]
+        title = data.get("name") if data["op"] == "input" else names[node]
+        if data["op"] not in ("input", "const"):
+            title = f"{names[node]} = {_expression(f, node, names)}"
+        text = "\\n".join([str(title), *_annotation(node, values, adjoints)])
+        shape = ", shape=ellipse" if data["op"] == "input" else ""
+        lines.append(f'  n{node} [label="{text}"{shape}];')
+    for u, v, data in f.graph.edges(data=True):
+        lines.append(f'  n{u} -> n{v} [label="{",".join(map(str, data["pos"]))}"];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def layers(f: Any) -> dict[int, int]:
+    """Column of each node: longest path from an input (constants sit next to their user)."""
+    layer = dict.fromkeys(f.order, 0)
+    for node, _, args, _ in f.program:
+        layer[node] = 1 + max((layer[a] for a in args), default=0)
+    for node, _ in f.constants:
+        users = list(f.graph.successors(node))
+        layer[node] = max(0, min((layer[u] for u in users), default=1) - 1)
+    return layer
+
+
+def draw(
+    f: Any,
+    ax: Any = None,
+    values: Any = None,
+    adjoints: Any = None,
+    show_constants: bool = True,
+    fontsize: float = 9,
+) -> Any:
+    """Draw the graph left to right, each node with its expression, value and adjoint.
+
+    `values`/`adjoints` are node-indexed lists or dicts (e.g. `f.evaluate(...)`).
+    Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    names = labels(f)
+    layer = layers(f)
+    shown = [n for n in f.order if show_constants or f.op(n) != "const"]
+    columns: dict[int, list[int]] = {}
+    for node in shown:
+        columns.setdefault(layer[node], []).append(node)
+    pos = {}
+    for col, nodes in columns.items():
+        for row, node in enumerate(nodes):
+            pos[node] = (col, (len(nodes) - 1) / 2 - row)
+    for u, v in f.graph.edges:
+        if u in pos and v in pos:
+            ax.annotate(
+                "",
+                xy=pos[v],
+                xytext=pos[u],
+                arrowprops={"arrowstyle": "->", "color": "0.4", "shrinkA": 22, "shrinkB": 22},
+            )
+    outputs = set(f.outputs)
+    for node in shown:
+        data = f.graph.nodes[node]
+        if data["op"] == "input":
+            head = f"{names[node]} = {data['name']}"
+            colour = "#E8F4FA"
+        elif data["op"] == "const":
+            head = names[node]
+            colour = "0.95"
+        else:
+            head = f"{names[node]} = {_expression(f, node, names)}"
+            colour = "#E6F5EF" if node in outputs else "white"
+        text = "\n".join([head, *_annotation(node, values, adjoints)])
+        ax.text(
+            *pos[node],
+            text,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            bbox={"boxstyle": "round,pad=0.4", "fc": colour, "ec": "0.3"},
+        )
+    xs = [p[0] for p in pos.values()] or [0]
+    ys = [p[1] for p in pos.values()] or [0]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+    ax.set_axis_off()
+    return ax
+
+
+def op_names() -> Sequence[str]:
+    """Every op of the table, sorted."""
+    return sorted(OPS)

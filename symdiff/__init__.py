@@ -1,0 +1,1 @@
+"""symdiff (under construction)."""
