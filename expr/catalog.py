@@ -96,8 +96,15 @@ def _uniform(low: float, high: float, count: int = 1) -> Callable:
     return lambda size, rng: tuple(float(v) for v in rng.uniform(low, high, count))
 
 
-def _scalar(name: str, fn: Callable, description: str, point: tuple, low: float, high: float,
-            smooth: bool = True) -> None:
+def _scalar(
+    name: str,
+    fn: Callable,
+    description: str,
+    point: tuple,
+    low: float,
+    high: float,
+    smooth: bool = True,
+) -> None:
     count = len(point)
     names_ = ["x", "y", "z"][:count] if count > 1 else ["x"]
     if fn.__code__.co_varnames[:count] != tuple(names_):
@@ -149,8 +156,9 @@ _scalar("softplus", lambda x: F.softplus(x), "softplus log(1 + e^x)", (0.5,), -5
 _scalar("sigmoid", lambda x: F.sigmoid(x), "sigmoid 1 / (1 + e^-x)", (0.5,), -5.0, 5.0)
 _scalar("tanh", lambda x: F.tanh(x), "tanh(x)", (0.5,), -3.0, 3.0)
 _scalar("abs", lambda x: F.abs(x), "|x| (kink at 0)", (0.0,), -1.0, 1.0, smooth=False)
-_scalar("relu", lambda x: F.relu(x), "relu(x) = max(x, 0) (kink at 0)", (0.0,), -1.0, 1.0,
-        smooth=False)
+_scalar(
+    "relu", lambda x: F.relu(x), "relu(x) = max(x, 0) (kink at 0)", (0.0,), -1.0, 1.0, smooth=False
+)
 _scalar(
     "maximum",
     lambda x, y: F.maximum(x, y),

@@ -65,7 +65,7 @@ ge = _binary("ge", "1.0 where a >= b else 0.0")
 lt = _binary("lt", "1.0 where a < b else 0.0")
 le = _binary("le", "1.0 where a <= b else 0.0")
 eq = _binary("eq", "1.0 where a == b else 0.0")
-abs = absolute  # noqa: A001 - numpy's name
+abs = absolute
 greater, greater_equal, less, less_equal, equal = gt, ge, lt, le, eq
 
 
@@ -87,9 +87,9 @@ def _reduction(name: str):
     return fn
 
 
-sum = _reduction("sum")  # noqa: A001
+sum = _reduction("sum")
 mean = _reduction("mean")
-max = _reduction("max")  # noqa: A001
+max = _reduction("max")
 logsumexp = _reduction("logsumexp")
 amax = max
 sum.__doc__ = "Sum over `axis` (all axes when None).\n\n>>> float(sum([1.0, 2.0]))\n3.0"

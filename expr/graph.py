@@ -171,8 +171,7 @@ class Function:
         missing = [n for n in names if n not in values]
         if missing:
             raise InputError(
-                f"{self.name} is missing inputs {', '.join(missing)} "
-                f"(it takes {', '.join(names)})"
+                f"{self.name} is missing inputs {', '.join(missing)} (it takes {', '.join(names)})"
             )
         return [as_input(values[n], n) for n in names]
 

@@ -20,6 +20,7 @@ import numpy as np
 import sympy
 
 from .errors import InputError, ShapeError
+from .sympy_functions import relu, sigmoid, softplus
 
 Shape = tuple[int, ...]
 
@@ -324,13 +325,13 @@ _elementwise("exp", 1, np.exp, sympy.exp, "e ** a")
 _elementwise("log", 1, np.log, sympy.log, "natural log of a")
 _elementwise("sqrt", 1, np.sqrt, sympy.sqrt, "square root of a")
 _elementwise("tanh", 1, np.tanh, sympy.tanh, "tanh a")
-_elementwise("sigmoid", 1, _sigmoid, lambda a: 1 / (1 + sympy.exp(-a)), "1 / (1 + e ** -a)")
-_elementwise("softplus", 1, _softplus, lambda a: sympy.log(1 + sympy.exp(a)), "log(1 + e ** a)")
+_elementwise("sigmoid", 1, _sigmoid, sigmoid, "1 / (1 + e ** -a)")
+_elementwise("softplus", 1, _softplus, softplus, "log(1 + e ** a)")
 _elementwise(
     "relu",
     1,
     _relu,
-    lambda a: sympy.Piecewise((a, a > 0), (0, True)),
+    relu,
     "max(a, 0); derivative 0 at a = 0",
     smooth=False,
 )

@@ -44,75 +44,181 @@ def _local(op_name: str, consts: tuple[tuple[int, Any], ...]) -> tuple[Any, tupl
     return sympy.lambdify(free, value, "mpmath"), tuple(partials)
 
 
-def _scalar_graph(f: Function) -> Function:
-    """f itself when every node is a scalar, else the element-by-element scalar graph."""
-    if all(f.shape(n) == () for n in f.graph.nodes):
-        return f
-    from .sympy_bridge import from_sympy, input_symbols, to_sympy
-
-    symbols = input_symbols(f)
-    flat_inputs = [s for group in symbols for s in np.asarray(group, dtype=object).ravel()]
-    outs = to_sympy(f)
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    flat_outputs = [e for out in outs for e in np.asarray(out, dtype=object).ravel()]
-    return from_sympy(list(flat_outputs), flat_inputs, name=f.name)
-
-
 def _const_exact(data: dict) -> Any:
     if "exact" in data:
         return data["exact"]
     return sympy.Float(float(np.real(data["value"])))
 
 
-def _check(value: Any, g: Function, node: int) -> Any:
-    if isinstance(value, mpmath.mpc) or not mpmath.isfinite(value):
+def _check(value: Any, f: Function, node: int) -> Any:
+    bad = [
+        v
+        for v in np.asarray(value, dtype=object).ravel()
+        if isinstance(v, mpmath.mpc) or not mpmath.isfinite(v)
+    ]
+    if bad:
         raise DomainError(
-            f"reference: {g.op(node)} at node {node} gives {value}, outside the real domain"
+            f"reference: {f.op(node)} at node {node} gives {bad[0]}, outside the real domain"
         )
     return value
 
 
-def _sweep(g: Function, xs: Sequence[Any]) -> tuple[list, list]:
-    """Node values and local partials in mpmath (current precision)."""
-    nodes = g.graph.nodes
-    values: list[Any] = [None] * g.graph.number_of_nodes()
+_mp = np.frompyfunc(mpmath.mpf, 1, 1)
+
+
+def _mp_array(value: Any) -> Any:
+    array = np.asarray(value)
+    return _mp(array.astype(float)) if array.ndim else mpmath.mpf(float(array))
+
+
+def _scalar_const(nodes: Any, node: int) -> bool:
+    return nodes[node]["op"] == "const" and np.ndim(nodes[node]["value"]) == 0
+
+
+def _sweep(f: Function, xs: Sequence[Any]) -> tuple[list, list]:
+    """Node values and, for elementwise ops, local partials, in mpmath (current precision).
+
+    Values are mpf numbers, or numpy object arrays of them for tensor nodes. Partials are
+    None for an argument that is a scalar constant (it is substituted before SymPy
+    differentiates the op)."""
+    nodes = f.graph.nodes
+    values: list[Any] = [None] * f.graph.number_of_nodes()
     partials: list[Any] = [None] * len(values)
-    for node, x in zip(g.inputs, xs):
+    for node, x in zip(f.inputs, xs):
         values[node] = x
-    for node in g.order:
+    for node in f.order:
         data = nodes[node]
         if data["op"] == "const":
-            values[node] = mpmath.mpf(sympy.N(_const_exact(data), mpmath.mp.dps + 5))
+            if np.ndim(data["value"]) == 0:
+                values[node] = mpmath.mpf(sympy.N(_const_exact(data), mpmath.mp.dps + 5))
+            else:
+                values[node] = _mp_array(np.real(data["value"]))
         elif data["op"] != "input":
             args = data["args"]
-            consts = tuple(
-                (i, _const_exact(nodes[a])) for i, a in enumerate(args) if nodes[a]["op"] == "const"
-            )
-            value_fn, partial_fns = _local(data["op"], consts)
-            free = [values[a] for i, a in enumerate(args) if nodes[a]["op"] != "const"]
+            op = OPS[data["op"]]
             try:
-                values[node] = _check(value_fn(*free), g, node)
-                partials[node] = [
-                    None if p is None else _check(p(*free), g, node) for p in partial_fns
-                ]
+                if op.kind == "elementwise":
+                    consts = tuple(
+                        (i, _const_exact(nodes[a]))
+                        for i, a in enumerate(args)
+                        if _scalar_const(nodes, a)
+                    )
+                    value_fn, partial_fns = _local(data["op"], consts)
+                    free = [values[a] for a in args if not _scalar_const(nodes, a)]
+                    arity = len(free)
+                    values[node] = _apply(value_fn, arity, free)
+                    partials[node] = [
+                        None if p is None else _apply(p, arity, free) for p in partial_fns
+                    ]
+                elif data["op"] == "logsumexp":
+                    values[node] = _mp_logsumexp(values[args[0]], **data["attrs"])
+                else:
+                    values[node] = op.kernel(*[values[a] for a in args], **data["attrs"])
             except (ZeroDivisionError, ValueError) as error:
                 raise DomainError(
                     f"reference: {data['op']} at node {node} is undefined here: {error}"
                 ) from None
+            _check(values[node], f, node)
+            if partials[node] is not None:
+                for p in partials[node]:
+                    if p is not None:
+                        _check(p, f, node)
     return values, partials
 
 
-def _gradient(g: Function, values: list, partials: list, output: int) -> list[Any]:
-    adjoint = [mpmath.mpf(0)] * len(values)
-    adjoint[output] = mpmath.mpf(1)
-    nodes = g.graph.nodes
-    for node in reversed(g.order):
-        if partials[node] is None or not adjoint[node]:
-            continue
-        for arg, partial in zip(nodes[node]["args"], partials[node]):
-            if partial is not None:
-                adjoint[arg] += adjoint[node] * partial
-    return [adjoint[i] for i in g.inputs]
+def _apply(fn: Any, arity: int, args: list[Any]) -> Any:
+    if all(not isinstance(a, np.ndarray) for a in args):
+        return fn(*args)
+    return np.frompyfunc(fn, arity, 1)(*args) if arity else fn()
+
+
+def _mp_logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    total = np.sum(np.frompyfunc(mpmath.exp, 1, 1)(x), axis=axis, keepdims=keepdims)
+    return np.frompyfunc(mpmath.log, 1, 1)(total)
+
+
+def _reverse_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
+    """d output / d inputs for a graph of scalars: one reverse sweep per output. O(nodes)."""
+    nodes = f.graph.nodes
+    rows = []
+    for output in f.outputs:
+        adjoint = [mpmath.mpf(0)] * len(values)
+        adjoint[output] = mpmath.mpf(1)
+        for node in reversed(f.order):
+            if partials[node] is None or not adjoint[node]:
+                continue
+            for arg, partial in zip(nodes[node]["args"], partials[node]):
+                if partial is not None:
+                    adjoint[arg] += adjoint[node] * partial
+        rows.append([adjoint[i] for i in f.inputs])
+    return rows
+
+
+def _tangent(f: Function, node: int, values: list, partials: list, tangents: list) -> Any:
+    """Forward-mode tangent of one node from its arguments' tangents (None means zero).
+
+    Elementwise ops use SymPy's local partials; every other op is linear in its argument
+    except matmul (bilinear), max (the mask of maxima, ties split) and logsumexp (softmax)."""
+    data = f.graph.nodes[node]
+    args, attrs, name = data["args"], data["attrs"], data["op"]
+    ts = [tangents[a] for a in args]
+    if all(t is None for t in ts):
+        return None
+    if OPS[name].kind == "elementwise":
+        terms = [p * t for p, t in zip(partials[node], ts) if p is not None and t is not None]
+        return sum(terms[1:], terms[0]) if terms else None
+    if name == "matmul":
+        a, b = (values[x] for x in args)
+        terms = [
+            np.matmul(ts[0], b) if ts[0] is not None else None,
+            np.matmul(a, ts[1]) if ts[1] is not None else None,
+        ]
+        terms = [t for t in terms if t is not None]
+        return sum(terms[1:], terms[0])
+    x, t = values[args[0]], ts[0]
+    if name == "max":
+        top = np.max(x, axis=attrs["axis"], keepdims=True)
+        mask = np.frompyfunc(lambda a, b: 1 if a == b else 0, 2, 1)(x, top)
+        count = np.sum(mask, axis=attrs["axis"], keepdims=True)
+        return np.sum(mask * t / count, **attrs)
+    if name == "logsumexp":
+        top = _mp_logsumexp(x, attrs["axis"], keepdims=True)
+        weights = np.frompyfunc(mpmath.exp, 1, 1)(x - top)
+        return np.sum(weights * t, **attrs)
+    return OPS[name].kernel(t, **attrs)
+
+
+def _forward_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
+    """d outputs / d inputs for tensor graphs: one forward sweep per input element."""
+    columns = []
+    for node in f.inputs:
+        shape = np.shape(values[node])
+        for index in np.ndindex(*shape):
+            tangents: list[Any] = [None] * len(values)
+            seed = np.zeros(shape, dtype=object)
+            seed[index] = mpmath.mpf(1)
+            tangents[node] = seed if shape else mpmath.mpf(1)
+            for other in f.order:
+                if f.op(other) not in ("input", "const"):
+                    tangents[other] = _tangent(f, other, values, partials, tangents)
+            column = []
+            for out in f.outputs:
+                t = tangents[out]
+                size = int(np.prod(f.shape(out), dtype=np.int64))
+                column.extend(
+                    [mpmath.mpf(0)] * size
+                    if t is None
+                    else list(np.asarray(t, dtype=object).ravel())
+                )
+            columns.append(column)
+    return [list(row) for row in zip(*columns)]
+
+
+def _rows(f: Function, point: list[Any]) -> list[list[Any]]:
+    values, partials = _sweep(f, point)
+    if all(f.shape(n) == () for n in f.graph.nodes):
+        return _reverse_rows(f, values, partials)
+    return _forward_rows(f, values, partials)
 
 
 def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
@@ -128,8 +234,8 @@ def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
     return f, tuple(arrays), [a.shape for a in arrays]
 
 
-def _flat_mp(arrays: Sequence[np.ndarray]) -> list[Any]:
-    return [mpmath.mpf(float(v)) for a in arrays for v in np.asarray(a, float).ravel()]
+def _mp_point(arrays: Sequence[np.ndarray]) -> list[Any]:
+    return [_mp_array(a) for a in arrays]
 
 
 def reference_value(f: Any, x: Any, digits: int = 50) -> Any:
@@ -140,43 +246,36 @@ def reference_value(f: Any, x: Any, digits: int = 50) -> Any:
     '2.7182818284590452354'
     """
     f, arrays, _ = _prepare(f, x)
-    g = _scalar_graph(f)
     with mpmath.workdps(digits):
-        values, _ = _sweep(g, _flat_mp(arrays))
-        outs = [+values[o] for o in g.outputs]
-    return outs[0] if len(outs) == 1 and f.output_shapes[0] == () else np.array(outs, object)
+        values, _ = _sweep(f, _mp_point(arrays))
+        outs = tuple(values[o] for o in f.outputs)
+    return outs[0] if f.single_output else outs
 
 
-def reference(
-    f: Any, x: Any, order: int = 1, digits: int = 50, exact: bool = False
-) -> Any:
+def reference(f: Any, x: Any, order: int = 1, digits: int = 50, exact: bool = False) -> Any:
     """Exact derivative of `f` at `x` evaluated to `digits` digits with mpmath.
 
     order=1: the gradient (Jacobian) w.r.t. each input, shaped output shape + input shape;
     one array for a one-input function, else a tuple. order=2: the Hessian of a scalar
     output w.r.t. all inputs flattened and concatenated (N x N). `exact=True` returns
     mpmath numbers (object arrays) instead of float64. Cost: O(graph) mpmath ops per output
-    (order 1), times 2N (order 2).
+    for graphs of scalars, per input element for tensor graphs; order 2 costs 2N times that.
 
     >>> import expr
     >>> float(expr.reference("x1*x2 + sin(x1)", (2.0, 3.0))[0])
     2.5838531634528574
     """
     f, arrays, shapes = _prepare(f, x)
-    g = _scalar_graph(f)
-    out_size = sum(int(np.prod(s, dtype=np.int64)) for s in f.output_shapes)
-    convert = (lambda v: v) if exact else float
     if order == 0:
         value = reference_value(f, arrays, digits)
         return value if exact else np.asarray(value, dtype=object).astype(float)[()]
     if order == 1:
         with mpmath.workdps(digits):
-            values, partials = _sweep(g, _flat_mp(arrays))
-            rows = [_gradient(g, values, partials, o) for o in g.outputs]
-        jac = np.array([[convert(v) for v in row] for row in rows], dtype=object)
+            rows = _rows(f, _mp_point(arrays))
+        jac = np.array(rows, dtype=object)
         if not exact:
             jac = jac.astype(float)
-        out_shape = f.output_shapes[0] if len(f.outputs) == 1 else (out_size,)
+        out_shape = f.output_shapes[0] if len(f.outputs) == 1 else (len(rows),)
         blocks, start = [], 0
         for shape in shapes:
             n = int(np.prod(shape, dtype=np.int64))
@@ -184,22 +283,26 @@ def reference(
             start += n
         return blocks[0] if len(blocks) == 1 else tuple(blocks)
     if order == 2:
-        if out_size != 1:
+        if sum(int(np.prod(s, dtype=np.int64)) for s in f.output_shapes) != 1:
             raise InputError("reference(order=2) needs a scalar-valued function")
-        point = _flat_mp(arrays)
         with mpmath.workdps(2 * digits + 10):
+            point = _mp_point(arrays)
             h = mpmath.mpf(10) ** (-(digits // 2 + 8))
             columns = []
-            for j in range(len(point)):
-                grads = []
-                for sign in (1, -1):
-                    shifted = list(point)
-                    shifted[j] += sign * h * max(1, abs(point[j]))
-                    values, partials = _sweep(g, shifted)
-                    grads.append(_gradient(g, values, partials, g.outputs[0]))
-                step = 2 * h * max(1, abs(point[j]))
-                columns.append([(a - b) / step for a, b in zip(*grads)])
+            for position, shape in enumerate(shapes):
+                for index in np.ndindex(*shape):
+                    base = point[position][index] if shape else point[position]
+                    step = h * max(1, abs(base))
+                    grads = []
+                    for sign in (1, -1):
+                        shifted = [np.array(p, dtype=object) if np.ndim(p) else p for p in point]
+                        if shape:
+                            shifted[position][index] = base + sign * step
+                        else:
+                            shifted[position] = base + sign * step
+                        grads.append(_rows(f, shifted)[0])
+                    columns.append([(a - b) / (2 * step) for a, b in zip(*grads)])
         with mpmath.workdps(digits):
-            hess = np.array([[convert(+c[i]) for c in columns] for i in range(len(point))], object)
+            hess = np.array([[+c[i] for c in columns] for i in range(len(columns))], object)
         return hess if exact else hess.astype(float)
     raise InputError(f"reference: order must be 0, 1 or 2, got {order!r}")

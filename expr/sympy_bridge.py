@@ -68,6 +68,13 @@ _UNARY = {
     relu: "relu",
 }
 _NARY = {sympy.Max: "maximum", sympy.Min: "minimum"}
+_RELATIONAL = {
+    sympy.StrictGreaterThan: "gt",
+    sympy.GreaterThan: "ge",
+    sympy.StrictLessThan: "lt",
+    sympy.LessThan: "le",
+    sympy.Equality: "eq",
+}
 
 
 def _supported() -> str:
@@ -176,6 +183,11 @@ def _children(e: sympy.Basic) -> list[sympy.Basic]:
             negative = f.is_Pow and f.exp.is_Number and f.exp < 0
             out.append(sympy.Pow(f.base, -f.exp) if negative else f)
         return out
+    if isinstance(e, sympy.Piecewise):
+        out = []
+        for value, condition in e.args[:-1]:
+            out += [value, condition]
+        return [*out, e.args[-1][0]]
     if e.is_Pow:
         if e.exp in (sympy.S.Half, -sympy.S.Half):
             return [e.base]
@@ -220,7 +232,20 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
         if e.exp.is_Number and e.exp < 0:
             return F.divide(1.0, args[0])
         return F.power(args[0], args[1])
+    if isinstance(e, sympy.Piecewise):
+        if e.args[-1][1] is not sympy.true:
+            raise UnknownNameError(f"a Piecewise needs a final (value, True) branch: {e}")
+        out = args[-1]
+        for i in range(len(e.args) - 2, -1, -1):
+            out = F.where(args[2 * i + 1], args[2 * i], out)
+        return out
+    if e is sympy.true or e is sympy.false:
+        return builder.const(1.0 if e is sympy.true else 0.0)
+    if isinstance(e, sympy.Unequality):
+        return F.subtract(1.0, F.eq(args[0], args[1]))
     func = e.func
+    if func in _RELATIONAL:
+        return apply(_RELATIONAL[func], args[0], args[1])
     if func in _UNARY and len(args) == 1:
         return apply(_UNARY[func], args[0])
     if func in _NARY:

@@ -4,7 +4,6 @@ Each implements `fdiff` (so `sympy.diff` knows it) and prints itself for lambdif
 mpmath and plain Python via its elementary rewrite.
 
 >>> import sympy
-from sympy.core.evalf import prec_to_dps
 >>> x = sympy.Symbol("x")
 >>> sympy.diff(sigmoid(x), x)
 (1 - sigmoid(x))*sigmoid(x)
@@ -15,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
+from sympy.core.evalf import prec_to_dps
 
 
 class _Elementary(sympy.Function):

@@ -57,9 +57,7 @@ def trace(
         raise
     except Exception as error:
         label = getattr(fn, "__name__", "the function")
-        raise TraceError(
-            f"tracing {label} raised {type(error).__name__}: {error}"
-        ) from error
+        raise TraceError(f"tracing {label} raised {type(error).__name__}: {error}") from error
     many = isinstance(result, (tuple, list))
     outputs = []
     for out in result if many else [result]:

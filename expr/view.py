@@ -84,7 +84,7 @@ def _annotation(node: int, values: Any, adjoints: Any) -> list[str]:
             continue
         value = table.get(node) if isinstance(table, Mapping) else table[node]
         if value is not None:
-            lines.append(f"{tag}{'= ' if not tag else '= '}{_format(value)}")
+            lines.append(f"{tag}= {_format(value)}")
     return lines
 
 

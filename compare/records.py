@@ -1,0 +1,146 @@
+"""Tidy records: a list of flat dicts (one observation per row), and their CSV round trip.
+
+>>> rows = [{"method": "central", "h": 1e-5, "error": 3.2e-11, "ok": True}]
+>>> import io
+>>> buffer = io.StringIO()
+>>> write_csv(rows, buffer)
+>>> read_csv(io.StringIO(buffer.getvalue())) == rows
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import CompareError
+
+Record = dict[str, Any]
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _flat_value(key: str, value: Any) -> Any:
+    """A value a CSV cell can hold: numpy scalars become Python numbers."""
+    if isinstance(value, _SCALARS):
+        return value
+    item = getattr(value, "item", None)
+    if item is not None and getattr(value, "ndim", 1) == 0:
+        return item()
+    raise CompareError(
+        f"record field {key!r} holds a {type(value).__name__}; tidy records hold flat "
+        "scalars only (str, int, float, bool, None)"
+    )
+
+
+def tidy(rows: Iterable[Record]) -> list[Record]:
+    """The rows as plain flat dicts of Python scalars (numpy scalars converted). O(cells)."""
+    return [{key: _flat_value(key, value) for key, value in row.items()} for row in rows]
+
+
+def columns(rows: Sequence[Record]) -> list[str]:
+    """The union of keys, in first-seen order."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_csv(rows: Sequence[Record], target: str | Path | IO[str]) -> None:
+    """Write rows as CSV (header = union of keys; missing cells empty; floats round-trip)."""
+    rows = tidy(rows)
+    header = columns(rows)
+    if isinstance(target, (str, Path)):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "w", newline="", encoding="utf-8") as handle:
+            _write(rows, header, handle)
+    else:
+        _write(rows, header, target)
+
+
+def _write(rows: list[Record], header: list[str], handle: IO[str]) -> None:
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(row.get(key)) for key in header])
+
+
+def parse_cell(text: str) -> Any:
+    """A CSV cell back to a Python scalar: '' -> None, True/False, int, float, else str.
+
+    >>> parse_cell("1e-16"), parse_cell("3"), parse_cell("inf"), parse_cell("sympy")
+    (1e-16, 3, inf, 'sympy')
+    """
+    if text == "":
+        return None
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if not math.isnan(value) or text.lower() == "nan" else text
+
+
+def read_csv(source: str | Path | IO[str]) -> list[Record]:
+    """Rows written by `write_csv`, with numbers, booleans and None restored (rows keep only
+    their non-empty cells)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise CompareError(f"no records file {path}; run the experiment first (without "
+                               "--from-csv) to write it")
+        with open(path, newline="", encoding="utf-8") as handle:
+            return _read(handle)
+    return _read(source)
+
+
+def _read(handle: IO[str]) -> list[Record]:
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return []
+    rows = []
+    for line in reader:
+        row = {}
+        for key, text in zip(header, line):
+            value = parse_cell(text)
+            if value is not None:
+                row[key] = value
+        rows.append(row)
+    return rows
+
+
+def select(rows: Iterable[Record], **match: Any) -> list[Record]:
+    """Rows whose fields equal every given value.
+
+    >>> select([{"a": 1, "b": 2}, {"a": 2}], a=1)
+    [{'a': 1, 'b': 2}]
+    """
+    return [row for row in rows if all(row.get(k) == v for k, v in match.items())]
+
+
+def unique(rows: Iterable[Record], key: str) -> list[Any]:
+    """Distinct values of a field, in first-seen order (missing fields skipped)."""
+    seen: dict[Any, None] = {}
+    for row in rows:
+        if key in row and row[key] is not None:
+            seen.setdefault(row[key], None)
+    return list(seen)

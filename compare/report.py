@@ -1,0 +1,197 @@
+"""report.md and report.html: every figure with its caption, the tables, the environment.
+
+Captions are produced by each figure's caption function from the run's records, so every
+number in the report was read off the data of this run.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .environment import environment
+
+
+@dataclass
+class FigureResult:
+    """A written figure: its stem, title, files and caption."""
+
+    name: str
+    title: str
+    paths: list[Path]
+    caption: str
+
+
+@dataclass
+class ExperimentResult:
+    """What happened to one experiment in a run."""
+
+    name: str
+    title: str
+    status: str  # "ok", "skipped" or "failed"
+    message: str = ""
+    seconds: float = 0.0
+    rows: int = 0
+    figures: list[FigureResult] = field(default_factory=list)
+    tables: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _image(figure: FigureResult) -> Path | None:
+    by_suffix = {p.suffix: p for p in figure.paths}
+    for suffix in (".png", ".svg"):
+        if suffix in by_suffix:
+            return by_suffix[suffix]
+    return None
+
+
+def _markdown(results: Sequence[ExperimentResult], settings: dict[str, str],
+              env: dict[str, str]) -> str:
+    lines = ["# diffcompare: symbolic, numerical and automatic differentiation compared", ""]
+    lines.append(
+        "Every figure below was produced by one run of `python -m compare`; the data behind "
+        "each is in the CSV file of the same experiment, and every number in a caption is "
+        "read off that data."
+    )
+    lines += ["", "Run settings: " + ", ".join(f"{k} = `{v}`" for k, v in settings.items()), ""]
+    number = 0
+    for result in results:
+        if result.status != "ok":
+            continue
+        for figure in result.figures:
+            number += 1
+            lines += [f"## Figure {number}. {figure.title}", ""]
+            image = _image(figure)
+            if image is not None:
+                lines += [f"![{figure.title}]({image.name})", ""]
+            else:
+                links = ", ".join(f"[{p.suffix[1:]}]({p.name})" for p in figure.paths)
+                lines += [f"Files: {links}", ""]
+            lines += [f"*Figure {number}.* {figure.caption}", ""]
+        for title, table in result.tables:
+            lines += [f"### {title}", "", table, ""]
+    lines += ["## Experiments of this run", "", "| experiment | status | rows | time (s) | note |",
+              "|---|---|---:|---:|---|"]
+    for result in results:
+        lines.append(
+            f"| {result.name} | {result.status} | {result.rows} | {result.seconds:.1f} | "
+            f"{result.message.replace('|', '/')} |"
+        )
+    lines += ["", "## Environment", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in env.items()]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _table_html(table: str) -> str:
+    rows = [line.strip().strip("|").split("|") for line in table.splitlines() if line.strip()]
+    if len(rows) < 2:
+        return f"<pre>{html.escape(table)}</pre>"
+    head, body = rows[0], rows[2:]
+    out = ["<table>", "<tr>" + "".join(f"<th>{html.escape(c.strip())}</th>" for c in head)
+           + "</tr>"]
+    for row in body:
+        out.append("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+_CSS = """
+body { font-family: Georgia, serif; max-width: 60em; margin: 2em auto; padding: 0 1em;
+       line-height: 1.45; color: #222; }
+figure { margin: 2em 0; } img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: 0.95em; } table { border-collapse: collapse; margin: 1em 0; }
+td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; font-size: 0.9em; text-align: right; }
+code { background: #f4f4f4; padding: 0 0.2em; }
+"""
+
+
+def _html(results: Sequence[ExperimentResult], settings: dict[str, str],
+          env: dict[str, str]) -> str:
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>diffcompare report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>diffcompare: symbolic, numerical and automatic differentiation compared</h1>",
+        "<p>Every figure below was produced by one run of <code>python -m compare</code>; the "
+        "data behind each is in the CSV file of the same experiment, and every number in a "
+        "caption is read off that data.</p>",
+        "<p>Run settings: "
+        + ", ".join(f"{esc(k)} = <code>{esc(v)}</code>" for k, v in settings.items())
+        + "</p>",
+    ]
+    number = 0
+    for result in results:
+        if result.status != "ok":
+            continue
+        for figure in result.figures:
+            number += 1
+            parts.append(f"<h2>Figure {number}. {esc(figure.title)}</h2><figure>")
+            image = _image(figure)
+            if image is not None:
+                parts.append(f'<img src="{esc(image.name)}" alt="{esc(figure.title)}">')
+            else:
+                parts.append(
+                    " ".join(f'<a href="{esc(p.name)}">{esc(p.suffix[1:])}</a>'
+                             for p in figure.paths)
+                )
+            parts.append(
+                f"<figcaption><em>Figure {number}.</em> {esc(figure.caption)}</figcaption>"
+                "</figure>"
+            )
+        for title, table in result.tables:
+            parts.append(f"<h3>{esc(title)}</h3>{_table_html(table)}")
+    parts.append("<h2>Experiments of this run</h2><table><tr><th>experiment</th><th>status</th>"
+                 "<th>rows</th><th>time (s)</th><th>note</th></tr>")
+    for result in results:
+        parts.append(
+            f"<tr><td>{esc(result.name)}</td><td>{esc(result.status)}</td><td>{result.rows}</td>"
+            f"<td>{result.seconds:.1f}</td><td>{esc(result.message)}</td></tr>"
+        )
+    parts.append("</table><h2>Environment</h2><table>")
+    parts += [f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in env.items()]
+    parts.append("</table></body></html>")
+    return "\n".join(parts)
+
+
+def write_report(
+    results: Sequence[ExperimentResult], out_dir: str | Path, settings: dict[str, str]
+) -> tuple[Path, Path]:
+    """Write out_dir/report.md and out_dir/report.html; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    md_path, html_path = out / "report.md", out / "report.html"
+    md_path.write_text(_markdown(results, settings, env), encoding="utf-8")
+    html_path.write_text(_html(results, settings, env), encoding="utf-8")
+    return md_path, html_path
+
+
+def markdown_table(rows: Sequence[dict], columns: Sequence[str],
+                   formats: dict[str, str] | None = None) -> str:
+    """A markdown table of `rows` restricted to `columns` (floats formatted per column).
+
+    >>> print(markdown_table([{"a": 1.23456, "b": "x"}], ["a", "b"], {"a": ".2f"}))
+    | a | b |
+    |---|---|
+    | 1.23 | x |
+    """
+    formats = formats or {}
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = []
+        for col in columns:
+            value = row.get(col)
+            if value is None:
+                cells.append("")
+            elif isinstance(value, float) and col in formats:
+                cells.append(format(value, formats[col]))
+            elif isinstance(value, float):
+                cells.append(f"{value:.3g}")
+            else:
+                cells.append(str(value).replace("|", "/"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
