@@ -97,8 +97,8 @@ class Function:
 
     @cached_property
     def order(self) -> tuple[int, ...]:
-        """A topological order of all nodes (cached; networkx, iterative)."""
-        return tuple(nx.topological_sort(self.graph))
+        """A topological order of all nodes, creation order first (cached; networkx, iterative)."""
+        return tuple(nx.lexicographical_topological_sort(self.graph))
 
     @cached_property
     def program(self) -> tuple[tuple[int, Any, tuple[int, ...], dict], ...]:

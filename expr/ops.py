@@ -4,7 +4,7 @@ SymPy counterpart.
 An op is applied by `expr.tracer.apply`; graphs store the op's name. The table `OPS` is the
 only mutable-looking module state of the package and is filled once, at import.
 
->>> OPS["sin"].kernel(0.0)
+>>> float(OPS["sin"].kernel(0.0))
 0.0
 >>> OPS["add"].shape((2, 1), (3,))
 (2, 3)

@@ -54,7 +54,7 @@ def forward_table(f: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
     """Rows (node, label, op, expression, value) in evaluation order, inputs first.
 
     >>> import expr
-    >>> rows = expr.parse("x1*x2 + sin(x1)").table(2.0, 3.0)
+    >>> rows = expr.catalog.get("worked_example").function().table(2.0, 3.0)
     >>> [(r["label"], r["expression"]) for r in rows][2]
     ('v1', 'v-1 × v0')
     """
