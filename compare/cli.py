@@ -48,13 +48,24 @@ def parser() -> argparse.ArgumentParser:
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes, well under a minute")
     size.add_argument("--full", action="store_true", help="paper-grade data (slow)")
-    p.add_argument("--format", type=_formats, default=["png"],
-                   help="figure formats, comma separated: png,pdf,svg (default: png)")
-    p.add_argument("--style", choices=["paper", "slides"], default="paper",
-                   help="paper: serif, 7 in wide, 8-9 pt; slides: 16:9, large type")
+    p.add_argument(
+        "--format",
+        type=_formats,
+        default=["png"],
+        help="figure formats, comma separated: png,pdf,svg (default: png)",
+    )
+    p.add_argument(
+        "--style",
+        choices=["paper", "slides"],
+        default="paper",
+        help="paper: serif, 7 in wide, 8-9 pt; slides: 16:9, large type",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--from-csv", action="store_true",
-                   help="replot from the CSV files in --out without recomputing")
+    p.add_argument(
+        "--from-csv",
+        action="store_true",
+        help="replot from the CSV files in --out without recomputing",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
     p.add_argument("--version", action="version", version=f"diffcompare {__version__}")
@@ -74,20 +85,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     known = set(experiment_names()) | {"all"}
     unknown = [n for n in args.experiments if n not in known]
     if unknown:
-        print(f"diffcompare: no experiment {unknown[0]!r}; choose from all, "
-              f"{', '.join(experiment_names())}", file=sys.stderr)
+        print(
+            f"diffcompare: no experiment {unknown[0]!r}; choose from all, "
+            f"{', '.join(experiment_names())}",
+            file=sys.stderr,
+        )
         return 2
     preset = "quick" if args.quick else "full" if args.full else "default"
     try:
-        results = run(args.experiments, args.out, preset, args.format, args.style, args.seed,
-                      args.from_csv, progress=not args.no_progress)
+        results = run(
+            args.experiments,
+            args.out,
+            preset,
+            args.format,
+            args.style,
+            args.seed,
+            args.from_csv,
+            progress=not args.no_progress,
+        )
     except CompareError as error:
         print(f"diffcompare: {error}", file=sys.stderr)
         return 2
     for result in results:
         figures = ", ".join(f.name for f in result.figures)
-        print(f"{result.name:18s} {result.status:8s} {result.seconds:6.1f} s  "
-              f"{figures or result.message}")
+        print(
+            f"{result.name:18s} {result.status:8s} {result.seconds:6.1f} s  "
+            f"{figures or result.message}"
+        )
     print(f"report: {args.out}/report.md, {args.out}/report.html")
     return 1 if any(r.status == "failed" for r in results) else 0
 

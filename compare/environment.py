@@ -40,7 +40,6 @@ def environment() -> dict[str, str]:
         "cpu": _cpu(),
         "cores": str(os.cpu_count()),
     }
-    for package in ("diffcompare", "numpy", "sympy", "mpmath", "networkx", "matplotlib",
-                    "torch"):
+    for package in ("diffcompare", "numpy", "sympy", "mpmath", "networkx", "matplotlib", "torch"):
         info[package] = _version(package)
     return info

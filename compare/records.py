@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from .errors import CompareError
 
 Record = dict[str, Any]
@@ -25,11 +27,10 @@ _SCALARS = (str, int, float, bool, type(None))
 
 def _flat_value(key: str, value: Any) -> Any:
     """A value a CSV cell can hold: numpy scalars become Python numbers."""
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
     if isinstance(value, _SCALARS):
         return value
-    item = getattr(value, "item", None)
-    if item is not None and getattr(value, "ndim", 1) == 0:
-        return item()
     raise CompareError(
         f"record field {key!r} holds a {type(value).__name__}; tidy records hold flat "
         "scalars only (str, int, float, bool, None)"
@@ -104,8 +105,9 @@ def read_csv(source: str | Path | IO[str]) -> list[Record]:
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
-            raise CompareError(f"no records file {path}; run the experiment first (without "
-                               "--from-csv) to write it")
+            raise CompareError(
+                f"no records file {path}; run the experiment first (without --from-csv) to write it"
+            )
         with open(path, newline="", encoding="utf-8") as handle:
             return _read(handle)
     return _read(source)

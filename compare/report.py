@@ -46,8 +46,9 @@ def _image(figure: FigureResult) -> Path | None:
     return None
 
 
-def _markdown(results: Sequence[ExperimentResult], settings: dict[str, str],
-              env: dict[str, str]) -> str:
+def _markdown(
+    results: Sequence[ExperimentResult], settings: dict[str, str], env: dict[str, str]
+) -> str:
     lines = ["# diffcompare: symbolic, numerical and automatic differentiation compared", ""]
     lines.append(
         "Every figure below was produced by one run of `python -m compare`; the data behind "
@@ -71,8 +72,12 @@ def _markdown(results: Sequence[ExperimentResult], settings: dict[str, str],
             lines += [f"*Figure {number}.* {figure.caption}", ""]
         for title, table in result.tables:
             lines += [f"### {title}", "", table, ""]
-    lines += ["## Experiments of this run", "", "| experiment | status | rows | time (s) | note |",
-              "|---|---|---:|---:|---|"]
+    lines += [
+        "## Experiments of this run",
+        "",
+        "| experiment | status | rows | time (s) | note |",
+        "|---|---|---:|---:|---|",
+    ]
     for result in results:
         lines.append(
             f"| {result.name} | {result.status} | {result.rows} | {result.seconds:.1f} | "
@@ -89,8 +94,10 @@ def _table_html(table: str) -> str:
     if len(rows) < 2:
         return f"<pre>{html.escape(table)}</pre>"
     head, body = rows[0], rows[2:]
-    out = ["<table>", "<tr>" + "".join(f"<th>{html.escape(c.strip())}</th>" for c in head)
-           + "</tr>"]
+    out = [
+        "<table>",
+        "<tr>" + "".join(f"<th>{html.escape(c.strip())}</th>" for c in head) + "</tr>",
+    ]
     for row in body:
         out.append("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>")
     out.append("</table>")
@@ -107,8 +114,9 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 """
 
 
-def _html(results: Sequence[ExperimentResult], settings: dict[str, str],
-          env: dict[str, str]) -> str:
+def _html(
+    results: Sequence[ExperimentResult], settings: dict[str, str], env: dict[str, str]
+) -> str:
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -135,17 +143,19 @@ def _html(results: Sequence[ExperimentResult], settings: dict[str, str],
                 parts.append(f'<img src="{esc(image.name)}" alt="{esc(figure.title)}">')
             else:
                 parts.append(
-                    " ".join(f'<a href="{esc(p.name)}">{esc(p.suffix[1:])}</a>'
-                             for p in figure.paths)
+                    " ".join(
+                        f'<a href="{esc(p.name)}">{esc(p.suffix[1:])}</a>' for p in figure.paths
+                    )
                 )
             parts.append(
-                f"<figcaption><em>Figure {number}.</em> {esc(figure.caption)}</figcaption>"
-                "</figure>"
+                f"<figcaption><em>Figure {number}.</em> {esc(figure.caption)}</figcaption></figure>"
             )
         for title, table in result.tables:
             parts.append(f"<h3>{esc(title)}</h3>{_table_html(table)}")
-    parts.append("<h2>Experiments of this run</h2><table><tr><th>experiment</th><th>status</th>"
-                 "<th>rows</th><th>time (s)</th><th>note</th></tr>")
+    parts.append(
+        "<h2>Experiments of this run</h2><table><tr><th>experiment</th><th>status</th>"
+        "<th>rows</th><th>time (s)</th><th>note</th></tr>"
+    )
     for result in results:
         parts.append(
             f"<tr><td>{esc(result.name)}</td><td>{esc(result.status)}</td><td>{result.rows}</td>"
@@ -170,8 +180,9 @@ def write_report(
     return md_path, html_path
 
 
-def markdown_table(rows: Sequence[dict], columns: Sequence[str],
-                   formats: dict[str, str] | None = None) -> str:
+def markdown_table(
+    rows: Sequence[dict], columns: Sequence[str], formats: dict[str, str] | None = None
+) -> str:
     """A markdown table of `rows` restricted to `columns` (floats formatted per column).
 
     >>> print(markdown_table([{"a": 1.23456, "b": "x"}], ["a", "b"], {"a": ".2f"}))

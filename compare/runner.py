@@ -37,9 +37,7 @@ def get(name: str) -> Experiment:
     for experiment in experiments():
         if experiment.name == name:
             return experiment
-    raise CompareError(
-        f"no experiment {name!r}; choose from all, {', '.join(experiment_names())}"
-    )
+    raise CompareError(f"no experiment {name!r}; choose from all, {', '.join(experiment_names())}")
 
 
 def run_experiment(

@@ -105,9 +105,7 @@ def method_style(name: str) -> dict[str, Any]:
     if key.startswith("binomial"):
         key = "binomial"
     if key not in METHODS:
-        raise CompareError(
-            f"no style for method {name!r}; known methods: {', '.join(METHODS)}"
-        )
+        raise CompareError(f"no style for method {name!r}; known methods: {', '.join(METHODS)}")
     return METHODS[key].kwargs()
 
 
@@ -146,7 +144,7 @@ STYLES: dict[str, dict[str, Any]] = {
         "ytick.labelsize": 7.5,
         "lines.linewidth": 1.2,
         "lines.markersize": 3.5,
-        "figure.figsize": (7.0, 2.8),
+        "figure.figsize": (7.0, 3.0),
         "figure.constrained_layout.use": True,
     },
     "slides": {
@@ -192,7 +190,7 @@ def new_figure(
     import matplotlib.pyplot as plt
 
     full_width, full_height = mpl.rcParams["figure.figsize"]
-    if full_width / full_height > 1.7:  # slides: 16:9
+    if abs(full_width / full_height - 16 / 9) < 1e-3:  # slides: always 16:9
         size = (full_width, full_height)
     else:
         w = full_width if width == "double" else full_width / 2
@@ -213,21 +211,30 @@ def log_ticks(ax: Any, axis: str = "both") -> None:
 
         decades = abs(math.log10(max(high, 1e-300)) - math.log10(max(low, 1e-300)))
         stride = 1 if decades <= 6 else 2 if decades <= 12 else 4
-        target.set_major_locator(LogLocator(base=10.0 ** stride, numticks=30))
+        target.set_major_locator(LogLocator(base=10.0**stride, numticks=30))
         target.set_minor_locator(LogLocator(base=10.0, subs=(1.0,), numticks=40))
         target.set_minor_formatter(NullFormatter())
 
 
-def end_label(ax: Any, x: Sequence[float], y: Sequence[float], text: str, color: str,
-              **kwargs: Any) -> None:
+def end_label(
+    ax: Any, x: Sequence[float], y: Sequence[float], text: str, color: str, **kwargs: Any
+) -> None:
     """Write `text` just right of the last finite point of a line (a direct label)."""
     import math
 
     points = [(a, b) for a, b in zip(x, y) if b is not None and math.isfinite(b) and b > 0]
     if not points:
         return
-    ax.annotate(text, points[-1], xytext=(4, 0), textcoords="offset points", color=color,
-                va="center", ha="left", **kwargs)
+    ax.annotate(
+        text,
+        points[-1],
+        xytext=(4, 0),
+        textcoords="offset points",
+        color=color,
+        va="center",
+        ha="left",
+        **kwargs,
+    )
 
 
 def save_figure(

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 
-def median_time(fn: Callable[[], Any], repeat: int = 5, min_time: float = 2e-3,
-                max_loops: int = 10_000) -> float:
+def median_time(
+    fn: Callable[[], Any], repeat: int = 5, min_time: float = 2e-3, max_loops: int = 10_000
+) -> float:
     """Median seconds per call of `fn()` over `repeat` runs of `loops` calls each, `loops`
     grown until one run takes at least `min_time`. Cost: about repeat * max(min_time, t).
 

@@ -26,8 +26,9 @@ def shown(error: float | None, floor: float = FLOOR) -> float:
     return max(abs(error), floor)
 
 
-def axes_of(ax: Any, nrows: int = 1, ncols: int = 1, aspect: float = 0.4,
-            width: str = "double") -> tuple[Any, list[Any]]:
+def axes_of(
+    ax: Any, nrows: int = 1, ncols: int = 1, aspect: float = 0.4, width: str = "double"
+) -> tuple[Any, list[Any]]:
     """(figure, flat list of axes): the given ax (and its figure) or a new styled figure."""
     if ax is not None:
         axes = list(ax) if isinstance(ax, (list, tuple)) else [ax]
@@ -38,15 +39,32 @@ def axes_of(ax: Any, nrows: int = 1, ncols: int = 1, aspect: float = 0.4,
     return fig, list(grid.ravel())
 
 
-def slope_guide(ax: Any, x0: float, y0: float, slope: float, decades: float, text: str,
-                direction: int = 1, **kwargs: Any) -> None:
+def slope_guide(
+    ax: Any,
+    x0: float,
+    y0: float,
+    slope: float,
+    decades: float,
+    text: str,
+    direction: int = 1,
+    **kwargs: Any,
+) -> None:
     """A thin grey line of the given log-log slope from (x0, y0) over `decades` of x,
     labelled at its far end. direction=-1 draws towards smaller x."""
     x1 = x0 * 10 ** (direction * decades)
     y1 = y0 * (x1 / x0) ** slope
     ax.plot([x0, x1], [y0, y1], color=GUIDE, lw=0.8, ls="--", zorder=1)
-    ax.annotate(text, (x1, y1), xytext=(2, 0), textcoords="offset points", color="0.35",
-                fontsize="small", va="center", ha="left" if direction > 0 else "right", **kwargs)
+    ax.annotate(
+        text,
+        (x1, y1),
+        xytext=(2, 0),
+        textcoords="offset points",
+        color="0.35",
+        fontsize="small",
+        va="center",
+        ha="left" if direction > 0 else "right",
+        **kwargs,
+    )
 
 
 def finite(values: Iterable[float | None]) -> list[float]:

@@ -1,0 +1,336 @@
+"""Reverse mode: a forward sweep that keeps what the rules need, a backward sweep in reverse
+topological order that accumulates adjoints in a list indexed by node (fan-out sums).
+
+The sweeps are plain functions over a `Plan` (the Function's program with, per op node, its
+rule, which arguments need cotangents, and which values the rule reads), so other code (the
+checkpointing strategies) can run them segment by segment: `forward_sweep(plan, inputs,
+start=i, stop=j, values=...)` evaluates program steps i..j-1; `backward_sweep(plan, values,
+adjoints, start=i, stop=j)` pulls the adjoints back through the same steps. Counts of op
+evaluations and of stored values/bytes go into a `SweepStats` when one is passed.
+
+Cost: the forward sweep is one kernel call per op node; the backward sweep one rule per op
+node that depends on a differentiated input (each rule is 1-4 numpy ops), so value and
+gradient cost a small constant times the value alone (the cheap-gradient principle).
+
+>>> import expr
+>>> f = expr.parse("x1*x2 + sin(x1)")
+>>> plan = Plan(f, (0, 1))
+>>> values = forward_sweep(plan, [2.0, 3.0])
+>>> adjoints = backward_sweep(plan, values, seeds={f.outputs[0]: 1.0})
+>>> [round(float(adjoints[n]), 6) for n in f.inputs]
+[2.583853, 2.0]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import expr
+from expr import Function, Tracer, apply
+
+from .errors import MissingRuleError, NaNError
+from .rules import RULES, shape_of
+
+Value = Any
+
+
+@dataclass
+class SweepStats:
+    """Counters filled by the sweeps (pass one in; they add to it).
+
+    forward_ops: kernel evaluations in forward sweeps (recomputation included);
+    backward_ops: VJP rules applied in backward sweeps (one per op node reached);
+    live_values/live_bytes: values currently stored for the backward sweep;
+    peak_values/peak_bytes: the largest such set seen (by `nbytes`); seconds: wall time.
+    """
+
+    forward_ops: int = 0
+    backward_ops: int = 0
+    live_values: int = 0
+    live_bytes: int = 0
+    peak_values: int = 0
+    peak_bytes: int = 0
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def store(self, value: Value) -> None:
+        """Count `value` as stored for the backward sweep."""
+        self.live_values += 1
+        self.live_bytes += nbytes(value)
+        self.peak_values = max(self.peak_values, self.live_values)
+        self.peak_bytes = max(self.peak_bytes, self.live_bytes)
+
+    def release(self, value: Value) -> None:
+        """Count `value` as freed."""
+        self.live_values -= 1
+        self.live_bytes -= nbytes(value)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counts as a flat dict (for records/CSV)."""
+        return {
+            "forward_ops": self.forward_ops,
+            "backward_ops": self.backward_ops,
+            "stored_values": self.peak_values,
+            "stored_bytes": self.peak_bytes,
+            "seconds": self.seconds,
+            **self.extra,
+        }
+
+
+def nbytes(value: Value) -> int:
+    """Bytes of a stored numpy value (0 for tracers and Python numbers)."""
+    return int(value.nbytes) if isinstance(value, (np.ndarray, np.generic)) else 0
+
+
+class Plan:
+    """Everything the sweeps need about one Function and one set of inputs to differentiate.
+
+    `steps[i]` = (node, kernel, args, attrs, op) for program step i; `back[i]` is None for
+    steps that do not depend on a differentiated input, else (node, args, attrs, vjp, fetch,
+    needs_output, arg_shapes, wants); `stored` are the nodes whose values some backward rule
+    reads (op nodes only: inputs and constants exist anyway); `release[i]` the stored nodes whose last backward reader is step i.
+    Building it is O(nodes).
+    """
+
+    def __init__(self, f: Function, wrt: Sequence[int]) -> None:
+        self.function = f
+        self.wrt_positions = tuple(wrt)
+        self.wrt = tuple(f.inputs[i] for i in wrt)
+        nodes = f.graph.nodes
+        self.shapes = [nodes[n]["shape"] for n in range(f.graph.number_of_nodes())]
+        active = [False] * len(self.shapes)
+        for node in self.wrt:
+            active[node] = True
+        steps, back = [], []
+        first_reader: dict[int, int] = {}
+        for index, (node, kernel, args, attrs) in enumerate(f.program):
+            op = nodes[node]["op"]
+            steps.append((node, kernel, args, attrs, op))
+            wants = tuple(active[a] for a in args)
+            if not any(wants):
+                back.append(None)
+                continue
+            active[node] = True
+            rule = RULES.get(op)
+            if rule is None:
+                raise MissingRuleError(
+                    f"op {op!r} at node {node} has no derivative rule "
+                    f"(ops with rules: {', '.join(sorted(RULES))})"
+                )
+            fetch = tuple(a if i in rule.needs_args else -1 for i, a in enumerate(args))
+            for read in (*(a for a in fetch if a >= 0), *((node,) if rule.needs_output else ())):
+                if nodes[read]["op"] not in ("input", "const"):  # those exist anyway
+                    first_reader.setdefault(read, index)
+            shapes = tuple(self.shapes[a] for a in args)
+            back.append((node, args, attrs, rule.vjp, fetch, rule.needs_output, shapes, wants))
+        self.steps = tuple(steps)
+        self.back = tuple(back)
+        self.active = tuple(active)
+        self.stored = tuple(sorted(first_reader))
+        release: list[list[int]] = [[] for _ in steps]
+        for read, index in first_reader.items():
+            release[index].append(read)
+        self.release = tuple(tuple(r) for r in release)
+
+
+def forward_sweep(
+    plan: Plan,
+    inputs: Sequence[Value] | None = None,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    values: list | None = None,
+    stats: SweepStats | None = None,
+) -> list:
+    """Evaluate program steps start..stop-1 into `values` (a list indexed by node).
+
+    With `values=None` a new list is made from `inputs` (and the constants); otherwise the
+    given list must already hold the values the segment reads (inputs, constants, earlier
+    steps). Tracer inputs record the ops instead. Returns the list. O(steps) kernel calls.
+    """
+    f = plan.function
+    if values is None:
+        values = [None] * len(plan.shapes)
+        for node, value in zip(f.inputs, inputs):
+            values[node] = value
+        for node, value in f.constants:
+            values[node] = value
+    steps = plan.steps[start:stop]
+    if any(isinstance(values[n], Tracer) for n in f.inputs):
+        for node, _, args, attrs, op in steps:
+            values[node] = apply(op, *[values[a] for a in args], **attrs)
+    else:
+        with np.errstate(all="ignore"):
+            for node, kernel, args, attrs, _ in steps:
+                values[node] = kernel(*[values[a] for a in args], **attrs)
+    if stats is not None:
+        stats.forward_ops += len(steps)
+    return values
+
+
+def backward_sweep(
+    plan: Plan,
+    values: list,
+    adjoints: list | None = None,
+    *,
+    seeds: dict[int, Value] | None = None,
+    start: int = 0,
+    stop: int | None = None,
+    stats: SweepStats | None = None,
+    release: bool = False,
+) -> list:
+    """Pull adjoints back through program steps stop-1 down to start; returns the adjoint
+    list (indexed by node; None = zero).
+
+    `adjoints` carries adjoints between segments (a new list when None); `seeds` adds
+    output adjoints first. Each step calls its rule with only the values it declared; each
+    cotangent is summed down to its argument's shape (the one place broadcasting is undone)
+    and added to that argument's adjoint. `release=True` frees stored values after their
+    last reader (counted in `stats`). O(active steps) rule calls.
+    """
+    if adjoints is None:
+        adjoints = [None] * len(plan.shapes)
+    for node, seed in (seeds or {}).items():
+        adjoints[node] = seed if adjoints[node] is None else adjoints[node] + seed
+    stop = len(plan.steps) if stop is None else stop
+    with np.errstate(all="ignore"):
+        applied = _backward_steps(plan, values, adjoints, start, stop, stats, release)
+    if stats is not None:
+        stats.backward_ops += applied
+    return adjoints
+
+
+def _backward_steps(
+    plan: Plan,
+    values: list,
+    adjoints: list,
+    start: int,
+    stop: int,
+    stats: SweepStats | None,
+    release: bool,
+) -> int:
+    applied = 0
+    for index in range(stop - 1, start - 1, -1):
+        step = plan.back[index]
+        if step is not None:
+            node, args, attrs, vjp, fetch, needs_output, shapes, wants = step
+            g = adjoints[node]
+            if g is not None:
+                xs = [values[a] if a >= 0 else None for a in fetch]
+                cotangents = vjp(
+                    g, xs, values[node] if needs_output else None, attrs, shapes, wants
+                )
+                applied += 1
+                for arg, ct, shape in zip(args, cotangents, shapes):
+                    if ct is None:
+                        continue
+                    if shape_of(ct) != shape:
+                        ct = expr.sum_to(ct, shape)
+                    previous = adjoints[arg]
+                    adjoints[arg] = ct if previous is None else previous + ct
+        if release:
+            for read in plan.release[index]:
+                if stats is not None:
+                    stats.release(values[read])
+                values[read] = None
+    return applied
+
+
+def store_all(plan: Plan, values: list, stats: SweepStats) -> None:
+    """Count every value the backward sweep will read as stored (plain reverse mode)."""
+    for node in plan.stored:
+        stats.store(values[node])
+
+
+def seed_like(value: Value) -> Value:
+    """The adjoint seed: ones shaped like the output (float64, or the output's dtype)."""
+    if isinstance(value, Tracer):
+        return np.ones(value.shape)
+    return np.ones(np.shape(value), dtype=np.result_type(value, np.float64))
+
+
+def gradients(plan: Plan, adjoints: list) -> list[Value]:
+    """The adjoints of the differentiated inputs (zeros for inputs the output ignores)."""
+    return [np.zeros(plan.shapes[n]) if adjoints[n] is None else adjoints[n] for n in plan.wrt]
+
+
+def reverse(
+    plan: Plan,
+    inputs: Sequence[Value],
+    seeds: Sequence[Value] | None = None,
+    *,
+    stats: SweepStats | None = None,
+    check_nan: bool = True,
+) -> tuple[list, list[Value]]:
+    """Node values and the gradients of the differentiated inputs, by one forward and one
+    backward sweep. `seeds` are the output adjoints (default 1 for a single output).
+    With `check_nan` a NaN in the gradient (but not in the inputs) raises `NaNError` naming
+    the first node where it appeared in the backward sweep."""
+    began = time.perf_counter()
+    f = plan.function
+    values = forward_sweep(plan, inputs, stats=stats)
+    if seeds is None:
+        seeds = [seed_like(values[f.outputs[0]])]
+    seed_map: dict[int, Value] = {}
+    for node, seed in zip(f.outputs, seeds):
+        seed_map[node] = seed if node not in seed_map else seed_map[node] + seed
+    if stats is not None:
+        store_all(plan, values, stats)
+        outputs = [values[n] for n in f.outputs]
+    adjoints = backward_sweep(
+        plan, values, seeds=dict(seed_map), stats=stats, release=stats is not None
+    )
+    grads = gradients(plan, adjoints)
+    if stats is not None:
+        for node, value in zip(f.outputs, outputs):
+            values[node] = value
+        stats.seconds += time.perf_counter() - began
+    if check_nan and not isinstance(values[f.outputs[0]], Tracer):
+        _check_nan(plan, inputs, seed_map, grads)
+    return values, grads
+
+
+def _has_nan(value: Value) -> bool:
+    # One reduction screens (NaN propagates through a sum); the exact test only if it fires.
+    value = np.asarray(value)
+    return bool(np.isnan(value.sum())) and bool(np.isnan(value).any())
+
+
+def _check_nan(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list[Value]) -> None:
+    if not any(_has_nan(g) for g in grads):
+        return
+    if any(_has_nan(x) for x in inputs) or any(_has_nan(s) for s in seeds.values()):
+        return
+    f = plan.function
+    values = forward_sweep(plan, inputs)
+    adjoints = [None] * len(plan.shapes)
+    for node, seed in seeds.items():
+        adjoints[node] = seed
+    labels = f.labels()
+    for index in range(len(plan.steps) - 1, -1, -1):
+        backward_sweep(plan, values, adjoints, start=index, stop=index + 1)
+        step = plan.back[index]
+        if step is None:
+            continue
+        node, args = step[0], step[1]
+        if adjoints[node] is not None and _has_nan(adjoints[node]):
+            continue
+        bad = [a for a in args if adjoints[a] is not None and _has_nan(adjoints[a])]
+        if bad:
+            inputs_nan = any(_has_nan(values[a]) for a in args)
+            raise NaNError(
+                f"NaN appeared in the backward sweep at node {node} ({labels[node]} = "
+                f"{f.op(node)} of {', '.join(labels[a] for a in args)}): its adjoint is "
+                f"finite but the cotangent sent to {', '.join(labels[a] for a in bad)} is NaN"
+                + (
+                    " (its operand value is already NaN in the forward sweep)"
+                    if inputs_nan
+                    else " (the derivative is undefined or infinite here, e.g. sqrt at 0)"
+                )
+                + "; pass check_nan=False to get the NaN instead"
+            )

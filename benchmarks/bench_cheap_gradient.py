@@ -1,0 +1,63 @@
+"""The cheap-gradient principle, counted: ops(value + gradient) / ops(f) for every catalog
+function (op nodes of the recorded graphs: forward and backward sweep together), the same
+for a Hessian-vector product (forward-over-reverse), and the measured time ratio.
+
+Run: MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \\
+         python benchmarks/bench_cheap_gradient.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import autodiff  # noqa: E402
+from expr import catalog  # noqa: E402
+
+
+def median_time(fn, repeat: int = 7, min_time: float = 0.01) -> float:
+    """Median over rounds of the mean time per call."""
+    fn()
+    start = time.perf_counter()
+    fn()
+    number = max(1, int(min_time / max(time.perf_counter() - start, 1e-7)))
+    rounds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        rounds.append((time.perf_counter() - start) / number)
+    return statistics.median(rounds)
+
+
+def main() -> None:
+    names = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS")
+    print(f"# environment: { {k: os.environ.get(k) for k in names} }")
+    print(
+        f"{'function':<16} {'size':>5} {'ops f':>6} {'ops f+grad':>10} {'ratio':>6} "
+        f"{'ops hvp':>8} {'ratio':>6} {'time ratio':>10}"
+    )
+    for entry in catalog.entries():
+        f = entry.function()
+        args = entry.inputs()
+        argnums = tuple(range(f.n_inputs))
+        counts = autodiff.op_counts(f, *args, argnums=argnums)
+        vg = autodiff.value_and_grad(f, argnums=argnums)
+        ratio_time = median_time(lambda vg=vg, args=args: vg(*args)) / median_time(
+            lambda f=f, args=args: f(*args)
+        )
+        size = "" if entry.default_size is None else entry.default_size
+        print(
+            f"{entry.name:<16} {size!s:>5} {counts['f']:>6} {counts['value_and_grad']:>10} "
+            f"{counts['ratio_value_and_grad']:>6.2f} {counts['hvp']:>8} "
+            f"{counts['ratio_hvp']:>6.2f} {ratio_time:>10.2f}"
+        )
+    print("# ops = op nodes of the recorded graph; time ratio = value_and_grad / f(x) call")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Benchmark: memory and time of checkpointed gradients of the tanh chain, vs PyTorch.
+
+For T in {16, 64, 256, 1024} tanh layers (h <- tanh(h W + b), then 0.5 mean(h^2)) and each
+strategy, prints the measured peak stored bytes (and in layer activations), forward layer
+evaluations per layer, the median wall time, and the tracemalloc peak of one extra run; then
+the same chain in PyTorch (float64 CPU) without checkpointing and with
+`torch.utils.checkpoint.checkpoint_sequential` (segments = ceil(sqrt T)), its saved-tensor
+peak measured with `torch.autograd.graph.saved_tensors_hooks`. Finally the issue's full-size
+check: T = 256, width 512, batch 64 under "sqrt".
+
+Run: MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \\
+     python benchmarks/bench_checkpoint.py [--width 128 --batch 32 --repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import time
+import weakref
+
+from autodiff.checkpoint import checkpoint_sequential
+from autodiff.checkpoint_experiments import as_table, memory_records, tanh_chain_problem
+from autodiff.schedule import binomial, budget, every
+
+
+def _torch_rows(depths, width, batch, repeat):
+    try:
+        import torch
+        from torch.utils.checkpoint import checkpoint_sequential as torch_sequential
+    except ImportError:
+        print("torch not installed: PyTorch rows skipped")
+        return []
+    torch.set_num_threads(1)
+
+    class Layer(torch.nn.Module):
+        def __init__(self, W, b):
+            super().__init__()
+            self.W, self.b = W, b
+
+        def forward(self, h):
+            return torch.tanh(h @ self.W + self.b)
+
+    rows = []
+    for depth in depths:
+        _, x, params = tanh_chain_problem(depth, width, batch)
+        W, b = (torch.tensor(v) for v in params[0])
+        activation = x.nbytes
+
+        model = torch.nn.Sequential(*[Layer(W, b) for _ in range(depth)])
+        excluded = {W.untyped_storage().data_ptr(), b.untyped_storage().data_ptr()}
+        segments = math.isqrt(depth - 1) + 1
+        for label, segs in (("torch none", None), (f"torch ckpt({segments})", segments)):
+            live = {"bytes": 0, "peak": 0}
+            seen: dict[int, list] = {}
+
+            def pack(tensor, live=live, seen=seen, excluded=excluded):
+                key = tensor.untyped_storage().data_ptr()
+                if key in excluded:  # parameters are not counted (as in our executor)
+                    return _Handle(tensor)
+                if key not in seen:
+                    seen[key] = [0, tensor.untyped_storage().nbytes()]
+                    live["bytes"] += seen[key][1]
+                    live["peak"] = max(live["peak"], live["bytes"])
+                seen[key][0] += 1
+                handle = _Handle(tensor)
+                weakref.finalize(handle, _unpin, live, seen, key)
+                return handle
+
+            times = []
+            for attempt in range(repeat + 1):
+                tx = torch.tensor(x, requires_grad=True)
+                began = time.perf_counter()
+                if attempt == repeat:  # last run: measure saved tensors
+                    with torch.autograd.graph.saved_tensors_hooks(pack, lambda h: h.tensor):
+                        out = _run(model, tx, segs, torch_sequential)
+                else:
+                    out = _run(model, tx, segs, torch_sequential)
+                (0.5 * (out * out).mean()).backward()
+                del out
+                if attempt < repeat:
+                    times.append(time.perf_counter() - began)
+            rows.append(
+                {
+                    "strategy": label,
+                    "T": depth,
+                    "peak_bytes": live["peak"],
+                    "peak_activations": live["peak"] / activation,
+                    "time_s": statistics.median(times),
+                }
+            )
+    return rows
+
+
+class _Handle:
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+
+def _unpin(live, seen, key):
+    seen[key][0] -= 1
+    if seen[key][0] == 0:
+        live["bytes"] -= seen.pop(key)[1]
+
+
+def _run(model, tx, segments, torch_sequential):
+    if segments is None:
+        return model(tx)
+    return torch_sequential(model, segments, tx, use_reentrant=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--depths", type=int, nargs="+", default=[16, 64, 256, 1024])
+    parser.add_argument("--width", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-full", action="store_true", help="skip the width-512 check")
+    args = parser.parse_args()
+    malloc = {k: os.environ.get(k) for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
+    print(
+        f"tanh chain, float64, width {args.width}, batch {args.batch}; "
+        f"activation = {8 * args.width * args.batch} bytes; median of {args.repeat} runs; "
+        f"malloc env {malloc}"
+    )
+    _, x, _ = tanh_chain_problem(1, args.width, args.batch)
+    strategies = (None, "sqrt", every(8), binomial(4), binomial(16), budget(bytes=24 * x.nbytes))
+    rows = memory_records(
+        args.depths, strategies, args.width, args.batch, args.repeat, trace_memory=True
+    )
+    print(
+        as_table(
+            rows,
+            [
+                "T",
+                "strategy",
+                "peak_bytes",
+                "peak_activations",
+                "peak_snapshots",
+                "forward_per_T",
+                "backward_evals",
+                "time_s",
+                "tracemalloc_peak",
+            ],
+        )
+    )
+    print()
+    print("PyTorch (saved-tensor peak via saved_tensors_hooks; 1 thread):")
+    torch_rows = _torch_rows(args.depths, args.width, args.batch, args.repeat)
+    if torch_rows:
+        print(as_table(torch_rows, ["T", "strategy", "peak_bytes", "peak_activations", "time_s"]))
+    if not args.skip_full:
+        print()
+        depth, width, batch = 256, 512, 64
+        layers, x0, params = tanh_chain_problem(depth, width, batch)
+        result = checkpoint_sequential(layers, x0, params, strategy="sqrt", trace_memory=True)
+        stats = result.stats
+        activations = stats.peak_bytes / x0.nbytes
+        print(
+            f"full-size check T={depth} width={width} batch={batch} 'sqrt': peak "
+            f"{activations:.1f} activations (limit 2.5 sqrt(T) = {2.5 * math.sqrt(depth)}), "
+            f"forward evals {stats.forward_evals / depth:.3f} T (limit 2.05 T), "
+            f"time {stats.time_s:.2f} s, tracemalloc peak "
+            f"{stats.tracemalloc_peak / x0.nbytes:.1f} activations"
+        )
+        assert activations <= 2.5 * math.sqrt(depth)
+        assert stats.forward_evals <= 2.05 * depth
+
+
+if __name__ == "__main__":
+    main()

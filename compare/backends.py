@@ -1,0 +1,285 @@
+"""The one place that calls the three backends, in a uniform shape for the experiments.
+
+Every function here takes an `expr.Function` and a tuple of inputs and returns numpy
+arrays; method names are the canonical keys of `compare.style.METHODS`:
+reverse, forward_mode (AD); sympy, graph (symbolic); forward, backward, central, central4,
+richardson, complex_step, auto (numerical).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+import expr
+
+from .errors import CompareError
+from .registry import missing
+
+AD_METHODS = ("reverse", "forward_mode")
+SYMBOLIC_METHODS = ("sympy", "graph")
+FD_METHODS = ("forward", "backward", "central", "central4", "richardson", "complex_step", "auto")
+
+#: Largest graph whose finite-difference error model numdiff builds with SymPy.
+SYMPY_MODEL_MAX_OPS = 8
+
+#: Our method keys -> numdiff's method names.
+NUMDIFF_NAMES = {
+    "forward": "forward",
+    "backward": "backward",
+    "central": "central",
+    "central4": "five_point",
+    "richardson": "richardson",
+    "complex_step": "complex",
+    "auto": "auto",
+}
+
+
+def requirements(methods: Sequence[str]) -> list[str]:
+    """The backend functions `methods` need (for `compare.registry.require`).
+
+    >>> requirements(["reverse", "central"])
+    ['autodiff.grad', 'numdiff.gradient']
+    """
+    needed: dict[str, None] = {}
+    for method in methods:
+        if method == "reverse":
+            needed["autodiff.grad"] = None
+        elif method == "forward_mode":
+            needed["autodiff.jacfwd"] = None
+        elif method in SYMBOLIC_METHODS:
+            needed["symdiff.gradient"] = None
+            needed["symdiff.lambdify"] = None
+        elif method in NUMDIFF_NAMES:
+            needed["numdiff.gradient"] = None
+        else:
+            raise CompareError(f"unknown method {method!r}; known: {', '.join(_all_methods())}")
+    return list(needed)
+
+
+def flat(values: Any) -> np.ndarray:
+    """A gradient (array, or tuple of arrays per input) as one flat float64 vector."""
+    if isinstance(values, (tuple, list)):
+        parts = [np.asarray(v, dtype=np.float64).ravel() for v in values]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    return np.asarray(values, dtype=np.float64).ravel()
+
+
+def relative_error(estimate: Any, reference: Any) -> float:
+    """||estimate - reference||_inf / ||reference||_inf (absolute when the reference is 0).
+
+    >>> relative_error([1.0, 2.0], [1.0, 2.0 + 2e-16])
+    1e-16
+    """
+    est, ref = flat(estimate), flat(reference)
+    if est.shape != ref.shape:
+        raise CompareError(f"estimate has {est.size} entries, the reference {ref.size}")
+    if not np.all(np.isfinite(est)):
+        return float("inf")
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    error = float(np.max(np.abs(est - ref))) if ref.size else 0.0
+    return error / scale if scale > 0 else error
+
+
+def missing_symbolic() -> list[str]:
+    """Symbolic backend functions not available."""
+    return missing(["symdiff.gradient", "symdiff.lambdify"])
+
+
+def _argnums(f: expr.Function) -> int | tuple[int, ...]:
+    return 0 if f.n_inputs == 1 else tuple(range(f.n_inputs))
+
+
+def gradient_callable(f: expr.Function, method: str) -> Callable[..., Any]:
+    """A callable xs -> gradient (tuple per input, or one array) by `method`."""
+    if method == "reverse":
+        import autodiff
+
+        return autodiff.grad(f, argnums=_argnums(f))
+    if method == "forward_mode":
+        import autodiff
+
+        return autodiff.jacfwd(f, argnums=_argnums(f))
+    if method in SYMBOLIC_METHODS:
+        return symbolic_callable(f, method)
+    if method in NUMDIFF_NAMES:
+        import numdiff
+
+        name = NUMDIFF_NAMES[method]
+        return lambda *xs: numdiff.gradient(f, xs if len(xs) > 1 else xs[0], method=name)
+    raise CompareError(f"unknown method {method!r}; known: {', '.join(_all_methods())}")
+
+
+def _all_methods() -> list[str]:
+    return [*AD_METHODS, *SYMBOLIC_METHODS, *FD_METHODS]
+
+
+def symbolic_callable(f: expr.Function, method: str) -> Callable[..., Any]:
+    """Differentiate symbolically once (`method` "sympy" or "graph"), lambdify, and return
+    the numpy callable of the gradient."""
+    import symdiff
+
+    gradient = symdiff.gradient(f, method=method)
+    return symdiff.lambdify(gradient, f)
+
+
+def gradient(f: expr.Function, xs: Sequence[Any], method: str) -> Any:
+    """The gradient of scalar `f` at `xs` by `method`."""
+    return gradient_callable(f, method)(*xs)
+
+
+def jacobian_callable(f: expr.Function, method: str) -> Callable[..., Any]:
+    """Full Jacobian callable: jacfwd ("forward_mode") or jacrev ("reverse")."""
+    import autodiff
+
+    if method == "forward_mode":
+        return autodiff.jacfwd(f)
+    if method == "reverse":
+        return autodiff.jacrev(f)
+    raise CompareError(f"jacobian method must be forward_mode or reverse, got {method!r}")
+
+
+def exact_errors(f: expr.Function, xs: Sequence[Any], reference: Any) -> dict[str, float]:
+    """Relative error of reverse and forward AD and of symbolic differentiation at xs."""
+    out = {}
+    for method in (*AD_METHODS, *SYMBOLIC_METHODS):
+        if method in SYMBOLIC_METHODS and missing_symbolic():
+            continue
+        if method in AD_METHODS and missing(["autodiff.grad", "autodiff.jacfwd"]):
+            continue
+        out[method] = relative_error(gradient(f, xs, method), reference)
+    return out
+
+
+def fd_sweep(
+    f: expr.Function,
+    xs: Sequence[Any],
+    steps: Sequence[float],
+    methods: Sequence[str],
+    reference: Any,
+    dtype: str = "float64",
+) -> list[dict[str, Any]]:
+    """numdiff's sweep of a one-input scalar f, as compare records: kind="curve" rows
+    (method, h, error = relative error, model = the truncation + round-off model there) and
+    kind="optimum" rows (method, h = the model's optimal step, error = its error there;
+    no row when the model has no finite optimum, as for the complex step)."""
+    from numdiff.sweep import sweep
+
+    names = {NUMDIFF_NAMES[m]: m for m in methods}
+    point = xs[0] if len(xs) == 1 else tuple(xs)
+    # numdiff takes the model constant |f^(p+1)(x)| from SymPy for a Function, which is slow
+    # on deep nests (seconds for l_4); for larger graphs give it a black box, and it
+    # estimates the constant by differences instead.
+    target: Any = f if f.size() <= SYMPY_MODEL_MAX_OPS else (lambda *v: f(*v))
+    records = sweep(
+        target,
+        point,
+        steps=np.asarray(steps, dtype=np.float64),
+        methods=list(names),
+        reference=float(flat(reference)[0]),
+        dtype=np.dtype(dtype),
+    )
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        method = names[record["label"]]
+        if record["kind"] == "step":
+            rows.append(
+                {
+                    "kind": "curve",
+                    "method": method,
+                    "h": float(record["step"]),
+                    "error": float(record["rel_error"]),
+                    "model": float(record["model_error"]),
+                }
+            )
+        elif record["kind"] == "summary":
+            h = record.get("theory_step")
+            if h is not None and np.isfinite(h) and h > 0:
+                rows.append(
+                    {
+                        "kind": "optimum",
+                        "method": method,
+                        "h": float(h),
+                        "error": float(record["theory_error"]),
+                        "best_h": float(record["best_step"]),
+                        "best_error": float(record["best_error"]),
+                    }
+                )
+    return rows
+
+
+# ----------------------------------------------------------------------------- autodiff views
+def value_and_grad_callable(f: expr.Function) -> Callable[..., Any]:
+    """xs -> (f(xs), gradient) by reverse mode."""
+    import autodiff
+
+    return autodiff.value_and_grad(f, argnums=_argnums(f))
+
+
+def op_counts(f: expr.Function, xs: Sequence[Any]) -> dict[str, int]:
+    """Op nodes of f and of value+gradient recorded as a graph (autodiff's count)."""
+    import autodiff
+
+    counts = autodiff.op_counts(f, *xs, argnums=_argnums(f))
+    return {"ops_f": int(counts["f"]), "ops_grad": int(counts["value_and_grad"])}
+
+
+def gradient_graph_size(f: expr.Function, xs: Sequence[Any]) -> int:
+    """Op nodes of the reverse-mode gradient of f recorded as a graph."""
+    import autodiff
+
+    return int(autodiff.grad_graph(f, _argnums(f), *xs).size())
+
+
+def _bar(label: str) -> str:
+    return "v\u0304" + label[1:] if label.startswith("v") else f"{label}\u0304"
+
+
+#: The local partial d v / d arg_i of an op as text, from the labels of v and its args.
+_PARTIALS: dict[str, Callable[[str, list[str], int], str]] = {
+    "add": lambda v, a, i: "1",
+    "sub": lambda v, a, i: "1" if i == 0 else "-1",
+    "mul": lambda v, a, i: a[1 - i],
+    "div": lambda v, a, i: f"1/{a[1]}" if i == 0 else f"-{v}/{a[1]}",
+    "neg": lambda v, a, i: "-1",
+    "sin": lambda v, a, i: f"cos({a[0]})",
+    "cos": lambda v, a, i: f"-sin({a[0]})",
+    "exp": lambda v, a, i: v,
+    "log": lambda v, a, i: f"1/{a[0]}",
+    "tanh": lambda v, a, i: f"(1 - {v}²)",
+    "sqrt": lambda v, a, i: f"1/(2{v})",
+}
+
+
+def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
+    """autodiff's backward table (node, label, op, adjoint) with the adjoint rule written
+    out: ū = sum over the users v of u of v̄ · dv/du, in backward-sweep order."""
+    import autodiff
+
+    labels = f.labels()
+    users: dict[int, list[tuple[int, int]]] = {}
+    for node, _, args, _ in f.program:
+        for i, arg in enumerate(args):
+            users.setdefault(arg, []).append((node, i))
+    rows = []
+    for row in autodiff.backward_table(f, *xs):
+        node = row["node"]
+        terms = []
+        for user, i in users.get(node, []):
+            partial_text = _PARTIALS.get(f.op(user))
+            arg_labels = [labels[a] for a in f.args(user)]
+            partial = partial_text(labels[user], arg_labels, i) if partial_text else "∂"
+            terms.append(_bar(labels[user]) + ("" if partial == "1" else f"·{partial}"))
+        rule = " + ".join(terms) if terms else "1 (seed)"
+        rows.append(
+            {
+                "node": node,
+                "label": _bar(row["label"]),
+                "op": row["op"],
+                "expression": rule,
+                "adjoint": float(np.asarray(row["adjoint"])),
+            }
+        )
+    return rows

@@ -1,0 +1,144 @@
+"""The lecture classics: the worked example, the logistic map, expression swell and the
+cheap-gradient ratio."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import expr
+from expr import catalog
+
+from .. import backends
+from ..records import Record, select
+from ..registry import require
+from ..report import markdown_table
+from ..timing import median_time
+from .accuracy import _steps
+
+
+def worked_example(seed: int = 0) -> list[Record]:
+    """x1·x2 + sin(x1) at (2, 3): the forward table (kind="forward"), the backward table
+    (kind="backward": adjoint of every node, seed 1 at the output) and the gradient checked
+    against the 50-digit reference (kind="gradient")."""
+    require("autodiff.grad")
+    entry = catalog.get("worked_example")
+    f = entry.function()
+    x = entry.point
+    rows: list[Record] = []
+    for step, row in enumerate(f.table(*x)):
+        rows.append(
+            {
+                "kind": "forward",
+                "step": step,
+                "node": row["node"],
+                "label": row["label"],
+                "op": row["op"],
+                "expression": row["expression"],
+                "value": float(row["value"]),
+            }
+        )
+    for step, row in enumerate(backends.backward_table(f, x)):
+        rows.append({"kind": "backward", "step": step, **row})
+    grads = backends.flat(backends.gradient(f, x, "reverse"))
+    ref = backends.flat(expr.reference(f, x))
+    for i, name in enumerate(f.input_names):
+        rows.append(
+            {
+                "kind": "gradient",
+                "input": i,
+                "name": name,
+                "value": float(grads[i]),
+                "reference": float(ref[i]),
+                "error": abs(float(grads[i]) - float(ref[i])) / abs(float(ref[i])),
+            }
+        )
+    return rows
+
+
+def worked_tables(records: list[Record]) -> list[tuple[str, str]]:
+    """The forward and backward tables for the report."""
+    forward = sorted(select(records, kind="forward"), key=lambda r: r["step"])
+    backward = sorted(select(records, kind="backward"), key=lambda r: r["step"])
+    return [
+        (
+            "Worked example: forward sweep",
+            markdown_table(forward, ["label", "expression", "value"], {"value": ".6f"}),
+        ),
+        (
+            "Worked example: backward sweep",
+            markdown_table(backward, ["label", "expression", "adjoint"], {"adjoint": ".6f"}),
+        ),
+    ]
+
+
+def logistic_classic(max_depth: int = 4, points: int = 65, seed: int = 0) -> list[Record]:
+    """l_1..l_max_depth of the logistic map with the sizes of dl_n/dx (raw SymPy diff,
+    expanded, after CSE), kind="table"; and the forward/central/complex-step sweep for l_4
+    at x0 = 0.2 (kind="curve"/"optimum"/"exact")."""
+    require("numdiff.derivative", "symdiff.derivative")
+    rows: list[Record] = []
+    for n in range(1, max_depth + 1):
+        f = catalog.logistic_map(n)
+        rows.append({"kind": "table", "n": n, **backends.symbolic_sizes(f)})
+    f = catalog.logistic_map(4)
+    x = (0.2,)
+    ref = expr.reference(f, x)
+    common = {"function": "logistic4", "label": "logistic $l_4$ at $x_0$ = 0.2", "x0": 0.2}
+    for row in backends.fd_sweep(f, x, _steps(points), ("forward", "central", "complex_step"), ref):
+        rows.append({**common, **row})
+    for method, error in backends.exact_errors(f, x, ref).items():
+        rows.append({**common, "kind": "exact", "method": method, "error": error})
+    return rows
+
+
+def swell(max_depth: int = 10, seconds: float = 5.0, seed: int = 0) -> list[Record]:
+    """Size of d l_k/dx of the logistic map for k = 1..max_depth: symdiff's swell curve
+    (tree, expanded, DAG, CSE, graph method; stopped at the time budget `seconds` per step)
+    beside the reverse-mode gradient graph and the function's own graph.
+
+    Records: depth, measure, size, stopped.
+    """
+    require("symdiff.swell_curve", "autodiff.grad")
+    rows = backends.swell_records(range(1, max_depth + 1), seconds)
+    for depth in range(1, max_depth + 1):
+        f = catalog.logistic_map(depth)
+        rows.append({"depth": depth, "measure": "function", "size": f.size(), "stopped": False})
+        rows.append(
+            {
+                "depth": depth,
+                "measure": "ad_graph",
+                "size": backends.gradient_graph_size(f, (0.2,)),
+                "stopped": False,
+            }
+        )
+    return rows
+
+
+def cheap_gradient(repeat: int = 5, seed: int = 0) -> list[Record]:
+    """ops(value + gradient) / ops(f) counted by the instrumented reverse executor, and the
+    time ratio, for every catalog function with a scalar output (families at their default
+    size). Records: function, ops_f, ops_grad, ratio_ops, time_f, time_grad, ratio_time."""
+    require("autodiff.grad")
+    rows: list[Record] = []
+    for entry in catalog.entries(smooth=True):
+        f = entry.function()
+        if any(int(np.prod(s, dtype=np.int64)) != 1 for s in f.output_shapes):
+            continue
+        x = entry.inputs(None, seed=seed)
+        counts = backends.op_counts(f, x)
+        value_and_grad = backends.value_and_grad_callable(f)
+        t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat)
+        t_g = median_time(lambda g=value_and_grad, x=x: g(*x), repeat=repeat)
+        rows.append(
+            {
+                "function": entry.name,
+                "n_inputs": entry.n_inputs(),
+                "ops_f": counts["ops_f"],
+                "ops_grad": counts["ops_grad"],
+                "ratio_ops": counts["ops_grad"] / counts["ops_f"],
+                "time_f": t_f,
+                "time_grad": t_g,
+                "ratio_time": t_g / t_f,
+            }
+        )
+    return rows

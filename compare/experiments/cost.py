@@ -1,0 +1,155 @@
+"""Cost experiments: a full gradient of f: R^n -> R as n grows, and the forward/reverse
+crossover for full Jacobians of f: R^n -> R^m.
+
+Times are medians of repeated runs (see `compare.timing.median_time`); the machine is
+shared, so ratios of medians are what the figures show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import expr
+from expr import catalog
+
+from .. import backends
+from ..records import Record
+from ..registry import require
+from ..timing import median_time, once
+
+#: Function evaluations (or sweeps) each method needs for a gradient of f: R^n -> R.
+EVALUATIONS = {
+    "forward": lambda n: n + 1,
+    "central": lambda n: 2 * n,
+    "forward_mode": lambda n: n,
+    "reverse": lambda n: 1,
+    "sympy": lambda n: 1,
+}
+
+
+def cost_scaling(
+    sizes: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256),
+    symbolic_max: int = 64,
+    repeat: int = 5,
+    seed: int = 0,
+) -> list[Record]:
+    """Time of f and of its full gradient by forward and central differences, forward mode
+    (jacfwd, n sweeps), reverse mode (grad, 1 sweep) and symbolic (diff + lambdify once:
+    kind="setup"; then per evaluation) for Rosenbrock(n). `cost` = time / time(f).
+
+    Records: function, n, method, kind ("gradient", "function" or "setup"), seconds, cost,
+    evaluations (the count the method's theory predicts).
+    """
+    require("autodiff.grad", "autodiff.jacfwd", "numdiff.gradient")
+    rows: list[Record] = []
+    entry = catalog.get("rosenbrock")
+    for n in sizes:
+        f = entry.function(n)
+        x = entry.inputs(n, seed=seed)
+        t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat)
+        function_row = len(rows)
+        rows.append(
+            {
+                "function": "rosenbrock",
+                "n": n,
+                "method": "f",
+                "kind": "function",
+                "seconds": t_f,
+                "cost": 1.0,
+                "evaluations": 1,
+            }
+        )
+        timed: dict[str, Any] = {
+            "forward": backends.gradient_callable(f, "forward"),
+            "central": backends.gradient_callable(f, "central"),
+            "forward_mode": backends.gradient_callable(f, "forward_mode"),
+            "reverse": backends.gradient_callable(f, "reverse"),
+        }
+        setup = None
+        if n <= symbolic_max and not backends.missing_symbolic():
+            call, setup = once(lambda f=f: backends.symbolic_callable(f, "sympy"))
+            timed["sympy"] = call
+        timings = {
+            method: median_time(lambda call=call, x=x: call(*x), repeat=repeat)
+            for method, call in timed.items()
+        }
+        # f again: the machine is shared, so keep the less disturbed of two medians
+        t_f = min(t_f, median_time(lambda f=f, x=x: f(*x), repeat=repeat))
+        rows[function_row]["seconds"] = t_f
+        if setup is not None:
+            rows.append(
+                {
+                    "function": "rosenbrock",
+                    "n": n,
+                    "method": "sympy",
+                    "kind": "setup",
+                    "seconds": setup,
+                    "cost": setup / t_f,
+                    "evaluations": 1,
+                }
+            )
+        for method, seconds in timings.items():
+            rows.append(
+                {
+                    "function": "rosenbrock",
+                    "n": n,
+                    "method": method,
+                    "kind": "gradient",
+                    "seconds": seconds,
+                    "cost": seconds / t_f,
+                    "evaluations": EVALUATIONS[method](n),
+                }
+            )
+    return rows
+
+
+def _layer_function(n: int, m: int, hidden: int, seed: int) -> expr.Function:
+    rng = np.random.default_rng(seed)
+    W1 = rng.standard_normal((hidden, n)) / np.sqrt(n)
+    W2 = rng.standard_normal((m, hidden)) / np.sqrt(hidden)
+
+    def layers(x: Any) -> Any:
+        return expr.tanh(W2 @ expr.tanh(W1 @ x))
+
+    return expr.trace(layers, np.zeros(n), names=["x"])
+
+
+def crossover(
+    total: int = 256,
+    hidden: int = 16,
+    repeat: int = 5,
+    seed: int = 0,
+) -> list[Record]:
+    """Full Jacobian of f(x) = tanh(W2 tanh(W1 x)): R^n -> R^m with n * m = `total`, by
+    jacfwd (n forward sweeps) and jacrev (m reverse sweeps). ratio = t_jacfwd / t_jacrev.
+
+    Records: n, m, n_over_m, t_jacfwd, t_jacrev, ratio, agree (max |J_fwd - J_rev|).
+    """
+    require("autodiff.jacfwd", "autodiff.jacrev")
+    rows: list[Record] = []
+    n = 1
+    while n <= total:
+        m = total // n
+        f = _layer_function(n, m, hidden, seed)
+        x = np.random.default_rng(seed + n).standard_normal(n)
+        fwd = backends.jacobian_callable(f, "forward_mode")
+        rev = backends.jacobian_callable(f, "reverse")
+        agree = float(np.max(np.abs(np.asarray(fwd(x)) - np.asarray(rev(x)))))
+        t_fwd = median_time(lambda fwd=fwd, x=x: fwd(x), repeat=repeat)
+        t_rev = median_time(lambda rev=rev, x=x: rev(x), repeat=repeat)
+        rows.append(
+            {
+                "n": n,
+                "m": m,
+                "n_over_m": n / m,
+                "t_jacfwd": t_fwd,
+                "t_jacrev": t_rev,
+                "ratio": t_fwd / t_rev,
+                "agree": agree,
+                "hidden": hidden,
+            }
+        )
+        n *= 2
+    return rows

@@ -1,0 +1,58 @@
+"""Non-smooth points: |x|, relu and max at and near their kinks, through every backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import expr
+
+from .. import backends
+from ..records import Record
+from ..registry import require
+
+#: (function, inputs, label, convention or true derivative d/dx, at the kink?)
+CASES: tuple[tuple[str, tuple[float, ...], str, float, bool], ...] = (
+    ("abs", (0.0,), "|x| at x = 0", 0.0, True),
+    ("abs", (1e-3,), "|x| at x = 1e-3", 1.0, False),
+    ("abs", (-1e-3,), "|x| at x = -1e-3", -1.0, False),
+    ("relu", (0.0,), "relu at x = 0", 0.0, True),
+    ("relu", (1e-3,), "relu at x = 1e-3", 1.0, False),
+    ("relu", (-1e-3,), "relu at x = -1e-3", 0.0, False),
+    ("maximum", (0.5, 0.5), "max(x, y) at x = y", 0.5, True),
+    ("maximum", (0.5 + 1e-3, 0.5), "max(x, y) at x = y + 1e-3", 1.0, False),
+    ("maximum", (0.5 - 1e-3, 0.5), "max(x, y) at x = y - 1e-3", 0.0, False),
+)
+
+METHODS = ("reverse", "forward_mode", "sympy", "graph", "central", "forward", "complex_step")
+
+
+def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]:
+    """d/dx of |x|, relu(x), max(x, y) at and 1e-3 away from the kink by every method.
+
+    Records: case, function, x, method, derivative (of the first input; None on error),
+    expected (the documented convention at the kink: abs'(0) = relu'(0) = 0, max splits
+    1/2-1/2; the true derivative elsewhere), at_kink, matches, note.
+    """
+    require(*backends.requirements(methods))
+    rows: list[Record] = []
+    for name, xs, label, expected, at_kink in CASES:
+        f = expr.catalog.get(name).function()
+        for method in methods:
+            row: dict[str, Any] = {
+                "case": label,
+                "function": name,
+                "x": xs[0],
+                "method": method,
+                "expected": expected,
+                "at_kink": at_kink,
+            }
+            try:
+                value = float(backends.flat(backends.gradient(f, xs, method))[0])
+                row["derivative"] = value
+                row["matches"] = bool(abs(value - expected) <= 1e-6)
+            except Exception as error:  # what a method raises at a kink is part of the data
+                row["matches"] = False
+                row["note"] = f"{type(error).__name__}: {error}"[:160]
+                row["clean_error"] = isinstance(error, expr.ExprError)
+            rows.append(row)
+    return rows

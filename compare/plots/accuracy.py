@@ -1,0 +1,300 @@
+"""Figures 1, 2 and 13: error vs step size, error per method per function, float32/64."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..records import Record, select, unique
+from ..style import GUIDE, label, log_ticks, method_style
+from .common import EPS32, EPS64, FLOOR, argmin_row, axes_of, sci, shown, slope_guide
+
+ORDERS = {"forward": 1, "backward": 1, "central": 2, "central4": 4}
+EXACT_STYLE = {"reverse": "-", "forward_mode": (0, (5, 3)), "sympy": ":", "graph": "-."}
+
+
+def _curve(ax: Any, rows: Sequence[Record], method: str) -> None:
+    rows = sorted(rows, key=lambda r: r["h"])
+    style = method_style(method)
+    style["marker"] = None
+    if method == "complex_step":  # drawn wide and underneath: its h^2 side equals central's
+        style.update(linewidth=3.0, alpha=0.6, zorder=1)
+    ax.plot([r["h"] for r in rows], [shown(r.get("error")) for r in rows], **style)
+
+
+def _v_panel(
+    ax: Any, rows: Sequence[Record], eps: float, guides: bool = True, exact: bool = True
+) -> None:
+    curves = select(rows, kind="curve")
+    methods = unique(curves, "method")
+    ax.axhspan(FLOOR / 3, eps, color="0.92", zorder=0, lw=0)
+    ax.text(
+        1.5e-16,
+        eps * 0.5,
+        f"machine precision (ε = {eps:.1e})",
+        fontsize="x-small",
+        color="0.35",
+        va="top",
+    )
+    for method in methods:
+        _curve(ax, select(curves, method=method), method)
+    for row in select(rows, kind="optimum"):
+        if row.get("h") and row["method"] in methods:
+            ax.axvline(
+                row["h"], ymin=0, ymax=0.07, color=method_style(row["method"])["color"], lw=1.6
+            )
+    if exact:
+        for row in select(rows, kind="exact"):
+            style = method_style(row["method"])
+            ax.axhline(
+                shown(row["error"]),
+                color=style["color"],
+                lw=1.1,
+                ls=EXACT_STYLE.get(row["method"], "-"),
+                label=style["label"],
+                zorder=3,
+            )
+    if guides:
+        for method in methods:
+            order = ORDERS.get(method)
+            anchor = [r for r in select(curves, method=method) if 5e-3 <= r["h"] <= 2e-2]
+            if order and anchor and anchor[0].get("error"):
+                r = anchor[0]
+                slope_guide(ax, r["h"], r["error"] * 8, order, 1.6, f"$h^{order}$", direction=-1)
+        central = [r for r in select(curves, method="central") if 3e-14 <= r["h"] <= 1e-13]
+        if central and central[0].get("error"):
+            r = central[0]
+            slope_guide(ax, r["h"], r["error"] * 8, -1, 3, "$h^{-1}$ (round-off)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(1e-16, 1.0)
+    ax.set_ylim(FLOOR / 3, 1e3)
+    log_ticks(ax)
+    ax.set_xlabel("step h")
+    ax.set_ylabel("relative error")
+
+
+def plot_accuracy_sweep(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 1: one V-curve panel per function; AD/symbolic as horizontal lines."""
+    functions = unique(select(records, kind="curve"), "function")
+    ncols = 2 if len(functions) > 1 else 1
+    nrows = math.ceil(len(functions) / ncols)
+    fig, axes = axes_of(ax, nrows, ncols, aspect=0.42 * nrows)
+    for i, (panel, function) in enumerate(zip(axes, functions)):
+        rows = select(records, function=function)
+        _v_panel(panel, rows, EPS64, guides=True)
+        panel.set_title(f"({chr(97 + i)}) {rows[0].get('label', function)}", loc="left")
+        if i % ncols:
+            panel.set_ylabel("")
+        if i < len(functions) - ncols:
+            panel.set_xlabel("")
+    handles, labels_ = axes[0].get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+
+    handles.append(Line2D([], [], color="0.3", marker="|", ls="none", ms=8, mew=1.6))
+    labels_.append("theoretical optimal step (tick)")
+    fig.legend(handles, labels_, loc="outside upper center", ncol=4)
+    return fig
+
+
+def caption_accuracy_sweep(records: Sequence[Record]) -> str:
+    """Caption of figure 1 with the numbers of this run (exp panel when present)."""
+    functions = unique(select(records, kind="curve"), "function")
+    name = "exp" if "exp" in functions else functions[0]
+    rows = select(records, function=name)
+    central = argmin_row(select(rows, kind="curve", method="central"), "error")
+    forward = argmin_row(select(rows, kind="curve", method="forward"), "error")
+    complex_ = argmin_row(select(rows, kind="curve", method="complex_step"), "error")
+    reverse = select(rows, kind="exact", method="reverse")
+    ad_text = "n/a"
+    if reverse:
+        ad_text = (
+            "exact here (error 0)" if reverse[0]["error"] == 0 else f"at {sci(reverse[0]['error'])}"
+        )
+    parts = [
+        "Relative error of the derivative against the step size h for finite differences "
+        "(forward, central, 5-point) and the complex step; horizontal lines: reverse- and "
+        "forward-mode AD and symbolic differentiation at the same point; ticks on the x axis: "
+        "each method's theoretical optimal step; dashed grey: truncation slopes and the "
+        "round-off slope h^-1.",
+    ]
+    if central:
+        parts.append(
+            f"For {rows[0].get('label', name)}, central differences bottom out at "
+            f"{sci(central['error'])} at h = {sci(central['h'], 1)}, "
+            f"{math.log10(central['error'] / EPS64):.0f} orders of magnitude above machine "
+            f"epsilon, while reverse-mode AD is {ad_text}"
+            + (
+                f"; forward differences at {sci(forward['error'])} (h = {sci(forward['h'], 1)})"
+                if forward
+                else ""
+            )
+            + (f"; the complex step reaches {sci(complex_['error'])}" if complex_ else "")
+            + "."
+        )
+    worst_exact = max((r["error"] for r in select(records, kind="exact")), default=None)
+    if worst_exact is not None:
+        parts.append(f"The largest AD/symbolic error over all panels is {sci(worst_exact)}.")
+    parts.append("float64; reference: 50-digit mpmath.")
+    return " ".join(parts)
+
+
+# ------------------------------------------------------------------ figure 2
+TABLE_ORDER = (
+    "reverse",
+    "forward_mode",
+    "sympy",
+    "graph",
+    "complex_step",
+    "central4",
+    "richardson",
+    "central",
+    "forward",
+)
+
+
+def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 2: functions down, error across (log), one marker per method."""
+    functions = unique(records, "function")
+    methods = [m for m in TABLE_ORDER if m in unique(records, "method")]
+    methods += [m for m in unique(records, "method") if m not in methods]
+    fig, axes = axes_of(ax, aspect=0.12 + 0.042 * len(functions))
+    panel = axes[0]
+    panel.axvspan(FLOOR / 3, EPS64, color="0.92", lw=0, zorder=0)
+    panel.axvline(EPS64, color=GUIDE, lw=0.8, ls="--")
+    panel.text(EPS64 * 1.3, -0.9, "ε = 2.2e-16", color="0.35", fontsize="x-small", va="bottom")
+    panel.text(FLOOR * 1.2, -0.9, "exact (0)", color="0.35", fontsize="x-small", va="bottom")
+    spread = 0.6
+    for j, method in enumerate(methods):
+        offset = -spread / 2 + spread * j / max(1, len(methods) - 1)
+        style = method_style(method)
+        xs, ys = [], []
+        for i, function in enumerate(functions):
+            for row in select(records, function=function, method=method):
+                if row.get("error") is not None and math.isfinite(row["error"]):
+                    xs.append(shown(row["error"]))
+                    ys.append(i + offset)
+        panel.plot(
+            xs,
+            ys,
+            ls="none",
+            marker=style["marker"],
+            color=style["color"],
+            label=style["label"],
+            markersize=4,
+            alpha=0.9,
+        )
+    panel.set_yticks(range(len(functions)))
+    panel.set_yticklabels(functions)
+    panel.set_ylim(len(functions) - 0.5, -1.0)
+    panel.set_xscale("log")
+    panel.set_xlim(FLOOR / 3, 1e-2)
+    log_ticks(panel, "x")
+    panel.grid(axis="y", alpha=0)
+    panel.set_xlabel("relative error of the gradient (max norm)")
+    panel.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=1.3)
+    return fig
+
+
+def caption_accuracy_table(records: Sequence[Record]) -> str:
+    """Caption of figure 2."""
+    functions = unique(records, "function")
+
+    def worst(method: str) -> float | None:
+        errors = [
+            r["error"]
+            for r in select(records, method=method)
+            if r.get("error") is not None and math.isfinite(r["error"])
+        ]
+        return max(errors) if errors else None
+
+    def best(method: str) -> float | None:
+        errors = [
+            r["error"]
+            for r in select(records, method=method)
+            if r.get("error") is not None and math.isfinite(r["error"])
+        ]
+        return min(errors) if errors else None
+
+    failed = [r for r in records if r.get("error") is None or not math.isfinite(r["error"])]
+    text = (
+        f"Relative error of the gradient of each of the {len(functions)} smooth scalar catalog "
+        "functions at its textbook point, one marker per method (default steps for the "
+        "numerical methods); errors of exactly 0 sit at the left edge. "
+        f"The worst reverse-mode AD error is {sci(worst('reverse'))}, forward mode "
+        f"{sci(worst('forward_mode'))}, symbolic {sci(worst('sympy'))}: all within a few ε, "
+        f"on every function; central differences range from {sci(best('central'))} to "
+        f"{sci(worst('central'))} and forward differences reach {sci(worst('forward'))}."
+    )
+    if failed:
+        text += f" {len(failed)} method/function pairs failed (see the CSV notes)."
+    return text + " float64; reference: 50-digit mpmath."
+
+
+# ------------------------------------------------------------------ figure 13
+def plot_precision(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 13: the V-curves of one function in float32 and float64 side by side."""
+    function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
+    fig, axes = axes_of(ax, 1, 2, aspect=0.36)
+    for panel, dtype, eps in zip(axes, ("float32", "float64"), (EPS32, EPS64)):
+        rows = select(records, function=function, dtype=dtype)
+        _v_panel(panel, rows, eps, guides=False, exact=False)
+        for method in unique(select(rows, kind="curve"), "method"):
+            best = argmin_row(select(rows, kind="curve", method=method), "error")
+            if best:
+                panel.plot(
+                    [best["h"]],
+                    [shown(best["error"])],
+                    marker="o",
+                    ms=5,
+                    mfc="white",
+                    color=method_style(method)["color"],
+                )
+        panel.set_title(
+            f"({'ab'[dtype == 'float64']}) {dtype}: "
+            f"{rows[0].get('label', function) if rows else function}",
+            loc="left",
+        )
+    axes[1].set_ylabel("")
+    handles, labels_ = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels_, loc="outside upper center", ncol=4)
+    return fig
+
+
+def caption_precision(records: Sequence[Record]) -> str:
+    """Caption of figure 13."""
+    function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
+    parts = [
+        "Relative error against step size for the same function computed in float32 (left) "
+        "and float64 (right); open circles mark each method's best step."
+    ]
+    found = {}
+    for dtype in ("float32", "float64"):
+        for method in ("forward", "central"):
+            best = argmin_row(
+                select(records, function=function, dtype=dtype, kind="curve", method=method),
+                "error",
+            )
+            found[dtype, method] = best
+    c32, c64 = found["float32", "central"], found["float64", "central"]
+    f32, f64 = found["float32", "forward"], found["float64", "forward"]
+    if c32 and c64:
+        parts.append(
+            f"The best central step moves from h = {sci(c64['h'], 1)} (float64) to "
+            f"{sci(c32['h'], 1)} (float32) and its error from {sci(c64['error'])} to "
+            f"{sci(c32['error'])}, as ε^(1/3) predicts"
+            + (
+                f"; forward differences from h = {sci(f64['h'], 1)} to {sci(f32['h'], 1)} (ε^(1/2))"
+                if f32 and f64
+                else ""
+            )
+            + "."
+        )
+    parts.append(f"Function: {function} at its textbook point; reference: 50-digit mpmath.")
+    return " ".join(parts)
+
+
+def label_of(method: str) -> str:
+    """The display label of a method."""
+    return label(method)

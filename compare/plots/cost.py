@@ -1,0 +1,216 @@
+"""Figures 3 and 4: the cost of a full gradient vs n; forward vs reverse crossover."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..records import Record, select, unique
+from ..style import GUIDE, log_ticks, method_style
+from .common import axes_of, sci, slope_guide
+
+GRADIENT_METHODS = ("forward", "central", "forward_mode", "sympy", "reverse")
+
+
+def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 3: (a) seconds vs n, (b) cost in function evaluations vs n."""
+    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
+    time_ax, cost_ax = axes
+    base = sorted(select(records, kind="function"), key=lambda r: r["n"])
+    time_ax.plot(
+        [r["n"] for r in base],
+        [r["seconds"] for r in base],
+        color="0.3",
+        lw=1,
+        marker=".",
+        label="f itself",
+    )
+    for method in GRADIENT_METHODS:
+        rows = sorted(select(records, kind="gradient", method=method), key=lambda r: r["n"])
+        if not rows:
+            continue
+        style = method_style(method)
+        ns = [r["n"] for r in rows]
+        time_ax.plot(ns, [r["seconds"] for r in rows], **style)
+        cost_ax.plot(ns, [r["cost"] for r in rows], **style)
+    setup = sorted(select(records, kind="setup"), key=lambda r: r["n"])
+    if setup:
+        time_ax.plot(
+            [r["n"] for r in setup],
+            [r["seconds"] for r in setup],
+            color=method_style("sympy")["color"],
+            ls=":",
+            marker="D",
+            mfc="white",
+            label="symbolic diff + lambdify (one-off)",
+        )
+    ns = sorted(unique(records, "n"))
+    if ns:
+        for count, text in (
+            (lambda n: 2 * n, "2n evaluations"),
+            (lambda n: n + 1, "n + 1 evaluations"),
+        ):
+            cost_ax.plot(ns, [count(n) for n in ns], color=GUIDE, lw=0.8, ls="--", zorder=1)
+            cost_ax.annotate(
+                text,
+                (ns[-1], count(ns[-1])),
+                xytext=(3, 0),
+                textcoords="offset points",
+                fontsize="x-small",
+                color="0.35",
+                va="center",
+            )
+        first = [r for r in select(records, kind="gradient") if r["n"] == ns[0]]
+        if first:
+            slope_guide(
+                time_ax,
+                ns[0],
+                max(r["seconds"] for r in first) * 3,
+                1,
+                math.log10(ns[-1] / ns[0]),
+                "slope 1",
+            )
+    for panel in axes:
+        panel.set_xscale("log", base=2)
+        panel.set_yscale("log")
+        panel.set_xlabel("n (number of inputs)")
+        log_ticks(panel, "y")
+    time_ax.set_ylabel("time per gradient (s)")
+    cost_ax.set_ylabel("cost (evaluations of f)")
+    time_ax.set_title("(a) wall-clock time", loc="left")
+    cost_ax.set_title("(b) time / time of f", loc="left")
+    time_ax.legend(loc="upper left", fontsize="x-small")
+    return fig
+
+
+def _at(records: Sequence[Record], method: str, n: int) -> float | None:
+    rows = [r for r in select(records, kind="gradient", method=method) if r["n"] == n]
+    return rows[0]["cost"] if rows else None
+
+
+def caption_cost_scaling(records: Sequence[Record]) -> str:
+    """Caption of figure 3."""
+    ns = sorted(unique(select(records, kind="gradient"), "n"))
+    lo, hi = ns[0], ns[-1]
+    parts = [
+        "Cost of the full gradient of the Rosenbrock function of n variables: (a) median "
+        "seconds per gradient, (b) the same divided by the time of one evaluation of f.",
+        f"From n = {lo} to n = {hi}, reverse-mode AD goes from {_fmt(_at(records, 'reverse', lo))}"
+        f" to {_fmt(_at(records, 'reverse', hi))} evaluations of f, while forward-mode AD "
+        f"grows from {_fmt(_at(records, 'forward_mode', lo))} to "
+        f"{_fmt(_at(records, 'forward_mode', hi))} and central differences from "
+        f"{_fmt(_at(records, 'central', lo))} to {_fmt(_at(records, 'central', hi))}.",
+    ]
+    setup = sorted(select(records, kind="setup"), key=lambda r: r["n"])
+    if setup:
+        parts.append(
+            f"Symbolic differentiation pays a one-off {sci(setup[-1]['seconds'])} s (diff + "
+            f"lambdify, n = {setup[-1]['n']}) before each evaluation costs "
+            f"{_fmt(_at(records, 'sympy', setup[-1]['n']))} f."
+        )
+    parts.append("float64; medians of repeated runs on a shared 2-core machine.")
+    return " ".join(parts)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def crossing(records: Sequence[Record]) -> float | None:
+    """n/m where log(ratio) crosses 0, interpolated in log-log (None if it never does)."""
+    rows = sorted(records, key=lambda r: r["n_over_m"])
+    for a, b in itertools.pairwise(rows):
+        la, lb = math.log(a["ratio"]), math.log(b["ratio"])
+        if la == 0:
+            return a["n_over_m"]
+        if la * lb < 0:
+            xa, xb = math.log(a["n_over_m"]), math.log(b["n_over_m"])
+            return math.exp(xa + (xb - xa) * (-la) / (lb - la))
+    return None
+
+
+def plot_crossover(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 4: t(jacfwd) / t(jacrev) against n / m, the line 1 and the crossover."""
+    fig, axes = axes_of(ax, aspect=0.5, width="single")
+    panel = axes[0]
+    rows = sorted(records, key=lambda r: r["n_over_m"])
+    xs = np.array([r["n_over_m"] for r in rows])
+    ys = np.array([r["ratio"] for r in rows])
+    panel.plot(xs, ys, color="0.2", marker="o", label="time(jacfwd) / time(jacrev)")
+    panel.axhline(1.0, color=GUIDE, lw=0.8)
+    panel.fill_between(
+        xs,
+        ys,
+        1.0,
+        where=ys < 1,
+        color=method_style("forward_mode")["color"],
+        alpha=0.2,
+        interpolate=True,
+        lw=0,
+    )
+    panel.fill_between(
+        xs,
+        ys,
+        1.0,
+        where=ys > 1,
+        color=method_style("reverse")["color"],
+        alpha=0.2,
+        interpolate=True,
+        lw=0,
+    )
+    cross = crossing(rows)
+    if cross is not None:
+        panel.axvline(cross, color=GUIDE, ls="--", lw=0.8)
+        panel.annotate(
+            f"crossover n/m ≈ {cross:.2g}",
+            (cross, 1.0),
+            xytext=(4, -14),
+            textcoords="offset points",
+            fontsize="small",
+            color="0.3",
+        )
+    panel.text(
+        0.03,
+        0.93,
+        "forward mode wins\n(few inputs)",
+        transform=panel.transAxes,
+        color=method_style("forward_mode")["color"],
+        va="top",
+        fontsize="small",
+    )
+    panel.text(
+        0.97,
+        0.07,
+        "reverse mode wins\n(few outputs)",
+        transform=panel.transAxes,
+        color=method_style("reverse")["color"],
+        ha="right",
+        fontsize="small",
+    )
+    panel.set_xscale("log", base=2)
+    panel.set_yscale("log")
+    log_ticks(panel, "y")
+    panel.set_xlabel("n / m (inputs / outputs)")
+    panel.set_ylabel("time(jacfwd) / time(jacrev)")
+    return fig
+
+
+def caption_crossover(records: Sequence[Record]) -> str:
+    """Caption of figure 4."""
+    rows = sorted(records, key=lambda r: r["n_over_m"])
+    cross = crossing(rows)
+    total = rows[0]["n"] * rows[0]["m"]
+    return (
+        f"Time of the full Jacobian of f(x) = tanh(W2 tanh(W1 x)): R^n -> R^m by forward mode "
+        f"(jacfwd) divided by reverse mode (jacrev), with n·m = {total}. "
+        f"With n = {rows[0]['n']} input and m = {rows[0]['m']} outputs forward mode takes "
+        f"{rows[0]['ratio']:.2g}× the time of reverse; with n = {rows[-1]['n']}, "
+        f"m = {rows[-1]['m']} it takes {rows[-1]['ratio']:.2g}×"
+        + (f"; the two cross at n/m ≈ {cross:.2g}." if cross else ".")
+        + f" Hidden width {rows[0].get('hidden', '')}; medians of repeated runs; the two "
+        f"Jacobians agree to {sci(max(r['agree'] for r in rows))}."
+    )

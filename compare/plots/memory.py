@@ -1,0 +1,199 @@
+"""Figures 6 and 7: peak stored bytes vs depth per checkpoint strategy, the
+memory/recomputation trade-off, and the checkpoint schedule itself."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..records import Record, select, unique
+from ..style import GUIDE, log_ticks, method_style
+from .common import axes_of, slope_guide
+
+STRATEGIES = ("store_all", "every", "sqrt", "binomial")
+OTHERS = {"forward_mode": "forward-mode AD (no tape)", "central": "central differences (no tape)"}
+
+
+def _strategy_style(strategy: str, text: str | None = None) -> dict[str, Any]:
+    style = method_style(strategy)
+    if text:
+        style["label"] = text
+    return style
+
+
+def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 6: (a) peak bytes vs depth T per strategy; (b) peak bytes vs forward steps / T
+    at fixed T, with revolve's optimal frontier."""
+    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
+    depth_ax, trade_ax = axes
+    depth = select(records, kind="depth")
+    for name in unique(depth, "strategy"):
+        rows = sorted(select(depth, strategy=name), key=lambda r: r["T"])
+        if name in OTHERS:
+            style = method_style(name)
+            style.update(label=OTHERS[name], linestyle=":")
+        else:
+            style = _strategy_style(name, rows[0].get("label"))
+        depth_ax.plot([r["T"] for r in rows], [r["peak_bytes"] for r in rows], **style)
+    store = sorted(select(depth, strategy="store_all"), key=lambda r: r["T"])
+    if store:
+        ts = [r["T"] for r in store]
+        decades = math.log10(ts[-1] / ts[0])
+        slope_guide(depth_ax, ts[0], store[0]["peak_bytes"] * 2.5, 1, decades, "∝ T")
+        sqrt_rows = sorted(select(depth, strategy="sqrt"), key=lambda r: r["T"])
+        if sqrt_rows:
+            slope_guide(depth_ax, ts[0], sqrt_rows[0]["peak_bytes"] / 2.5, 0.5, decades, "∝ √T")
+    depth_ax.set_xscale("log", base=2)
+    depth_ax.set_yscale("log")
+    low, high = depth_ax.get_ylim()
+    depth_ax.set_ylim(low, high * 40)
+    log_ticks(depth_ax, "y")
+    depth_ax.set_xlabel("depth T (steps of the chain)")
+    depth_ax.set_ylabel("peak stored bytes")
+    depth_ax.set_title("(a) memory vs depth", loc="left")
+    depth_ax.legend(fontsize="xx-small", loc="upper left", ncol=2)
+
+    trade = select(records, kind="tradeoff")
+    frontier = sorted(select(records, kind="frontier"), key=lambda r: r["forward_ratio"])
+    if frontier:
+        trade_ax.plot(
+            [r["forward_ratio"] for r in frontier],
+            [r["peak_bytes"] for r in frontier],
+            color=GUIDE,
+            lw=1,
+            ls="--",
+            label="revolve optimum (Griewank's formula)",
+            zorder=1,
+        )
+    for name in unique(trade, "strategy"):
+        rows = sorted(select(trade, strategy=name), key=lambda r: r["forward_ratio"])
+        style = _strategy_style(name, rows[0].get("family_label"))
+        style["linestyle"] = "none"
+        trade_ax.plot([r["forward_ratio"] for r in rows], [r["peak_bytes"] for r in rows], **style)
+    trade_ax.set_yscale("log")
+    log_ticks(trade_ax, "y")
+    T = trade[0]["T"] if trade else ""
+    trade_ax.set_xlabel(f"forward steps / T (recomputation), T = {T}")
+    trade_ax.set_ylabel("peak stored bytes")
+    trade_ax.set_title("(b) memory vs recomputation", loc="left")
+    trade_ax.legend(fontsize="x-small", loc="upper right")
+    return fig
+
+
+def caption_memory(records: Sequence[Record]) -> str:
+    """Caption of figure 6."""
+    depth = select(records, kind="depth")
+    T = max(unique(depth, "T"))
+
+    def at(strategy: str) -> Record | None:
+        rows = [r for r in select(depth, strategy=strategy) if r["T"] == T]
+        return rows[0] if rows else None
+
+    store, sqrt_, binom = at("store_all"), at("sqrt"), at("binomial")
+    parts = [
+        "(a) Peak bytes held by the reverse sweep of a chain of T tanh layers, for each "
+        "checkpoint strategy; (b) peak bytes against total forward steps / T at fixed T, "
+        "with Griewank–Walther's optimal frontier."
+    ]
+    if store and sqrt_:
+        parts.append(
+            f"At T = {T}, storing everything needs {store['peak_bytes'] / 1e3:.0f} kB; √T "
+            f"checkpointing needs {sqrt_['peak_bytes'] / 1e3:.1f} kB "
+            f"({store['peak_bytes'] / sqrt_['peak_bytes']:.0f}× less) for "
+            f"{sqrt_['forward_steps'] / T:.2f} forward steps per step"
+            + (
+                f"; binomial with {binom.get('snapshots')} snapshots needs "
+                f"{binom['peak_bytes'] / 1e3:.1f} kB for {binom['forward_steps'] / T:.2f}"
+                if binom
+                else ""
+            )
+            + "."
+        )
+    trade = select(records, kind="tradeoff", strategy="binomial")
+    frontier = select(records, kind="frontier")
+    if trade and frontier:
+        on = sum(
+            1
+            for r in trade
+            if any(abs(r["forward_ratio"] - f["forward_ratio"]) < 1e-9 for f in frontier)
+        )
+        parts.append(f"{on} of {len(trade)} measured binomial schedules lie on the optimum.")
+    parts.append("Bytes measured by the instrumented executor (float64).")
+    return " ".join(parts)
+
+
+_ACTION_COLOURS = {"advance": "#56B4E9", "tape": "#009E73", "reverse": "#D55E00"}
+
+
+def plot_schedule(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 7: the schedule as a staircase: time across, step index up."""
+    rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
+    fig, axes = axes_of(ax, aspect=0.38)
+    panel = axes[0]
+    time = 0.0
+    used: set[str] = set()
+    names = {
+        "advance": "advance (no tape)",
+        "tape": "forward step, taped",
+        "reverse": "reverse step",
+        "store": "store snapshot",
+        "restore": "restore snapshot",
+    }
+    position = 0
+    for row in rows:
+        kind, a, b = row["action"], row["start"], row["stop"]
+        text = names.get(kind) if kind not in used else None
+        if kind in ("advance", "tape"):
+            panel.plot(
+                [time, time + b - a],
+                [a, b],
+                color=_ACTION_COLOURS[kind],
+                lw=1.4 if kind == "advance" else 2.4,
+                label=text,
+                solid_capstyle="butt",
+            )
+            time += b - a
+            position = b
+            used.add(kind)
+        elif kind == "reverse":
+            panel.plot([time, time + 1], [b, a], color=_ACTION_COLOURS[kind], lw=2.4, label=text)
+            time += 1
+            position = a
+            used.add(kind)
+        elif kind == "store":
+            panel.plot([time], [a], marker="s", color="#00573F", ms=5, ls="none", label=text)
+            used.add(kind)
+        elif kind == "restore":
+            panel.plot([time, time], [position, a], color="0.5", ls=":", lw=1, label=text)
+            position = a
+            used.add(kind)
+    T = rows[0]["T"] if rows else 0
+    strategy = rows[0].get("label", "") if rows else ""
+    panel.set_xlabel("time (forward or reverse steps executed)")
+    panel.set_ylabel("state index")
+    panel.set_title(f"{strategy}, T = {T}", loc="left")
+    fig.legend(
+        *panel.get_legend_handles_labels(), fontsize="x-small", ncol=5, loc="outside lower center"
+    )
+    panel.set_ylim(-0.5, T + 0.5)
+    return fig
+
+
+def caption_schedule(records: Sequence[Record]) -> str:
+    """Caption of figure 7."""
+    rows = select(records, kind="schedule")
+    if not rows:
+        return "No schedule in these records."
+    T = rows[0]["T"]
+    advances = sum(r["stop"] - r["start"] for r in rows if r["action"] == "advance")
+    tapes = sum(1 for r in rows if r["action"] == "tape")
+    stores = sum(1 for r in rows if r["action"] == "store")
+    return (
+        f"The checkpoint schedule of {rows[0].get('label', '')} for T = {T} steps: time "
+        "runs left to right, the state index up; blue lines advance without keeping anything, "
+        "green lines recompute a step and keep its tape, red lines run it backwards, squares "
+        f"store a snapshot, dotted lines restore one. It stores {stores} snapshots and "
+        f"advances {advances} extra steps besides the {tapes} taped ones "
+        f"({(advances + tapes) / T:.2f} forward steps per step)."
+    )

@@ -1,0 +1,130 @@
+"""Figure 12: what every method returns at and near the kinks of |x|, relu and max."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..records import Record, select, unique
+from ..style import label
+from .common import axes_of
+
+GOOD, BAD, FAILED = "#CFEFE3", "#F9D9C4", "0.88"
+
+
+def _cell_text(row: Record) -> str:
+    value = row.get("derivative")
+    if value is None:
+        return "raises"
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}" if abs(value - round(value, 3)) > 1e-9 else f"{round(value, 3):g}"
+
+
+def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
+    """Figure 12: a grid, cases down, methods across; each cell the returned d/dx, green
+    where it equals the convention (at a kink) or the true derivative, orange where not."""
+    cases = unique(records, "case")
+    methods = unique(records, "method")
+    fig, axes = axes_of(ax, aspect=0.1 + 0.055 * len(cases))
+    panel = axes[0]
+    for i, case in enumerate(cases):
+        rows = select(records, case=case)
+        kink = bool(rows[0].get("at_kink"))
+        for j, method in enumerate(methods):
+            match = select(rows, method=method)
+            if not match:
+                continue
+            row = match[0]
+            colour = (
+                FAILED if row.get("derivative") is None else GOOD if row.get("matches") else BAD
+            )
+            panel.add_patch(_rect(j, i, colour, kink))
+            panel.text(
+                j,
+                i,
+                _cell_text(row),
+                ha="center",
+                va="center",
+                fontsize="small",
+                fontweight="bold" if kink else "normal",
+            )
+        expected = rows[0].get("expected")
+        panel.text(
+            len(methods) - 0.4,
+            i,
+            f"{expected:g}",
+            ha="left",
+            va="center",
+            fontsize="small",
+            color="0.25",
+            fontweight="bold" if kink else "normal",
+        )
+    panel.text(
+        len(methods) - 0.4,
+        -0.85,
+        "convention /\ntrue value",
+        ha="left",
+        va="bottom",
+        fontsize="x-small",
+        color="0.25",
+    )
+    panel.set_xlim(-0.5, len(methods) + 0.6)
+    panel.set_ylim(len(cases) - 0.5, -0.5)
+    panel.set_xticks(range(len(methods) + 1))
+    panel.set_xticklabels([label(m) for m in methods] + ["expected"], rotation=20, ha="left")
+    panel.xaxis.tick_top()
+    panel.set_yticks(range(len(cases)))
+    panel.set_yticklabels([c for c in cases])
+    panel.grid(False)
+    for side in ("left", "bottom", "top", "right"):
+        panel.spines[side].set_visible(False)
+    panel.tick_params(length=0)
+    panel.set_xlabel(
+        "d/dx returned by each method (bold rows: exactly at the kink; green = "
+        "convention or true derivative, orange = differs, grey = raised)"
+    )
+    return fig
+
+
+def _rect(x: float, y: float, colour: str, kink: bool) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle(
+        (x - 0.48, y - 0.45),
+        0.96,
+        0.9,
+        facecolor=colour,
+        edgecolor="0.3" if kink else "none",
+        lw=0.6,
+    )
+
+
+def caption_nonsmooth(records: Sequence[Record]) -> str:
+    """Caption of figure 12."""
+    kinks = [r for r in records if r.get("at_kink")]
+    methods = unique(records, "method")
+    follow = [m for m in methods if all(r.get("matches") for r in select(kinks, method=m))]
+    wrong = [
+        r
+        for r in records
+        if not r.get("at_kink") and r.get("derivative") is not None and not r.get("matches")
+    ]
+    wrong_methods = sorted({label(r["method"]) for r in wrong})
+    text = (
+        "The derivative with respect to x returned by each method for |x|, relu(x) and "
+        "max(x, y) exactly at the kink (bold) and 1e-3 away from it. "
+        f"At the kinks {len(follow)} of {len(methods)} methods return the documented "
+        "convention (abs'(0) = relu'(0) = 0, max splits 1/2–1/2): "
+        f"{', '.join(label(m) for m in follow) or 'none'}."
+    )
+    if wrong:
+        text += (
+            f" Away from the kink {len(wrong)} answers are wrong, all from "
+            f"{', '.join(wrong_methods)}: a step wider than the distance to the kink, or "
+            "a complex step through a non-analytic function."
+        )
+    else:
+        text += " Away from the kink every method returns the true derivative."
+    return text + " float64, default steps."

@@ -1,0 +1,223 @@
+"""The function being differentiated, seen as F: R^n -> R^m on flat vectors, with an
+evaluation counter.
+
+Accepted: an `expr.Function`, a formula string or a SymPy expression (converted with
+`expr.as_function`), or any Python callable computing with numpy (a black box). The point
+x is a number or array (one input: f(x)) or a tuple/list of them (several inputs:
+f(*x)), as in `expr.reference`. With `vectorized=True`, f is called once per batch with
+every input stacked along a new leading axis of length k, and must return its output
+stacked the same way.
+
+>>> p = Problem.build("x1*x2 + sin(x1)", (2.0, 3.0))
+>>> p.n, p.m, p.nfev
+(2, 1, 0)
+>>> p(np.array([[2.0, 3.0]])).tolist(), p.nfev
+([[6.909297426825682]], 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+import expr
+
+from .errors import ComplexStepError, NonFiniteError, NumdiffError, NumdiffShapeError
+
+
+def _as_array(value: Any, what: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise NumdiffShapeError(f"{what} is not an array of numbers: {error}") from None
+    if array.dtype.kind in "iub":
+        array = array.astype(np.float64)
+    if array.dtype.kind not in "fc":
+        raise NumdiffShapeError(
+            f"{what} has dtype {array.dtype}; real numbers are accepted (float64 or float32)"
+        )
+    return array
+
+
+@dataclass
+class Problem:
+    """F(points) for points of shape (k, n) -> outputs (k, m); counts evaluations.
+
+    `nfev` counts points evaluated, `ncalls` calls of f (equal unless vectorized).
+    """
+
+    fn: Callable[..., Any]
+    shapes: tuple[tuple[int, ...], ...]
+    x: np.ndarray
+    dtype: np.dtype
+    several: bool
+    vectorized: bool = False
+    function: expr.Function | None = None
+    out_shape: tuple[int, ...] = ()
+    nfev: int = 0
+    ncalls: int = 0
+    _probed: bool = field(default=False, repr=False)
+
+    @classmethod
+    def build(cls, f: Any, x: Any, vectorized: bool = False) -> Problem:
+        """Wrap f (Function, string, SymPy or callable) at the point x; evaluates f(x) once
+        (not counted) to learn the output shape."""
+        several = isinstance(x, (tuple, list))
+        arrays = [_as_array(v, "x") for v in (x if several else (x,))]
+        if any(a.dtype.kind == "c" for a in arrays):
+            raise NumdiffShapeError("x must be real; the complex step adds i h itself")
+        dtype = np.result_type(*arrays) if arrays else np.dtype(np.float64)
+        if dtype.kind != "f" or dtype.itemsize < 4:
+            dtype = np.dtype(np.float64)
+        function = None
+        if isinstance(f, (str, sympy.Basic)) or isinstance(f, expr.Function):
+            function = expr.as_function(f)
+            if function.n_inputs != len(arrays):
+                raise NumdiffShapeError(
+                    f"{function.name} takes {function.n_inputs} inputs "
+                    f"({', '.join(function.input_names)}), got {len(arrays)}; give several "
+                    "inputs as a tuple"
+                )
+            fn: Callable[..., Any] = function
+        elif callable(f):
+            fn = f
+        else:
+            raise NumdiffError(
+                f"cannot differentiate a {type(f).__name__}; accepted: a Python callable, "
+                "an expr.Function, a formula string or a SymPy expression"
+            )
+        flat = np.concatenate([a.astype(dtype).ravel() for a in arrays]) if arrays else None
+        if flat is None or flat.size == 0:
+            raise NumdiffShapeError("x has no elements to differentiate with respect to")
+        problem = cls(fn, tuple(a.shape for a in arrays), flat, dtype, several, vectorized,
+                      function)
+        problem.out_shape = np.shape(problem._call_one(flat))
+        return problem
+
+    @property
+    def n(self) -> int:
+        """Number of scalar inputs."""
+        return int(self.x.size)
+
+    @property
+    def m(self) -> int:
+        """Number of scalar outputs."""
+        return int(np.prod(self.out_shape, dtype=np.int64))
+
+    # ------------------------------------------------------------------ calls
+    def _split(self, flat: np.ndarray, batch: tuple[int, ...] = ()) -> list[np.ndarray]:
+        parts, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape, dtype=np.int64))
+            parts.append(flat[..., start : start + size].reshape(batch + shape))
+            start += size
+        return parts
+
+    def _invoke(self, args: list[np.ndarray]) -> Any:
+        if self.several:
+            return self.fn(*args)
+        return self.fn(args[0])
+
+    def _call_one(self, flat: np.ndarray) -> np.ndarray:
+        args = [a[()] if a.ndim == 0 else a for a in self._split(flat)]
+        out = self._invoke(args)
+        if isinstance(out, (tuple, list)):
+            out = np.concatenate([np.ravel(np.asarray(o)) for o in out])
+        return np.asarray(out)
+
+    def __call__(self, points: np.ndarray, check: bool = True) -> np.ndarray:
+        """f at each row of `points` (k, n): an array (k, m). Counts k evaluations."""
+        points = np.asarray(points)
+        k = points.shape[0]
+        if self.vectorized:
+            out = np.asarray(self._invoke(self._split(points, (k,))))
+            if out.shape[:1] != (k,) or int(np.prod(out.shape[1:], dtype=np.int64)) != self.m:
+                raise NumdiffShapeError(
+                    f"vectorized=True: f was called with a batch of {k} points and returned "
+                    f"shape {out.shape}; expected ({k}, ...) with {self.m} values per point"
+                )
+            values = out.reshape(k, self.m)
+            self.ncalls += 1
+        else:
+            rows = []
+            for point in points:
+                out = self._call_one(point)
+                if out.size != self.m:
+                    raise NumdiffShapeError(
+                        f"f returned {out.size} values at one point and {self.m} at x; the "
+                        "output shape must not depend on the point"
+                    )
+                rows.append(out.ravel())
+            values = np.stack(rows)
+            self.ncalls += k
+        self.nfev += k
+        if check:
+            self._check_finite(points, values)
+        return values
+
+    def _check_finite(self, points: np.ndarray, values: np.ndarray) -> None:
+        bad = ~np.all(np.isfinite(values), axis=1)
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise NonFiniteError(
+                f"f is not finite ({values[i][~np.isfinite(values[i])][0]}) at "
+                f"{np.array2string(points[i], precision=17)} (x = "
+                f"{np.array2string(self.x, precision=17)}); a smaller step or another "
+                "method may stay inside the domain"
+            )
+
+    def complex_values(self, points: np.ndarray) -> np.ndarray:
+        """f at complex points (k, n), checked to carry the imaginary part through."""
+        values = self(points)
+        if values.dtype.kind != "c":
+            raise ComplexStepError(self._dropped_message(points[0]))
+        if not self._probed and self.function is not None:
+            self._check_graph(points[0])
+        self._probed = True
+        return values
+
+    def _dropped_message(self, point: np.ndarray) -> str:
+        where = ""
+        if self.function is not None:
+            where = self._first_bad_node(point) or ""
+        return (
+            "complex step: f returned a real value for a complex input, so it drops the "
+            f"imaginary part{where} (abs, relu written with np.maximum, float() or np.real "
+            "do); use method='central' or 'auto' instead"
+        )
+
+    def _first_bad_node(self, point: np.ndarray) -> str | None:
+        f = self.function
+        args = [a[()] if a.ndim == 0 else a for a in self._split(point)]
+        values = f.evaluate(*args)
+        for node, _, node_args, _ in f.program:
+            op = expr.OPS[f.op(node)]
+            carried = any(np.any(np.imag(values[a]) != 0) for a in node_args)
+            out_imag = np.iscomplexobj(values[node]) and np.any(np.imag(values[node]) != 0)
+            if op.piecewise_constant and out_imag:
+                return f" (node {node}: {op.name} of a complex number is not its real {op.name})"
+            if carried and not op.piecewise_constant and not np.iscomplexobj(values[node]):
+                return f" (node {node}: {op.name} returns a real value)"
+        return None
+
+    def _check_graph(self, point: np.ndarray) -> None:
+        bad = self._first_bad_node(point)
+        if bad is not None:
+            raise ComplexStepError(
+                f"complex step: {self.function.name} loses or corrupts the imaginary part"
+                f"{bad}; the result would be silently wrong. Use method='central' or 'auto'"
+            )
+
+    # ------------------------------------------------------------------ results
+    def unflatten_columns(self, jac: np.ndarray) -> Any:
+        """(m, n) Jacobian as out_shape + in_shape per input (a tuple for several inputs)."""
+        blocks, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape, dtype=np.int64))
+            blocks.append(jac[:, start : start + size].reshape(self.out_shape + shape))
+            start += size
+        return tuple(blocks) if self.several else blocks[0]

@@ -1,0 +1,103 @@
+"""Every accepted form of a function, made scalar: the graph, its input symbols, its outputs.
+
+Tensor inputs are handled element by element: `x` of shape (2, 3) becomes the real symbols
+`x_0_0 ... x_1_2` (as `expr.Function.to_sympy` names them), and the graph is rebuilt with
+one scalar node per element. Fine for small tensors; cost O(elements x graph).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+import expr
+from expr.sympy_bridge import input_symbols
+
+from .errors import SymdiffError
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A function with scalar nodes only.
+
+    `graph`: the scalar `expr.Function` (inputs = `symbols`, in order); `symbols`: the real
+    SymPy symbols of all input elements, flattened in input order; `groups`: input name ->
+    positions of its elements in `symbols`; `outputs`: the output expressions flattened
+    (SymPy, inlined: a shared DAG in memory); `function`: the original `expr.Function`.
+    """
+
+    function: expr.Function
+    graph: expr.Function
+    symbols: tuple[sympy.Symbol, ...]
+    groups: dict[str, tuple[int, ...]]
+    outputs: tuple[sympy.Expr, ...]
+
+
+def as_scalar(f: Any, args: Sequence[Any] = ()) -> Scalar:
+    """`f` (an `expr.Function`, formula string, SymPy expression, or Python function written
+    with expr ops, traced at `args`) as a `Scalar`.
+
+    >>> s = as_scalar("x*y + sin(x)")
+    >>> [str(v) for v in s.symbols], s.outputs
+    (['x', 'y'], (x*y + sin(x),))
+    """
+    try:
+        function = expr.as_function(f, *args)
+    except expr.ExprError:
+        raise
+    except Exception as error:  # an unexpected object deep inside SymPy or the tracer
+        raise SymdiffError(
+            f"cannot read {type(f).__name__} as a function ({error}); accepted: expr.Function, "
+            "a formula string, a SymPy expression, or a Python function with example args"
+        ) from None
+    groups_symbols = input_symbols(function)
+    flat: list[sympy.Symbol] = []
+    groups: dict[str, tuple[int, ...]] = {}
+    for name, group in zip(function.input_names, groups_symbols):
+        elements = list(np.asarray(group, dtype=object).ravel())
+        groups[name] = tuple(range(len(flat), len(flat) + len(elements)))
+        flat.extend(elements)
+    outs = function.to_sympy()
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    outputs = tuple(
+        sympy.sympify(e) for out in outs for e in np.asarray(out, dtype=object).ravel()
+    )
+    if all(function.shape(n) == () for n in function.graph.nodes):
+        graph = function
+    else:
+        graph = expr.from_sympy(list(outputs), flat, name=function.name)
+    return Scalar(function, graph, tuple(flat), groups, outputs)
+
+
+def resolve_wrt(scalar: Scalar, wrt: Any) -> list[int]:
+    """Positions in `scalar.symbols` of the variables `wrt` names.
+
+    `wrt` is None (all inputs), a name or SymPy symbol, or a sequence of them. A tensor
+    input's name stands for all its elements; an element is named like `x_0_1`.
+    """
+    if wrt is None:
+        return list(range(len(scalar.symbols)))
+    items = [wrt] if isinstance(wrt, (str, sympy.Symbol)) else list(wrt)
+    by_name = {s.name: i for i, s in enumerate(scalar.symbols)}
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, sympy.Symbol):
+            item = item.name
+        if not isinstance(item, str):
+            raise SymdiffError(
+                f"wrt must be a variable name, a SymPy symbol or a list of them, got {item!r}"
+            )
+        if item in scalar.groups:
+            out.extend(scalar.groups[item])
+        elif item in by_name:
+            out.append(by_name[item])
+        else:
+            known = ", ".join(sorted(set(scalar.groups) | set(by_name)))
+            raise SymdiffError(
+                f"unknown variable {item!r} in wrt; {scalar.function.name} has variables {known}"
+            )
+    return out

@@ -1,0 +1,176 @@
+"""Hypothesis strategies: random expressions over every op of the table, inputs in domain.
+
+An expression is built op by op from a pool of values of shapes (), (3,) and (2, 3) (all
+mutually broadcastable). Ops with a restricted domain get their argument through a guard
+that maps the real line into the domain (log(0.5 + sigmoid(a)), tan(0.5 tanh(a)), ...), so
+every drawn point is inside every op's domain and values stay bounded at depth 6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+import expr
+
+SHAPES = [(), (3,), (2, 3)]
+
+
+def _positive(a: Any) -> Any:
+    return 0.5 + expr.sigmoid(a)
+
+
+def _bounded(a: Any, scale: float = 2.0) -> Any:
+    return scale * expr.tanh(a)
+
+
+def _reshape_t(a: Any) -> Any:
+    return expr.reshape(expr.transpose(a), (2, 3))
+
+
+# name -> (required argument shapes or None for any, builder(args) -> value)
+UNARY_SAFE = ["neg", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "abs", "sign"]
+BINARY_SAFE = ["add", "sub", "mul", "maximum", "minimum", "gt", "ge", "lt", "le", "eq"]
+
+
+def _apply_unary(name: str, a: Any) -> Any:
+    guarded = {
+        "exp": lambda v: expr.exp(_bounded(v, 3.0)),
+        "log": lambda v: expr.log(_positive(v)),
+        "sqrt": lambda v: expr.sqrt(_positive(v)),
+        "tan": lambda v: expr.tan(_bounded(v, 0.5)),
+    }
+    if name in guarded:
+        return guarded[name](a)
+    return expr.apply(name, a)
+
+
+def _apply_binary(name: str, a: Any, b: Any) -> Any:
+    if name == "div":
+        return a / _positive(b)
+    if name == "pow":
+        return _positive(a) ** _bounded(b)
+    return expr.apply(name, a, b)
+
+
+@dataclass
+class RandomExpression:
+    """A random Function, a point inside its domain, and the ops it contains."""
+
+    function: expr.Function
+    inputs: tuple
+    ops: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"RandomExpression(ops={self.ops}, shapes={self.function.input_shapes})"
+
+
+def _structural(name: str, a: Any, shape: tuple) -> tuple[Any, tuple] | None:
+    """Apply a shape-changing op to a value of `shape`, landing in SHAPES (or None)."""
+    if name == "sum" and shape:
+        return (expr.sum(a, axis=0), shape[1:]) if len(shape) == 2 else (expr.sum(a), ())
+    if name == "mean" and shape:
+        return (expr.mean(a, axis=0), shape[1:]) if len(shape) == 2 else (expr.mean(a), ())
+    if name == "max" and shape:
+        return (expr.max(a, axis=0), shape[1:]) if len(shape) == 2 else (expr.max(a), ())
+    if name == "logsumexp" and shape:
+        return (expr.logsumexp(a, axis=0), (3,)) if len(shape) == 2 else (expr.logsumexp(a), ())
+    if name in ("transpose", "reshape") and shape == (2, 3):
+        return _reshape_t(a), (2, 3)
+    if name == "broadcast_to" and shape != (2, 3):
+        target = (3,) if shape == () else (2, 3)
+        return expr.broadcast_to(a, target), target
+    if name == "sum_to" and shape == (2, 3):
+        return expr.sum_to(a, (3,)), (3,)
+    if name == "getitem" and shape:
+        return (a[1], shape[1:]) if len(shape) == 2 else (a[::-1], shape)
+    if name == "scatter" and shape == (3,):
+        return expr.apply("scatter", a, index=(1,), newshape=(2, 3)), (2, 3)
+    if name == "matmul" and shape == (3,):
+        weights = np.array([[0.5, -1.0, 0.25], [0.1, 0.3, -0.7], [1.0, 0.2, 0.4]])
+        return a @ weights, (3,)
+    return None
+
+
+STRUCTURAL = [
+    "sum",
+    "mean",
+    "max",
+    "logsumexp",
+    "transpose",
+    "reshape",
+    "broadcast_to",
+    "sum_to",
+    "getitem",
+    "scatter",
+    "matmul",
+]
+ALL_NAMES = UNARY_SAFE + ["exp", "log", "sqrt", "tan"] + BINARY_SAFE + ["div", "pow", "where"]
+ALL_NAMES += STRUCTURAL
+
+
+@st.composite
+def expressions(
+    draw: Any, max_ops: int = 6, scalar: bool = False, max_inputs: int = 3
+) -> RandomExpression:
+    """A random expression of up to `max_ops` ops (depth <= max_ops) and its inputs."""
+    n_inputs = draw(st.integers(1, max_inputs))
+    shapes = [() if scalar else draw(st.sampled_from(SHAPES)) for _ in range(n_inputs)]
+    names = [f"x{i}" for i in range(n_inputs)]
+    plan = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(
+                    [n for n in ALL_NAMES if not scalar or n not in STRUCTURAL or n == "matmul"]
+                ),
+                st.integers(0, 10**6),
+                st.integers(0, 10**6),
+            ),
+            min_size=1,
+            max_size=max_ops,
+        )
+    )
+    point = tuple(
+        draw(
+            st.lists(st.floats(-1.5, 1.5), min_size=int(np.prod(s)), max_size=int(np.prod(s)))
+        )
+        for s in shapes
+    )
+    inputs = tuple(
+        np.array(v, dtype=float).reshape(s) if s else float(v[0]) for v, s in zip(point, shapes)
+    )
+    used: list[str] = []
+
+    def build(*xs: Any) -> Any:
+        pool = [(x, s) for x, s in zip(xs, shapes)]
+        for name, i, j in plan:
+            a, sa = pool[i % len(pool)]
+            b, sb = pool[j % len(pool)]
+            if name in STRUCTURAL:
+                out = _structural(name, a, sa)
+                if out is None:
+                    continue
+                pool.append(out)
+            elif name == "where":
+                pool.append((expr.where(expr.gt(a, b), a, b * 0.5), _broadcast(sa, sb)))
+            elif name in BINARY_SAFE or name in ("div", "pow"):
+                if a is b and name in ("maximum", "minimum", "sub", "eq", "ge", "le"):
+                    b = b * 0.5 + 0.25
+                pool.append((_apply_binary(name, a, b), _broadcast(sa, sb)))
+            else:
+                pool.append((_apply_unary(name, a), sa))
+            used.append(name)
+        total = pool[-1][0]
+        for x, _ in pool[:n_inputs]:
+            total = total + 0.0 * expr.sum(x)
+        return expr.sum(total) if pool[-1][1] else total
+
+    function = expr.trace(build, *inputs, names=names)
+    return RandomExpression(function, inputs, tuple(used))
+
+
+def _broadcast(a: tuple, b: tuple) -> tuple:
+    return tuple(np.broadcast_shapes(a, b))

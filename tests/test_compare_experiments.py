@@ -1,0 +1,149 @@
+"""The science the figures show, asserted on the records (quick settings, tiny sizes)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from compare import experiments as ex
+from compare.records import select
+from compare.registry import missing
+
+EPS = 2.220446049250313e-16
+
+
+def needs(*names: str) -> None:
+    absent = missing(names)
+    if absent:
+        pytest.skip(f"backend not available yet: {', '.join(absent)}")
+
+
+def _best(rows):
+    finite = [r for r in rows if r.get("error") is not None and math.isfinite(r["error"])]
+    return min(finite, key=lambda r: r["error"])
+
+
+def test_finite_difference_error_is_v_shaped_with_minimum_near_theory():
+    needs("numdiff.derivative", "numdiff.sweep", "autodiff.grad", "symdiff.gradient")
+    rows = ex.accuracy_sweep(functions=("exp", "sin"), points=33)
+    for function in ("exp", "sin"):
+        for method in ("forward", "central"):
+            curve = sorted(
+                select(rows, function=function, kind="curve", method=method), key=lambda r: r["h"]
+            )
+            best = _best(curve)
+            assert best["error"] < 1e-6
+            assert 1e-14 < best["h"] < 1e-1
+            assert curve[0]["error"] > 100 * best["error"]  # round-off side (h = 1e-16)
+            assert curve[-1]["error"] > 100 * best["error"]  # truncation side (h = 1)
+            optimum = select(rows, function=function, kind="optimum", method=method)
+            assert optimum, "theoretical optimum missing"
+            assert abs(math.log10(best["h"] / optimum[0]["h"])) <= 1.5
+            assert best["error"] > 100 * EPS  # finite differences never reach ε
+        exact = select(rows, function=function, kind="exact")
+        assert {r["method"] for r in exact} >= {"reverse", "forward_mode", "sympy"}
+        assert all(r["error"] <= 4 * EPS for r in exact)
+
+
+def test_ad_and_symbolic_errors_stay_near_machine_precision_on_the_catalog():
+    needs("numdiff.gradient", "autodiff.grad", "autodiff.jacfwd", "symdiff.gradient")
+    rows = ex.accuracy_table(
+        include_families=False, methods=("reverse", "forward_mode", "sympy", "graph", "central")
+    )
+    for method in ("reverse", "forward_mode", "sympy", "graph"):
+        errors = [r["error"] for r in select(rows, method=method)]
+        assert errors and max(errors) < 50 * EPS, method
+    central = [r["error"] for r in select(rows, method="central")]
+    assert min(central) > EPS  # finite differences always lose digits
+
+
+def test_reverse_mode_cost_is_constant_in_n_and_the_rest_grow_with_n():
+    needs("numdiff.gradient", "autodiff.grad", "autodiff.jacfwd")
+    rows = ex.cost_scaling(sizes=(4, 64), symbolic_max=0, repeat=3)
+
+    def cost(method: str, n: int) -> float:
+        return next(r["cost"] for r in select(rows, method=method, kind="gradient") if r["n"] == n)
+
+    assert cost("reverse", 64) / cost("reverse", 4) < 3.0
+    assert cost("reverse", 64) < 10.0
+    assert cost("central", 64) / cost("central", 4) > 6.0
+    assert cost("forward", 64) / cost("forward", 4) > 6.0
+    assert cost("forward_mode", 64) / cost("forward_mode", 4) > 4.0
+    assert [r["evaluations"] for r in select(rows, method="central", kind="gradient")] == [8, 128]
+
+
+def test_jacfwd_wins_with_few_inputs_and_jacrev_with_few_outputs():
+    needs("autodiff.jacfwd", "autodiff.jacrev")
+    rows = sorted(ex.crossover(total=64, hidden=8, repeat=3), key=lambda r: r["n_over_m"])
+    assert rows[0]["ratio"] < 0.5 < 2.0 < rows[-1]["ratio"]
+    assert all(r["agree"] < 1e-12 for r in rows)
+
+
+def test_symbolic_tree_grows_faster_than_the_ad_graph():
+    needs("symdiff.swell_curve", "autodiff.grad")
+    rows = ex.swell(max_depth=6, seconds=5.0)
+
+    def size(measure: str, depth: int) -> float:
+        found = [r for r in select(rows, measure=measure, depth=depth) if not r.get("stopped")]
+        return found[0]["size"]
+
+    assert size("tree", 6) / size("tree", 3) > 4 * size("ad_graph", 6) / size("ad_graph", 3)
+    assert size("tree", 6) > 5 * size("ad_graph", 6)
+    assert size("ad_graph", 6) <= 6 * size("function", 6)
+
+
+def test_checkpointing_lowers_peak_stored_bytes():
+    needs("autodiff.schedule", "autodiff.checkpoint_sequential")
+    rows = ex.memory(depths=(8, 32), fixed_depth=16)
+    depth = select(rows, kind="depth")
+
+    def peak(strategy: str, T: int) -> int:
+        return next(r["peak_bytes"] for r in select(depth, strategy=strategy) if r["T"] == T)
+
+    assert peak("sqrt", 32) < peak("store_all", 32) / 2
+    assert peak("binomial", 32) < peak("store_all", 32) / 2
+    assert peak("store_all", 32) / peak("store_all", 8) > 3  # linear in T
+    trade = select(rows, kind="tradeoff")
+    assert trade and all(r["forward_ratio"] >= 1.0 for r in trade)
+    assert select(rows, kind="schedule")
+
+
+def test_worked_example_tables_and_gradient():
+    needs("autodiff.grad")
+    rows = ex.worked_example()
+    grads = sorted(select(rows, kind="gradient"), key=lambda r: r["input"])
+    assert [round(g["value"], 6) for g in grads] == [2.583853, 2.0]
+    assert all(g["error"] < 4 * EPS for g in grads)
+    backward = select(rows, kind="backward")
+    assert backward[0]["expression"] == "1 (seed)" and len(backward) == 5
+
+
+def test_cheap_gradient_ratio_is_a_small_constant():
+    needs("autodiff.grad")
+    rows = ex.cheap_gradient(repeat=3)
+    assert len(rows) >= 10
+    assert all(1.0 < r["ratio_ops"] <= 6.0 for r in rows)
+
+
+def test_quick_run_writes_figures_csv_and_report(tmp_path):
+    needs("autodiff.jacfwd", "autodiff.jacrev")
+    from compare import run
+
+    results = run(["crossover", "worked_example"], tmp_path, "quick", ["png"], progress=False)
+    assert all(r.status == "ok" for r in results), [r.message for r in results]
+    for name in (
+        "fig04_crossover.png",
+        "fig10_worked_example.png",
+        "crossover.csv",
+        "worked_example.csv",
+        "report.md",
+        "report.html",
+    ):
+        assert (tmp_path / name).stat().st_size > 200, name
+    text = (tmp_path / "report.md").read_text()
+    assert "crossover n/m" not in text or "Figure" in text
+    assert "take" in text and "50-digit" in text
