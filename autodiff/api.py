@@ -280,7 +280,10 @@ def vjp(f: Any, *primals: Any) -> tuple[Any, Callable[..., tuple]]:
         for node, ct, shape in zip(function.outputs, cts, function.output_shapes):
             ct = ct if isinstance(ct, Tracer) else np.asarray(ct, dtype=np.result_type(ct, float))
             if shape_of_value(ct) != shape:
-                raise InputShapeError(f"cotangent has shape {shape_of_value(ct)}, output {shape}")
+                raise InputShapeError(
+                    f"vjp_fn: cotangent has shape {shape_of_value(ct)}, but the output it "
+                    f"pulls back has shape {shape}"
+                )
             seeds[node] = ct if node not in seeds else seeds[node] + ct
         adjoints = backward_sweep(plan, values, seeds=seeds)
         return tuple(
@@ -303,11 +306,7 @@ def grad_graph(
     12.0
     """
     function = expr.as_function(f, *example_args)
-    positions = (
-        argnums
-        if isinstance(argnums, tuple) and all(isinstance(a, int) and a >= 0 for a in argnums)
-        else normalize_argnums(argnums, function.n_inputs)[0]
-    )
+    positions, _ = normalize_argnums(argnums, function.n_inputs)
     require_scalar(function, "grad_graph")
     plan = Plan(function, positions)
 

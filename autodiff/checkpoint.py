@@ -99,6 +99,25 @@ def _shape(value: Value) -> tuple[int, ...]:
     return value.shape if isinstance(value, Tracer) else np.shape(value)
 
 
+def _cotangent(value: Value, shape: tuple[int, ...], what: str) -> Value:
+    """A cotangent as a float array of the output's shape (tracers pass through)."""
+    if isinstance(value, Tracer):
+        array = value
+    else:
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError):
+            array = np.asarray(None)
+        if array.dtype.kind not in "iufc":
+            raise CheckpointError(f"the cotangent of {what} is not numeric: {value!r}")
+        array = array.astype(np.result_type(array, np.float64))
+    if _shape(array) != tuple(shape):
+        raise CheckpointError(
+            f"the cotangent of {what} has shape {_shape(array)}; the output has shape {shape}"
+        )
+    return array
+
+
 def _itemsize(values: Sequence[Value]) -> int:
     arrays = [v for v in values if isinstance(v, (np.ndarray, np.generic))]
     if not arrays:
@@ -195,7 +214,9 @@ def sequential_vjp(
 ) -> tuple[Value, Callable[..., tuple]]:
     """(h_T, vjp_fn) for the chain h_{t+1} = layers[t](h_t, *params[t]), h_0 = x, run with
     `strategy`; vjp_fn(u) returns (u·dh_T/dx, [per-layer tuples of u·dh_T/dparams]) and
-    carries the measured `CheckpointStats` as `vjp_fn.stats`.
+    carries the measured `CheckpointStats` as `vjp_fn.stats`. A parameter array passed to
+    several layers (the same object) gets the sum over all its uses, in each of them (as
+    torch's `.grad`); Python scalars get one gradient per use.
 
     The forward part of the schedule runs now (up to the first reverse step), the rest when
     vjp_fn is called (once). Cost: `stats.forward_evals` layer evaluations (T with None,
@@ -238,11 +259,11 @@ def sequential_vjp(
     out = execution.forward()[0]
 
     def vjp_fn(cotangent: Value = None) -> tuple:
-        if cotangent is not None and not isinstance(cotangent, Tracer):
-            cotangent = np.asarray(cotangent, dtype=np.result_type(cotangent, np.float64))
+        if cotangent is not None:
+            cotangent = _cotangent(cotangent, _shape(out), "the chain's output")
         grad_x, grad_params = execution.backward(None if cotangent is None else [cotangent])
         execution.finish(sweep, ledger)
-        return grad_x, [tuple(g) for g in grad_params]
+        return grad_x, grad_params
 
     vjp_fn.stats = execution.stats
     return out, vjp_fn
@@ -251,7 +272,8 @@ def sequential_vjp(
 @dataclass
 class SequentialResult:
     """What `checkpoint_sequential` returns: the chain's output, the gradient of
-    <cotangent, output> with respect to x and to each layer's parameters, and the stats."""
+    <cotangent, output> with respect to x and to each layer's parameters (a shared parameter
+    array: the sum over its uses), and the stats."""
 
     value: Value
     grad_x: Value
@@ -407,8 +429,8 @@ def checkpointed_vjp(
                 f"vjp_fn needs {len(function.outputs)} cotangents (one per output), got {len(cts)}"
             )
         seeds = [
-            c if isinstance(c, Tracer) else np.asarray(c, dtype=np.result_type(c, np.float64))
-            for c in cts
+            _cotangent(c, shape, f"output {i}")
+            for i, (c, shape) in enumerate(zip(cts, function.output_shapes))
         ]
         grads = execution.backward(seeds)
         execution.finish(sweep, ledger)
@@ -443,8 +465,3 @@ def checkpointed_value_and_grad(
         stats.extra.update(measured.as_dict())
     value = out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out
     return value, grads
-
-
-# `from autodiff import checkpoint` names this function once `autodiff/__init__` star-imports
-# it, so code that reaches the hook through that name still finds it.
-checkpoint.checkpointed_value_and_grad = checkpointed_value_and_grad

@@ -16,6 +16,7 @@ record a graph (higher order through checkpointing).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ class Placeholder:
 
 def placeholder(shape: tuple[int, ...], itemsize: int) -> Placeholder:
     """A `Placeholder` for an array of `shape` with `itemsize` bytes per element."""
-    return Placeholder(itemsize * int(np.prod(shape, dtype=np.int64)))
+    return Placeholder(itemsize * math.prod(shape))
 
 
 def value_bytes(value: Value) -> int:
@@ -305,13 +306,24 @@ class ChainMachine:
         self.plans, self.params, self.ledger, self.sweep = plans, params, ledger, sweep
         self.dry = dry_itemsize
         self.steps = len(plans)
-        self.reads = {id(plan): tape_nodes(plan) for plan in plans}
+        self.reads: dict[int, tuple[int, ...]] = {}
+        self.dry_sizes: dict[int, dict[int, int]] = {}
+        for plan in plans:
+            if id(plan) not in self.reads:
+                self.reads[id(plan)] = tape_nodes(plan)
+                output = plan.function.outputs[0]
+                kept = {*self.reads[id(plan)], output} - set(plan.function.inputs)
+                self.dry_sizes[id(plan)] = {
+                    n: dry_itemsize * math.prod(plan.shapes[n]) for n in kept
+                }
         self.live: Value = x
         ledger.hold(x)
         self.tapes: dict[int, dict[int, Value]] = {}
         self.outputs: list = [None]
         self.cotangent: Value = None
-        self.param_grads: list[list[Value]] = [[] for _ in plans]
+        # one accumulated gradient per parameter array object (an array shared by layers is
+        # summed over its uses, like torch's .grad), so memory does not grow with T
+        self.param_grads: dict[Any, Value] = {}
         self.input_grad: Value = None
 
     def _set_live(self, value: Value) -> None:
@@ -323,11 +335,11 @@ class ChainMachine:
         plan = self.plans[index]
         inputs = [self.live, *self.params[index]]
         if self.dry:
-            f = plan.function
-            values = forward_sweep(plan, inputs, start=0, stop=0)
-            for n in {*self.reads[id(plan)], f.outputs[0]}:
-                if values[n] is None:
-                    values[n] = placeholder(plan.shapes[n], self.dry)
+            values = [None] * len(plan.shapes)
+            for n, value in zip(plan.function.inputs, inputs):
+                values[n] = value
+            for n, size in self.dry_sizes[id(plan)].items():
+                values[n] = Placeholder(size)
         else:
             values = forward_sweep(plan, inputs, stats=self.sweep)
         output = values[plan.function.outputs[0]]
@@ -381,10 +393,26 @@ class ChainMachine:
         )
         grads = [np.zeros(plan.shapes[n]) if adjoints[n] is None else adjoints[n] for n in f.inputs]
         self.cotangent = grads[0]
-        self.param_grads[index] = grads[1:]
+        for position, grad in enumerate(grads[1:]):
+            key = self._param_key(index, position)
+            previous = self.param_grads.get(key)
+            self.param_grads[key] = grad if previous is None else previous + grad
+
+    def _param_key(self, index: int, position: int) -> Any:
+        value = self.params[index][position]
+        if isinstance(value, (np.ndarray, Tracer)):
+            return id(value)
+        return (index, position)  # Python and numpy scalars: one gradient per use
 
     def gradients(self) -> list[Value]:
-        return [self.cotangent, self.param_grads]
+        """[d/dx, per layer a tuple of d/dparam (the summed gradient of a shared parameter)]."""
+        if self.dry:
+            return [None, []]
+        per_layer = [
+            tuple(self.param_grads[self._param_key(t, i)] for i in range(len(p)))
+            for t, p in enumerate(self.params)
+        ]
+        return [self.cotangent, per_layer]
 
 
 # ----------------------------------------------------------------------------- execution

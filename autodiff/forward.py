@@ -17,7 +17,7 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
-from expr.tracer import _UFUNCS as UFUNC_OPS
+from expr.tracer import UFUNC_OPS
 
 from .errors import AutodiffError, MissingRuleError
 from .rules import RULES, shape_of

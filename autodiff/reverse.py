@@ -136,6 +136,8 @@ class Plan:
         for read, index in first_reader.items():
             release[index].append(read)
         self.release = tuple(tuple(r) for r in release)
+        #: summed axes per (cotangent shape, argument shape), filled by the backward sweep
+        self.sum_axes: dict[tuple, tuple[int, ...]] = {}
 
 
 def forward_sweep(
@@ -229,8 +231,8 @@ def _backward_steps(
                 for arg, ct, shape in zip(args, cotangents, shapes):
                     if ct is None:
                         continue
-                    if shape_of(ct) != shape:
-                        ct = expr.sum_to(ct, shape)
+                    if shape_of(ct) != shape:  # the one place broadcasting is undone
+                        ct = _sum_to(plan, ct, shape)
                     previous = adjoints[arg]
                     adjoints[arg] = ct if previous is None else previous + ct
         if release:
@@ -239,6 +241,22 @@ def _backward_steps(
                     stats.release(values[read])
                 values[read] = None
     return applied
+
+
+def _sum_to(plan: Plan, ct: Value, shape: tuple[int, ...]) -> Value:
+    """`expr.sum_to(ct, shape)`; on numpy arrays with the summed axes cached on the plan
+    (shapes are static, so each (from, to) pair is worked out once)."""
+    if not isinstance(ct, np.ndarray) or ct.ndim < len(shape):
+        return expr.sum_to(ct, shape)
+    key = (ct.shape, shape)
+    axes = plan.sum_axes.get(key)
+    if axes is None:
+        lead = ct.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and ct.shape[lead + i] != 1
+        )
+        plan.sum_axes[key] = axes
+    return ct.sum(axis=axes).reshape(shape)
 
 
 def store_all(plan: Plan, values: list, stats: SweepStats) -> None:

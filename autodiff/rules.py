@@ -37,6 +37,7 @@ Conventions at kinks: abs'(0) = 0, relu'(0) = 0, ties of maximum/minimum/max spl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -175,7 +176,7 @@ def keep_dims(v: Value, in_shape: tuple[int, ...], attrs: dict) -> Value:
 def _count(in_shape: tuple[int, ...], attrs: dict) -> int:
     axis = attrs["axis"]
     axes = range(len(in_shape)) if axis is None else axis
-    return int(np.prod([in_shape[i] for i in axes], dtype=np.int64))
+    return math.prod(in_shape[i] for i in axes)
 
 
 # ----------------------------------------------------------------------------- matmul
@@ -188,6 +189,15 @@ def _insert_axis(x: Value, position: int) -> Value:
     shape = shape_of(x)
     position = position % (len(shape) + 1)
     return expr.reshape(x, (*shape[:position], 1, *shape[position:]))
+
+
+def _matvec(m: Value, v: Value) -> Value:
+    """(..., p, q) times a batch of vectors (..., q) -> (..., p); plain m @ v when v is 1-D
+    (numpy would read a batched v as a matrix)."""
+    if len(shape_of(v)) == 1:
+        return m @ v
+    product = m @ _insert_axis(v, -1)
+    return apply("reshape", product, newshape=shape_of(product)[:-1])
 
 
 def _matmul_jvp(ts: Sequence[Value], xs: Sequence[Value], y: Value, attrs: dict) -> Value:
@@ -211,9 +221,9 @@ def _matmul_vjp(g: Value, xs: Sequence[Value], y: Value, attrs: dict, shapes: An
         gb = g * a if wants[1] else None
     elif vb:  # (..., n, k) @ (k,) -> (..., n)
         ga = _insert_axis(g, -1) * b if wants[0] else None
-        gb = _swap_last(a) @ g if wants[1] else None
+        gb = _matvec(_swap_last(a), g) if wants[1] else None
     elif va:  # (k,) @ (..., k, m) -> (..., m)
-        ga = b @ g if wants[0] else None
+        ga = _matvec(b, g) if wants[0] else None
         gb = _insert_axis(a, -1) * _insert_axis(g, -2) if wants[1] else None
     else:
         ga = g @ _swap_last(b) if wants[0] else None

@@ -460,38 +460,52 @@ def simulate(
 
 
 def _budget_candidates(steps: int) -> list[Strategy]:
-    candidates: list[Strategy] = [StoreAll()]
-    ks = {max(1, round(steps / m)) for m in range(1, 2 * math.isqrt(steps) + 2)}
-    candidates += [Every(k) for k in sorted(ks) if k < steps]
-    return candidates
+    """Store-all and every(k) for k on a geometric grid (ratio about 1.25) and sqrt."""
+    ks = {math.isqrt(steps - 1) + 1}
+    k = 1.0
+    while k < steps:
+        ks.add(round(k))
+        k *= 1.25
+    return [StoreAll(), *(Every(k) for k in sorted(ks) if k < steps)]
+
+
+def _forward_steps(actions: list[Action]) -> int:
+    return sum(a.stop - a.start for a in actions if a.kind in ("advance", "tape"))
 
 
 def _budget_actions(
     steps: int, limit: int, measure: Callable[[list[Action]], tuple[int, int]]
 ) -> list[Action]:
+    """Bisect binomial(s) for the most snapshots that fit, then try the store-all and
+    every(k) candidates that would need fewer forward steps, cheapest first, stopping at the
+    first that fits: the result has the fewest forward steps among all candidates that fit,
+    and `measure` runs O(log steps) times plus once per cheaper candidate that does not."""
     best: tuple[int, list[Action]] | None = None
     smallest: int | None = None
 
-    def consider(actions: list[Action]) -> bool:
-        nonlocal best, smallest
-        peak, forward = measure(actions)
+    def fits(actions: list[Action]) -> bool:
+        nonlocal smallest
+        peak, _ = measure(actions)
         smallest = peak if smallest is None else min(smallest, peak)
-        if peak > limit:
-            return False
-        if best is None or forward < best[0]:
-            best = (forward, actions)
-        return True
+        return peak <= limit
 
-    for candidate in _budget_candidates(steps):
-        consider(schedule(steps, candidate))
-    # binomial: fewer snapshots -> less memory, more steps; bisect the most that fit
     low, high = 1, steps
     while low <= high:
         middle = (low + high) // 2
-        if consider(schedule(steps, Binomial(middle))):
+        actions = schedule(steps, Binomial(middle))
+        if fits(actions):
+            best = (_forward_steps(actions), actions)
             low = middle + 1
         else:
             high = middle - 1
+    others = [schedule(steps, candidate) for candidate in _budget_candidates(steps)]
+    others.sort(key=_forward_steps)
+    for actions in others:
+        if best is not None and _forward_steps(actions) >= best[0]:
+            break
+        if fits(actions):
+            best = (_forward_steps(actions), actions)
+            break
     if best is None:
         raise CheckpointError(
             f"budget(bytes={limit}) cannot be met for {steps} steps: the smallest schedule "

@@ -70,9 +70,18 @@ def missing(requires: Sequence[str]) -> list[str]:
         except ImportError:
             absent.append(item)
             continue
-        if attribute and attribute not in vars(module):
+        if attribute and attribute not in vars(module) and not _is_module(item):
             absent.append(item)
     return absent
+
+
+def _is_module(name: str) -> bool:
+    """Whether `name` is an importable submodule (numdiff.sweep before it is re-exported)."""
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def require(*names: str) -> None:

@@ -7,6 +7,7 @@ number in the report was read off the data of this run.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,16 @@ class ExperimentResult:
     tables: list[tuple[str, str]] = field(default_factory=list)
 
 
+def figure_number(name: str) -> str:
+    """The figure's number in FIGURES.md, read from its file stem ("fig03_cost" -> "3").
+
+    >>> figure_number("fig03_cost_scaling"), figure_number("toy")
+    ('3', 'toy')
+    """
+    digits = name[3:].split("_", 1)[0] if name.startswith("fig") else ""
+    return str(int(digits)) if digits.isdigit() else name
+
+
 def _image(figure: FigureResult) -> Path | None:
     by_suffix = {p.suffix: p for p in figure.paths}
     for suffix in (".png", ".svg"):
@@ -56,12 +67,11 @@ def _markdown(
         "read off that data."
     )
     lines += ["", "Run settings: " + ", ".join(f"{k} = `{v}`" for k, v in settings.items()), ""]
-    number = 0
     for result in results:
         if result.status != "ok":
             continue
         for figure in result.figures:
-            number += 1
+            number = figure_number(figure.name)
             lines += [f"## Figure {number}. {figure.title}", ""]
             image = _image(figure)
             if image is not None:
@@ -90,7 +100,11 @@ def _markdown(
 
 
 def _table_html(table: str) -> str:
-    rows = [line.strip().strip("|").split("|") for line in table.splitlines() if line.strip()]
+    rows = [
+        [c.replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+        for line in table.splitlines()
+        if line.strip()
+    ]
     if len(rows) < 2:
         return f"<pre>{html.escape(table)}</pre>"
     head, body = rows[0], rows[2:]
@@ -131,12 +145,11 @@ def _html(
         + ", ".join(f"{esc(k)} = <code>{esc(v)}</code>" for k, v in settings.items())
         + "</p>",
     ]
-    number = 0
     for result in results:
         if result.status != "ok":
             continue
         for figure in result.figures:
-            number += 1
+            number = figure_number(figure.name)
             parts.append(f"<h2>Figure {number}. {esc(figure.title)}</h2><figure>")
             image = _image(figure)
             if image is not None:
@@ -203,6 +216,6 @@ def markdown_table(
             elif isinstance(value, float):
                 cells.append(f"{value:.3g}")
             else:
-                cells.append(str(value).replace("|", "/"))
+                cells.append(str(value).replace("|", "\\|"))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -159,7 +159,7 @@ STYLES: dict[str, dict[str, Any]] = {
         "lines.linewidth": 2.6,
         "lines.markersize": 8,
         "axes.linewidth": 1.4,
-        "figure.figsize": (16.0, 9.0),
+        "figure.figsize": (40 / 3, 7.5),
         "figure.constrained_layout.use": True,
     },
 }

@@ -216,7 +216,9 @@ def _forward_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
 
 def _rows(f: Function, point: list[Any]) -> list[list[Any]]:
     values, partials = _sweep(f, point)
-    if all(f.shape(n) == () for n in f.graph.nodes):
+    scalar = all(f.shape(n) == () for n in f.graph.nodes)
+    elementwise = all(OPS[f.op(n)].kind == "elementwise" for n, *_ in f.program)
+    if scalar and elementwise:
         return _reverse_rows(f, values, partials)
     return _forward_rows(f, values, partials)
 

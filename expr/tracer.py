@@ -99,7 +99,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     return Tracer(builder, node, shape, value)
 
 
-_UFUNCS = {
+#: numpy ufuncs that act on tracers, and the op each one records.
+UFUNC_OPS = {
     np.add: "add",
     np.subtract: "sub",
     np.multiply: "mul",
@@ -273,7 +274,7 @@ class Tracer:
     __array_priority__ = 1000
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        name = _UFUNCS.get(ufunc)
+        name = UFUNC_OPS.get(ufunc)
         if method != "__call__" or name is None or kwargs:
             raise TraceError(
                 f"numpy's {ufunc.__name__}.{method} has no expr op; use the expr functions "

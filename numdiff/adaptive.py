@@ -7,15 +7,18 @@ For each input coordinate j, on phi(t) = f(x + t e_j):
    (s = max(|x_j|, 1)), h_1/8, h_1/64, ... until two successive ones show the asymptotic
    regime: the relative truncation |a| h^2 / |D| at the larger step, with
    a = (D(h) - D(h/8)) / (h^2 - h^2/64), is <= 1/4. (A step at which f is not finite
-   restarts the search 8x lower and bounds the scale by that step.) The length on which f
-   varies is taken as L = min(sqrt(|f'| / |a|), (|f| / |a|)^(1/3)) / 2 (the radius of a
-   pole with those Taylor coefficients, halved for safety); L = inf when a is below noise.
+   restarts the search 8x lower and bounds the scale by that step.) With f(x) this gives
+   Taylor coefficients c0 = f, c1 = f', c2 = f''/2 (second difference), c3 = a, and a
+   radius rho = min_{j=2,3} max_{i<j} (|c_i| / |c_j|)^(1/(j-i)) / 2 (the distance to the
+   nearest singularity of a function with those coefficients, halved for safety; the max
+   ignores an accidentally small c_i, the min an accidentally small c_j) and an amplitude
+   C = max_i |c_i| rho^i, i.e. the pole model |f^(k)(x)| / k! ~ C rho^-k.
 2. Step. Equispaced central differences at h, 2h, ..., mh (m as large as the budget allows;
-   a probe step that is a multiple of h is reused), extrapolated to 0 by Neville's scheme in
-   h^2 (the order-2m central stencil). With the pole model f^(k)/k! ~ a L^(3-k) the
-   truncation is T(h) = |a| L^2 (m!)^2 (h / L)^(2m) and the round-off R(h) = kappa eps |f| W / h
-   (W = sum_k |c_k| / k over the Richardson weights c_k), so h = (R h / (2m T / h^(2m)))^(1/(2m+1))
-   minimises T + R (smallest over the outputs, clipped to [s eps^(1/3), h_1]).
+   probe steps that are multiples of h are reused), extrapolated to 0 by Neville's scheme in
+   h^2 (the order-2m central stencil). With the pole model the truncation is
+   T(h) = C / rho (m!)^2 (h / rho)^(2m) and the round-off R(h) = kappa eps |f| W / h
+   (W = sum_k |c_k| / k over the Richardson weights c_k); h minimises T + R (smallest over
+   the outputs, clipped to [s eps^(1/3), h_1]).
 3. Error estimate: max(|T_m - T_{m-1}|, |T_m - T'_{m-1}|) + B. T_{m-1}, T'_{m-1} drop the
    largest and the smallest step: lower-order estimates whose distance to T_m exceeds the
    error of T_m in the asymptotic regime. B bounds the round-off: kappa eps
@@ -37,7 +40,8 @@ import numpy as np
 from .errors import StepError
 from .problem import Problem
 from .richardson import tableau, weights
-from .steps import machine_epsilon, power_of_two, scale
+from .stencils import Stencil
+from .steps import machine_epsilon, model_constants, power_of_two, scale
 
 PROBE_RATIO = 8.0
 ACCEPT = 0.25
@@ -66,6 +70,7 @@ class _Probe:
     value: np.ndarray
     radius: np.ndarray | None = None
     amplitude: np.ndarray | None = None
+    coefficients: list | None = None
     bound: float = np.inf
 
 
@@ -112,6 +117,7 @@ def _fit(probe: _Probe, eps: float) -> float:
         amplitude = np.max([c * radius**i for i, c in enumerate(coefficients)], axis=0)
         relative = np.where(c3 > 0, c3 * big**2 / np.maximum(c1, 1e-300), 0.0)
     probe.radius, probe.amplitude = radius, np.where(np.isfinite(amplitude), amplitude, 0.0)
+    probe.coefficients = coefficients
     return float(np.max(relative))
 
 
@@ -218,3 +224,39 @@ def _extrapolate(
     roundoff = KAPPA * eps * sum(ci * size / (2.0 * h) for ci, size, h in zip(c, sizes, steps))
     placement = eps * abs(float(x)) * np.abs(best) * sum(ci / h for ci, h in zip(c, steps))
     return best, spread + roundoff + placement
+
+
+def estimated_steps(problem: Problem, stencil: Stencil | str, budget: int = 7) -> np.ndarray:
+    """step="estimate": per coordinate, the model-optimal step of `stencil` with the model
+    constants estimated by the scale probe above (f(x) + 2 or 3 central pairs, <= `budget`
+    evaluations): h = (eps F W / (p |c| M))^(1/(p+1)) with F = |f(x)| and M = |f^(p+1)(x)|
+    taken as 2 c2 (p = 1), 6 c3 (p = 2) or (p+1)! C rho^-(p+1) (higher orders), the largest
+    over the outputs; h = s (max(|x_j|, 1)) when the probe sees no third derivative above
+    noise (central differences at s/4 and s/32 agree: f is a polynomial of degree <= 2
+    there, and stencils of order >= 2 are exact). Clipped to [s eps, s].
+    """
+    eps = machine_epsilon(problem.dtype)
+    order, constant, weight_sum = model_constants(stencil)
+    steps = np.zeros(problem.n)
+    for j in range(problem.n):
+        s = float(scale(problem.x[j]))
+        probe = _probe(problem, j, float(power_of_two(s / 4.0)), budget, eps)
+        if probe.coefficients is None:
+            steps[j] = min(probe.bound / 16.0, s)
+            continue
+        c = probe.coefficients
+        if order == 1:
+            bound = 2.0 * c[2]
+        elif order == 2:
+            bound = 6.0 * c[3]
+        else:
+            rho = probe.radius * SAFETY
+            bound = math.factorial(order + 1) * np.max(
+                [ci * rho ** (i - order - 1) for i, ci in enumerate(c)], axis=0)
+        value = np.maximum(np.abs(probe.value), probe.sizes[-1] / 2.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            h = (eps * value * weight_sum / (order * constant * bound)) ** (1.0 / (order + 1))
+        flat = (c[3] == 0) if order > 1 else (bound == 0)
+        h = np.where(np.isfinite(h) & (bound > 0) & ~flat, h, s)
+        steps[j] = float(np.clip(np.min(h), s * eps, s))
+    return steps

@@ -6,13 +6,12 @@ Accepted: an `expr.Function`, a formula string or a SymPy expression (converted 
 x is a number or array (one input: f(x)) or a tuple/list of them (several inputs:
 f(*x)), as in `expr.reference`. With `vectorized=True`, f is called once per batch with
 every input stacked along a new leading axis of length k, and must return its output
-stacked the same way.
+stacked the same way. An `expr.Function` with scalar inputs and only elementwise ops is
+evaluated that way automatically (one call per batch of points; `nfev` still counts points).
 
 >>> p = Problem.build("x1*x2 + sin(x1)", (2.0, 3.0))
->>> p.n, p.m, p.nfev
-(2, 1, 0)
->>> p(np.array([[2.0, 3.0]])).tolist(), p.nfev
-([[6.909297426825682]], 1)
+>>> p(np.array([[2.0, 3.0]])).tolist(), p.n, p.m, p.nfev
+([[6.909297426825682]], 2, 1, 1)
 """
 
 from __future__ import annotations
@@ -43,6 +42,14 @@ def _as_array(value: Any, what: str) -> np.ndarray:
     return array
 
 
+def _batchable(f: expr.Function) -> bool:
+    """True when f has scalar inputs and only elementwise ops, so numpy broadcasting
+    evaluates a whole batch of points in one call (done automatically: it is exact)."""
+    return all(shape == () for shape in f.input_shapes) and all(
+        expr.OPS[f.op(node)].kind == "elementwise" for node, *_ in f.program
+    )
+
+
 @dataclass
 class Problem:
     """F(points) for points of shape (k, n) -> outputs (k, m); counts evaluations.
@@ -57,15 +64,15 @@ class Problem:
     several: bool
     vectorized: bool = False
     function: expr.Function | None = None
-    out_shape: tuple[int, ...] = ()
+    out_shape: tuple[int, ...] | None = None
     nfev: int = 0
     ncalls: int = 0
     _probed: bool = field(default=False, repr=False)
 
     @classmethod
     def build(cls, f: Any, x: Any, vectorized: bool = False) -> Problem:
-        """Wrap f (Function, string, SymPy or callable) at the point x; evaluates f(x) once
-        (not counted) to learn the output shape."""
+        """Wrap f (Function, string, SymPy or callable) at the point x. f is not called: the
+        output shape is learnt from the first evaluation."""
         several = isinstance(x, (tuple, list))
         arrays = [_as_array(v, "x") for v in (x if several else (x,))]
         if any(a.dtype.kind == "c" for a in arrays):
@@ -93,10 +100,10 @@ class Problem:
         flat = np.concatenate([a.astype(dtype).ravel() for a in arrays]) if arrays else None
         if flat is None or flat.size == 0:
             raise NumdiffShapeError("x has no elements to differentiate with respect to")
-        problem = cls(fn, tuple(a.shape for a in arrays), flat, dtype, several, vectorized,
-                      function)
-        problem.out_shape = np.shape(problem._call_one(flat))
-        return problem
+        if function is not None and not vectorized:
+            vectorized = _batchable(function)
+        return cls(fn, tuple(a.shape for a in arrays), flat, dtype, several, vectorized,
+                   function)
 
     @property
     def n(self) -> int:
@@ -105,7 +112,9 @@ class Problem:
 
     @property
     def m(self) -> int:
-        """Number of scalar outputs."""
+        """Number of scalar outputs (known after the first evaluation)."""
+        if self.out_shape is None:
+            raise NumdiffError("internal: the output size is known after the first evaluation")
         return int(np.prod(self.out_shape, dtype=np.int64))
 
     # ------------------------------------------------------------------ calls
@@ -118,9 +127,10 @@ class Problem:
         return parts
 
     def _invoke(self, args: list[np.ndarray]) -> Any:
-        if self.several:
-            return self.fn(*args)
-        return self.fn(args[0])
+        with np.errstate(all="ignore"):  # non-finite values are checked, with a clear error
+            if self.several:
+                return self.fn(*args)
+            return self.fn(args[0])
 
     def _call_one(self, flat: np.ndarray) -> np.ndarray:
         args = [a[()] if a.ndim == 0 else a for a in self._split(flat)]
@@ -135,10 +145,15 @@ class Problem:
         k = points.shape[0]
         if self.vectorized:
             out = np.asarray(self._invoke(self._split(points, (k,))))
-            if out.shape[:1] != (k,) or int(np.prod(out.shape[1:], dtype=np.int64)) != self.m:
+            if self.out_shape is None and out.shape[:1] == (k,):
+                self.out_shape = out.shape[1:]
+            mismatch = out.shape[:1] != (k,) or (
+                int(np.prod(out.shape[1:], dtype=np.int64)) != self.m)
+            if mismatch:
+                expected = "" if self.out_shape is None else f" with {self.m} values per point"
                 raise NumdiffShapeError(
                     f"vectorized=True: f was called with a batch of {k} points and returned "
-                    f"shape {out.shape}; expected ({k}, ...) with {self.m} values per point"
+                    f"shape {out.shape}; expected ({k}, ...){expected}"
                 )
             values = out.reshape(k, self.m)
             self.ncalls += 1
@@ -146,10 +161,12 @@ class Problem:
             rows = []
             for point in points:
                 out = self._call_one(point)
+                if self.out_shape is None:
+                    self.out_shape = out.shape
                 if out.size != self.m:
                     raise NumdiffShapeError(
-                        f"f returned {out.size} values at one point and {self.m} at x; the "
-                        "output shape must not depend on the point"
+                        f"f returned {out.size} values at one point and {self.m} at another; "
+                        "the output shape must not depend on the point"
                     )
                 rows.append(out.ravel())
             values = np.stack(rows)

@@ -6,10 +6,13 @@ A stencil of order p with error constant c and weight sum W = sum|w_i| has, at s
     error(h) ~ |c| M h^p + eps F W / h,    M = |f^(p+1)(x)|, F = |f(x)|,
 
 minimised at h* = (eps F W / (p |c| M))^(1/(p+1)) with error(h*) = (1 + 1/p) eps F W / h*.
-Without knowledge of f the default step takes F / M ~ s^(p+1) with s = max(|x|, 1), so
-h = (eps W / (p |c|))^(1/(p+1)) s: ~ sqrt(eps) s for forward differences, ~ eps^(1/3) s for
-central, ~ eps^(1/5) s for the 5-point formula, with eps the machine epsilon of the input's
-dtype (float32 steps are larger). Default steps are rounded to a power of two, so that
+Without knowledge of f the default step assumes the derivatives of a function with a
+singularity at distance s = max(|x|, 1): M ~ (p+1)! F / s^(p+1) (entire functions such as
+exp have smaller M; the step is then a little small, which costs less than the factorial
+growth of the higher derivatives of most functions costs a step that is too large), so
+h = (eps W / (p |c| (p+1)!))^(1/(p+1)) s: ~ sqrt(eps) s for forward differences,
+~ eps^(1/3) s for central, ~ eps^(1/5) s for the 5-point formula, with eps the machine
+epsilon of the input's dtype (float32 steps are larger). Default steps are rounded to a power of two, so that
 x + k h is exact for the small integers k a stencil uses.
 
 >>> from numdiff.stencils import STENCILS
@@ -21,6 +24,7 @@ x + k h is exact for the small integers k a stencil uses.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -77,7 +81,7 @@ def model_constants(stencil: Stencil | str) -> tuple[int, float, float]:
 
 
 def default_step(stencil: Stencil | str, x: Any, dtype: Any = np.float64) -> np.ndarray:
-    """The model-optimal step for F / M = s^(p+d), s = max(|x|, 1), as a power of two
+    """The model-optimal step for M = (p+d)! F / s^(p+d), s = max(|x|, 1), as a power of two
     (d = 2 for second-derivative stencils: round-off eps F W / h^2, h ~ eps^(1/(p+2)) s).
 
     For the complex step (no round-off in the difference) h = eps^2 s: the truncation
@@ -88,7 +92,8 @@ def default_step(stencil: Stencil | str, x: Any, dtype: Any = np.float64) -> np.
         return power_of_two(eps**2 * scale(x))
     order, constant, weight_sum = model_constants(stencil)
     d = 1 if isinstance(stencil, str) else stencil.derivative
-    base = (d * eps * weight_sum / (order * constant)) ** (1.0 / (order + d))
+    growth = math.factorial(order + d)
+    base = (d * eps * weight_sum / (order * constant * growth)) ** (1.0 / (order + d))
     return power_of_two(base * scale(x))
 
 

@@ -11,10 +11,12 @@ The model of a stencil of order p, error constant c and weight sum W (`numdiff.s
 
     rel_error(h) ~ (|c| M h^p + eps F W / h) / |f'(x)|
 
-with eps the machine epsilon of the dtype swept, F = |f(x)| (the round-off constant: each
-function value is taken to carry one eps of relative error) and M = |f^(p+1)(x)|. M comes
-from SymPy when f is an `expr.Function`, formula string or SymPy expression (the (p+1)-th
-derivative of `Function.to_sympy()` evaluated at 50 digits: "constants": "sympy"); for a
+with eps the machine epsilon of the dtype swept and F = |f(x)|: the round-off constant
+eps F W bounds the effect of each function value being correctly rounded (relative error
+<= eps / 2) plus the rounding of x + o h (the same order) and M = |f^(p+1)(x)|. M is computed at 50
+digits when f is an `expr.Function`, formula string or SymPy expression (f lambdified to
+mpmath and differentiated by `mpmath.diff` at 50-digit working precision: "constants":
+"mpmath"); for a
 black-box callable it is estimated by a central difference of order 2 for the (p+1)-th
 derivative on p + 3 points at h = eps^(1/(p+3)) max(|x|, 1) ("finite difference"). The
 complex step has no round-off term in the difference: its model is |f'''| h^2 / 6 / |f'|
@@ -108,27 +110,35 @@ def _values(problem: Problem, j: int, stencil: Stencil | str, steps: np.ndarray)
         return values @ np.asarray(stencil.weights) / steps
 
 
-def _sympy_derivative(problem: Problem, j: int, k: int, digits: int = 50) -> float | None:
-    """|d^k f / dx_j^k| at x from SymPy at `digits` digits, or None if f is a black box."""
+def _mpmath_derivative(problem: Problem, j: int, k: int, digits: int = 50) -> float | None:
+    """|d^k f / dx_j^k| at x in 50-digit mpmath, or None when f is a black box.
+
+    f (`Function.to_sympy()`) is lambdified to mpmath without differentiating it (no
+    expression swell) and `mpmath.diff` differentiates numerically at `digits` digits of
+    working precision, far beyond what the model needs."""
     f = problem.function
     if f is None or problem.m != 1 or any(s != () for s in problem.shapes):
         return None
     e = f.to_sympy()
-    symbols = sorted(e.free_symbols, key=lambda s: f.input_names.index(s.name)
-                     if s.name in f.input_names else 0)
-    by_name = {s.name: s for s in symbols}
+    by_name = {s.name: s for s in e.free_symbols}
     names = f.input_names
-    target = by_name.get(names[j])
-    if target is None:
+    if names[j] not in by_name:
         return 0.0
-    point = {by_name[n]: sympy.Float(float(v), digits) for n, v in zip(names, problem.x)
-             if n in by_name}
+    symbols = [by_name.get(n, sympy.Symbol(n)) for n in names]
+    fn = sympy.lambdify(symbols, e, "mpmath")
     with mpmath.workdps(digits):
-        value = sympy.diff(e, target, k).evalf(digits, subs=point)
-    try:
-        return abs(float(value))
-    except TypeError:
-        return None
+        point = [mpmath.mpf(float(v)) for v in problem.x]
+
+        def along(t: Any) -> Any:
+            args = list(point)
+            args[j] = t
+            return fn(*args)
+
+        try:
+            value = mpmath.diff(along, point[j], k)
+        except (ValueError, ZeroDivisionError, TypeError):
+            return None
+        return abs(float(mpmath.re(value)))
 
 
 def _fd_derivative(problem: Problem, j: int, k: int) -> float:
@@ -194,6 +204,7 @@ def sweep(
     if dtype is not None:
         x = type(x)(np.asarray(v, dtype=dtype) for v in x) if several else np.asarray(x, dtype)
     problem = Problem.build(f, x)
+    value_bound = abs(float(np.asarray(problem(problem.x[None, :])[0, 0], dtype=np.float64)))
     if problem.m != 1:
         raise NumdiffError(f"sweep needs a scalar-valued f; it returns {problem.out_shape}")
     if not 0 <= wrt < problem.n:
@@ -210,7 +221,6 @@ def sweep(
         reference = float(exact_flat[wrt])
     reference = float(reference)
     eps = machine_epsilon(problem.dtype)
-    value_bound = abs(float(np.asarray(problem(problem.x[None, :])[0, 0], dtype=np.float64)))
     label_of = _name(f, name)
     x_value = float(problem.x[wrt])
     scale_ref = abs(reference) if reference != 0 else 1.0
@@ -222,8 +232,8 @@ def sweep(
             abs_error = np.abs(values - reference)
         rel_error = abs_error / scale_ref
         k = model_constants(stencil)[0] + 1
-        bound = _sympy_derivative(problem, wrt, k)
-        source = "sympy"
+        bound = _mpmath_derivative(problem, wrt, k)
+        source = "mpmath"
         if bound is None:
             bound, source = _fd_derivative(problem, wrt, k), "finite difference"
         model = model_error(stencil, steps, bound, value_bound, eps) / scale_ref

@@ -1,8 +1,10 @@
 """Sizes of SymPy expressions counted on the shared DAG, never on the written-out tree.
 
 SymPy expressions are hashed DAGs: a subexpression used twice is stored once. Every count
-here walks each distinct node once (iteratively, with a memo), so an expression whose tree
-has 10**30 nodes is measured in time linear in its DAG.
+here visits each node object once (an iterative post-order walk keyed by object identity,
+never recursion, never `preorder_traversal`), so an expression whose tree has 10**30 nodes
+is measured in time linear in its DAG. No count builds or compares SymPy expressions: SymPy's
+`==` on two equal but distinct deep expressions walks their trees, which is exponential.
 
 >>> import sympy
 >>> x = sympy.Symbol("x")
@@ -15,12 +17,10 @@ has 10**30 nodes is measured in time linear in its DAG.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sympy
-from sympy.core.function import _coeff_isneg
-from sympy.core.operations import LatticeOp
 
 Exprs = sympy.Basic | Sequence[sympy.Basic]
 
@@ -33,147 +33,93 @@ def _roots(exprs: Any) -> list[sympy.Basic]:
     return [sympy.sympify(exprs)]
 
 
-def _memo_sum(
-    roots: Iterable[sympy.Basic], local: Any
-) -> int:
-    """Sum over the tree of `local(node)[0]`, where `local(node)[1]` are the node's children.
-
-    Memoized post-order walk with an explicit stack (keyed by object id: equal objects have
-    equal counts, and identity avoids SymPy's deep equality tests). O(DAG) local calls.
-    """
-    memo: dict[int, int] = {}
-    keep: list[sympy.Basic] = []  # keeps children alive so ids stay unique during the walk
-    children_of: dict[int, list[sympy.Basic]] = {}
-    total = 0
-    for root in roots:
-        stack: list[sympy.Basic] = [root]
-        while stack:
-            node = stack[-1]
-            key = id(node)
-            if key in memo:
-                stack.pop()
-                continue
-            if key not in children_of:
-                own, children = local(node)
-                children_of[key] = [own, *children]
-                keep.extend(children)
-                pending = [c for c in children if id(c) not in memo]
-                if pending:
-                    stack.extend(pending)
-                    continue
-            own, *children = children_of.pop(key)
-            memo[key] = own + sum(memo[id(c)] for c in children)
-            stack.pop()
-        total += memo[id(root)]
-    return total
-
-
-def _tree_local(node: sympy.Basic) -> tuple[int, tuple]:
-    return 1, node.args
+def postorder(roots: Sequence[sympy.Basic]) -> list[sympy.Basic]:
+    """Every distinct node object under `roots`, children before parents. O(DAG), iterative."""
+    order: list[sympy.Basic] = []
+    seen: set[int] = set()
+    stack: list[tuple[sympy.Basic, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(node.args) if id(c) not in seen)
+    return order
 
 
 def tree_size(exprs: Exprs) -> int:
     """Nodes of the expression tree written out with no sharing (atoms count 1 each).
 
     Equals `len(list(sympy.preorder_traversal(e)))`, summed over a list of expressions, but
-    costs O(distinct subexpressions): a Python int, exact however large.
+    costs O(DAG): an exact Python int however large.
 
     >>> x = sympy.Symbol("x")
     >>> tree_size(sympy.sin(x) + x**2)
     6
     """
-    return _memo_sum(_roots(exprs), _tree_local)
+    roots = _roots(exprs)
+    size: dict[int, int] = {}
+    for node in postorder(roots):
+        size[id(node)] = 1 + sum(size[id(c)] for c in node.args)
+    return sum(size[id(r)] for r in roots)
 
 
 def dag_size(exprs: Exprs) -> int:
-    """Distinct subexpressions (SymPy equality), atoms included: the nodes of the shared DAG.
-
-    O(DAG) with an explicit stack.
+    """Distinct subexpressions (structurally different nodes, atoms included): the nodes of
+    the expression as a DAG with all sharing. O(DAG); equal but separately built
+    subexpressions count once (found by hash-consing, without SymPy's deep `==`).
 
     >>> x = sympy.Symbol("x")
     >>> dag_size(sympy.sin(x) * sympy.sin(x) + sympy.sin(x))   # sin(x)**2 + sin(x)
     5
     """
-    seen: set[sympy.Basic] = set()
-    stack = _roots(exprs)
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(a for a in node.args if a not in seen)
-    return len(seen)
+    classes: dict[Any, int] = {}
+    canon: dict[int, int] = {}
+    for node in postorder(_roots(exprs)):
+        if node.args:
+            key: Any = (type(node), tuple(canon[id(c)] for c in node.args))
+        else:
+            key = (type(node), node)
+        canon[id(node)] = classes.setdefault(key, len(classes))
+    return len(classes)
 
 
-def _ops_local(a: sympy.Basic) -> tuple[int, list]:
-    """One step of `sympy.count_ops`'s walk: the ops counted at `a` and what it visits next.
+def tree_ops(exprs: Exprs) -> int:
+    """Operations of the written-out tree: an Add or Mul of n terms counts n - 1, every other
+    compound node (Pow, sin, Piecewise, ...) 1, atoms 0. Close to `sympy.count_ops` (which
+    also counts subtraction, negation and division its own way) but O(DAG), exact at any size.
 
-    A line-by-line transcription of the loop body of `sympy.count_ops(visual=False)` (SymPy
-    1.14), where each appended op symbol counts its coefficient (`SUB - ADD` counts 0).
+    >>> x = sympy.Symbol("x")
+    >>> tree_ops(sympy.sin(x) * x + x**2)
+    4
     """
-    count = 0
-    if a.is_Rational:
-        if a is not sympy.S.One:
-            count += (a.p < 0) + (a.q != 1)
-            return count, []
-    elif a.is_Mul:
-        if _coeff_isneg(a):
-            count += 1
-            a = a.as_two_terms()[1] if a.args[0] is sympy.S.NegativeOne else -a
-        n, d = sympy.fraction(a)
-        if n.is_Integer:
-            count += 1 + (n < 0)
-            return count, [d]
-        if d is not sympy.S.One:
-            children = [] if d.is_Integer else [d]
-            return count + 1, [*children, n]
-    elif a.is_Add:
-        aargs = list(a.args)
-        children = []
-        negs = 0
-        for i, ai in enumerate(aargs):
-            if _coeff_isneg(ai):
-                negs += 1
-                children.append(-ai)
-            else:
-                children.append(ai)
-            count += i > 0
-        if negs == len(aargs):
-            count += 1
-        return count, children
-    if a.is_Pow and a.exp is sympy.S.NegativeOne:
-        return count + 1, [a.base]
-    if a == sympy.S.Exp1:
-        return count + 1, []
-    if a.is_Pow and a.base == sympy.S.Exp1:
-        return count + 1, [a.exp]
-    if a.is_Mul or isinstance(a, LatticeOp):
-        count += len(a.args) - 1
-    elif a.args and (
-        a.is_Pow
-        or a.is_Function
-        or isinstance(a, (sympy.Derivative, sympy.Integral, sympy.Sum))
-    ):
-        count += 1
-    return count, ([] if a.is_Symbol else list(a.args))
+    roots = _roots(exprs)
+    ops: dict[int, int] = {}
+    for node in postorder(roots):
+        if not node.args:
+            own = 0
+        elif node.is_Add or node.is_Mul:
+            own = len(node.args) - 1
+        else:
+            own = 1
+        ops[id(node)] = own + sum(ops[id(c)] for c in node.args)
+    return sum(ops[id(r)] for r in roots)
 
 
 def count_ops(exprs: Exprs) -> int:
-    """`sympy.count_ops(e, visual=False)` (summed over a list), computed on the shared DAG.
+    """`sympy.count_ops(e)` summed over a list. Walks the written-out tree: exponential on
+    deep compositions, so `symdiff.swell` runs it under the budget and skips it above the
+    size budget.
 
-    SymPy's own walk visits the written-out tree (exponential on deep compositions); this
-    memoized transcription of its rules gives the same number in O(DAG). Non-Expr roots
-    (relations, booleans) are passed to SymPy.
-
-    >>> x, y = sympy.symbols("x y")
-    >>> count_ops(sympy.sin(x) * y - 1 / x) == sympy.count_ops(sympy.sin(x) * y - 1 / x)
-    True
+    >>> x = sympy.Symbol("x")
+    >>> count_ops(sympy.sin(x) * x - 1 / x)
+    4
     """
-    roots = _roots(exprs)
-    plain = [r for r in roots if isinstance(r, sympy.Expr) and not r.is_Relational]
-    other = sum(int(sympy.count_ops(r)) for r in roots if not (
-        isinstance(r, sympy.Expr) and not r.is_Relational))
-    return _memo_sum(plain, _ops_local) + other
+    return sum(int(sympy.count_ops(r)) for r in _roots(exprs))
 
 
 def cse_size(replacements: Sequence[tuple[Any, Any]], reduced: Sequence[Any]) -> int:

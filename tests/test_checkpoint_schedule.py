@@ -89,6 +89,8 @@ def test_binomial_is_optimal_against_dp(minimal_advances: list[list[float]]) -> 
             replay = _replay(actions, steps)
             assert replay["advances"] == minimal_advances[steps][s], (steps, s)
             assert replay["snapshots"] <= s, (steps, s)
+            if steps > 60:
+                continue
             stats = simulate(actions)
             # snapshots (x_0 included) + the live state + the tape's output
             assert stats["peak_values"] <= s + 2

@@ -19,7 +19,7 @@ from .accuracy import accuracy_sweep, accuracy_table, precision
 from .classic import cheap_gradient, logistic_classic, swell, worked_example, worked_tables
 from .cost import cost_scaling, crossover
 from .memory import memory
-from .nonsmooth import nonsmooth
+from .nonsmooth import nonsmooth, nonsmooth_table
 from .training import mlp
 
 EXPERIMENTS: tuple[Experiment, ...] = (
@@ -36,7 +36,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             ),
         ),
         {"quick": {"points": 33}, "default": {"points": 65}, "full": {"points": 161}},
-        ("numdiff.derivative", "autodiff.grad", "symdiff.gradient"),
+        ("numdiff.sweep", "autodiff.grad", "autodiff.jacfwd", "symdiff.gradient"),
     ),
     Experiment(
         "accuracy_table",
@@ -66,8 +66,12 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             ),
         ),
         {
-            "quick": {"sizes": (2, 4, 8, 16, 32), "symbolic_max": 16, "repeat": 3},
-            "default": {"sizes": (2, 4, 8, 16, 32, 64, 128), "symbolic_max": 32, "repeat": 5},
+            "quick": {"sizes": (2, 4, 8, 16, 32), "symbolic_max": 16, "repeat": 5},
+            "default": {
+                "sizes": (2, 4, 8, 16, 32, 64, 128, 256),
+                "symbolic_max": 64,
+                "repeat": 5,
+            },
             "full": {
                 "sizes": (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
                 "symbolic_max": 128,
@@ -90,7 +94,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         ),
         {
             "quick": {"total": 64, "repeat": 3},
-            "default": {"total": 256, "repeat": 5},
+            "default": {"total": 1024, "repeat": 5},
             "full": {"total": 1024, "repeat": 9},
         },
         ("autodiff.jacfwd", "autodiff.jacrev"),
@@ -124,7 +128,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         ),
         {
             "quick": {"depths": (4, 8, 16, 32, 64), "fixed_depth": 32},
-            "default": {"depths": (4, 8, 16, 32, 64, 128, 256), "fixed_depth": 64},
+            "default": {"depths": (4, 8, 16, 32, 64, 128, 256, 512), "fixed_depth": 64},
             "full": {"depths": (4, 8, 16, 32, 64, 128, 256, 512, 1024), "fixed_depth": 256},
         },
         ("autodiff.schedule", "autodiff.checkpoint_sequential"),
@@ -185,7 +189,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             ),
         ),
         {"quick": {"points": 33}, "default": {"points": 65}, "full": {"points": 161}},
-        ("numdiff.derivative", "symdiff.derivative"),
+        ("numdiff.sweep", "symdiff.derivative", "autodiff.grad"),
     ),
     Experiment(
         "nonsmooth",
@@ -198,6 +202,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         ),
         {},
         ("numdiff.gradient", "autodiff.grad", "symdiff.gradient"),
+        nonsmooth_table,
     ),
     Experiment(
         "precision",
@@ -209,7 +214,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             ),
         ),
         {"quick": {"points": 33}, "default": {"points": 65}, "full": {"points": 161}},
-        ("numdiff.derivative",),
+        ("numdiff.sweep",),
     ),
 )
 

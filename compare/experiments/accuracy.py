@@ -48,7 +48,7 @@ def accuracy_sweep(
     Records: kind="curve" (function, method, h, error), kind="optimum" (function, method,
     h), kind="exact" (function, method, error).
     """
-    require("numdiff.derivative")
+    require("numdiff.sweep")
     labels = dict(SWEEP_FUNCTIONS)
     rows: list[Record] = []
     for name in functions:
@@ -73,7 +73,7 @@ def precision(
     seed: int = 0,
 ) -> list[Record]:
     """The V-curves in float32 and float64 (the optimal step moves with machine epsilon)."""
-    require("numdiff.derivative")
+    require("numdiff.sweep")
     rows: list[Record] = []
     for dtype in ("float32", "float64"):
         for record in accuracy_sweep(functions, points, methods, dtype=dtype, seed=seed):

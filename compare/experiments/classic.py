@@ -127,8 +127,8 @@ def cheap_gradient(repeat: int = 5, seed: int = 0) -> list[Record]:
         x = entry.inputs(None, seed=seed)
         counts = backends.op_counts(f, x)
         value_and_grad = backends.value_and_grad_callable(f)
-        t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat)
-        t_g = median_time(lambda g=value_and_grad, x=x: g(*x), repeat=repeat)
+        t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3)
+        t_g = median_time(lambda g=value_and_grad, x=x: g(*x), repeat=repeat, min_time=5e-3)
         rows.append(
             {
                 "function": entry.name,

@@ -48,7 +48,7 @@ def cost_scaling(
     for n in sizes:
         f = entry.function(n)
         x = entry.inputs(n, seed=seed)
-        t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat)
+        t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3)
         function_row = len(rows)
         rows.append(
             {
@@ -72,11 +72,11 @@ def cost_scaling(
             call, setup = once(lambda f=f: backends.symbolic_callable(f, "sympy"))
             timed["sympy"] = call
         timings = {
-            method: median_time(lambda call=call, x=x: call(*x), repeat=repeat)
+            method: median_time(lambda call=call, x=x: call(*x), repeat=repeat, min_time=5e-3)
             for method, call in timed.items()
         }
         # f again: the machine is shared, so keep the less disturbed of two medians
-        t_f = min(t_f, median_time(lambda f=f, x=x: f(*x), repeat=repeat))
+        t_f = min(t_f, median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3))
         rows[function_row]["seconds"] = t_f
         if setup is not None:
             rows.append(

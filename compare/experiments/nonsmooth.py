@@ -56,3 +56,22 @@ def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]
                 row["clean_error"] = isinstance(error, expr.ExprError)
             rows.append(row)
     return rows
+
+
+def nonsmooth_table(records: list[Record]) -> list[tuple[str, str]]:
+    """The returned derivatives as a markdown table (cases down, methods across)."""
+    from ..records import select, unique
+    from ..report import markdown_table
+    from ..style import label
+
+    methods = unique(records, "method")
+    rows = []
+    for case in unique(records, "case"):
+        found = select(records, case=case)
+        row: dict[str, Any] = {"case": case, "expected": found[0].get("expected")}
+        for r in found:
+            value = r.get("derivative")
+            row[label(r["method"])] = "raises" if value is None else f"{value:.6g}"
+        rows.append(row)
+    columns = ["case", *(label(m) for m in methods), "expected"]
+    return [("Non-smooth points: d/dx returned by each method", markdown_table(rows, columns))]

@@ -31,11 +31,11 @@ def _v_panel(
     ax.axhspan(FLOOR / 3, eps, color="0.92", zorder=0, lw=0)
     ax.text(
         1.5e-16,
-        eps * 0.5,
-        f"machine precision (ε = {eps:.1e})",
-        fontsize="x-small",
+        FLOOR / 2.5,
+        f"machine precision band (ε = {eps:.1e})",
+        fontsize="small",
         color="0.35",
-        va="top",
+        va="bottom",
     )
     for method in methods:
         _curve(ax, select(curves, method=method), method)
@@ -163,8 +163,8 @@ def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
     panel = axes[0]
     panel.axvspan(FLOOR / 3, EPS64, color="0.92", lw=0, zorder=0)
     panel.axvline(EPS64, color=GUIDE, lw=0.8, ls="--")
-    panel.text(EPS64 * 1.3, -0.9, "ε = 2.2e-16", color="0.35", fontsize="x-small", va="bottom")
-    panel.text(FLOOR * 1.2, -0.9, "exact (0)", color="0.35", fontsize="x-small", va="bottom")
+    panel.text(EPS64 * 1.3, -0.9, "ε = 2.2e-16", color="0.35", fontsize="small", va="bottom")
+    panel.text(FLOOR * 1.2, -0.9, "exact (0)", color="0.35", fontsize="small", va="bottom")
     spread = 0.6
     for j, method in enumerate(methods):
         offset = -spread / 2 + spread * j / max(1, len(methods) - 1)
@@ -251,6 +251,18 @@ def plot_precision(records: Sequence[Record], ax: Any = None) -> Any:
                     mfc="white",
                     color=method_style(method)["color"],
                 )
+        for power, text in ((0.5, "ε^(1/2)"), (1 / 3, "ε^(1/3)")):
+            panel.axvline(eps**power, color=GUIDE, lw=0.8, ls=":")
+            panel.annotate(
+                text,
+                (eps**power, 1e2),
+                xytext=(2, 0),
+                textcoords="offset points",
+                fontsize="small",
+                color="0.35",
+                rotation=90,
+                va="top",
+            )
         panel.set_title(
             f"({'ab'[dtype == 'float64']}) {dtype}: "
             f"{rows[0].get('label', function) if rows else function}",
@@ -267,7 +279,8 @@ def caption_precision(records: Sequence[Record]) -> str:
     function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
     parts = [
         "Relative error against step size for the same function computed in float32 (left) "
-        "and float64 (right); open circles mark each method's best step."
+        "and float64 (right); open circles mark each method's best step, dotted lines the "
+        "textbook optima ε^(1/2) (forward) and ε^(1/3) (central), ticks numdiff's model optima."
     ]
     found = {}
     for dtype in ("float32", "float64"):

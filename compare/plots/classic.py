@@ -60,14 +60,14 @@ def plot_swell(records: Sequence[Record], ax: Any = None) -> Any:
                 (stopped[0]["depth"], last["size"]),
                 xytext=(4, 4),
                 textcoords="offset points",
-                fontsize="x-small",
+                fontsize="small",
                 color=colour,
             )
     panel.set_yscale("log")
     log_ticks(panel, "y")
     panel.set_xlabel("depth k of the logistic map $l_k$")
     panel.set_ylabel("size of d$l_k$/dx (nodes)")
-    panel.legend(fontsize="xx-small", loc="upper left")
+    panel.legend(fontsize="small", loc="upper left")
     return fig
 
 
@@ -151,7 +151,7 @@ def plot_cheap_gradient(records: Sequence[Record], ax: Any = None) -> Any:
             textcoords="offset points",
             ha="left",
             va="center",
-            fontsize="x-small",
+            fontsize="small",
             color="0.3",
             annotation_clip=False,
         )
@@ -159,7 +159,7 @@ def plot_cheap_gradient(records: Sequence[Record], ax: Any = None) -> Any:
     panel.set_xticklabels([r["function"] for r in rows], rotation=40, ha="right")
     panel.set_ylabel("cost of value + gradient / cost of f")
     panel.set_xlim(-0.6, len(rows) - 0.4)
-    panel.legend(fontsize="x-small", loc="upper left")
+    panel.legend(fontsize="small", loc="upper left")
     return fig
 
 
@@ -170,8 +170,8 @@ def caption_cheap_gradient(records: Sequence[Record]) -> str:
     worst = max(records, key=lambda r: r["ratio_ops"])
     return (
         "Cost of the value and the full gradient by reverse mode divided by the cost of the "
-        "value alone, per catalog function: ops counted on the graph (kernel evaluations "
-        "plus derivative rules) and median wall-clock time. "
+        "value alone, per catalog function: op nodes of the recorded value-and-gradient graph "
+        "over op nodes of f, and median wall-clock time. "
         f"The op ratio ranges from {min(ops):.2f} to {max(ops):.2f} (largest: "
         f"{worst['function']}) over {len(records)} functions — "
         f"{'all' if max(ops) <= 4 else 'not all'} within Griewank's bound of 4 — and the "
@@ -220,7 +220,7 @@ def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
         guides=True,
     )
     sweep_ax.set_title("(b) error of d$l_4$/dx at $x_0$ = 0.2", loc="left")
-    sweep_ax.legend(fontsize="xx-small", loc="upper center", ncol=2)
+    sweep_ax.legend(fontsize="small", loc="upper center", ncol=2)
     return fig
 
 

@@ -37,6 +37,16 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
         ns = [r["n"] for r in rows]
         time_ax.plot(ns, [r["seconds"] for r in rows], **style)
         cost_ax.plot(ns, [r["cost"] for r in rows], **style)
+        if method == "reverse":
+            cost_ax.annotate(
+                f"reverse: {rows[-1]['cost']:.1f} f",
+                (ns[-1], rows[-1]["cost"]),
+                xytext=(0, 8),
+                textcoords="offset points",
+                ha="right",
+                color=style["color"],
+                fontsize="small",
+            )
     setup = sorted(select(records, kind="setup"), key=lambda r: r["n"])
     if setup:
         time_ax.plot(
@@ -60,7 +70,7 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
                 (ns[-1], count(ns[-1])),
                 xytext=(3, 0),
                 textcoords="offset points",
-                fontsize="x-small",
+                fontsize="small",
                 color="0.35",
                 va="center",
             )
@@ -83,7 +93,7 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
     cost_ax.set_ylabel("cost (evaluations of f)")
     time_ax.set_title("(a) wall-clock time", loc="left")
     cost_ax.set_title("(b) time / time of f", loc="left")
-    time_ax.legend(loc="upper left", fontsize="x-small")
+    time_ax.legend(loc="upper left", fontsize="small")
     return fig
 
 

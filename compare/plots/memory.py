@@ -52,7 +52,7 @@ def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
     depth_ax.set_xlabel("depth T (steps of the chain)")
     depth_ax.set_ylabel("peak stored bytes")
     depth_ax.set_title("(a) memory vs depth", loc="left")
-    depth_ax.legend(fontsize="xx-small", loc="upper left", ncol=2)
+    depth_ax.legend(fontsize="small", loc="upper left", ncol=2)
 
     trade = select(records, kind="tradeoff")
     frontier = sorted(select(records, kind="frontier"), key=lambda r: r["forward_ratio"])
@@ -77,7 +77,7 @@ def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
     trade_ax.set_xlabel(f"forward steps / T (recomputation), T = {T}")
     trade_ax.set_ylabel("peak stored bytes")
     trade_ax.set_title("(b) memory vs recomputation", loc="left")
-    trade_ax.legend(fontsize="x-small", loc="upper right")
+    trade_ax.legend(fontsize="small", loc="upper right")
     return fig
 
 
@@ -174,7 +174,7 @@ def plot_schedule(records: Sequence[Record], ax: Any = None) -> Any:
     panel.set_ylabel("state index")
     panel.set_title(f"{strategy}, T = {T}", loc="left")
     fig.legend(
-        *panel.get_legend_handles_labels(), fontsize="x-small", ncol=5, loc="outside lower center"
+        *panel.get_legend_handles_labels(), fontsize="small", ncol=5, loc="outside lower center"
     )
     panel.set_ylim(-0.5, T + 0.5)
     return fig
@@ -189,11 +189,16 @@ def caption_schedule(records: Sequence[Record]) -> str:
     advances = sum(r["stop"] - r["start"] for r in rows if r["action"] == "advance")
     tapes = sum(1 for r in rows if r["action"] == "tape")
     stores = sum(1 for r in rows if r["action"] == "store")
+    held, most = 0, 0
+    for row in sorted(rows, key=lambda r: r["index"]):
+        held += {"store": 1, "free": -1}.get(row["action"], 0)
+        most = max(most, held)
     return (
         f"The checkpoint schedule of {rows[0].get('label', '')} for T = {T} steps: time "
         "runs left to right, the state index up; blue lines advance without keeping anything, "
         "green lines recompute a step and keep its tape, red lines run it backwards, squares "
-        f"store a snapshot, dotted lines restore one. It stores {stores} snapshots and "
+        f"store a snapshot, dotted lines restore one. It takes {stores} snapshots (at most "
+        f"{most} held at once) and "
         f"advances {advances} extra steps besides the {tapes} taped ones "
         f"({(advances + tapes) / T:.2f} forward steps per step)."
     )

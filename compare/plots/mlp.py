@@ -39,7 +39,7 @@ def plot_mlp(records: Sequence[Record], ax: Any = None) -> Any:
     loss_ax.set_xlabel("training step (full batch)")
     loss_ax.set_ylabel("cross-entropy loss (nats)")
     loss_ax.set_title("(a) training loss", loc="left")
-    loss_ax.legend(fontsize="x-small")
+    loss_ax.legend(fontsize="small")
 
     grid = select(records, kind="grid")
     if grid:
@@ -71,7 +71,7 @@ def plot_mlp(records: Sequence[Record], ax: Any = None) -> Any:
     field_ax.set_xlabel("$x_1$")
     field_ax.set_ylabel("$x_2$")
     field_ax.set_title("(b) decision boundary (black line)", loc="left")
-    field_ax.legend(fontsize="x-small", loc="lower left", frameon=True, framealpha=0.85)
+    field_ax.legend(fontsize="small", loc="lower left", frameon=True, framealpha=0.85)
     field_ax.set_aspect("equal", adjustable="box")
     field_ax.grid(False)
     return fig

@@ -67,7 +67,7 @@ def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
         "convention /\ntrue value",
         ha="left",
         va="bottom",
-        fontsize="x-small",
+        fontsize="small",
         color="0.25",
     )
     panel.set_xlim(-0.5, len(methods) + 0.6)

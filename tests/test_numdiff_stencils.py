@@ -1,0 +1,88 @@
+"""The formula table, Richardson extrapolation and the default steps of numdiff."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import factorial
+
+import numpy as np
+import pytest
+import sympy
+
+from numdiff import stencils
+from numdiff.richardson import extrapolate, tableau, weights
+from numdiff.stencils import SECOND_DERIVATIVE, STENCILS
+from numdiff.steps import default_step, machine_epsilon, optimal_step, power_of_two
+
+ALL = list(STENCILS.values()) + list(SECOND_DERIVATIVE.values())
+
+
+@pytest.mark.parametrize("stencil", ALL, ids=lambda s: f"{s.method}{s.order}d{s.derivative}")
+def test_weights_and_error_constant_rederived_from_taylor(stencil):
+    offsets = [Fraction(o).limit_denominator(10) for o in stencil.offsets]
+    d, p = stencil.derivative, stencil.order
+    # sum_i w_i o_i^k / k! = [k == d] for k < p + d: the stencil is exact to that degree
+    moment = [sum(w * o**k for w, o in zip(stencil.exact_weights, offsets)) / factorial(k)
+              for k in range(p + d + 1)]
+    assert moment[:d] == [0] * d and moment[d] == 1
+    assert all(m == 0 for m in moment[d + 1 : p + d])
+    assert float(moment[p + d]) == pytest.approx(stencil.error_constant, rel=1e-15)
+    # the weights are the unique solution of the Vandermonde system
+    n = len(offsets)
+    system = sympy.Matrix(n, n, lambda k, i: sympy.Rational(offsets[i]) ** k)
+    rhs = sympy.Matrix([factorial(d) if k == d else 0 for k in range(n)])
+    solved = system.LUsolve(rhs)
+    assert [sympy.Rational(w) for w in stencil.exact_weights] == list(solved)
+
+
+@pytest.mark.parametrize("key", list(STENCILS))
+def test_measured_order_matches_table(key):
+    stencil = STENCILS[key]
+    h = {1: 1e-3, 2: 1e-2}.get(stencil.order, 0.1)
+    errors = [abs(stencils.apply(stencil, np.exp, 0.3, s) - np.exp(0.3)) for s in (h, h / 2)]
+    slope = np.log2(errors[0] / errors[1])
+    assert slope == pytest.approx(stencil.order, abs=0.15)
+
+
+def test_the_small_formula_functions():
+    f, df = np.sin, np.cos
+    x = 0.7
+    assert stencils.forward(f, x, 1e-8) == pytest.approx(df(x), abs=1e-7)
+    assert stencils.backward(f, x, 1e-8) == pytest.approx(df(x), abs=1e-7)
+    assert stencils.central(f, x, 1e-5) == pytest.approx(df(x), abs=1e-10)
+    assert stencils.central4(f, x, 1e-3) == pytest.approx(df(x), abs=1e-12)
+    assert stencils.richardson(f, x, 0.05) == pytest.approx(df(x), abs=1e-13)
+    assert stencils.complex_step(f, x, 1e-30) == df(x)
+
+
+def test_richardson_weights_sum_to_one_and_tableau_agrees():
+    steps = [0.4, 0.2, 0.1, 0.05]
+    c = weights(steps)
+    assert c.sum() == pytest.approx(1.0, abs=1e-14)
+    values = [np.sin(1 + h) - np.sin(1 - h) for h in steps]
+    values = [v / (2 * h) for v, h in zip(values, steps)]
+    assert float(tableau(steps, values)[-1][-1]) == pytest.approx(
+        float(extrapolate(steps, values)), abs=1e-15)
+    assert float(extrapolate(steps, values)) == pytest.approx(np.cos(1.0), abs=1e-12)
+
+
+def test_default_steps_follow_theory_and_dtype():
+    eps64, eps32 = machine_epsilon(np.float64), machine_epsilon(np.float32)
+    assert eps32 == np.finfo(np.float32).eps
+    for key, exponent in [(("forward", 1), 1 / 2), (("central", 2), 1 / 3), (("central", 4), 1 / 5)]:
+        h64 = float(default_step(STENCILS[key], 1.0, np.float64))
+        h32 = float(default_step(STENCILS[key], 1.0, np.float32))
+        assert h64 == float(power_of_two(h64))
+        assert 0.1 < h64 / eps64**exponent < 10.0
+        assert 0.1 < h32 / eps32**exponent < 10.0
+        # scaled by max(|x|, 1)
+        assert float(default_step(STENCILS[key], 1000.0)) / h64 == pytest.approx(1024, rel=0.5)
+        assert float(default_step(STENCILS[key], 1e-3)) == h64
+
+
+def test_optimal_step_balances_the_two_terms():
+    stencil = STENCILS["central", 2]
+    h, err = optimal_step(stencil, derivative_bound=1.0, value_bound=1.0, eps=2.0**-52)
+    # d/dh (c M h^2 + eps F W / h) = 0  <=>  2 c M h^3 = eps F W
+    assert 2 * (1 / 6) * h**3 == pytest.approx(2.0**-52, rel=1e-12)
+    assert err == pytest.approx((1 / 6) * h**2 + 2.0**-52 / h, rel=1e-12)
