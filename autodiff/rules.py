@@ -285,8 +285,8 @@ _RULES: list[Rule] = [
     # kinks: abs'(0) = relu'(0) = 0, ties split evenly
     elementwise("relu", lambda x, y: expr.gt(x, 0.0), needs="a"),
     elementwise("abs", lambda x, y: expr.sign(x), needs="a"),
-    choice("maximum", lambda a, b: expr.where(a - b, expr.gt(a, b), 0.5)),
-    choice("minimum", lambda a, b: expr.where(a - b, expr.lt(a, b), 0.5)),
+    choice("maximum", lambda a, b: expr.step(a, b)),
+    choice("minimum", lambda a, b: expr.step(b, a)),
     Rule("where", _where_jvp, _where_vjp, needs="a", kind="elementwise"),
     # piecewise constant: derivative 0
     elementwise("sign", None),
@@ -295,6 +295,7 @@ _RULES: list[Rule] = [
     elementwise("lt", None, None),
     elementwise("le", None, None),
     elementwise("eq", None, None),
+    elementwise("step", None, None),
     # reductions
     linear("sum", lambda g, shape, at: expr.broadcast_to(keep_dims(g, shape, at), shape)),
     linear(

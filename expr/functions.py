@@ -65,6 +65,7 @@ ge = _binary("ge", "1.0 where a >= b else 0.0")
 lt = _binary("lt", "1.0 where a < b else 0.0")
 le = _binary("le", "1.0 where a <= b else 0.0")
 eq = _binary("eq", "1.0 where a == b else 0.0")
+step = _binary("step", "Heaviside step of a - b (1, 0.5 at a tie, 0)")
 abs = absolute
 greater, greater_equal, less, less_equal, equal = gt, ge, lt, le, eq
 

@@ -353,6 +353,15 @@ _elementwise(
 _elementwise(
     "sign", 1, np.sign, sympy.sign, "sign of a (-1, 0, 1)", smooth=False, piecewise_constant=True
 )
+_elementwise(
+    "step",
+    2,
+    lambda a, b: _as_float(np.heaviside(np.real(a) - np.real(b), 0.5), a, b),
+    lambda a, b: sympy.Piecewise((1, a > b), (sympy.S.Half, sympy.Eq(a, b)), (0, True)),
+    "Heaviside step of a - b: 1 where a > b, 0.5 at a tie, 0 where a < b",
+    smooth=False,
+    piecewise_constant=True,
+)
 for _name, _fn, _rel in [
     ("gt", np.greater, lambda a, b: a > b),
     ("ge", np.greater_equal, lambda a, b: a >= b),

@@ -33,7 +33,7 @@ def _reshape_t(a: Any) -> Any:
 
 # name -> (required argument shapes or None for any, builder(args) -> value)
 UNARY_SAFE = ["neg", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "abs", "sign"]
-BINARY_SAFE = ["add", "sub", "mul", "maximum", "minimum", "gt", "ge", "lt", "le", "eq"]
+BINARY_SAFE = ["add", "sub", "mul", "maximum", "minimum", "gt", "ge", "lt", "le", "eq", "step"]
 
 
 def _apply_unary(name: str, a: Any) -> Any:

@@ -53,6 +53,7 @@ CASES = [
     ("lt", {}, [lambda: np.array([1.0, 0.0]), lambda: np.array([0.5, 0.5])]),
     ("le", {}, [lambda: np.array([1.0, 0.0]), lambda: np.array([0.5, 0.5])]),
     ("eq", {}, [lambda: np.array([1.0, 0.0]), lambda: np.array([0.5, 0.5])]),
+    ("step", {}, [lambda: np.array([1.0, 0.5, 0.0]), lambda: np.array([0.5, 0.5, 0.5])]),
     ("sum", {"axis": (1,), "keepdims": False}, [lambda: rand((2, 3))]),
     ("sum", {"axis": None, "keepdims": True}, [lambda: rand((2, 3))]),
     ("mean", {"axis": (0,), "keepdims": True}, [lambda: rand((2, 3))]),

@@ -310,3 +310,15 @@ def test_bad_chains_are_named() -> None:
     with pytest.raises(ck.CheckpointError, match="not numeric"):
         pullback("one")
     assert issubclass(ck.CheckpointError, expr.ExprError)
+
+
+def test_package_exports() -> None:
+    assert [str(a) for a in autodiff.schedule(2, None)] == [
+        "tape 0",
+        "tape 1",
+        "reverse 1",
+        "reverse 0",
+    ]
+    for name in ("checkpoint_sequential", "every", "binomial", "budget", "draw_schedule"):
+        assert callable(vars(autodiff)[name])
+    assert autodiff.checkpoint is ck.checkpoint
