@@ -108,7 +108,7 @@ STRUCTURAL = [
     "scatter",
     "matmul",
 ]
-ALL_NAMES = UNARY_SAFE + ["exp", "log", "sqrt", "tan"] + BINARY_SAFE + ["div", "pow", "where"]
+ALL_NAMES = [*UNARY_SAFE, "exp", "log", "sqrt", "tan", *BINARY_SAFE, "div", "pow", "where"]
 ALL_NAMES += STRUCTURAL
 
 
@@ -134,9 +134,7 @@ def expressions(
         )
     )
     point = tuple(
-        draw(
-            st.lists(st.floats(-1.5, 1.5), min_size=int(np.prod(s)), max_size=int(np.prod(s)))
-        )
+        draw(st.lists(st.floats(-1.5, 1.5), min_size=int(np.prod(s)), max_size=int(np.prod(s))))
         for s in shapes
     )
     inputs = tuple(
