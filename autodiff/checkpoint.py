@@ -311,13 +311,14 @@ def checkpoint_sequential(
     >>> r.stats.peak_snapshots <= 2, len(r.grad_params)
     (True, 4)
     """
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     with _Memory(trace_memory) as memory:
         out, vjp_fn = sequential_vjp(layers, x, params, strategy)
         grad_x, grad_params = vjp_fn(cotangent)
         peak = memory.peak()
     stats = vjp_fn.stats
     stats.time_s = time.perf_counter() - began
+    stats.cpu_s = time.process_time() - cpu_began
     stats.tracemalloc_peak = peak
     return SequentialResult(out, grad_x, grad_params, stats)
 

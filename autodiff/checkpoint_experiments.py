@@ -53,11 +53,12 @@ def _record(
     depth: int, strategy: Any, width: int, batch: int, repeat: int, trace_memory: bool
 ) -> dict[str, Any]:
     layers, x, params = tanh_chain_problem(depth, width, batch)
-    times = []
+    times, cpu_times = [], []
     result = None
     for _ in range(max(1, repeat)):
         result = checkpoint_sequential(layers, x, params, strategy=strategy)
         times.append(result.stats.time_s)
+        cpu_times.append(result.stats.cpu_s)
     traced = None
     if trace_memory:
         traced = checkpoint_sequential(
@@ -81,6 +82,7 @@ def _record(
         "forward_ops": stats.forward_ops,
         "backward_ops": stats.backward_ops,
         "time_s": statistics.median(times),
+        "cpu_s": statistics.median(cpu_times),
         "tracemalloc_peak": traced,
     }
 
@@ -94,7 +96,7 @@ def memory_records(
     trace_memory: bool = False,
 ) -> list[dict[str, Any]]:
     """One record per (T, strategy): measured peak stored bytes/values, forward and backward
-    step evaluations, median wall time over `repeat` runs (and the tracemalloc peak of one
+    step evaluations, median wall and CPU time over `repeat` runs (and the tracemalloc peak of one
     more run when `trace_memory`). T counts tanh layers; the loss is one extra step.
     Cost: sum over records of forward_evals layer evaluations."""
     return [

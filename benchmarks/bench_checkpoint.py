@@ -9,7 +9,9 @@ peak measured with `torch.autograd.graph.saved_tensors_hooks`. Finally the issue
 check: T = 256, width 512, batch 64 under "sqrt".
 
 Run: MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \\
-     python benchmarks/bench_checkpoint.py [--width 128 --batch 32 --repeat 3]
+     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_checkpoint.py [--width 128 --batch 32]
+Wall times on a shared machine are noisy: compare the CPU-time ratios (cpu_vs_none) and the
+counts, which are exact.
 """
 
 from __future__ import annotations
@@ -69,10 +71,10 @@ def _torch_rows(depths, width, batch, repeat):
                 weakref.finalize(handle, _unpin, live, seen, key)
                 return handle
 
-            times = []
+            times, cpu_times = [], []
             for attempt in range(repeat + 1):
                 tx = torch.tensor(x, requires_grad=True)
-                began = time.perf_counter()
+                began, cpu_began = time.perf_counter(), time.process_time()
                 if attempt == repeat:  # last run: measure saved tensors
                     with torch.autograd.graph.saved_tensors_hooks(pack, lambda h: h.tensor):
                         out = _run(model, tx, segs, torch_sequential)
@@ -82,6 +84,7 @@ def _torch_rows(depths, width, batch, repeat):
                 del out
                 if attempt < repeat:
                     times.append(time.perf_counter() - began)
+                    cpu_times.append(time.process_time() - cpu_began)
             rows.append(
                 {
                     "strategy": label,
@@ -89,9 +92,17 @@ def _torch_rows(depths, width, batch, repeat):
                     "peak_bytes": live["peak"],
                     "peak_activations": live["peak"] / activation,
                     "time_s": statistics.median(times),
+                    "cpu_s": statistics.median(cpu_times),
                 }
             )
     return rows
+
+
+def _add_ratios(rows):
+    """cpu_vs_none: median CPU time over that of storing everything at the same T."""
+    base = {r["T"]: r["cpu_s"] for r in rows if r["strategy"] in ("none", "torch none")}
+    for row in rows:
+        row["cpu_vs_none"] = row["cpu_s"] / base[row["T"]] if base.get(row["T"]) else None
 
 
 class _Handle:
@@ -119,7 +130,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-full", action="store_true", help="skip the width-512 check")
     args = parser.parse_args()
-    malloc = {k: os.environ.get(k) for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
+    names = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS")
+    malloc = {k: os.environ.get(k) for k in names}
     print(
         f"tanh chain, float64, width {args.width}, batch {args.batch}; "
         f"activation = {8 * args.width * args.batch} bytes; median of {args.repeat} runs; "
@@ -130,6 +142,7 @@ def main() -> None:
     rows = memory_records(
         args.depths, strategies, args.width, args.batch, args.repeat, trace_memory=True
     )
+    _add_ratios(rows)
     print(
         as_table(
             rows,
@@ -142,6 +155,8 @@ def main() -> None:
                 "forward_per_T",
                 "backward_evals",
                 "time_s",
+                "cpu_s",
+                "cpu_vs_none",
                 "tracemalloc_peak",
             ],
         )
@@ -150,7 +165,9 @@ def main() -> None:
     print("PyTorch (saved-tensor peak via saved_tensors_hooks; 1 thread):")
     torch_rows = _torch_rows(args.depths, args.width, args.batch, args.repeat)
     if torch_rows:
-        print(as_table(torch_rows, ["T", "strategy", "peak_bytes", "peak_activations", "time_s"]))
+        _add_ratios(torch_rows)
+        columns = ["T", "strategy", "peak_bytes", "peak_activations", "time_s", "cpu_s"]
+        print(as_table(torch_rows, [*columns, "cpu_vs_none"]))
     if not args.skip_full:
         print()
         depth, width, batch = 256, 512, 64

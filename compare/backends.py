@@ -118,11 +118,77 @@ def _all_methods() -> list[str]:
 
 def symbolic_callable(f: expr.Function, method: str) -> Callable[..., Any]:
     """Differentiate symbolically once (`method` "sympy" or "graph"), lambdify, and return
-    the numpy callable of the gradient."""
+    the numpy callable xs -> flat gradient (tensor inputs element by element, C order)."""
     import symdiff
+    from symdiff.source import as_scalar
 
     gradient = symdiff.gradient(f, method=method)
-    return symdiff.lambdify(gradient, f)
+    compiled = symdiff.lambdify(gradient, as_scalar(f).symbols)
+
+    def evaluate(*xs: Any) -> np.ndarray:
+        return compiled(*flat(list(xs)))
+
+    return evaluate
+
+
+def symbolic_sizes(f: expr.Function, budget_s: float = 10.0) -> dict[str, Any]:
+    """The function as a string and the op counts (tree ops, exact) of f and of its
+    derivative by SymPy's diff: raw, expanded, and after CSE (symdiff's swell records)."""
+    import symdiff
+
+    sizes: dict[str, Any] = {
+        "l_n": str(f.to_sympy()),
+        "size_f": int(symdiff.tree_ops(f.to_sympy())),
+    }
+    for mode, key in (("raw", "size_raw"), ("expanded", "size_expanded"), ("cse", "size_cse")):
+        record = symdiff.swell(f, "sympy", mode, budget_s=budget_s, memory=False)
+        sizes[key] = record["tree_ops"]
+    sizes["derivative_raw"] = str(symdiff.derivative(f, method="sympy"))
+    return sizes
+
+
+#: swell figure measures: (symdiff method, mode, size field) -> our measure name.
+SWELL_MEASURES = {
+    ("sympy", "raw", "tree_size"): "tree",
+    ("sympy", "raw", "dag_size"): "dag",
+    ("sympy", "expanded", "tree_size"): "expanded",
+    ("sympy", "cse", "tree_size"): "cse",
+    ("graph", "raw", "dag_size"): "graph",
+}
+
+
+def swell_records(depths: Sequence[int], seconds: float) -> list[dict[str, Any]]:
+    """symdiff's swell curves of the logistic map's derivative as (depth, measure, size,
+    stopped) rows: SymPy diff as a tree, as a DAG, expanded, after CSE; the "graph" method's
+    DAG. `seconds` is the budget of each step (a stopped step ends its series)."""
+    import symdiff
+
+    records = symdiff.swell_curve(
+        "logistic",
+        list(depths),
+        methods=("sympy",),
+        modes=("raw", "expanded", "cse"),
+        budget_s=seconds,
+        memory=False,
+    )
+    records += symdiff.swell_curve(
+        "logistic", list(depths), methods=("graph",), modes=("raw",), budget_s=seconds, memory=False
+    )
+    rows = []
+    for record in records:
+        for (method, mode, field), measure in SWELL_MEASURES.items():
+            if record["method"] == method and record["mode"] == mode:
+                size = record.get(field)
+                rows.append(
+                    {
+                        "depth": int(record["size"]),
+                        "measure": measure,
+                        "size": None if size is None else int(size),
+                        "stopped": bool(record["budget_exceeded"]),
+                        "seconds": record.get("time_s"),
+                    }
+                )
+    return rows
 
 
 def gradient(f: expr.Function, xs: Sequence[Any], method: str) -> Any:
@@ -165,7 +231,7 @@ def fd_sweep(
     (method, h, error = relative error, model = the truncation + round-off model there) and
     kind="optimum" rows (method, h = the model's optimal step, error = its error there;
     no row when the model has no finite optimum, as for the complex step)."""
-    from numdiff.sweep import sweep
+    from numdiff import sweep
 
     names = {NUMDIFF_NAMES[m]: m for m in methods}
     point = xs[0] if len(xs) == 1 else tuple(xs)

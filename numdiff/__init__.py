@@ -5,6 +5,7 @@ Works on black-box numpy callables as well as `expr.Function`s, formula strings 
 expressions. Formulas live in one table (`numdiff.stencils.STENCILS`, keyed by
 (method, order)), step choice in `numdiff.steps`, extrapolation in `numdiff.richardson`.
 
+>>> import numpy as np
 >>> import numdiff
 >>> round(float(numdiff.derivative("sin(x)", 0.0)), 9)
 1.0
@@ -12,8 +13,6 @@ expressions. Formulas live in one table (`numdiff.stencils.STENCILS`, keyed by
 >>> bool(abs(r.value - 100 * np.exp(5.0)) <= r.error), r.nfev <= 15
 (True, True)
 """
-
-import numpy as np
 
 from .api import METHODS, Result, check_grad, derivative, gradient, hessian, jacobian
 from .errors import (
@@ -26,10 +25,12 @@ from .errors import (
 )
 from .stencils import STENCILS
 from .steps import default_step, machine_epsilon, optimal_step
+from .sweeps import SWEEP_METHODS, summaries, sweep
 
 __all__ = [
     "METHODS",
     "STENCILS",
+    "SWEEP_METHODS",
     "ComplexStepError",
     "MethodError",
     "NonFiniteError",
@@ -45,4 +46,6 @@ __all__ = [
     "jacobian",
     "machine_epsilon",
     "optimal_step",
+    "summaries",
+    "sweep",
 ]

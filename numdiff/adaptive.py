@@ -8,21 +8,23 @@ For each input coordinate j, on phi(t) = f(x + t e_j):
    regime: the relative truncation |a| h^2 / |D| at the larger step, with
    a = (D(h) - D(h/8)) / (h^2 - h^2/64), is <= 1/4. (A step at which f is not finite
    restarts the search 8x lower and bounds the scale by that step.) With f(x) this gives
-   Taylor coefficients c0 = f, c1 = f', c2 = f''/2 (second difference), c3 = a, and a
-   radius rho = min_{j=2,3} max_{i<j} (|c_i| / |c_j|)^(1/(j-i)) / 2 (the distance to the
-   nearest singularity of a function with those coefficients, halved for safety; the max
-   ignores an accidentally small c_i, the min an accidentally small c_j) and an amplitude
-   C = max_i |c_i| rho^i, i.e. the pole model |f^(k)(x)| / k! ~ C rho^-k.
+   Taylor coefficients c0 = f, c1 = f', c2 = f''/2, c3 = a and c4 = f''''/24 (from the two
+   second differences), a radius rho = min_{j=2,3,4} max_{i=j-2,j-1} (|c_i|/|c_j|)^(1/(j-i))
+   / 2 (the distance to the nearest singularity of a function with those coefficients,
+   halved for safety; the max ignores an accidentally small c_i, the min an accidentally
+   small c_j; only near neighbours are compared, so a large polynomial part in c0, c1 does
+   not hide the singularity) and an amplitude C = max_i |c_i| rho^i: the pole model
+   |f^(k)(x)| / k! ~ C rho^-k.
 2. Step. Equispaced central differences at h, 2h, ..., mh (m as large as the budget allows;
    probe steps that are multiples of h are reused), extrapolated to 0 by Neville's scheme in
    h^2 (the order-2m central stencil). With the pole model the truncation is
    T(h) = C / rho (m!)^2 (h / rho)^(2m) and the round-off R(h) = kappa eps |f| W / h
    (W = sum_k |c_k| / k over the Richardson weights c_k); h minimises T + R (smallest over
    the outputs, clipped to [s eps^(1/3), h_1]).
-3. Error estimate: max(|T_m - T_{m-1}|, |T_m - T'_{m-1}|) + B. T_{m-1}, T'_{m-1} drop the
+3. Error estimate: |T_m - T_{m-1}| + |T_m - T'_{m-1}| + B. T_{m-1}, T'_{m-1} drop the
    largest and the smallest step: lower-order estimates whose distance to T_m exceeds the
    error of T_m in the asymptotic regime. B bounds the round-off: kappa eps
-   sum_k |c_k| (|f(x + kh)| + |f(x - kh)|) / (2 kh) with kappa = 4 ulps per value, plus the
+   sum_k |c_k| (|f(x + kh)| + |f(x - kh)|) / (2 kh) with kappa = 16 ulps per value, plus the
    effect of the rounding of x + kh (eps |x| |f'| sum_k |c_k| / kh).
 
 Cost: f(x) once, then 2 evaluations per probe and per new step, <= `max_evals` (default
@@ -41,12 +43,13 @@ from .errors import StepError
 from .problem import Problem
 from .richardson import tableau, weights
 from .stencils import Stencil
-from .steps import machine_epsilon, model_constants, power_of_two, scale
+from .steps import default_step, machine_epsilon, model_constants, power_of_two, scale
 
 PROBE_RATIO = 8.0
 ACCEPT = 0.25
 SAFETY = 2.0
-KAPPA = 4.0
+KAPPA = 16.0
+FOURTH = 2.0
 MIN_EVALS = 10
 
 
@@ -96,8 +99,8 @@ def _central_pairs(
 
 
 def _fit(probe: _Probe, eps: float) -> float:
-    """Taylor coefficients c0..c3 from f(x) and the last two probes, the radius
-    rho = min_j max_{i<j} (|c_i| / |c_j|)^(1/(j-i)) (j = 2, 3) and the pole amplitude
+    """Taylor coefficients c0..c4 from f(x) and the last two probes, the radius
+    rho = min_j max_{i=j-2,j-1} (|c_i| / |c_j|)^(1/(j-i)) (j = 2, 3, 4), the pole amplitude
     C = max_i |c_i| rho^i. Returns the relative truncation |c3| h^2 / |c1| at the larger step."""
     (big, small), (d_big, d_small) = probe.steps[-2:], probe.diffs[-2:]
     noise = KAPPA * eps * (probe.sizes[-1] + 2.0 * np.abs(probe.value))
@@ -105,14 +108,18 @@ def _fit(probe: _Probe, eps: float) -> float:
     c3 = np.where(c3 * big**2 > noise / small, c3, 0.0)
     c2 = np.abs(probe.seconds[-1]) / (2.0 * small**2)
     c2 = np.where(c2 * small**2 > noise, c2, 0.0)
+    second_big = probe.seconds[-2] / big**2
+    c4 = np.abs(second_big - probe.seconds[-1] / small**2) / (2.0 * (big**2 - small**2))
+    c4 = np.where(c4 * big**2 * small**2 > noise, c4, 0.0)
     c0, c1 = np.abs(probe.value), np.abs(d_small)
-    coefficients = [c0, c1, c2, c3]
+    coefficients = [c0, c1, c2, c3, c4]
     radius = np.full(c0.shape, np.inf)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for j in (2, 3):
-            ratios = [(coefficients[i] / coefficients[j]) ** (1.0 / (j - i)) for i in range(j)]
+        for j in (2, 3, 4):
+            low = 0 if j < 4 else 2
+            ratios = [(coefficients[i] / coefficients[j]) ** (1.0 / (j - i)) for i in range(low, j)]
             candidate = np.where(coefficients[j] > 0, np.max(ratios, axis=0), np.inf)
-            radius = np.minimum(radius, candidate)
+            radius = np.minimum(radius, candidate * (FOURTH if j == 4 else 1.0))
         radius = np.minimum(radius / SAFETY, probe.bound)
         amplitude = np.max([c * radius**i for i, c in enumerate(coefficients)], axis=0)
         relative = np.where(c3 > 0, c3 * big**2 / np.maximum(c1, 1e-300), 0.0)
@@ -170,7 +177,7 @@ def _plan(probes: list[float], target: float, pairs: int) -> tuple[float, dict, 
     that are multiples kh (k <= m) are reused and at most `pairs` new pairs are needed.
     Returns (h, {k: probe index}, m)."""
     best = (float(power_of_two(target)), {}, pairs)
-    for i, p in enumerate(probes):
+    for p in probes:
         for k in range(1, pairs + len(probes) + 1):
             h = p / k
             if not target / 1.5 <= h <= target * 1.5:
@@ -180,7 +187,7 @@ def _plan(probes: list[float], target: float, pairs: int) -> tuple[float, dict, 
                 for i2, p2 in enumerate(probes):
                     k2 = p2 / h
                     if abs(k2 - round(k2)) < 1e-9 and 1 <= round(k2) <= m:
-                        reused[int(round(k2))] = i2
+                        reused[round(k2)] = i2
                 if m - len(reused) <= pairs:
                     best = (h, reused, m)
                     break
@@ -219,17 +226,18 @@ def _extrapolate(
     """Neville's extrapolation over all steps (largest first), with the error estimate."""
     table = tableau(steps, values)
     best = table[-1][-1]
-    spread = np.maximum(np.abs(best - table[-1][-2]), np.abs(best - table[-2][-1]))
+    spread = np.abs(best - table[-1][-2]) + np.abs(best - table[-2][-1])
     c = np.abs(weights(steps))
     roundoff = KAPPA * eps * sum(ci * size / (2.0 * h) for ci, size, h in zip(c, sizes, steps))
     placement = eps * abs(float(x)) * np.abs(best) * sum(ci / h for ci, h in zip(c, steps))
     return best, spread + roundoff + placement
 
 
-def estimated_steps(problem: Problem, stencil: Stencil | str, budget: int = 7) -> np.ndarray:
+def estimated_steps(problem: Problem, stencil: Stencil | str, budget: int = 9) -> np.ndarray:
     """step="estimate": per coordinate, the model-optimal step of `stencil` with the model
-    constants estimated by the scale probe above (f(x) + 2 or 3 central pairs, <= `budget`
-    evaluations): h = (eps F W / (p |c| M))^(1/(p+1)) with F = |f(x)| and M = |f^(p+1)(x)|
+    constants estimated by the scale probe above (f(x) + 2 to 4 central pairs, <= `budget`
+    evaluations; a probe step where f is not finite bounds the scale, and if no two finite
+    probes fit in the budget the textbook step for the length bound / 8 is used): h = (eps F W / (p |c| M))^(1/(p+1)) with F = |f(x)| and M = |f^(p+1)(x)|
     taken as 2 c2 (p = 1), 6 c3 (p = 2) or (p+1)! C rho^-(p+1) (higher orders), the largest
     over the outputs; h = s (max(|x_j|, 1)) when the probe sees no third derivative above
     noise (central differences at s/4 and s/32 agree: f is a polynomial of degree <= 2
@@ -242,7 +250,7 @@ def estimated_steps(problem: Problem, stencil: Stencil | str, budget: int = 7) -
         s = float(scale(problem.x[j]))
         probe = _probe(problem, j, float(power_of_two(s / 4.0)), budget, eps)
         if probe.coefficients is None:
-            steps[j] = min(probe.bound / 16.0, s)
+            steps[j] = float(default_step(stencil, 0.0, problem.dtype)) * min(probe.bound / 8, s)
             continue
         c = probe.coefficients
         if order == 1:
@@ -252,7 +260,8 @@ def estimated_steps(problem: Problem, stencil: Stencil | str, budget: int = 7) -
         else:
             rho = probe.radius * SAFETY
             bound = math.factorial(order + 1) * np.max(
-                [ci * rho ** (i - order - 1) for i, ci in enumerate(c)], axis=0)
+                [ci * rho ** (i - order - 1) for i, ci in enumerate(c)], axis=0
+            )
         value = np.maximum(np.abs(probe.value), probe.sizes[-1] / 2.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             h = (eps * value * weight_sum / (order * constant * bound)) ** (1.0 / (order + 1))

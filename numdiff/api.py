@@ -4,17 +4,20 @@ Every one reduces f to F: R^n -> R^m on flat vectors (`numdiff.problem.Problem`)
 the perturbed points of the chosen method for all n coordinates, evaluates them (one call
 of f when `vectorized=True`) and combines. Methods, in the table `METHODS`:
 
-=============  ======================================  ====================  ==============
-method         formula                                 error                 evaluations
-=============  ======================================  ====================  ==============
-"forward"      (f(x+h) - f(x)) / h  (order=2: 3-point)  O(h)  (O(h^2))       n + 1 (2n + 1)
-"backward"     (f(x) - f(x-h)) / h                      O(h)                 n + 1
-"central"      (f(x+h) - f(x-h)) / 2h (order 4, 6, 8)   O(h^2) (O(h^order))  2n (order n)
-"five_point"   the 4th-order central stencil            O(h^4)               4n
-"richardson"   central at h, h/2, h/4, extrapolated     O(h^6)               6n
-"complex"      Im f(x + ih) / h                         O(h^2), no round-off n (complex)
-"auto"         adaptive Richardson, error estimate     ~1e-13 relative       <= 15 n
-=============  ======================================  ====================  ==============
+============  =======================================  ==================  ===============
+method        formula                                  error               evaluations
+============  =======================================  ==================  ===============
+forward       (f(x+h) - f(x)) / h; order=2: 3 points   O(h); O(h^2)        n + 1; 2n + 1
+backward      (f(x) - f(x-h)) / h; order=2: 3 points   O(h); O(h^2)        n + 1; 2n + 1
+central       (f(x+h) - f(x-h)) / 2h; order 4, 6, 8    O(h^2); O(h^order)  2n; order x n
+five_point    the order-4 central stencil (5 points)   O(h^4)              4n
+richardson    central at h, h/2, h/4, extrapolated     O(h^6)              6n
+complex       Im f(x + ih) / h                         O(h^2), no cancel.  n (complex)
+auto          adaptive Richardson + error estimate     ~1e-13 relative     <= 15 n
+============  =======================================  ==================  ===============
+
+Also the module doc of `numdiff.adaptive` ("auto", step="estimate") and `numdiff.steps`
+(the default step).
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ class Result:
 
     `value` is shaped like the plain return value; `error` is the error estimate (method
     "auto" only, same shape; None otherwise); `nfev` counts points where f was evaluated,
-    `ncalls` the calls of f (fewer when vectorized); `step` the step per input coordinate.
+    `ncalls` the calls of f (fewer when vectorized); `step` the step per input coordinate;
+    `order` the accuracy order (for "auto": the lowest order its extrapolations reached).
     """
 
     value: Any
@@ -119,8 +123,9 @@ def _complex(problem: Problem, steps: np.ndarray, order: int) -> tuple[np.ndarra
 def _richardson(problem: Problem, steps: np.ndarray, order: int) -> tuple[np.ndarray, None]:
     """Central differences at h, h/r, h/r^2 per coordinate, extrapolated (Neville in h^2)."""
     levels = [RICHARDSON_RATIO**-k for k in range(RICHARDSON_LEVELS)]
-    offsets = [(j, sign * steps[j] * lv) for j in range(problem.n) for lv in levels
-               for sign in (1.0, -1.0)]
+    offsets = [
+        (j, sign * steps[j] * lv) for j in range(problem.n) for lv in levels for sign in (1.0, -1.0)
+    ]
     values = problem(_points(problem, offsets))
     jac = np.zeros((problem.m, problem.n), dtype=values.dtype)
     row = 0
@@ -135,14 +140,14 @@ def _richardson(problem: Problem, steps: np.ndarray, order: int) -> tuple[np.nda
 
 def _auto(
     problem: Problem, steps: np.ndarray, order: int, max_evals: int = 15
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     columns = []
     for j in range(problem.n):
         column = auto_column(problem, j, max_evals)
         columns.append(column)
         steps[j] = column.step
     jac = np.stack([c.value for c in columns], axis=1).astype(problem.dtype)
-    return jac, np.stack([c.error for c in columns], axis=1)
+    return jac, np.stack([c.error for c in columns], axis=1), min(c.order for c in columns)
 
 
 METHODS: dict[str, _Method] = {
@@ -164,9 +169,7 @@ def resolve(method: str, order: int | None) -> tuple[_Method, int]:
     if order is None:
         return spec, spec.orders[0]
     if order not in spec.orders:
-        raise MethodError(
-            f"method {method!r} has orders {spec.orders}, got order={order!r}"
-        )
+        raise MethodError(f"method {method!r} has orders {spec.orders}, got order={order!r}")
     return spec, order
 
 
@@ -180,8 +183,9 @@ def _steps(problem: Problem, spec: _Method, order: int, step: Any) -> np.ndarray
         stencil = spec.stencil(order)
         if stencil == "auto":
             return np.full(problem.n, np.nan)
-        return np.broadcast_to(default_step(stencil, problem.x, problem.dtype),
-                               (problem.n,)).astype(np.float64)
+        return np.broadcast_to(
+            default_step(stencil, problem.x, problem.dtype), (problem.n,)
+        ).astype(np.float64)
     try:
         steps = np.broadcast_to(np.asarray(step, dtype=np.float64), (problem.n,)).copy()
     except (ValueError, TypeError):
@@ -195,21 +199,33 @@ def _steps(problem: Problem, spec: _Method, order: int, step: Any) -> np.ndarray
 
 
 def _run(
-    f: Any, x: Any, method: str, step: Any, order: int | None, vectorized: bool,
+    f: Any,
+    x: Any,
+    method: str,
+    step: Any,
+    order: int | None,
+    vectorized: bool,
     max_evals: int = 15,
 ) -> tuple[Problem, np.ndarray, np.ndarray | None, np.ndarray, int]:
     spec, order = resolve(method, order)
     problem = Problem.build(f, x, vectorized)
     steps = _steps(problem, spec, order, step)
     if spec.jacobian is _auto:
-        jac, err = _auto(problem, steps, order, max_evals)
+        jac, err, order = _auto(problem, steps, order, max_evals)
     else:
         jac, err = spec.jacobian(problem, steps, order)
     return problem, jac, err, steps, order
 
 
-def _result(problem: Problem, value: Any, error: Any, steps: np.ndarray, method: str,
-            order: int, full_output: bool) -> Any:
+def _result(
+    problem: Problem,
+    value: Any,
+    error: Any,
+    steps: np.ndarray,
+    method: str,
+    order: int,
+    full_output: bool,
+) -> Any:
     if not full_output:
         return value
     return Result(value, error, problem.nfev, problem.ncalls, steps, method, order)
@@ -236,7 +252,7 @@ def jacobian(
     method : a name in `METHODS` ("central" by default).
     step : None (the textbook default from theory, ~eps^(1/(p+1)) max(|x|, 1), see
         `numdiff.steps`; no extra evaluations), "estimate" (the model-optimal step with
-        |f| and |f^(p+1)| estimated by a short probe, 5-7 extra evaluations per coordinate,
+        |f| and |f^(p+1)| estimated by a short probe, 5-9 extra evaluations per coordinate,
         see `numdiff.adaptive.estimated_steps`; for badly scaled or locally linear f), a
         number, or one per input coordinate. Ignored by "auto".
     order : accuracy order where a method offers several (central: 2, 4, 6, 8).
@@ -303,8 +319,7 @@ def gradient(
     problem, jac, err, steps, order = _run(f, x, method, step, order, vectorized, max_evals)
     if problem.m != 1:
         raise NumdiffShapeError(
-            f"gradient needs a scalar-valued f; it returns shape {problem.out_shape} "
-            "(use jacobian)"
+            f"gradient needs a scalar-valued f; it returns shape {problem.out_shape} (use jacobian)"
         )
     problem.out_shape = ()
     value = problem.unflatten_columns(jac)
@@ -389,13 +404,16 @@ def check_grad(
     numeric = gradient(f, x, method=method, step=step)
     args = tuple(x) if isinstance(x, (tuple, list)) else (x,)
     analytic = grad_fn(*args)
-    numeric_flat = np.concatenate([np.ravel(v) for v in (
-        numeric if isinstance(numeric, tuple) else (numeric,))])
+    numeric_flat = np.concatenate(
+        [np.ravel(v) for v in (numeric if isinstance(numeric, tuple) else (numeric,))]
+    )
     parts = analytic if isinstance(analytic, (tuple, list)) else (analytic,)
     try:
         analytic_flat = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in parts])
     except (TypeError, ValueError) as error:
-        raise NumdiffShapeError(f"grad_fn returned something that is not numbers: {error}") from None
+        raise NumdiffShapeError(
+            f"grad_fn returned something that is not numbers: {error}"
+        ) from None
     if analytic_flat.shape != numeric_flat.shape:
         raise NumdiffShapeError(
             f"grad_fn returned {analytic_flat.size} values, x has {numeric_flat.size} entries"

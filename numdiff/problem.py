@@ -81,7 +81,7 @@ class Problem:
         if dtype.kind != "f" or dtype.itemsize < 4:
             dtype = np.dtype(np.float64)
         function = None
-        if isinstance(f, (str, sympy.Basic)) or isinstance(f, expr.Function):
+        if isinstance(f, (str, sympy.Basic, expr.Function)):
             function = expr.as_function(f)
             if function.n_inputs != len(arrays):
                 raise NumdiffShapeError(
@@ -102,8 +102,7 @@ class Problem:
             raise NumdiffShapeError("x has no elements to differentiate with respect to")
         if function is not None and not vectorized:
             vectorized = _batchable(function)
-        return cls(fn, tuple(a.shape for a in arrays), flat, dtype, several, vectorized,
-                   function)
+        return cls(fn, tuple(a.shape for a in arrays), flat, dtype, several, vectorized, function)
 
     @property
     def n(self) -> int:
@@ -148,7 +147,8 @@ class Problem:
             if self.out_shape is None and out.shape[:1] == (k,):
                 self.out_shape = out.shape[1:]
             mismatch = out.shape[:1] != (k,) or (
-                int(np.prod(out.shape[1:], dtype=np.int64)) != self.m)
+                int(np.prod(out.shape[1:], dtype=np.int64)) != self.m
+            )
             if mismatch:
                 expected = "" if self.out_shape is None else f" with {self.m} values per point"
                 raise NumdiffShapeError(
@@ -187,9 +187,10 @@ class Problem:
                 "method may stay inside the domain"
             )
 
-    def complex_values(self, points: np.ndarray) -> np.ndarray:
-        """f at complex points (k, n), checked to carry the imaginary part through."""
-        values = self(points)
+    def complex_values(self, points: np.ndarray, check: bool = True) -> np.ndarray:
+        """f at complex points (k, n), checked to carry the imaginary part through (and,
+        with `check`, to be finite)."""
+        values = self(points, check=check)
         if values.dtype.kind != "c":
             raise ComplexStepError(self._dropped_message(points[0]))
         if not self._probed and self.function is not None:

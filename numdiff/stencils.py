@@ -21,6 +21,7 @@ import numpy as np
 
 from .richardson import extrapolate
 
+
 @dataclass(frozen=True)
 class Stencil:
     """f^(derivative)(x) ~ sum_i weights[i] f(x + offsets[i] h) / h**derivative.
@@ -47,8 +48,14 @@ class Stencil:
         return float(sum(abs(w) for w in self.weights))
 
 
-def _stencil(method: str, order: int, offsets: tuple[int, ...], weights: tuple[Fr, ...],
-             error_constant: Fr, derivative: int = 1) -> Stencil:
+def _stencil(
+    method: str,
+    order: int,
+    offsets: tuple[int, ...],
+    weights: tuple[Fr, ...],
+    error_constant: Fr,
+    derivative: int = 1,
+) -> Stencil:
     return Stencil(
         method,
         order,
@@ -65,12 +72,8 @@ def _stencil(method: str, order: int, offsets: tuple[int, ...], weights: tuple[F
 STENCILS: dict[tuple[str, int], Stencil] = {
     ("forward", 1): _stencil("forward", 1, (0, 1), (Fr(-1), Fr(1)), Fr(1, 2)),
     ("backward", 1): _stencil("backward", 1, (-1, 0), (Fr(-1), Fr(1)), Fr(-1, 2)),
-    ("forward", 2): _stencil(
-        "forward", 2, (0, 1, 2), (Fr(-3, 2), Fr(2), Fr(-1, 2)), Fr(-1, 3)
-    ),
-    ("backward", 2): _stencil(
-        "backward", 2, (-2, -1, 0), (Fr(1, 2), Fr(-2), Fr(3, 2)), Fr(-1, 3)
-    ),
+    ("forward", 2): _stencil("forward", 2, (0, 1, 2), (Fr(-3, 2), Fr(2), Fr(-1, 2)), Fr(-1, 3)),
+    ("backward", 2): _stencil("backward", 2, (-2, -1, 0), (Fr(1, 2), Fr(-2), Fr(3, 2)), Fr(-1, 3)),
     ("central", 2): _stencil("central", 2, (-1, 1), (Fr(-1, 2), Fr(1, 2)), Fr(1, 6)),
     ("central", 4): _stencil(
         "central", 4, (-2, -1, 1, 2), (Fr(1, 12), Fr(-2, 3), Fr(2, 3), Fr(-1, 12)), Fr(-1, 30)
@@ -86,8 +89,16 @@ STENCILS: dict[tuple[str, int], Stencil] = {
         "central",
         8,
         (-4, -3, -2, -1, 1, 2, 3, 4),
-        (Fr(1, 280), Fr(-4, 105), Fr(1, 5), Fr(-4, 5), Fr(4, 5), Fr(-1, 5), Fr(4, 105),
-         Fr(-1, 280)),
+        (
+            Fr(1, 280),
+            Fr(-4, 105),
+            Fr(1, 5),
+            Fr(-4, 5),
+            Fr(4, 5),
+            Fr(-1, 5),
+            Fr(4, 105),
+            Fr(-1, 280),
+        ),
         Fr(-1, 630),
     ),
 }

@@ -17,9 +17,9 @@ x + k h is exact for the small integers k a stencil uses.
 
 >>> from numdiff.stencils import STENCILS
 >>> float(default_step(STENCILS["central", 2], 1.0, np.float64))
-7.62939453125e-06
+3.814697265625e-06
 >>> float(default_step(STENCILS["central", 2], 1.0, np.float32))
-0.0078125
+0.00390625
 """
 
 from __future__ import annotations

@@ -154,7 +154,7 @@ def derivative_program(
 
     >>> print(derivative_program("sin(x)**2"))
     v1 = sin(x)
-    v2 = v1**2
+    v3 = v1**2
     w0 = 2*v1
     return w0*cos(x)
     """
@@ -167,3 +167,13 @@ def derivative_program(
         _scalar_output(scalar, "derivative_program(order=2)")
         return reverse(first, symbols, prefix="u")
     raise SymdiffError(f"derivative_program: order must be 1 or 2, got {order!r}")
+
+
+def variables(f: Any, *, args: Sequence[Any] = ()) -> list[sympy.Symbol]:
+    """The scalar variables of f in the order `gradient` uses (tensor inputs element by
+    element, C order, named like `x_0_1`), e.g. for `lambdify(gradient(f), variables(f))`.
+
+    >>> variables("x*y + z")
+    [x, y, z]
+    """
+    return list(as_scalar(f, args).symbols)

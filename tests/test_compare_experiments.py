@@ -61,7 +61,8 @@ def test_ad_and_symbolic_errors_stay_near_machine_precision_on_the_catalog():
         errors = [r["error"] for r in select(rows, method=method)]
         assert errors and max(errors) < 50 * EPS, method
     central = [r["error"] for r in select(rows, method="central")]
-    assert min(central) > EPS  # finite differences always lose digits
+    central.sort()
+    assert central[len(central) // 2] > 100 * EPS  # finite differences lose digits
 
 
 def test_reverse_mode_cost_is_constant_in_n_and_the_rest_grow_with_n():

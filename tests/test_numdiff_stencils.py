@@ -22,8 +22,10 @@ def test_weights_and_error_constant_rederived_from_taylor(stencil):
     offsets = [Fraction(o).limit_denominator(10) for o in stencil.offsets]
     d, p = stencil.derivative, stencil.order
     # sum_i w_i o_i^k / k! = [k == d] for k < p + d: the stencil is exact to that degree
-    moment = [sum(w * o**k for w, o in zip(stencil.exact_weights, offsets)) / factorial(k)
-              for k in range(p + d + 1)]
+    moment = [
+        sum(w * o**k for w, o in zip(stencil.exact_weights, offsets)) / factorial(k)
+        for k in range(p + d + 1)
+    ]
     assert moment[:d] == [0] * d and moment[d] == 1
     assert all(m == 0 for m in moment[d + 1 : p + d])
     assert float(moment[p + d]) == pytest.approx(stencil.error_constant, rel=1e-15)
@@ -62,14 +64,19 @@ def test_richardson_weights_sum_to_one_and_tableau_agrees():
     values = [np.sin(1 + h) - np.sin(1 - h) for h in steps]
     values = [v / (2 * h) for v, h in zip(values, steps)]
     assert float(tableau(steps, values)[-1][-1]) == pytest.approx(
-        float(extrapolate(steps, values)), abs=1e-15)
+        float(extrapolate(steps, values)), abs=1e-15
+    )
     assert float(extrapolate(steps, values)) == pytest.approx(np.cos(1.0), abs=1e-12)
 
 
 def test_default_steps_follow_theory_and_dtype():
     eps64, eps32 = machine_epsilon(np.float64), machine_epsilon(np.float32)
     assert eps32 == np.finfo(np.float32).eps
-    for key, exponent in [(("forward", 1), 1 / 2), (("central", 2), 1 / 3), (("central", 4), 1 / 5)]:
+    for key, exponent in [
+        (("forward", 1), 1 / 2),
+        (("central", 2), 1 / 3),
+        (("central", 4), 1 / 5),
+    ]:
         h64 = float(default_step(STENCILS[key], 1.0, np.float64))
         h32 = float(default_step(STENCILS[key], 1.0, np.float32))
         assert h64 == float(power_of_two(h64))

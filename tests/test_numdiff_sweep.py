@@ -9,7 +9,7 @@ import sympy
 import expr
 import numdiff
 from expr import catalog
-from numdiff.sweep import summaries, sweep
+from numdiff.sweeps import summaries, sweep
 
 SMOOTH = catalog.entries(scalar=True, smooth=True)
 STEPS = np.logspace(-16, 0, 129)
@@ -18,7 +18,9 @@ IDS = [f"{e.name}-{wrt}" for e, wrt in COORDS]
 
 
 def _errors(records, label):
-    return np.array([r["rel_error"] for r in records if r["kind"] == "step" and r["label"] == label])
+    return np.array(
+        [r["rel_error"] for r in records if r["kind"] == "step" and r["label"] == label]
+    )
 
 
 def smoothed_best(errors: np.ndarray, half_width: int = 4) -> tuple[float, int]:
@@ -26,8 +28,9 @@ def smoothed_best(errors: np.ndarray, half_width: int = 4) -> tuple[float, int]:
     +-half_width grid points (a factor 3.2 in h each side on the default grid): the typical
     error at the best step, not the luckiest single sample of a noisy curve."""
     logs = np.log(np.maximum(np.nan_to_num(errors, nan=1.0, posinf=1.0), 1e-17))
-    smooth = np.array([logs[max(0, i - half_width) : i + half_width + 1].mean()
-                       for i in range(logs.size)])
+    smooth = np.array(
+        [logs[max(0, i - half_width) : i + half_width + 1].mean() for i in range(logs.size)]
+    )
     i = int(np.argmin(smooth))
     return float(np.exp(smooth[i])), i
 
@@ -37,8 +40,12 @@ def catalog_sweeps():
     out = {}
     for entry, wrt in COORDS:
         out[entry.name, wrt] = sweep(
-            entry.function(), tuple(entry.inputs()), steps=STEPS,
-            methods=["forward", "central", "five_point", "richardson"], wrt=wrt, name=entry.name,
+            entry.function(),
+            tuple(entry.inputs()),
+            steps=STEPS,
+            methods=["forward", "central", "five_point", "richardson"],
+            wrt=wrt,
+            name=entry.name,
         )
     return out
 
@@ -49,12 +56,31 @@ def test_records_are_tidy_flat_dicts():
     assert len(steps) == 20 and len(summaries(records)) == 2
     for r in records:
         assert all(isinstance(v, (str, int, float)) for v in r.values()), r
-    keys = {"function", "x", "dtype", "method", "order", "label", "step", "value", "reference",
-            "abs_error", "rel_error", "model_error"}
+    keys = {
+        "function",
+        "x",
+        "dtype",
+        "method",
+        "order",
+        "label",
+        "step",
+        "value",
+        "reference",
+        "abs_error",
+        "rel_error",
+        "model_error",
+    }
     assert keys <= set(steps[0])
     s = summaries(records)[0]
-    assert {"best_step", "best_error", "theory_step", "theory_error", "derivative_bound",
-            "value_bound", "constants"} <= set(s)
+    assert {
+        "best_step",
+        "best_error",
+        "theory_step",
+        "theory_error",
+        "derivative_bound",
+        "value_bound",
+        "constants",
+    } <= set(s)
     assert s["reference"] == pytest.approx(np.e, rel=1e-15) and s["constants"] == "mpmath"
 
 
@@ -68,8 +94,9 @@ def test_model_matches_measurement_where_truncation_dominates():
 def test_black_box_needs_a_reference_and_estimates_constants_by_differences():
     with pytest.raises(numdiff.NumdiffError, match="reference="):
         sweep(np.exp, 1.0)
-    records = sweep(np.exp, 1.0, steps=np.logspace(-12, -2, 11), methods=["central"],
-                    reference=np.e)
+    records = sweep(
+        np.exp, 1.0, steps=np.logspace(-12, -2, 11), methods=["central"], reference=np.e
+    )
     s = summaries(records)[0]
     assert s["constants"] == "finite difference"
     assert s["derivative_bound"] == pytest.approx(np.e, rel=1e-3)
@@ -122,8 +149,13 @@ def test_complex_step_is_exact_for_tiny_steps(entry, wrt):
     On the logistic map and the nested sin/exp chain the float64 evaluation of the exact
     formula is off by 1.3e-15 and 1.4e-14; sin(x) cos(x) has f' = cos^2 - sin^2, which cancels
     5.9-fold at 0.7. The bound is max(4e-16 x cancellation, 2 x the formula's float64 error)."""
-    records = sweep(entry.function(), tuple(entry.inputs()), steps=np.logspace(-20, -100, 9),
-                    methods=["complex"], wrt=wrt)
+    records = sweep(
+        entry.function(),
+        tuple(entry.inputs()),
+        steps=np.logspace(-20, -100, 9),
+        methods=["complex"],
+        wrt=wrt,
+    )
     worst = max(_errors(records, "complex"))
     formula_error, cancellation = _float64_formula_error(entry, wrt)
     assert worst <= max(4e-16 * cancellation, 2 * formula_error)
@@ -135,8 +167,13 @@ def test_complex_step_is_exact_for_tiny_steps(entry, wrt):
 # logistic map: ~0.03), or that are linear/quadratic in the coordinate (no truncation error:
 # the best step is huge, any fixed default pays round-off instead).
 SHORT_SCALE = {"exp100", "logistic"}
-NO_TRUNCATION = {("xy_sin", 1), ("worked_example", 1), ("linear_square", 0),
-                 ("linear_square", 1), ("linear_square", 2)} | {("product", i) for i in range(5)}
+NO_TRUNCATION = {
+    ("xy_sin", 1),
+    ("worked_example", 1),
+    ("linear_square", 0),
+    ("linear_square", 1),
+    ("linear_square", 2),
+} | {("product", i) for i in range(5)}
 
 
 @pytest.mark.parametrize("entry, wrt", COORDS, ids=IDS)

@@ -16,7 +16,14 @@ from ..plots import nonsmooth as pn
 from ..plots import worked as pw
 from ..registry import Experiment, FigureSpec
 from .accuracy import accuracy_sweep, accuracy_table, precision
-from .classic import cheap_gradient, logistic_classic, swell, worked_example, worked_tables
+from .classic import (
+    cheap_gradient,
+    logistic_classic,
+    logistic_tables,
+    swell,
+    worked_example,
+    worked_tables,
+)
 from .cost import cost_scaling, crossover
 from .memory import memory
 from .nonsmooth import nonsmooth, nonsmooth_table
@@ -190,6 +197,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         ),
         {"quick": {"points": 33}, "default": {"points": 65}, "full": {"points": 161}},
         ("numdiff.sweep", "symdiff.derivative", "autodiff.grad"),
+        logistic_tables,
     ),
     Experiment(
         "nonsmooth",

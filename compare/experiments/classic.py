@@ -142,3 +142,17 @@ def cheap_gradient(repeat: int = 5, seed: int = 0) -> list[Record]:
             }
         )
     return rows
+
+
+def logistic_tables(records: list[Record]) -> list[tuple[str, str]]:
+    """l_1..l_n and their raw SymPy derivatives, with op counts, for the report."""
+    rows = sorted(select(records, kind="table"), key=lambda r: r["n"])
+    return [
+        (
+            "The logistic map: l_n, its derivative by SymPy, and their sizes (ops)",
+            markdown_table(
+                rows,
+                ["n", "l_n", "derivative_raw", "size_f", "size_raw", "size_expanded", "size_cse"],
+            ),
+        )
+    ]

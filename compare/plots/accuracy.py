@@ -24,19 +24,25 @@ def _curve(ax: Any, rows: Sequence[Record], method: str) -> None:
 
 
 def _v_panel(
-    ax: Any, rows: Sequence[Record], eps: float, guides: bool = True, exact: bool = True
+    ax: Any,
+    rows: Sequence[Record],
+    eps: float,
+    guides: bool = True,
+    exact: bool = True,
+    band_text: bool = True,
 ) -> None:
     curves = select(rows, kind="curve")
     methods = unique(curves, "method")
     ax.axhspan(FLOOR / 3, eps, color="0.92", zorder=0, lw=0)
-    ax.text(
-        1.5e-16,
-        FLOOR / 2.5,
-        f"machine precision band (ε = {eps:.1e})",
-        fontsize="small",
-        color="0.35",
-        va="bottom",
-    )
+    if band_text:
+        ax.text(
+            1.5e-16,
+            FLOOR / 2.5,
+            f"machine precision band (ε = {eps:.1e})",
+            fontsize="small",
+            color="0.35",
+            va="bottom",
+        )
     for method in methods:
         _curve(ax, select(curves, method=method), method)
     for row in select(rows, kind="optimum"):
@@ -83,7 +89,7 @@ def plot_accuracy_sweep(records: Sequence[Record], ax: Any = None) -> Any:
     fig, axes = axes_of(ax, nrows, ncols, aspect=0.42 * nrows)
     for i, (panel, function) in enumerate(zip(axes, functions)):
         rows = select(records, function=function)
-        _v_panel(panel, rows, EPS64, guides=True)
+        _v_panel(panel, rows, EPS64, guides=True, band_text=False)
         panel.set_title(f"({chr(97 + i)}) {rows[0].get('label', function)}", loc="left")
         if i % ncols:
             panel.set_ylabel("")
@@ -91,9 +97,12 @@ def plot_accuracy_sweep(records: Sequence[Record], ax: Any = None) -> Any:
             panel.set_xlabel("")
     handles, labels_ = axes[0].get_legend_handles_labels()
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     handles.append(Line2D([], [], color="0.3", marker="|", ls="none", ms=8, mew=1.6))
     labels_.append("theoretical optimal step (tick)")
+    handles.append(Patch(color="0.92"))
+    labels_.append("machine precision: error ≤ ε = 2.2e-16")
     fig.legend(handles, labels_, loc="outside upper center", ncol=4)
     return fig
 
@@ -163,8 +172,15 @@ def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
     panel = axes[0]
     panel.axvspan(FLOOR / 3, EPS64, color="0.92", lw=0, zorder=0)
     panel.axvline(EPS64, color=GUIDE, lw=0.8, ls="--")
-    panel.text(EPS64 * 1.3, -0.9, "ε = 2.2e-16", color="0.35", fontsize="small", va="bottom")
-    panel.text(FLOOR * 1.2, -0.9, "exact (0)", color="0.35", fontsize="small", va="bottom")
+    panel.text(
+        0.0,
+        1.01,
+        "shaded: error ≤ ε = 2.2e-16;  left edge: error exactly 0",
+        transform=panel.transAxes,
+        color="0.35",
+        fontsize="small",
+        va="bottom",
+    )
     spread = 0.6
     for j, method in enumerate(methods):
         offset = -spread / 2 + spread * j / max(1, len(methods) - 1)
@@ -187,9 +203,13 @@ def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
         )
     panel.set_yticks(range(len(functions)))
     panel.set_yticklabels(functions)
-    panel.set_ylim(len(functions) - 0.5, -1.0)
+    panel.set_ylim(len(functions) - 0.5, -0.5)
     panel.set_xscale("log")
-    panel.set_xlim(FLOOR / 3, 1e-2)
+    worst = max(
+        (r["error"] for r in records if r.get("error") is not None and math.isfinite(r["error"])),
+        default=1e-8,
+    )
+    panel.set_xlim(FLOOR / 3, max(worst, 1e-12) * 30)
     log_ticks(panel, "x")
     panel.grid(axis="y", alpha=0)
     panel.set_xlabel("relative error of the gradient (max norm)")

@@ -27,7 +27,7 @@ SWELL_SERIES = {
 
 def plot_swell(records: Sequence[Record], ax: Any = None) -> Any:
     """Figure 5: size of the derivative of the logistic map l_k vs depth k."""
-    fig, axes = axes_of(ax, aspect=0.5, width="single")
+    fig, axes = axes_of(ax, aspect=0.4)
     panel = axes[0]
     for measure, (text, colour, ls, marker) in SWELL_SERIES.items():
         rows = sorted(select(records, measure=measure), key=lambda r: r["depth"])
@@ -67,7 +67,7 @@ def plot_swell(records: Sequence[Record], ax: Any = None) -> Any:
     log_ticks(panel, "y")
     panel.set_xlabel("depth k of the logistic map $l_k$")
     panel.set_ylabel("size of d$l_k$/dx (nodes)")
-    panel.legend(fontsize="small", loc="upper left")
+    panel.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 
 
@@ -200,7 +200,7 @@ def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
     ]
     table = table_ax.table(
         cellText=cells,
-        colLabels=["n", "$l_n$", "ops $l_n$", "ops d$l_n$/dx", "expanded", "CSE"],
+        colLabels=["", "$l_n$", "ops of $l_n$", "d$l_n$/dx", "expanded", "CSE"],
         loc="center",
         cellLoc="center",
         edges="horizontal",
@@ -208,9 +208,7 @@ def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
     table.auto_set_font_size(False)
     table.set_fontsize(7.5 if fig.get_figwidth() < 9 else 15)
     table.scale(1.0, 1.6)
-    table_ax.set_title(
-        "(a) $l_{n+1} = 4 l_n (1 - l_n)$, $l_1 = 4x(1-x)$: size of the derivative", loc="left"
-    )
+    table_ax.set_title("(a) ops of d$l_n$/dx, $l_{n+1} = 4 l_n (1 - l_n)$", loc="left")
     _v_panel(
         sweep_ax,
         select(records, kind="curve")
@@ -218,9 +216,10 @@ def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
         + select(records, kind="exact"),
         EPS64,
         guides=True,
+        band_text=False,
     )
     sweep_ax.set_title("(b) error of d$l_4$/dx at $x_0$ = 0.2", loc="left")
-    sweep_ax.legend(fontsize="small", loc="upper center", ncol=2)
+    fig.legend(*sweep_ax.get_legend_handles_labels(), loc="outside lower center", ncol=4)
     return fig
 
 

@@ -52,25 +52,16 @@ def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
             )
         expected = rows[0].get("expected")
         panel.text(
-            len(methods) - 0.4,
+            len(methods),
             i,
             f"{expected:g}",
-            ha="left",
+            ha="center",
             va="center",
             fontsize="small",
             color="0.25",
             fontweight="bold" if kink else "normal",
         )
-    panel.text(
-        len(methods) - 0.4,
-        -0.85,
-        "convention /\ntrue value",
-        ha="left",
-        va="bottom",
-        fontsize="small",
-        color="0.25",
-    )
-    panel.set_xlim(-0.5, len(methods) + 0.6)
+    panel.set_xlim(-0.5, len(methods) + 0.5)
     panel.set_ylim(len(cases) - 0.5, -0.5)
     panel.set_xticks(range(len(methods) + 1))
     panel.set_xticklabels([label(m) for m in methods] + ["expected"], rotation=20, ha="left")
@@ -82,8 +73,8 @@ def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
         panel.spines[side].set_visible(False)
     panel.tick_params(length=0)
     panel.set_xlabel(
-        "d/dx returned by each method (bold rows: exactly at the kink; green = "
-        "convention or true derivative, orange = differs, grey = raised)"
+        "d/dx returned by each method. Bold rows: exactly at the kink (expected = the documented "
+        "convention).\nGreen: as expected;  orange: differs;  grey: the method raises an error."
     )
     return fig
 
@@ -106,25 +97,29 @@ def caption_nonsmooth(records: Sequence[Record]) -> str:
     kinks = [r for r in records if r.get("at_kink")]
     methods = unique(records, "method")
     follow = [m for m in methods if all(r.get("matches") for r in select(kinks, method=m))]
-    wrong = [
-        r
-        for r in records
-        if not r.get("at_kink") and r.get("derivative") is not None and not r.get("matches")
-    ]
-    wrong_methods = sorted({label(r["method"]) for r in wrong})
+    away = [r for r in records if not r.get("at_kink")]
+    wrong = [r for r in away if r.get("derivative") is not None and not r.get("matches")]
+    raised = [r for r in records if r.get("derivative") is None]
     text = (
         "The derivative with respect to x returned by each method for |x|, relu(x) and "
         "max(x, y) exactly at the kink (bold) and 1e-3 away from it. "
         f"At the kinks {len(follow)} of {len(methods)} methods return the documented "
         "convention (abs'(0) = relu'(0) = 0, max splits 1/2–1/2): "
-        f"{', '.join(label(m) for m in follow) or 'none'}."
+        f"{', '.join(label(m) for m in follow) or 'none'}; one-sided differences return a "
+        "one-sided slope."
     )
     if wrong:
         text += (
-            f" Away from the kink {len(wrong)} answers are wrong, all from "
-            f"{', '.join(wrong_methods)}: a step wider than the distance to the kink, or "
-            "a complex step through a non-analytic function."
+            f" Away from the kink {len(wrong)} answers are wrong, from "
+            f"{', '.join(sorted({label(r['method']) for r in wrong}))}."
         )
     else:
-        text += " Away from the kink every method returns the true derivative."
+        text += " Away from the kink every method that returns a value returns the true one."
+    if raised:
+        cases = sorted({r["function"] for r in raised})
+        text += (
+            f" {len(raised)} calls raise an error instead of returning a wrong number "
+            f"({', '.join(sorted({label(r['method']) for r in raised}))} on "
+            f"{', '.join(cases)}: not analytic)."
+        )
     return text + " float64, default steps."

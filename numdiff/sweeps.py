@@ -11,16 +11,18 @@ The model of a stencil of order p, error constant c and weight sum W (`numdiff.s
 
     rel_error(h) ~ (|c| M h^p + eps F W / h) / |f'(x)|
 
-with eps the machine epsilon of the dtype swept and F = |f(x)|: the round-off constant
-eps F W bounds the effect of each function value being correctly rounded (relative error
-<= eps / 2) plus the rounding of x + o h (the same order) and M = |f^(p+1)(x)|. M is computed at 50
-digits when f is an `expr.Function`, formula string or SymPy expression (f lambdified to
-mpmath and differentiated by `mpmath.diff` at 50-digit working precision: "constants":
-"mpmath"); for a
-black-box callable it is estimated by a central difference of order 2 for the (p+1)-th
-derivative on p + 3 points at h = eps^(1/(p+3)) max(|x|, 1) ("finite difference"). The
-complex step has no round-off term in the difference: its model is |f'''| h^2 / 6 / |f'|
-plus eps / 2 for the rounding of the result.
+with eps the machine epsilon of the dtype swept and M = |f^(p+1)(x)|. The round-off
+constant eps F W, F = |f(x)|, bounds the effect of each function value being correctly
+rounded (relative error <= eps / 2) plus the rounding of x + o h (the same order).
+
+M is computed at 50 digits when f is an `expr.Function`, formula string or SymPy
+expression: f is lambdified to mpmath (not differentiated symbolically, so no expression
+swell) and `mpmath.diff` differentiates it at 50-digit working precision ("constants":
+"mpmath"). For a black-box callable M is estimated in float64 by a symmetric difference of
+order 2 for the (p+1)-th derivative at a moderate step (`_fd_derivative`, "constants":
+"finite difference"). The complex step has no round-off term in the difference: its model
+is |f'''| h^2 / 6 / |f'| plus eps / 2 for the rounding of the result, and its theory_step
+is the largest step at which the truncation falls below eps / 2.
 
 >>> records = sweep("exp(x)", 1.0, steps=np.logspace(-8, -2, 7), methods=["central"])
 >>> summary = [r for r in records if r["kind"] == "summary"][0]
@@ -30,6 +32,8 @@ plus eps / 2 for the rounding of the result.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +45,7 @@ import expr
 
 from .errors import NumdiffError, StepError
 from .problem import Problem
-from .richardson import extrapolate, weights
+from .richardson import extrapolate
 from .stencils import COMPLEX_STEP, RICHARDSON_LEVELS, RICHARDSON_RATIO, STENCILS, Stencil
 from .steps import machine_epsilon, model_constants, model_error, optimal_step, scale
 
@@ -89,7 +93,7 @@ def _values(problem: Problem, j: int, stencil: Stencil | str, steps: np.ndarray)
         ctype = np.result_type(problem.dtype, np.complex64)
         points = np.repeat(x.astype(ctype)[None, :], steps.size, axis=0)
         points[:, j] += (1j * steps).astype(ctype)
-        values = problem.complex_values(points)[:, 0]
+        values = problem.complex_values(points, check=False)[:, 0]
         actual = np.imag(points[:, j]).astype(np.float64)  # the step as stored in dtype
         with np.errstate(all="ignore"):
             return np.imag(values).astype(np.float64) / actual
@@ -104,8 +108,10 @@ def _values(problem: Problem, j: int, stencil: Stencil | str, steps: np.ndarray)
     values = problem(points, check=False)[:, 0].astype(np.float64).reshape(shifts.shape)
     with np.errstate(all="ignore"):
         if isinstance(stencil, str):
-            diffs = [(values[:, 2 * k] - values[:, 2 * k + 1]) / (2.0 * steps * levels[k])
-                     for k in range(RICHARDSON_LEVELS)]
+            diffs = [
+                (values[:, 2 * k] - values[:, 2 * k + 1]) / (2.0 * steps * levels[k])
+                for k in range(RICHARDSON_LEVELS)
+            ]
             return np.asarray(extrapolate(levels, diffs))
         return values @ np.asarray(stencil.weights) / steps
 
@@ -142,23 +148,22 @@ def _mpmath_derivative(problem: Problem, j: int, k: int, digits: int = 50) -> fl
 
 
 def _fd_derivative(problem: Problem, j: int, k: int) -> float:
-    """|f^(k)(x)| along coordinate j by a second-order central difference on k + 3 points
-    (weights from the Vandermonde system), step eps^(1/(k+3)) max(|x|, 1)."""
-    eps = machine_epsilon(problem.dtype)
-    points_count = k + 2 if k % 2 == 0 else k + 3
-    offsets = np.arange(points_count, dtype=np.float64) - (points_count - 1) / 2.0
-    powers = np.vander(offsets, points_count, increasing=True).T
-    rhs = np.zeros(points_count)
-    rhs[k] = float(np.prod(np.arange(1, k + 1)))
-    w = np.linalg.solve(powers, rhs)
+    """|f^(k)(x)| along coordinate j by a symmetric difference of order 2 on k + 2 (k even)
+    or k + 3 (k odd) points, weights from the Vandermonde system, evaluated in float64 at
+    h = eps^(1/(k+3)) max(|x|, 1) (round-off eps / h^k and truncation h^2 balanced)."""
+    eps = machine_epsilon(np.float64)
+    count = k + 2 if k % 2 == 0 else k + 3
+    offsets = np.arange(count, dtype=np.float64) - (count - 1) / 2.0
+    rhs = np.zeros(count)
+    rhs[k] = float(math.factorial(k))
+    w = np.linalg.solve(np.vander(offsets, count, increasing=True).T, rhs)
     h = float(eps ** (1.0 / (k + 3)) * scale(problem.x[j]))
-    points = np.repeat(problem.x[None, :].astype(np.float64), points_count, axis=0)
+    in_float64 = dataclasses.replace(
+        problem, x=problem.x.astype(np.float64), dtype=np.dtype(np.float64), nfev=0, ncalls=0
+    )
+    points = np.repeat(in_float64.x[None, :], count, axis=0)
     points[:, j] += offsets * h
-    saved = problem.dtype
-    values = Problem(problem.fn, problem.shapes, problem.x.astype(np.float64), np.dtype(
-        np.float64), problem.several, problem.vectorized, problem.function,
-        problem.out_shape)(points)[:, 0]
-    del saved
+    values = in_float64(points)[:, 0]
     return abs(float(values @ w) / h**k)
 
 
@@ -175,7 +180,7 @@ def _name(f: Any, name: str | None) -> str:
 def sweep(
     f: Any,
     x: Any,
-    steps: Sequence[float] | np.ndarray = np.logspace(-16, 0, 129),
+    steps: Sequence[float] | np.ndarray | None = None,
     methods: Sequence[str | tuple[str, int]] = DEFAULT_METHODS,
     reference: float | None = None,
     dtype: Any = None,
@@ -187,7 +192,7 @@ def sweep(
     Parameters
     ----------
     f, x : as for `numdiff.derivative` (f scalar-valued; x a number or a tuple of inputs).
-    steps : the steps h (positive); methods : names in `SWEEP_METHODS` or (method, order)
+    steps : the steps h (positive; default np.logspace(-16, 0, 129)); methods : names in `SWEEP_METHODS` or (method, order)
         rows of `STENCILS`.
     reference : the exact f'(x); by default `expr.reference(f, x)` (50-digit mpmath), which
         needs f in a form `expr` reads (a black-box callable needs `reference=`).
@@ -197,6 +202,7 @@ def sweep(
     Cost: sum over methods of (points per step) x len(steps) evaluations, plus the model
     constants (one SymPy derivative or a few evaluations per method).
     """
+    steps = np.logspace(-16, 0, 129) if steps is None else steps
     steps = np.asarray(steps, dtype=np.float64).ravel()
     if steps.size == 0 or not np.all(np.isfinite(steps)) or np.any(steps <= 0):
         raise StepError("sweep: steps must be a non-empty array of positive finite numbers")
@@ -216,8 +222,12 @@ def sweep(
                 "for expr.Function, strings and SymPy it is computed with expr.reference"
             )
         exact = expr.reference(problem.function, _float64_point(problem))
-        exact_flat = np.concatenate([np.ravel(np.asarray(e, dtype=float)) for e in (
-            exact if isinstance(exact, tuple) else (exact,))])
+        exact_flat = np.concatenate(
+            [
+                np.ravel(np.asarray(e, dtype=float))
+                for e in (exact if isinstance(exact, tuple) else (exact,))
+            ]
+        )
         reference = float(exact_flat[wrt])
     reference = float(reference)
     eps = machine_epsilon(problem.dtype)
@@ -243,20 +253,47 @@ def sweep(
             model = model + eps / 2.0
             theory_step = float(np.sqrt(6.0 * eps * scale_ref / bound)) if bound else np.inf
             theory_error = eps / 2.0
-        base = {"function": label_of, "x": x_value, "wrt": wrt, "dtype": str(problem.dtype),
-                "method": method_name, "order": order, "label": label}
+        base = {
+            "function": label_of,
+            "x": x_value,
+            "wrt": wrt,
+            "dtype": str(problem.dtype),
+            "method": method_name,
+            "order": order,
+            "label": label,
+        }
         for h, v, ae, re, me in zip(steps, values, abs_error, rel_error, model):
-            records.append({**base, "kind": "step", "step": float(h), "value": float(v),
-                            "reference": reference, "abs_error": float(ae),
-                            "rel_error": float(re), "model_error": float(me)})
+            records.append(
+                {
+                    **base,
+                    "kind": "step",
+                    "step": float(h),
+                    "value": float(v),
+                    "reference": reference,
+                    "abs_error": float(ae),
+                    "rel_error": float(re),
+                    "model_error": float(me),
+                }
+            )
         finite = np.where(np.isfinite(rel_error), rel_error, np.inf)
         best = int(np.argmin(finite))
-        records.append({**base, "kind": "summary", "best_step": float(steps[best]),
-                        "best_error": float(finite[best]), "theory_step": float(theory_step),
-                        "theory_error": float(theory_error), "derivative_bound": bound,
-                        "derivative_order": k, "value_bound": value_bound, "eps": eps,
-                        "constants": source, "reference": reference,
-                        "nfev_per_step": _points_per_step(stencil)})
+        records.append(
+            {
+                **base,
+                "kind": "summary",
+                "best_step": float(steps[best]),
+                "best_error": float(finite[best]),
+                "theory_step": float(theory_step),
+                "theory_error": float(theory_error),
+                "derivative_bound": bound,
+                "derivative_order": k,
+                "value_bound": value_bound,
+                "eps": eps,
+                "constants": source,
+                "reference": reference,
+                "nfev_per_step": _points_per_step(stencil),
+            }
+        )
     return records
 
 
@@ -277,4 +314,4 @@ def summaries(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in records if r["kind"] == "summary"]
 
 
-__all__ = ["DEFAULT_METHODS", "SWEEP_METHODS", "summaries", "sweep", "weights"]
+__all__ = ["DEFAULT_METHODS", "SWEEP_METHODS", "summaries", "sweep"]

@@ -1,0 +1,134 @@
+"""Benchmark: accuracy, error estimates and evaluation counts of numdiff's methods against
+numdifftools.Derivative (default settings) and scipy.differentiate.derivative.
+
+Run: MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \\
+         python benchmarks/bench_numdiff.py [--repeat N]
+Functions are black-box numpy callables; the exact derivative comes from expr.reference
+(50-digit mpmath). Evaluations are counted by a wrapper (points, not calls). Prints relative
+errors, each method's own error estimate as a multiple of its true error (est/err < 1 means
+the estimate was too optimistic), evaluation counts, and the median time per derivative as a
+ratio to ours (timings on a shared machine are noisy; the counts are not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, not a stale install
+
+import numpy as np
+
+import expr
+import numdiff
+
+FUNCTIONS: dict[str, tuple[Callable, str, float]] = {
+    "exp(x)": (np.exp, "exp(x)", 1.0),
+    "sin(x)": (np.sin, "sin(x)", 1.0),
+    "x^-2": (lambda x: x**-2.0, "x**(-2)", 1.0),
+    "exp(100x)": (lambda x: np.exp(100.0 * x), "exp(100*x)", 0.05),
+    "e^x/sqrt(s^3+c^3)": (
+        lambda x: np.exp(x) / np.sqrt(np.sin(x) ** 3 + np.cos(x) ** 3),
+        "exp(x)/sqrt(sin(x)**3 + cos(x)**3)",
+        1.5,
+    ),
+    "tanh(x)": (np.tanh, "tanh(x)", 0.5),
+    "log(x)": (np.log, "log(x)", 0.01),
+}
+
+
+class Counted:
+    """f with a count of the points it was evaluated at."""
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn, self.points = fn, 0
+
+    def __call__(self, x):
+        self.points += int(np.size(x))
+        with np.errstate(all="ignore"):  # scipy's default steps leave log's domain: nan
+            return self.fn(x)
+
+
+def contenders(fn: Callable, x: float) -> dict[str, Callable[[], tuple[float, float, int]]]:
+    """name -> run() returning (value, error estimate or nan, evaluations)."""
+
+    def ours(method: str, step=None):
+        def run():
+            r = numdiff.derivative(fn, x, method=method, step=step, full_output=True)
+            est = np.nan if r.error is None else float(r.error)
+            return float(r.value), est, r.nfev
+
+        return run
+
+    out = {
+        "ours central (default)": ours("central"),
+        "ours central (estimate)": ours("central", "estimate"),
+        "ours auto": ours("auto"),
+    }
+    try:
+        import numdifftools as nd
+
+        def numdifftools_default():
+            counted = Counted(fn)
+            result = nd.Derivative(counted, full_output=True)(x)
+            return float(result.estimate), float(result.error_estimate), counted.points
+
+        out["numdifftools default"] = numdifftools_default
+    except ImportError:
+        pass
+    try:
+        from scipy.differentiate import derivative as scipy_derivative
+
+        def scipy_default():
+            counted = Counted(fn)
+            r = scipy_derivative(counted, x)
+            return float(r.df), float(r.error), counted.points
+
+        out["scipy.differentiate"] = scipy_default
+    except ImportError:
+        pass
+    return out
+
+
+def median_seconds(run: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    malloc = {k: os.environ.get(k) for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
+    print(f"numdiff benchmark; malloc settings {malloc}; median of {args.repeat} runs")
+    header = f"{'function':20s} {'method':24s} {'rel error':>9s} {'est/err':>9s} {'evals':>5s}"
+    print(header + f" {'time/ours auto':>14s}")
+    print("-" * (len(header) + 15))
+    worst: dict[str, float] = {}
+    for name, (fn, text, x) in FUNCTIONS.items():
+        exact = float(expr.reference(text, x))
+        runs = contenders(fn, x)
+        base = median_seconds(runs["ours auto"], args.repeat)
+        for method, run in runs.items():
+            value, estimate, evals = run()
+            error = abs(value - exact) / abs(exact)
+            ratio = estimate / max(abs(value - exact), 1e-300) if np.isfinite(estimate) else np.nan
+            seconds = median_seconds(run, args.repeat)
+            worst[method] = max(worst.get(method, 0.0), error)
+            shown = f"{ratio:9.2g}" if np.isfinite(ratio) else f"{'-':>9s}"
+            print(f"{name:20s} {method:24s} {error:9.1e} {shown} {evals:5d} {seconds / base:14.2f}")
+        print()
+    print("worst relative error per method: " + ", ".join(f"{m} {e:.1e}" for m, e in worst.items()))
+
+
+if __name__ == "__main__":
+    main()
