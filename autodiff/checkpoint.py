@@ -328,9 +328,10 @@ def checkpoint(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Mark `fn` as a region whose intermediates are recomputed, not stored (jax.checkpoint).
 
     Called on numbers it just runs `fn`. Called while tracing, it tags the nodes `fn` adds
-    with a region number; `grad(f, checkpoint=...)` / `checkpointed_vjp` with no explicit
-    strategy then store only each region's inputs and recompute the region in the backward
-    sweep (other strategies, given explicitly, override the regions). O(nodes of fn).
+    with a region number; `autodiff.grad(f, checkpoint="regions")` and `checkpointed_vjp`
+    (strategy None or "regions") then store only the values live at each region's start
+    and recompute the region in the backward sweep (an explicit strategy such as "sqrt"
+    replaces the regions). Plain `autodiff.grad(f)` ignores the tags. O(nodes of fn).
 
     >>> import expr
     >>> block = checkpoint(lambda x: expr.sin(expr.sin(x)))
@@ -381,7 +382,7 @@ def _graph_execution(
     steps = len(plan.steps)
     if steps == 0:
         raise CheckpointError(f"{function.name} has no op to checkpoint")
-    if strategy is None:
+    if strategy is None or (isinstance(strategy, str) and strategy.strip().lower() == "regions"):
         regions = checkpoint_regions(function)
         strategy = Segments(regions) if regions else None
     fixed = [*inputs, *(value for _, value in function.constants)]

@@ -45,12 +45,12 @@ from .richardson import tableau, weights
 from .stencils import Stencil
 from .steps import default_step, machine_epsilon, model_constants, power_of_two, scale
 
-PROBE_RATIO = 8.0
-ACCEPT = 0.25
-SAFETY = 2.0
-KAPPA = 16.0
-FOURTH = 2.0
-MIN_EVALS = 10
+PROBE_RATIO = 8.0  # each probe step is 8x smaller than the last
+ACCEPT = 0.25  # asymptotic when |c3| h^2 / |c1| <= 1/4 at the larger probe step
+SAFETY = 2.0  # the radius is halved: too small a step costs round-off, too large truncation
+KAPPA = 16.0  # ulps of error assumed per function value in the round-off bound
+FOURTH = 2.0  # the c3/c4 radius candidate (from second differences, the noisiest) is doubled
+MIN_EVALS = 10  # f(x), one probe pair and four extrapolation pairs
 
 
 @dataclass

@@ -126,10 +126,9 @@ class Problem:
         return parts
 
     def _invoke(self, args: list[np.ndarray]) -> Any:
-        with np.errstate(all="ignore"):  # non-finite values are checked, with a clear error
-            if self.several:
-                return self.fn(*args)
-            return self.fn(args[0])
+        if self.several:
+            return self.fn(*args)
+        return self.fn(args[0])
 
     def _call_one(self, flat: np.ndarray) -> np.ndarray:
         args = [a[()] if a.ndim == 0 else a for a in self._split(flat)]
@@ -141,6 +140,13 @@ class Problem:
     def __call__(self, points: np.ndarray, check: bool = True) -> np.ndarray:
         """f at each row of `points` (k, n): an array (k, m). Counts k evaluations."""
         points = np.asarray(points)
+        with np.errstate(all="ignore"):  # non-finite values are checked, with a clear error
+            values = self._evaluate(points)
+        if check:
+            self._check_finite(points, values)
+        return values
+
+    def _evaluate(self, points: np.ndarray) -> np.ndarray:
         k = points.shape[0]
         if self.vectorized:
             out = np.asarray(self._invoke(self._split(points, (k,))))
@@ -172,8 +178,6 @@ class Problem:
             values = np.stack(rows)
             self.ncalls += k
         self.nfev += k
-        if check:
-            self._check_finite(points, values)
         return values
 
     def _check_finite(self, points: np.ndarray, values: np.ndarray) -> None:

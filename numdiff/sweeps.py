@@ -116,7 +116,9 @@ def _values(problem: Problem, j: int, stencil: Stencil | str, steps: np.ndarray)
         return values @ np.asarray(stencil.weights) / steps
 
 
-def _mpmath_derivative(problem: Problem, j: int, k: int, digits: int = 50) -> float | None:
+def _mpmath_derivative(
+    problem: Problem, j: int, k: int, max_ops: int, digits: int = 50
+) -> float | None:
     """|d^k f / dx_j^k| at x in 50-digit mpmath, or None when f is a black box.
 
     f (`Function.to_sympy()`) is lambdified to mpmath without differentiating it (no
@@ -124,6 +126,8 @@ def _mpmath_derivative(problem: Problem, j: int, k: int, digits: int = 50) -> fl
     working precision, far beyond what the model needs."""
     f = problem.function
     if f is None or problem.m != 1 or any(s != () for s in problem.shapes):
+        return None
+    if f.size() > max_ops:  # the SymPy tree of a DAG can grow exponentially with depth
         return None
     e = f.to_sympy()
     by_name = {s.name: s for s in e.free_symbols}
@@ -186,6 +190,7 @@ def sweep(
     dtype: Any = None,
     wrt: int = 0,
     name: str | None = None,
+    model_max_ops: int = 24,
 ) -> list[dict[str, Any]]:
     """Error of each method at each step (module docstring for the records and the model).
 
@@ -198,6 +203,9 @@ def sweep(
         needs f in a form `expr` reads (a black-box callable needs `reference=`).
     dtype : evaluate in this float dtype (np.float32 for the single-precision V-curves);
         default the dtype of x. wrt : the flat input coordinate to differentiate along.
+    name : the "function" field of the records (default: f's name or text).
+    model_max_ops : graphs with more ops than this get the model constant M by differences
+        instead of 50-digit mpmath (the SymPy tree of a deep DAG grows exponentially).
 
     Cost: sum over methods of (points per step) x len(steps) evaluations, plus the model
     constants (one SymPy derivative or a few evaluations per method).
@@ -242,7 +250,7 @@ def sweep(
             abs_error = np.abs(values - reference)
         rel_error = abs_error / scale_ref
         k = model_constants(stencil)[0] + 1
-        bound = _mpmath_derivative(problem, wrt, k)
+        bound = _mpmath_derivative(problem, wrt, k, model_max_ops)
         source = "mpmath"
         if bound is None:
             bound, source = _fd_derivative(problem, wrt, k), "finite difference"

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.core.cache import clear_cache
 
 import expr
 
@@ -45,7 +46,9 @@ class Program:
     def inline(self) -> list[sympy.Expr]:
         """The outputs as SymPy expressions of the inputs only, built bottom-up without
         expanding, so shared subexpressions stay shared in memory (a DAG whose written-out
-        tree may be exponentially larger). O(total size of the rhs) SymPy constructions."""
+        tree may be exponentially larger). O(total size of the rhs) SymPy constructions.
+        Empties SymPy's cache first (see `symdiff.source.fresh_cache`)."""
+        clear_cache()
         env: dict[sympy.Symbol, sympy.Expr] = {}
         for symbol, rhs in self.assignments:
             env[symbol] = rhs.xreplace(env)

@@ -8,11 +8,12 @@ one scalar node per element. Fine for small tensors; cost O(elements x graph).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import sympy
+from sympy.core.cache import clear_cache
 
 import expr
 from expr.sympy_bridge import input_symbols
@@ -20,21 +21,54 @@ from expr.sympy_bridge import input_symbols
 from .errors import SymdiffError
 
 
-@dataclass(frozen=True)
+def fresh_cache() -> None:
+    """Empty SymPy's global cache before building a deep expression.
+
+    SymPy caches constructors in a bounded LRU cache keyed by their arguments. When a deep
+    shared expression is built a second time after some of its parts were evicted, a new
+    part equals an old cached one without being the same object, and the cache lookup runs
+    SymPy's `==` down both trees: exponential in depth (minutes at logistic depth 50).
+    Starting from an empty cache makes every rebuilt part new, so lookups stay shallow.
+    """
+    clear_cache()
+
+
 class Scalar:
     """A function with scalar nodes only.
 
-    `graph`: the scalar `expr.Function` (inputs = `symbols`, in order); `symbols`: the real
-    SymPy symbols of all input elements, flattened in input order; `groups`: input name ->
-    positions of its elements in `symbols`; `outputs`: the output expressions flattened
-    (SymPy, inlined: a shared DAG in memory); `function`: the original `expr.Function`.
+    `function`: the original `expr.Function`; `graph`: the scalar `expr.Function` (inputs =
+    `symbols`, in order); `symbols`: the real SymPy symbols of all input elements, flattened
+    in input order; `groups`: input name -> positions of its elements in `symbols`;
+    `outputs`: the output expressions flattened (SymPy, inlined: a shared DAG in memory),
+    built on first use.
     """
 
-    function: expr.Function
-    graph: expr.Function
-    symbols: tuple[sympy.Symbol, ...]
-    groups: dict[str, tuple[int, ...]]
-    outputs: tuple[sympy.Expr, ...]
+    def __init__(
+        self,
+        function: expr.Function,
+        graph: expr.Function | None,
+        symbols: tuple[sympy.Symbol, ...],
+        groups: dict[str, tuple[int, ...]],
+    ) -> None:
+        self.function = function
+        self.symbols = symbols
+        self.groups = groups
+        self._graph = graph
+
+    @cached_property
+    def outputs(self) -> tuple[sympy.Expr, ...]:
+        fresh_cache()
+        outs = self.function.to_sympy()
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        return tuple(
+            sympy.sympify(e) for out in outs for e in np.asarray(out, dtype=object).ravel()
+        )
+
+    @property
+    def graph(self) -> expr.Function:
+        if self._graph is None:
+            self._graph = expr.from_sympy(list(self.outputs), self.symbols, name=self.function.name)
+        return self._graph
 
 
 def as_scalar(f: Any, args: Sequence[Any] = ()) -> Scalar:
@@ -54,23 +88,14 @@ def as_scalar(f: Any, args: Sequence[Any] = ()) -> Scalar:
             f"cannot read {type(f).__name__} as a function ({error}); accepted: expr.Function, "
             "a formula string, a SymPy expression, or a Python function with example args"
         ) from None
-    groups_symbols = input_symbols(function)
     flat: list[sympy.Symbol] = []
     groups: dict[str, tuple[int, ...]] = {}
-    for name, group in zip(function.input_names, groups_symbols):
+    for name, group in zip(function.input_names, input_symbols(function)):
         elements = list(np.asarray(group, dtype=object).ravel())
         groups[name] = tuple(range(len(flat), len(flat) + len(elements)))
         flat.extend(elements)
-    outs = function.to_sympy()
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    outputs = tuple(
-        sympy.sympify(e) for out in outs for e in np.asarray(out, dtype=object).ravel()
-    )
-    if all(function.shape(n) == () for n in function.graph.nodes):
-        graph = function
-    else:
-        graph = expr.from_sympy(list(outputs), flat, name=function.name)
-    return Scalar(function, graph, tuple(flat), groups, outputs)
+    scalar_graph = all(function.shape(n) == () for n in function.graph.nodes)
+    return Scalar(function, function if scalar_graph else None, tuple(flat), groups)
 
 
 def resolve_wrt(scalar: Scalar, wrt: Any) -> list[int]:

@@ -276,6 +276,13 @@ def test_checkpoint_region_is_recomputed() -> None:
         assert _relative(got, want) <= 1e-15
     assert pullback.stats.forward_evals == f.size() + sum(b_ - a for a, b_ in regions)
     assert pullback.stats.peak_bytes < plain.stats.peak_bytes
+    value, grads, stats = autodiff.value_and_grad(
+        f, argnums=(0, 1), checkpoint="regions", return_stats=True
+    )(x, W)
+    assert value == pytest.approx(float(f(x, W)), rel=1e-15)
+    assert stats["forward_evals"] == pullback.stats.forward_evals
+    for got, want in zip(grads, autodiff.grad(f, argnums=(0, 1))(x, W)):
+        assert _relative(got, want) <= 1e-15
 
 
 # ----------------------------------------------------------------------------- errors

@@ -8,6 +8,8 @@ from math import factorial
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from numdiff import stencils
 from numdiff.richardson import extrapolate, tableau, weights
@@ -93,3 +95,20 @@ def test_optimal_step_balances_the_two_terms():
     # d/dh (c M h^2 + eps F W / h) = 0  <=>  2 c M h^3 = eps F W
     assert 2 * (1 / 6) * h**3 == pytest.approx(2.0**-52, rel=1e-12)
     assert err == pytest.approx((1 / 6) * h**2 + 2.0**-52 / h, rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    coefficients=st.lists(st.floats(-2, 2), min_size=1, max_size=8),
+    x=st.floats(-1.5, 1.5),
+)
+def test_stencils_are_exact_on_polynomials_of_their_degree(coefficients, x):
+    """A first-derivative stencil of order p is exact (up to round-off) on polynomials of
+    degree <= p; checked at a large step, where round-off is small."""
+    poly = np.polynomial.Polynomial(coefficients)
+    exact = poly.deriv()(x)
+    size = 1 + float(np.sum(np.abs(coefficients))) * 4 ** len(coefficients)
+    for (method, order), stencil in STENCILS.items():
+        if len(coefficients) - 1 <= order:
+            value = stencils.apply(stencil, poly, x, 0.5)
+            assert abs(value - exact) <= 1e-13 * size, (method, order)

@@ -122,8 +122,11 @@ def test_graph_derivative_of_deep_logistic_is_fast_and_right():
     elapsed = time.perf_counter() - start
     assert elapsed < 3.0  # ~0.3 s here; generous for a loaded machine
     assert symdiff.tree_size(d) > 10**30
-    value = symdiff.lambdify(d, symdiff.variables(f))(0.2)
-    _check_close(value, expr.reference(f, 0.2), rtol=1e-9)  # l_100 is chaotic: condition ~1e30
+    # l_k is chaotic (float64 rounding grows like 2**k), so check the value at depth 20
+    f20 = catalog.logistic_map(20)
+    d20 = symdiff.derivative(f20, "x", method="graph")
+    value = symdiff.lambdify(d20, symdiff.variables(f20))(0.2)
+    _check_close(value, expr.reference(f20, 0.2), rtol=1e-8)
 
 
 def test_derivative_program_is_linear_in_depth():
