@@ -104,6 +104,11 @@ def require_scalar(function: Function, what: str) -> None:
         )
 
 
+def _tagged(function: Function) -> bool:
+    """Whether any node of `function` lies in an `autodiff.checkpoint` region."""
+    return any("checkpoint" in data for _, data in function.graph.nodes(data=True))
+
+
 def _checkpoint_hook() -> Callable[..., Any]:
     if importlib.util.find_spec("autodiff.checkpoint") is None:
         raise CheckpointUnavailableError(
@@ -200,8 +205,11 @@ class ValueAndGrad(Transformation):
         require_scalar(function, "grad" if not self.with_value else "value_and_grad")
         inputs = self.bind(function, args)
         stats = SweepStats() if self.return_stats else None
-        if self.checkpoint is not None:
-            value, grads = _checkpoint_hook()(function, inputs, positions, self.checkpoint, stats)
+        strategy = self.checkpoint
+        if strategy is None and self.derived(function, "tagged", lambda: _tagged(function)):
+            strategy = "regions"  # regions marked with autodiff.checkpoint are recomputed
+        if strategy is not None:
+            value, grads = _checkpoint_hook()(function, inputs, positions, strategy, stats)
         else:
             plan = self.plan(function, positions)
             values, grads = reverse(plan, inputs, stats=stats, check_nan=self.check_nan)
