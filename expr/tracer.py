@@ -12,7 +12,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .errors import TraceError, TracerBoolError
+from .errors import TraceError, TracerBoolError, UnknownNameError
 from .ops import OPS, check_basic_index
 
 _BOOL_HELP = (
@@ -75,6 +75,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     >>> float(apply("mul", 2.0, 3.0))
     6.0
     """
+    if name not in OPS:
+        raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
     op = OPS[name]
     builder = None
     for arg in args:

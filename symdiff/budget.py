@@ -98,7 +98,10 @@ def run_job(job: Callable[[Reporter], None], budget_s: float, strict: bool = Fal
             try:
                 message = receiver.recv()
             except EOFError:
-                outcome.error, outcome.error_type = "the worker died (killed or crashed)", "EOFError"
+                outcome.error, outcome.error_type = (
+                    "the worker died (killed or crashed)",
+                    "EOFError",
+                )
                 break
             now = time.perf_counter()
             if message[0] == "step":

@@ -41,7 +41,7 @@ from .budget import Reporter, run_job
 from .differentiate import check_method
 from .errors import BudgetExceeded, SymdiffError
 from .numeric import lambdify
-from .program import from_function, reverse
+from .program import Program, from_function, reverse
 from .size import count_ops, cse_size, dag_size, tree_ops, tree_size
 from .source import Scalar, as_scalar, resolve_wrt
 
@@ -111,6 +111,7 @@ def _job(
     def job(reporter: Reporter) -> None:
         reporter.step("function size")
         reporter.send(
+            f_ops=scalar.graph.size(),
             f_tree_size=tree_size(list(scalar.outputs)),
             f_dag_size=dag_size(list(scalar.outputs)),
         )
@@ -159,10 +160,8 @@ def _job(
         if with_lambdify:
             reporter.step("lambdify")
             start = time.perf_counter()
-            if mode == "program":
-                lambdify(program, scalar.symbols)
-            else:
-                lambdify(parts if not replacements else form, scalar.symbols)
+            variables = scalar.symbols
+            lambdify(Program(variables, tuple(replacements), tuple(form)), variables)
             reporter.send(lambdify_s=time.perf_counter() - start)
         reporter.send(skipped=";".join(skipped))
 
@@ -209,7 +208,6 @@ def swell(
         method=method,
         mode=mode,
         n_inputs=len(symbols),
-        f_ops=scalar.graph.size(),
         budget_s=budget_s,
         skipped="",
     )

@@ -114,9 +114,16 @@ ALL_NAMES += STRUCTURAL
 
 @st.composite
 def expressions(
-    draw: Any, max_ops: int = 6, scalar: bool = False, max_inputs: int = 3
+    draw: Any,
+    max_ops: int = 6,
+    scalar: bool = False,
+    max_inputs: int = 3,
+    keep_shape: bool = False,
 ) -> RandomExpression:
-    """A random expression of up to `max_ops` ops (depth <= max_ops) and its inputs."""
+    """A random expression of up to `max_ops` ops (depth <= max_ops) and its inputs.
+
+    The output is summed to a scalar unless `keep_shape` (then it has the shape of the last
+    value built: (), (3,) or (2, 3), for Jacobian checks)."""
     n_inputs = draw(st.integers(1, max_inputs))
     shapes = [() if scalar else draw(st.sampled_from(SHAPES)) for _ in range(n_inputs)]
     names = [f"x{i}" for i in range(n_inputs)]
@@ -164,7 +171,7 @@ def expressions(
         total = pool[-1][0]
         for x, _ in pool[:n_inputs]:
             total = total + 0.0 * expr.sum(x)
-        return expr.sum(total) if pool[-1][1] else total
+        return expr.sum(total) if pool[-1][1] and not keep_shape else total
 
     function = expr.trace(build, *inputs, names=names)
     return RandomExpression(function, inputs, tuple(used))

@@ -151,3 +151,43 @@ def test_quick_run_writes_figures_csv_and_report(tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "crossover n/m" not in text or "Figure" in text
     assert "take" in text and "50-digit" in text
+
+
+def test_captions_read_their_numbers_off_the_records():
+    needs("autodiff.jacfwd", "autodiff.jacrev")
+    from compare.plots.cost import caption_crossover
+
+    rows = ex.crossover(total=16, hidden=4, repeat=3)
+    caption = caption_crossover(rows)
+    assert "n·m = 16" in caption
+    changed = [dict(r) for r in rows]
+    changed[0]["ratio"] = 0.00421
+    assert "0.0042×" in caption_crossover(changed) and caption_crossover(changed) != caption
+
+
+def test_command_line_quick_run_and_replot(tmp_path, capsys):
+    needs("autodiff.grad")
+    from compare.cli import main
+
+    out = str(tmp_path)
+    assert main(["worked_example", "--quick", "--out", out, "--no-progress"]) == 0
+    assert "worked_example" in capsys.readouterr().out
+    (tmp_path / "fig10_worked_example.png").unlink()
+    assert (
+        main(
+            [
+                "worked_example",
+                "--from-csv",
+                "--style",
+                "slides",
+                "--out",
+                out,
+                "--no-progress",
+                "--format",
+                "svg,png",
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "fig10_worked_example.svg").exists()
+    assert (tmp_path / "fig10_worked_example.png").exists()

@@ -71,10 +71,12 @@ def test_counts_10_to_30_in_under_a_second():
 
 def test_deep_chain_needs_no_recursion():
     e = x
-    for _ in range(5 * sys.getrecursionlimit()):
-        e = sympy.sin(e)
-    assert symdiff.tree_size(e) == 5 * sys.getrecursionlimit() + 1
-    assert symdiff.tree_ops(e) == 5 * sys.getrecursionlimit()
+    depth = 3 * sys.getrecursionlimit()
+    for _ in range(depth):
+        e = sympy.sin(e, evaluate=False)
+    assert symdiff.tree_size(e) == depth + 1
+    assert symdiff.dag_size(e) == depth + 1
+    assert symdiff.tree_ops(e) == depth
 
 
 def test_graph_derivative_of_logistic_100_counted_exactly():

@@ -40,7 +40,8 @@ def cost_scaling(
     kind="setup"; then per evaluation) for Rosenbrock(n). `cost` = time / time(f).
 
     Records: function, n, method, kind ("gradient", "function" or "setup"), seconds, cost,
-    evaluations (the count the method's theory predicts).
+    evaluations (the count the method's theory predicts). Each cost is the ratio of two
+    adjacent medians (the method's, and f's timed just before it).
     """
     require("autodiff.grad", "autodiff.jacfwd", "numdiff.gradient")
     rows: list[Record] = []
@@ -71,12 +72,16 @@ def cost_scaling(
         if n <= symbolic_max and not backends.missing_symbolic():
             call, setup = once(lambda f=f: backends.symbolic_callable(f, "sympy"))
             timed["sympy"] = call
-        timings = {
-            method: median_time(lambda call=call, x=x: call(*x), repeat=repeat, min_time=5e-3)
-            for method, call in timed.items()
-        }
-        # f again: the machine is shared, so keep the less disturbed of two medians
-        t_f = min(t_f, median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3))
+        # The machine is shared: time f right next to each method, and take each cost as
+        # the ratio of these two adjacent medians (robust to slow drifts of the load).
+        timings, costs = {}, {}
+        for method, call in timed.items():
+            t_local = median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3)
+            timings[method] = median_time(
+                lambda call=call, x=x: call(*x), repeat=repeat, min_time=5e-3
+            )
+            costs[method] = timings[method] / t_local
+            t_f = min(t_f, t_local)
         rows[function_row]["seconds"] = t_f
         if setup is not None:
             rows.append(
@@ -98,7 +103,7 @@ def cost_scaling(
                     "method": method,
                     "kind": "gradient",
                     "seconds": seconds,
-                    "cost": seconds / t_f,
+                    "cost": costs[method],
                     "evaluations": EVALUATIONS[method](n),
                 }
             )

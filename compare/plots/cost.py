@@ -93,7 +93,7 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
     cost_ax.set_ylabel("cost (evaluations of f)")
     time_ax.set_title("(a) wall-clock time", loc="left")
     cost_ax.set_title("(b) time / time of f", loc="left")
-    time_ax.legend(loc="upper left", fontsize="small")
+    fig.legend(*time_ax.get_legend_handles_labels(), loc="outside lower center", ncol=4)
     return fig
 
 
@@ -118,7 +118,7 @@ def caption_cost_scaling(records: Sequence[Record]) -> str:
     setup = sorted(select(records, kind="setup"), key=lambda r: r["n"])
     if setup:
         parts.append(
-            f"Symbolic differentiation pays a one-off {sci(setup[-1]['seconds'])} s (diff + "
+            f"Symbolic differentiation pays a one-off {setup[-1]['seconds']:.2g} s (diff + "
             f"lambdify, n = {setup[-1]['n']}) before each evaluation costs "
             f"{_fmt(_at(records, 'sympy', setup[-1]['n']))} f."
         )
@@ -128,6 +128,11 @@ def caption_cost_scaling(records: Sequence[Record]) -> str:
 
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3g}"
+
+
+def _times(ratio: float) -> str:
+    """A time ratio for a caption: 410×, 3.2×, 0.001×."""
+    return f"{ratio:.0f}×" if ratio >= 100 else f"{ratio:.2g}×"
 
 
 def crossing(records: Sequence[Record]) -> float | None:
@@ -218,8 +223,8 @@ def caption_crossover(records: Sequence[Record]) -> str:
         f"Time of the full Jacobian of f(x) = tanh(W2 tanh(W1 x)): R^n -> R^m by forward mode "
         f"(jacfwd) divided by reverse mode (jacrev), with n·m = {total}. "
         f"With n = {rows[0]['n']} input and m = {rows[0]['m']} outputs forward mode takes "
-        f"{rows[0]['ratio']:.2g}× the time of reverse; with n = {rows[-1]['n']}, "
-        f"m = {rows[-1]['m']} it takes {rows[-1]['ratio']:.2g}×"
+        f"{_times(rows[0]['ratio'])} the time of reverse; with n = {rows[-1]['n']}, "
+        f"m = {rows[-1]['m']} it takes {_times(rows[-1]['ratio'])}"
         + (f"; the two cross at n/m ≈ {cross:.2g}." if cross else ".")
         + f" Hidden width {rows[0].get('hidden', '')}; medians of repeated runs; the two "
         f"Jacobians agree to {sci(max(r['agree'] for r in rows))}."

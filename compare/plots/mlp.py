@@ -83,7 +83,7 @@ def caption_mlp(records: Sequence[Record]) -> str:
     s = summary[0] if summary else {}
     ours = sorted(select(records, kind="loss", implementation="ours"), key=lambda r: r["step"])
     parts = [
-        "A 2-layer tanh MLP trained on two moons with gradients from our reverse mode: "
+        "A tanh MLP trained on two moons with gradients from our reverse mode: "
         "(a) the loss at each step, with PyTorch's loss for the same initial weights, data and "
         "optimizer overlaid; (b) the learned decision boundary with the training data."
     ]
@@ -100,7 +100,7 @@ def caption_mlp(records: Sequence[Record]) -> str:
     elif summary:
         parts.append("PyTorch is not installed: no comparison curve.")
     parts.append(
-        f"Hidden width {s.get('hidden', '?')}, {s.get('samples', '?')} samples, "
+        f"Hidden layers {s.get('hidden', '?')}, {s.get('samples', '?')} samples, "
         f"{s.get('optimizer', '?')}, learning rate {s.get('learning_rate', '?')}, seed "
         f"{s.get('seed', '?')}; float64."
     )

@@ -105,8 +105,8 @@ def caption_nonsmooth(records: Sequence[Record]) -> str:
         "max(x, y) exactly at the kink (bold) and 1e-3 away from it. "
         f"At the kinks {len(follow)} of {len(methods)} methods return the documented "
         "convention (abs'(0) = relu'(0) = 0, max splits 1/2–1/2): "
-        f"{', '.join(label(m) for m in follow) or 'none'}; one-sided differences return a "
-        "one-sided slope."
+        f"{', '.join(label(m) for m in follow) or 'none'}; finite differences return a slope across "
+        "the kink (central: the average, forward: the right-hand slope)."
     )
     if wrong:
         text += (

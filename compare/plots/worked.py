@@ -83,6 +83,10 @@ def caption_worked_example(records: Sequence[Record]) -> str:
             f"One backward pass from the seed 1 at f = {out['value']:.6f} gives every partial "
             "derivative at once: "
             + ", ".join(f"∂f/∂{g['name']} = {g['value']:.6f}" for g in grads)
-            + f", equal to the 50-digit reference to {max(g['error'] for g in grads):.1e}."
+            + (
+                ", exactly the 50-digit reference rounded to float64."
+                if max(g["error"] for g in grads) == 0
+                else f", equal to the 50-digit reference to {max(g['error'] for g in grads):.1e}."
+            )
         )
     return " ".join(parts)
