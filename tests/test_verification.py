@@ -105,9 +105,9 @@ def reference_safe(e: RandomExpression) -> bool:
     float_gaps = kink_gaps(e.function, e.function.evaluate(*e.inputs))
     exact_gaps = kink_gaps(e.function, exact_values)
     for a, b in zip(float_gaps, exact_gaps):
-        if np.any((a == 0) != (b == 0)) or np.any((0 < a) & (a < 1e-9)):
+        if np.any((a == 0) != (b == 0)) or np.any((a > 0) & (a < 1e-9)):
             return False
-        if np.any((0 < b) & (b < 1e-9)):
+        if np.any((b > 0) & (b < 1e-9)):
             return False
     return True
 
