@@ -144,15 +144,8 @@ def draw(
     for col, nodes in columns.items():
         for row, node in enumerate(nodes):
             pos[node] = (col, (len(nodes) - 1) / 2 - row)
-    for u, v in f.graph.edges:
-        if u in pos and v in pos:
-            ax.annotate(
-                "",
-                xy=pos[v],
-                xytext=pos[u],
-                arrowprops={"arrowstyle": "->", "color": "0.4", "shrinkA": 22, "shrinkB": 22},
-            )
     outputs = set(f.outputs)
+    boxes = {}
     for node in shown:
         data = f.graph.nodes[node]
         if data["op"] == "input":
@@ -165,14 +158,32 @@ def draw(
             head = f"{names[node]} = {_expression(f, node, names)}"
             colour = "#E6F5EF" if node in outputs else "white"
         text = "\n".join([head, *_annotation(node, values, adjoints)])
-        ax.text(
+        boxes[node] = ax.text(
             *pos[node],
             text,
             ha="center",
             va="center",
             fontsize=fontsize,
+            zorder=3,
             bbox={"boxstyle": "round,pad=0.4", "fc": colour, "ec": "0.3"},
         )
+    for u, v in f.graph.edges:
+        if u in boxes and v in boxes:
+            ax.annotate(
+                "",
+                xy=pos[v],
+                xytext=pos[u],
+                zorder=4,  # drawn after the boxes, so it is clipped at their current outline
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": "0.35",
+                    "mutation_scale": 12,
+                    "patchA": boxes[u].get_bbox_patch(),
+                    "patchB": boxes[v].get_bbox_patch(),
+                    "shrinkA": 1,
+                    "shrinkB": 1,
+                },
+            )
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
