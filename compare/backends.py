@@ -147,37 +147,50 @@ def symbolic_sizes(f: expr.Function, budget_s: float = 10.0) -> dict[str, Any]:
     return sizes
 
 
-#: swell figure measures: (symdiff method, mode, size field) -> our measure name.
+#: swell figure measures: (symdiff method, mode, size field) -> our measure name. The
+#: SymPy series are the expensive ones (run until their time budget stops them); the
+#: "graph" method's are cheap (sizes counted exactly on the shared DAG).
 SWELL_MEASURES = {
     ("sympy", "raw", "tree_size"): "tree",
     ("sympy", "raw", "dag_size"): "dag",
     ("sympy", "expanded", "tree_size"): "expanded",
-    ("sympy", "cse", "tree_size"): "cse",
+    ("sympy", "cse", "cse_size"): "cse",
+    ("graph", "raw", "tree_size"): "graph_tree",
     ("graph", "raw", "dag_size"): "graph",
+    ("graph", "program", "cse_size"): "graph_program",
 }
 
 
-def swell_records(depths: Sequence[int], seconds: float) -> list[dict[str, Any]]:
+def swell_records(
+    depths: Sequence[int], seconds: float, method: str = "sympy"
+) -> list[dict[str, Any]]:
     """symdiff's swell curves of the logistic map's derivative as (depth, measure, size,
-    stopped) rows: SymPy diff as a tree, as a DAG, expanded, after CSE; the "graph" method's
-    DAG. `seconds` is the budget of each step (a stopped step ends its series)."""
+    stopped, seconds) rows. method "sympy": SymPy's diff as a tree, as a DAG, expanded,
+    after CSE; method "graph": the graph method's derivative as a tree (exact, counted on
+    the DAG), as a DAG, and as its assignment program, plus the function's own SymPy tree
+    size (measure "function_tree"). `seconds` is the budget of each
+    step; a stopped step ends its series (the larger depths are recorded as stopped)."""
     import symdiff
 
+    modes = ("raw", "expanded", "cse") if method == "sympy" else ("raw", "program")
     records = symdiff.swell_curve(
-        "logistic",
-        list(depths),
-        methods=("sympy",),
-        modes=("raw", "expanded", "cse"),
-        budget_s=seconds,
-        memory=False,
-    )
-    records += symdiff.swell_curve(
-        "logistic", list(depths), methods=("graph",), modes=("raw",), budget_s=seconds, memory=False
+        "logistic", list(depths), methods=(method,), modes=modes, budget_s=seconds, memory=False
     )
     rows = []
     for record in records:
-        for (method, mode, field), measure in SWELL_MEASURES.items():
-            if record["method"] == method and record["mode"] == mode:
+        if record["method"] == "graph" and record["mode"] == "raw":
+            size = record.get("f_tree_size")
+            rows.append(
+                {
+                    "depth": int(record["size"]),
+                    "measure": "function_tree",
+                    "size": None if size is None else int(size),
+                    "stopped": bool(record["budget_exceeded"]) and size is None,
+                    "seconds": None,
+                }
+            )
+        for (name, mode, field), measure in SWELL_MEASURES.items():
+            if record["method"] == name and record["mode"] == mode:
                 size = record.get(field)
                 rows.append(
                     {
@@ -186,6 +199,7 @@ def swell_records(depths: Sequence[int], seconds: float) -> list[dict[str, Any]]
                         "size": None if size is None else int(size),
                         "stopped": bool(record["budget_exceeded"]),
                         "seconds": record.get("time_s"),
+                        "budget_s": seconds,
                     }
                 )
     return rows

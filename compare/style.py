@@ -200,7 +200,7 @@ def new_figure(
 
 def log_ticks(ax: Any, axis: str = "both") -> None:
     """Major ticks at powers of ten (every other or third power when the range is wide)."""
-    from matplotlib.ticker import LogLocator, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     for name in ("x", "y") if axis == "both" else (axis,):
         target = ax.xaxis if name == "x" else ax.yaxis
@@ -210,10 +210,46 @@ def log_ticks(ax: Any, axis: str = "both") -> None:
         import math
 
         decades = abs(math.log10(max(high, 1e-300)) - math.log10(max(low, 1e-300)))
-        stride = 1 if decades <= 6 else 2 if decades <= 12 else 4
+        if decades < 2:
+            # Less than two decades: one power of ten or none would be labelled; label
+            # 1, 2 and 5 times the powers of ten instead, in plain numbers.
+            target.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0), numticks=30))
+            target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            target.set_minor_formatter(NullFormatter())
+            continue
+        stride = 1 if decades <= 6 else 2 if decades <= 12 else 4 if decades <= 30 else 10
         target.set_major_locator(LogLocator(base=10.0**stride, numticks=30))
-        target.set_minor_locator(LogLocator(base=10.0, subs=(1.0,), numticks=40))
+        target.set_minor_locator(LogLocator(base=10.0, subs=(1.0,), numticks=100))
         target.set_minor_formatter(NullFormatter())
+
+
+def format_bytes(value: float) -> str:
+    """A byte count for a tick label: 500 B, 2 kB, 1.5 MB (powers of 1000).
+
+    >>> format_bytes(500), format_bytes(2000), format_bytes(1.5e6)
+    ('500 B', '2 kB', '1.5 MB')
+    """
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:g} {unit}"
+    return f"{value:g} B"
+
+
+def bytes_axis(ax: Any, axis: str = "y") -> None:
+    """Log axis of bytes: ticks at 1, 2, 5 x powers of ten (powers only when the range
+    spans more than two decades), labelled in B / kB / MB."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    decades = abs(math.log10(max(high, 1e-300)) - math.log10(max(low, 1e-300)))
+    subs = (1.0, 2.0, 5.0) if decades < 2.5 else (1.0,)
+    target.set_major_locator(LogLocator(base=10.0, subs=subs, numticks=30))
+    target.set_minor_locator(LogLocator(base=10.0, subs=tuple(range(1, 10)), numticks=100))
+    target.set_major_formatter(FuncFormatter(lambda v, _: format_bytes(v)))
+    target.set_minor_formatter(NullFormatter())
 
 
 def end_label(

@@ -351,7 +351,13 @@ _elementwise(
     smooth=False,
 )
 _elementwise(
-    "sign", 1, np.sign, sympy.sign, "sign of a (-1, 0, 1)", smooth=False, piecewise_constant=True
+    "sign",
+    1,
+    lambda a: np.sign(np.real(a)).astype(np.asarray(a).dtype),
+    sympy.sign,
+    "sign of a (-1, 0, 1)",
+    smooth=False,
+    piecewise_constant=True,
 )
 _elementwise(
     "step",

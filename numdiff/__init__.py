@@ -17,6 +17,7 @@ expressions. Formulas live in one table (`numdiff.stencils.STENCILS`, keyed by
 from .api import METHODS, Result, check_grad, derivative, gradient, hessian, jacobian
 from .errors import (
     ComplexStepError,
+    EvaluationError,
     MethodError,
     NonFiniteError,
     NumdiffError,
@@ -32,6 +33,7 @@ __all__ = [
     "STENCILS",
     "SWEEP_METHODS",
     "ComplexStepError",
+    "EvaluationError",
     "MethodError",
     "NonFiniteError",
     "NumdiffError",

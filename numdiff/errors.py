@@ -13,6 +13,10 @@ class NumdiffError(ExprError):
     """Base class of every error `numdiff` raises on bad input."""
 
 
+class EvaluationError(NumdiffError):
+    """The function raised an exception at a point the method needs (the cause is chained)."""
+
+
 class NonFiniteError(NumdiffError):
     """The function returned inf or nan at a point the method needs (or at x itself)."""
 

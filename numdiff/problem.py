@@ -25,7 +25,13 @@ import sympy
 
 import expr
 
-from .errors import ComplexStepError, NonFiniteError, NumdiffError, NumdiffShapeError
+from .errors import (
+    ComplexStepError,
+    EvaluationError,
+    NonFiniteError,
+    NumdiffError,
+    NumdiffShapeError,
+)
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:
@@ -126,9 +132,18 @@ class Problem:
         return parts
 
     def _invoke(self, args: list[np.ndarray]) -> Any:
-        if self.several:
-            return self.fn(*args)
-        return self.fn(args[0])
+        try:
+            if self.several:
+                return self.fn(*args)
+            return self.fn(args[0])
+        except expr.ExprError:
+            raise
+        except Exception as error:
+            shown = ", ".join(np.array2string(np.asarray(a), precision=17) for a in args)
+            raise EvaluationError(
+                f"f raised {type(error).__name__}: {error} (evaluated at {shown}; "
+                f"x = {np.array2string(self.x, precision=17)})"
+            ) from error
 
     def _call_one(self, flat: np.ndarray) -> np.ndarray:
         args = [a[()] if a.ndim == 0 else a for a in self._split(flat)]

@@ -180,6 +180,13 @@ def test_errors_are_numdiff_errors_with_clear_messages():
     with pytest.raises(numdiff.NumdiffShapeError, match="real numbers"):
         numdiff.derivative(np.sin, "one")
 
+    def boom(t):
+        raise ValueError("boom")
+
+    with pytest.raises(numdiff.EvaluationError, match="f raised ValueError: boom") as info:
+        numdiff.derivative(boom, 1.0, method="auto")
+    assert isinstance(info.value.__cause__, ValueError)
+
 
 @pytest.mark.parametrize(
     "text, op", [("abs(x)", "abs"), ("x*abs(x)", "abs"), ("sin(x) + sign(x)", "sign")]

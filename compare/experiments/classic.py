@@ -9,6 +9,7 @@ import expr
 from expr import catalog
 
 from .. import backends
+from ..errors import CompareError
 from ..records import Record, select
 from ..registry import require
 from ..report import markdown_table
@@ -91,16 +92,41 @@ def logistic_classic(max_depth: int = 4, points: int = 65, seed: int = 0) -> lis
     return rows
 
 
-def swell(max_depth: int = 10, seconds: float = 5.0, seed: int = 0) -> list[Record]:
-    """Size of d l_k/dx of the logistic map for k = 1..max_depth: symdiff's swell curve
-    (tree, expanded, DAG, CSE, graph method; stopped at the time budget `seconds` per step)
-    beside the reverse-mode gradient graph and the function's own graph.
+def swell_depths(max_depth: int) -> list[int]:
+    """Depths of the cheap swell series: every k up to 20, then every 5 up to max_depth.
 
-    Records: depth, measure, size, stopped.
+    >>> swell_depths(30)[-4:]
+    [19, 20, 25, 30]
+    """
+    if not isinstance(max_depth, int) or max_depth < 1:
+        raise CompareError(f"max_depth must be an int >= 1, got {max_depth!r}")
+    return list(range(1, min(max_depth, 20) + 1)) + list(range(25, max_depth + 1, 5))
+
+
+def swell(
+    max_depth: int = 100,
+    sympy_max_depth: int = 30,
+    seconds: float = 5.0,
+    seed: int = 0,
+) -> list[Record]:
+    """Size of d l_k/dx of the logistic map against the depth k.
+
+    The cheap series run to `max_depth` (every k to 20, then every 5): the symbolic
+    "graph" method's derivative as a tree (counted exactly on its DAG), as a DAG and as
+    its assignment program; the reverse-mode gradient graph (op nodes); the function
+    itself (op nodes; and, from symdiff, its SymPy form's size as a tree). SymPy's diff (tree, DAG, expanded, after
+    CSE) runs k = 1, 2, ... up to `sympy_max_depth` until a step takes over `seconds`
+    (that series is then stopped, marked `stopped`).
+
+    Records: depth, measure, size, stopped, seconds (symdiff's time for that form).
     """
     require("symdiff.swell_curve", "autodiff.grad")
-    rows = backends.swell_records(range(1, max_depth + 1), seconds)
-    for depth in range(1, max_depth + 1):
+    if not isinstance(sympy_max_depth, int) or sympy_max_depth < 1:
+        raise CompareError(f"sympy_max_depth must be an int >= 1, got {sympy_max_depth!r}")
+    depths = swell_depths(max_depth)
+    rows = backends.swell_records(range(1, min(sympy_max_depth, max_depth) + 1), seconds)
+    rows += backends.swell_records(depths, seconds, method="graph")
+    for depth in depths:
         f = catalog.logistic_map(depth)
         rows.append({"depth": depth, "measure": "function", "size": f.size(), "stopped": False})
         rows.append(

@@ -29,38 +29,63 @@ EVALUATIONS = {
 }
 
 
+def mlp_of_parameters(hidden: int, batch: int = 32, seed: int = 0) -> tuple[expr.Function, tuple]:
+    """The softmax cross-entropy of a 2-hidden-2 tanh MLP on a fixed two-moons batch, as a
+    Function of its parameters (W1, b1, W2, b2) only: n = 5 * hidden + 2 inputs. Returns
+    (function, parameters).
+
+    >>> f, params = mlp_of_parameters(3, batch=4)
+    >>> f.input_names, sum(p.size for p in params)
+    (('W1', 'b1', 'W2', 'b2'), 17)
+    """
+    W1, b1, W2, b2, X, Y = catalog.mlp_inputs(hidden, batch, seed=seed)
+
+    def loss(W1: Any, b1: Any, W2: Any, b2: Any) -> Any:
+        return catalog.mlp_loss_fn(W1, b1, W2, b2, X, Y)
+
+    return expr.trace(loss, W1, b1, W2, b2), (W1, b1, W2, b2)
+
+
+def _instances(
+    sizes: tuple[int, ...], mlp_hidden: tuple[int, ...], seed: int
+) -> list[tuple[str, int, int, expr.Function, tuple]]:
+    """(function name, n, size parameter, f, inputs) for Rosenbrock(n) and the MLP."""
+    entry = catalog.get("rosenbrock")
+    out = [("rosenbrock", n, n, entry.function(n), entry.inputs(n, seed=seed)) for n in sizes]
+    for hidden in mlp_hidden:
+        f, params = mlp_of_parameters(hidden, seed=seed)
+        out.append(("mlp", 5 * hidden + 2, hidden, f, params))
+    return out
+
+
 def cost_scaling(
     sizes: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256),
     symbolic_max: int = 64,
     repeat: int = 5,
+    mlp_hidden: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
+    mlp_symbolic_max: int = 12,
     seed: int = 0,
 ) -> list[Record]:
     """Time of f and of its full gradient by forward and central differences, forward mode
     (jacfwd, n sweeps), reverse mode (grad, 1 sweep) and symbolic (diff + lambdify once:
-    kind="setup"; then per evaluation) for Rosenbrock(n). `cost` = time / time(f).
+    kind="setup"; then per evaluation), for Rosenbrock(n) (n in `sizes`) and for the loss
+    of a 2-h-2 tanh MLP on 32 two-moons points as a function of its n = 5h + 2 parameters
+    (h in `mlp_hidden`). `cost` = time / time(f). Symbolic runs up to n = `symbolic_max`
+    (Rosenbrock) and `mlp_symbolic_max` (MLP).
 
-    Records: function, n, method, kind ("gradient", "function" or "setup"), seconds, cost,
-    evaluations (the count the method's theory predicts). Each cost is the ratio of two
-    adjacent medians (the method's, and f's timed just before it).
+    Records: function, n, size (n or h), method, kind ("gradient", "function" or
+    "setup"), seconds, cost, evaluations (the count the method's theory predicts). Each
+    cost is the ratio of two adjacent medians (the method's, and f's timed just before it).
     """
     require("autodiff.grad", "autodiff.jacfwd", "numdiff.gradient")
     rows: list[Record] = []
-    entry = catalog.get("rosenbrock")
-    for n in sizes:
-        f = entry.function(n)
-        x = entry.inputs(n, seed=seed)
+    for name, n, size, f, x in _instances(sizes, mlp_hidden, seed):
+        common = {"function": name, "n": n, "size": size}
         t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3)
         function_row = len(rows)
         rows.append(
-            {
-                "function": "rosenbrock",
-                "n": n,
-                "method": "f",
-                "kind": "function",
-                "seconds": t_f,
-                "cost": 1.0,
-                "evaluations": 1,
-            }
+            {**common, "method": "f", "kind": "function", "seconds": t_f}
+            | {"cost": 1.0, "evaluations": 1}
         )
         timed: dict[str, Any] = {
             "forward": backends.gradient_callable(f, "forward"),
@@ -69,7 +94,8 @@ def cost_scaling(
             "reverse": backends.gradient_callable(f, "reverse"),
         }
         setup = None
-        if n <= symbolic_max and not backends.missing_symbolic():
+        limit = symbolic_max if name == "rosenbrock" else mlp_symbolic_max
+        if n <= limit and not backends.missing_symbolic():
             call, setup = once(lambda f=f: backends.symbolic_callable(f, "sympy"))
             timed["sympy"] = call
         # The machine is shared: time f right next to each method, and take each cost as
@@ -86,8 +112,7 @@ def cost_scaling(
         if setup is not None:
             rows.append(
                 {
-                    "function": "rosenbrock",
-                    "n": n,
+                    **common,
                     "method": "sympy",
                     "kind": "setup",
                     "seconds": setup,
@@ -98,8 +123,7 @@ def cost_scaling(
         for method, seconds in timings.items():
             rows.append(
                 {
-                    "function": "rosenbrock",
-                    "n": n,
+                    **common,
                     "method": method,
                     "kind": "gradient",
                     "seconds": seconds,

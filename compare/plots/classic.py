@@ -9,106 +9,153 @@ from typing import Any
 import numpy as np
 
 from ..records import Record, select
-from ..style import GREEN, GUIDE, PINK, log_ticks, method_style
+from ..style import GREEN, GUIDE, PINK, end_label, log_ticks, method_style
 from .accuracy import _v_panel
 from .common import EPS64, argmin_row, axes_of, sci
 
-#: Series of the swell figure: measure -> (label, colour, line style, marker).
+#: Series of the swell figure: measure -> (label, colour, line style, marker). Pink:
+#: symbolic (SymPy diff solid-ish, the "graph" method dashed); green: reverse-mode AD.
 SWELL_SERIES = {
-    "tree": ("SymPy diff: tree size", PINK, "-", "D"),
+    "tree": ("SymPy diff: tree", PINK, "-", "D"),
     "expanded": ("SymPy diff: expanded", PINK, ":", "v"),
-    "dag": ("SymPy diff: DAG size", PINK, "-.", "o"),
     "cse": ("SymPy diff: after CSE", PINK, (0, (1, 1)), "s"),
-    "graph": ("symbolic 'graph' method: DAG", PINK, "--", "d"),
+    "dag": ("SymPy diff: DAG", PINK, "-.", "o"),
+    "graph_tree": ("'graph' method: tree", PINK, "--", "^"),
+    "graph_program": ("'graph' method: program (CSE)", PINK, "--", "s"),
+    "graph": ("'graph' method: DAG", PINK, "--", "d"),
     "ad_graph": ("reverse-mode gradient graph", GREEN, "-", "o"),
-    "function": ("the function itself", "0.3", "-", "."),
+    "function_tree": ("the function $l_k$: tree", "0.3", ":", None),
+    "function": ("the function $l_k$: graph", "0.3", "-", None),
 }
+
+#: Series with sharing (shown again on linear axes in panel b).
+SHARED_MEASURES = ("dag", "cse", "graph_program", "graph", "ad_graph", "function")
+
+
+def _swell_rows(records: Sequence[Record], measure: str) -> tuple[list[Record], Record | None]:
+    """(measured rows sorted by depth, the first stopped row or None) of one series."""
+    rows = sorted(select(records, measure=measure), key=lambda r: r["depth"])
+    done = [r for r in rows if not r.get("stopped") and r.get("size") is not None]
+    stopped = [r for r in rows if r.get("stopped")]
+    return done, (stopped[0] if stopped else None)
 
 
 def plot_swell(records: Sequence[Record], ax: Any = None) -> Any:
-    """Figure 5: size of the derivative of the logistic map l_k vs depth k."""
-    fig, axes = axes_of(ax, aspect=0.4)
-    panel = axes[0]
+    """Figure 5: size of the derivative of the logistic map l_k vs depth k: (a) every
+    form on a log axis, (b) the forms with sharing on linear axes."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    fig, axes = axes_of(ax, 1, 2, aspect=0.42)
+    log_ax = axes[0]
+    lin_ax = axes[1] if len(axes) > 1 else None
+    biggest = 1.0
     for measure, (text, colour, ls, marker) in SWELL_SERIES.items():
-        rows = sorted(select(records, measure=measure), key=lambda r: r["depth"])
-        done = [r for r in rows if not r.get("stopped") and r.get("size") is not None]
+        done, stopped = _swell_rows(records, measure)
         if not done:
             continue
-        panel.plot(
-            [r["depth"] for r in done],
-            [r["size"] for r in done],
-            color=colour,
-            ls=ls,
-            marker=marker,
-            label=text,
-            ms=3.5,
-        )
-        stopped = [r for r in rows if r.get("stopped")]
-        if stopped:
-            last = done[-1]
-            panel.plot(
-                [stopped[0]["depth"]],
-                [last["size"]],
-                marker="x",
-                color=colour,
-                ms=8,
-                mew=2,
-                ls="none",
+        depths = [r["depth"] for r in done]
+        sizes = [float(r["size"]) for r in done]
+        biggest = max(biggest, max(sizes))
+        style = {"color": colour, "ls": ls, "marker": marker, "ms": 3, "label": text}
+        log_ax.plot(depths, sizes, **style)
+        if lin_ax is not None and measure in SHARED_MEASURES:
+            lin_ax.plot(depths, sizes, **style)
+        if stopped is not None:
+            log_ax.plot(
+                [stopped["depth"]], [sizes[-1]], marker="x", color=colour, ms=7, mew=1.8, ls="none"
             )
-            panel.annotate(
-                "budget",
-                (stopped[0]["depth"], last["size"]),
-                xytext=(4, 4),
-                textcoords="offset points",
-                fontsize="small",
-                color=colour,
-            )
-    panel.set_yscale("log")
-    log_ticks(panel, "y")
-    panel.set_xlabel("depth k of the logistic map $l_k$")
-    panel.set_ylabel("size of d$l_k$/dx (nodes)")
-    panel.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+            if lin_ax is not None and measure in SHARED_MEASURES:
+                lin_ax.plot(
+                    [stopped["depth"]],
+                    [sizes[-1]],
+                    marker="x",
+                    color=colour,
+                    ms=7,
+                    mew=1.8,
+                    ls="none",
+                )
+    log_ax.set_yscale("log")
+    top = 10.0 ** math.ceil(math.log10(biggest) + 0.5)
+    log_ax.set_ylim(1, top)
+    decades = math.log10(top)
+    stride = 1 if decades <= 8 else 5 if decades <= 40 else 10
+    log_ax.yaxis.set_major_locator(LogLocator(base=10.0**stride, numticks=30))
+    log_ax.yaxis.set_minor_locator(LogLocator(base=10.0, subs=(1.0,), numticks=100))
+    log_ax.yaxis.set_minor_formatter(NullFormatter())
+    log_ax.set_xlabel("depth k of the logistic map $l_k$")
+    log_ax.set_ylabel("size of d$l_k$/dx (nodes)")
+    log_ax.set_title("(a) every form, log scale", loc="left")
+    handles, labels = log_ax.get_legend_handles_labels()
+    if any(_swell_rows(records, m)[1] is not None for m in SWELL_SERIES):
+        budget = _budget_text(records)
+        handles.append(Line2D([], [], color="0.3", marker="x", ls="none", ms=7, mew=1.8))
+        labels.append(f"stopped by the time budget{budget}")
+    if lin_ax is not None:
+        lin_ax.set_xlabel("depth k of the logistic map $l_k$")
+        lin_ax.set_ylabel("size (nodes)")
+        lin_ax.set_ylim(bottom=0)
+        lin_ax.set_xlim(left=0)
+        lin_ax.set_title("(b) the forms with sharing, linear scale", loc="left")
+        for measure in ("graph_program", "ad_graph", "graph", "function"):
+            done, _ = _swell_rows(records, measure)
+            if done:
+                end_label(
+                    lin_ax,
+                    [r["depth"] for r in done],
+                    [float(r["size"]) for r in done],
+                    f"{int(done[-1]['size'])}",
+                    SWELL_SERIES[measure][1],
+                )
+    fig.legend(handles, labels, loc="outside lower center", ncol=4)
     return fig
+
+
+def _budget_text(records: Sequence[Record]) -> str:
+    budgets = {r.get("budget_s") for r in records if r.get("budget_s") is not None}
+    return f" ({budgets.pop():g} s per step)" if len(budgets) == 1 else ""
 
 
 def caption_swell(records: Sequence[Record]) -> str:
     """Caption of figure 5."""
 
     def last(measure: str) -> Record | None:
-        rows = [
-            r
-            for r in select(records, measure=measure)
-            if not r.get("stopped") and r.get("size") is not None
-        ]
-        return max(rows, key=lambda r: r["depth"]) if rows else None
+        done, _ = _swell_rows(records, measure)
+        return done[-1] if done else None
 
-    tree, ad, graph, cse = last("tree"), last("ad_graph"), last("graph"), last("cse")
     parts = [
         "Size of the derivative of the logistic map l_k (l_{k+1} = 4 l_k (1 − l_k)) "
-        "against the depth k, for SymPy's diff (as a tree, expanded, as a DAG, after "
-        "common-subexpression elimination), the symbolic 'graph' method, and the "
-        "reverse-mode gradient graph; × marks a budget stop."
+        "against the depth k: (a) on a log scale, SymPy's diff as a tree, expanded, after "
+        "common-subexpression elimination and as a DAG; the symbolic 'graph' method's "
+        "derivative as a tree (counted exactly on its DAG), as a DAG and as its assignment "
+        "program; the reverse-mode gradient graph; the function itself as a tree and as a "
+        "graph; × marks where SymPy ran over its time budget. (b) The forms with sharing on "
+        "linear axes."
     ]
-    if tree and ad:
-        same = [r for r in select(records, measure="ad_graph") if r["depth"] == tree["depth"]]
-        ad_same = same[0] if same else ad
+    tree, stopped = last("tree"), _swell_rows(records, "tree")[1]
+    if tree:
         parts.append(
-            f"At depth {tree['depth']} the derivative tree has {tree['size']:.3g} nodes while "
-            f"the reverse-mode gradient graph has {ad_same['size']:.0f}"
+            f"SymPy's derivative tree reaches {tree['size']:.3g} nodes at k = {tree['depth']}"
             + (
-                f" and the graph method's DAG {_size_at(records, 'graph', tree['depth'])}"
-                if graph
+                f" and its diff runs over the budget at k = {stopped['depth']}"
+                if stopped
                 else ""
             )
-            + (
-                f"; CSE brings SymPy's result to {_size_at(records, 'cse', tree['depth'])}"
-                if cse
-                else ""
-            )
-            + "."
+            + f"; at the same depth its CSE form has {_size_at(records, 'cse', tree['depth'])}, "
+            f"the graph method's DAG {_size_at(records, 'graph', tree['depth'])} and the "
+            f"reverse-mode gradient graph {_size_at(records, 'ad_graph', tree['depth'])} nodes."
         )
-    if ad:
-        parts.append(f"The AD graph stays linear: {ad['size']:.0f} nodes at depth {ad['depth']}.")
+    graph_tree, graph, program = last("graph_tree"), last("graph"), last("graph_program")
+    ad, function = last("ad_graph"), last("function")
+    if graph_tree and graph and ad:
+        parts.append(
+            f"At k = {graph_tree['depth']} the graph method's derivative would be a tree of "
+            f"{float(graph_tree['size']):.1e} nodes, yet it is a DAG of {graph['size']} nodes"
+            + (f" (a program of {program['size']})" if program else "")
+            + f", the same order as the reverse-mode gradient graph ({ad['size']})"
+            + (f" and {ad['size'] / function['size']:.1f}× the function's" if function else "")
+            + ": swell is a property of the tree, not of symbolic differentiation."
+        )
     return " ".join(parts)
 
 

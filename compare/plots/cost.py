@@ -16,10 +16,34 @@ from .common import axes_of, sci, slope_guide
 GRADIENT_METHODS = ("forward", "central", "forward_mode", "sympy", "reverse")
 
 
+#: Functions of figure 3, in row order: record name -> row title.
+COST_FUNCTIONS = {
+    "rosenbrock": "Rosenbrock(n)",
+    "mlp": "MLP 2-h-2, n = 5h+2",
+}
+
+
 def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
-    """Figure 3: (a) seconds vs n, (b) cost in function evaluations vs n."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
-    time_ax, cost_ax = axes
+    """Figure 3: per function (one row each: Rosenbrock, MLP), (a) seconds vs n and
+    (b) cost in function evaluations vs n."""
+    names = [name for name in COST_FUNCTIONS if select(records, function=name)]
+    names += [n for n in unique(records, "function") if n not in names]
+    rows_n = max(1, len(names))
+    fig, axes = axes_of(ax, rows_n, 2, aspect=0.4 * rows_n)
+    for row, name in enumerate(names):
+        subset = select(records, function=name)
+        letters = "abcdefgh"[2 * row : 2 * row + 2]
+        _cost_row(subset, axes[2 * row], axes[2 * row + 1], COST_FUNCTIONS.get(name, name), letters)
+    handles: dict[str, Any] = {}
+    for panel in axes[0::2]:
+        for handle, text in zip(*panel.get_legend_handles_labels()):
+            handles.setdefault(text, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=4)
+    return fig
+
+
+def _cost_row(records: Sequence[Record], time_ax: Any, cost_ax: Any, title: str, letters: str) -> None:
+    """One function's pair of panels of figure 3."""
     base = sorted(select(records, kind="function"), key=lambda r: r["n"])
     time_ax.plot(
         [r["n"] for r in base],
@@ -41,9 +65,10 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
             cost_ax.annotate(
                 f"reverse: {rows[-1]['cost']:.1f} f",
                 (ns[-1], rows[-1]["cost"]),
-                xytext=(0, 8),
+                xytext=(0, 6),
                 textcoords="offset points",
                 ha="right",
+                va="bottom",
                 color=style["color"],
                 fontsize="small",
             )
@@ -61,8 +86,8 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
     ns = sorted(unique(records, "n"))
     if ns:
         for count, text in (
-            (lambda n: 2 * n, "2n evaluations"),
-            (lambda n: n + 1, "n + 1 evaluations"),
+            (lambda n: 2 * n, "2n"),
+            (lambda n: n + 1, "n + 1"),
         ):
             cost_ax.plot(ns, [count(n) for n in ns], color=GUIDE, lw=0.8, ls="--", zorder=1)
             cost_ax.annotate(
@@ -84,17 +109,15 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
                 math.log10(ns[-1] / ns[0]),
                 "slope 1",
             )
-    for panel in axes:
+    for panel in (time_ax, cost_ax):
         panel.set_xscale("log", base=2)
         panel.set_yscale("log")
         panel.set_xlabel("n (number of inputs)")
         log_ticks(panel, "y")
     time_ax.set_ylabel("time per gradient (s)")
     cost_ax.set_ylabel("cost (evaluations of f)")
-    time_ax.set_title("(a) wall-clock time", loc="left")
-    cost_ax.set_title("(b) time / time of f", loc="left")
-    fig.legend(*time_ax.get_legend_handles_labels(), loc="outside lower center", ncol=4)
-    return fig
+    time_ax.set_title(f"({letters[0]}) {title}: time", loc="left")
+    cost_ax.set_title(f"({letters[1]}) {title}: time / time of f", loc="left")
 
 
 def _at(records: Sequence[Record], method: str, n: int) -> float | None:
@@ -104,24 +127,34 @@ def _at(records: Sequence[Record], method: str, n: int) -> float | None:
 
 def caption_cost_scaling(records: Sequence[Record]) -> str:
     """Caption of figure 3."""
-    ns = sorted(unique(select(records, kind="gradient"), "n"))
-    lo, hi = ns[0], ns[-1]
     parts = [
-        "Cost of the full gradient of the Rosenbrock function of n variables: (a) median "
-        "seconds per gradient, (b) the same divided by the time of one evaluation of f.",
-        f"From n = {lo} to n = {hi}, reverse-mode AD goes from {_fmt(_at(records, 'reverse', lo))}"
-        f" to {_fmt(_at(records, 'reverse', hi))} evaluations of f, while forward-mode AD "
-        f"grows from {_fmt(_at(records, 'forward_mode', lo))} to "
-        f"{_fmt(_at(records, 'forward_mode', hi))} and central differences from "
-        f"{_fmt(_at(records, 'central', lo))} to {_fmt(_at(records, 'central', hi))}.",
+        "Cost of the full gradient of f: R^n -> R as n grows, for the Rosenbrock function "
+        "of n variables and for the softmax cross-entropy of a 2-h-2 tanh MLP on 32 "
+        "two-moons points as a function of its n = 5h + 2 parameters: median seconds per "
+        "gradient, and the same divided by the time of one evaluation of f; dashed guides: "
+        "n + 1 and 2n evaluations."
     ]
-    setup = sorted(select(records, kind="setup"), key=lambda r: r["n"])
-    if setup:
+    for name, title in (("rosenbrock", "Rosenbrock"), ("mlp", "the MLP")):
+        subset = select(records, function=name)
+        ns = sorted(unique(select(subset, kind="gradient"), "n"))
+        if not ns:
+            continue
+        lo, hi = ns[0], ns[-1]
         parts.append(
-            f"Symbolic differentiation pays a one-off {setup[-1]['seconds']:.2g} s (diff + "
-            f"lambdify, n = {setup[-1]['n']}) before each evaluation costs "
-            f"{_fmt(_at(records, 'sympy', setup[-1]['n']))} f."
+            f"For {title}, from n = {lo} to n = {hi}, reverse-mode AD goes from "
+            f"{_fmt(_at(subset, 'reverse', lo))} to {_fmt(_at(subset, 'reverse', hi))} "
+            f"evaluations of f, while forward-mode AD grows from "
+            f"{_fmt(_at(subset, 'forward_mode', lo))} to {_fmt(_at(subset, 'forward_mode', hi))}"
+            f" and central differences from {_fmt(_at(subset, 'central', lo))} to "
+            f"{_fmt(_at(subset, 'central', hi))}."
         )
+        setup = sorted(select(subset, kind="setup"), key=lambda r: r["n"])
+        if setup:
+            parts.append(
+                f"Symbolic differentiation pays a one-off {setup[-1]['seconds']:.2g} s (diff + "
+                f"lambdify, n = {setup[-1]['n']}) before each evaluation costs "
+                f"{_fmt(_at(subset, 'sympy', setup[-1]['n']))} f."
+            )
     parts.append("float64; medians of repeated runs on a shared 2-core machine.")
     return " ".join(parts)
 

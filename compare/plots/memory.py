@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..records import Record, select, unique
-from ..style import GUIDE, log_ticks, method_style
+from ..style import GUIDE, bytes_axis, method_style
 from .common import axes_of, slope_guide
 
 STRATEGIES = ("store_all", "every", "sqrt", "binomial")
@@ -48,7 +48,7 @@ def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
     depth_ax.set_yscale("log")
     low, high = depth_ax.get_ylim()
     depth_ax.set_ylim(low, high * 40)
-    log_ticks(depth_ax, "y")
+    bytes_axis(depth_ax, "y")
     depth_ax.set_xlabel("depth T (steps of the chain)")
     depth_ax.set_ylabel("peak stored bytes")
     depth_ax.set_title("(a) memory vs depth", loc="left")
@@ -72,12 +72,16 @@ def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
         style["linestyle"] = "none"
         trade_ax.plot([r["forward_ratio"] for r in rows], [r["peak_bytes"] for r in rows], **style)
     trade_ax.set_yscale("log")
-    log_ticks(trade_ax, "y")
+    trade_ax.set_xscale("log", base=2)
+    bytes_axis(trade_ax, "y")
+    from matplotlib.ticker import FuncFormatter
+
+    trade_ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     T = trade[0]["T"] if trade else ""
-    trade_ax.set_xlabel(f"forward steps / T (recomputation), T = {T}")
+    trade_ax.set_xlabel("forward steps / T (1 = no recomputation)")
     trade_ax.set_ylabel("peak stored bytes")
-    trade_ax.set_title("(b) memory vs recomputation", loc="left")
-    trade_ax.legend(fontsize="small", loc="upper right")
+    trade_ax.set_title(f"(b) memory vs recomputation at T = {T}", loc="left")
+    trade_ax.legend(fontsize="small", loc="lower left")
     return fig
 
 
