@@ -133,7 +133,8 @@ def symbolic_callable(f: expr.Function, method: str) -> Callable[..., Any]:
 
 def symbolic_sizes(f: expr.Function, budget_s: float = 10.0) -> dict[str, Any]:
     """The function as a string and the op counts (tree ops, exact) of f and of its
-    derivative by SymPy's diff: raw, expanded, and after CSE (symdiff's swell records)."""
+    derivative by SymPy's diff: raw, expanded, and after CSE (symdiff's swell records);
+    and the three forms of the derivative as strings (the CSE form as "x0 = ...; d = ...")."""
     import symdiff
 
     sizes: dict[str, Any] = {
@@ -143,7 +144,15 @@ def symbolic_sizes(f: expr.Function, budget_s: float = 10.0) -> dict[str, Any]:
     for mode, key in (("raw", "size_raw"), ("expanded", "size_expanded"), ("cse", "size_cse")):
         record = symdiff.swell(f, "sympy", mode, budget_s=budget_s, memory=False)
         sizes[key] = record["tree_ops"]
-    sizes["derivative_raw"] = str(symdiff.derivative(f, method="sympy"))
+    import sympy
+
+    derivative = symdiff.derivative(f, method="sympy")
+    sizes["derivative_raw"] = str(derivative)
+    sizes["derivative_expanded"] = str(sympy.expand(derivative))
+    replacements, reduced = sympy.cse([derivative], order="none")
+    sizes["derivative_cse"] = "; ".join(
+        [f"{name} = {rhs}" for name, rhs in replacements] + [f"d = {reduced[0]}"]
+    )
     return sizes
 
 

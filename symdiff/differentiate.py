@@ -14,16 +14,34 @@ same mathematical expressions but built bottom-up with sharing (a DAG in memory)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sympy
 
+from .budget import call_with_budget
 from .errors import SymdiffError
 from .program import Program, from_function, reverse
 from .source import Scalar, as_scalar, resolve_wrt
 
 METHODS = ("sympy", "graph")
+
+
+def _budgeted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add `budget_s=None`: with a number, run in a forked worker killed after that many
+    seconds (`BudgetExceeded`), so a runaway SymPy call cannot hang the caller."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, budget_s: float | None = None, **kwargs: Any) -> Any:
+        if budget_s is None:
+            return fn(*args, **kwargs)
+        return call_with_budget(fn, *args, budget_s=budget_s, **kwargs)
+
+    wrapper.__doc__ = (fn.__doc__ or "") + (
+        "\n    budget_s: seconds allowed (None: no limit); over it, `BudgetExceeded`.\n"
+    )
+    return wrapper
 
 
 def check_method(method: str) -> str:
@@ -61,6 +79,7 @@ def _scalar_output(scalar: Scalar, what: str) -> None:
         )
 
 
+@_budgeted
 def derivative(
     f: Any, wrt: Any = None, method: str = "sympy", *, args: Sequence[Any] = ()
 ) -> sympy.Expr:
@@ -86,6 +105,7 @@ def derivative(
     return jacobian_rows(scalar, symbols, method)[0][0]
 
 
+@_budgeted
 def gradient(
     f: Any, method: str = "sympy", *, wrt: Any = None, args: Sequence[Any] = ()
 ) -> list[sympy.Expr]:
@@ -101,6 +121,7 @@ def gradient(
     return jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method)[0]
 
 
+@_budgeted
 def jacobian(
     f: Any, method: str = "sympy", *, wrt: Any = None, args: Sequence[Any] = ()
 ) -> sympy.Matrix:
@@ -118,6 +139,7 @@ def jacobian(
     return sympy.Matrix(jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method))
 
 
+@_budgeted
 def hessian(
     f: Any, method: str = "sympy", *, wrt: Any = None, args: Sequence[Any] = ()
 ) -> sympy.Matrix:

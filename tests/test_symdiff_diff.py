@@ -162,3 +162,13 @@ def test_errors_are_clear():
         symdiff.derivative_program("x", order=3)
     assert issubclass(symdiff.BudgetExceeded, symdiff.SymdiffError)
     assert issubclass(symdiff.SymdiffError, expr.ExprError)
+
+
+def test_a_budget_stops_a_runaway_derivative():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(symdiff.BudgetExceeded, match="budget"):
+        symdiff.gradient(catalog.logistic_map(18), budget_s=0.5)
+    assert time.perf_counter() - start < 5.0
+    assert symdiff.gradient("x*y", budget_s=10.0) == symdiff.gradient("x*y")
