@@ -243,6 +243,15 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
         return builder.const(1.0 if e is sympy.true else 0.0)
     if isinstance(e, sympy.Unequality):
         return F.subtract(1.0, F.eq(args[0], args[1]))
+    # Boolean connectives SymPy makes of nested comparisons (values are 0.0 / 1.0 here).
+    if isinstance(e, sympy.logic.boolalg.ITE):
+        return F.where(args[0], args[1], args[2])
+    if isinstance(e, sympy.And):
+        return reduce(F.multiply, args)
+    if isinstance(e, sympy.Or):
+        return reduce(F.maximum, args)
+    if isinstance(e, sympy.Not):
+        return F.subtract(1.0, args[0])
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])

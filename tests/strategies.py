@@ -83,8 +83,9 @@ def _structural(name: str, a: Any, shape: tuple) -> tuple[Any, tuple] | None:
     if name == "broadcast_to" and shape != (2, 3):
         target = (3,) if shape == () else (2, 3)
         return expr.broadcast_to(a, target), target
-    if name == "sum_to" and shape == (2, 3):
-        return expr.sum_to(a, (3,)), (3,)
+    if name == "sum_to" and shape:
+        target = (3,) if shape == (2, 3) else ()
+        return expr.sum_to(a, target), target
     if name == "getitem" and shape:
         return (a[1], shape[1:]) if len(shape) == 2 else (a[::-1], shape)
     if name == "scatter" and shape == (3,):

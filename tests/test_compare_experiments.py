@@ -67,17 +67,43 @@ def test_ad_and_symbolic_errors_stay_near_machine_precision_on_the_catalog():
 
 def test_reverse_mode_cost_is_constant_in_n_and_the_rest_grow_with_n():
     needs("numdiff.gradient", "autodiff.grad", "autodiff.jacfwd")
-    rows = ex.cost_scaling(sizes=(4, 64), symbolic_max=0, repeat=3)
+    rows = ex.cost_scaling(
+        sizes=(4, 64), symbolic_max=0, repeat=3, mlp_hidden=(1, 16), mlp_symbolic_max=0
+    )
 
-    def cost(method: str, n: int) -> float:
-        return next(r["cost"] for r in select(rows, method=method, kind="gradient") if r["n"] == n)
+    def cost(function: str, method: str, n: int) -> float:
+        found = select(rows, function=function, method=method, kind="gradient")
+        return next(r["cost"] for r in found if r["n"] == n)
 
-    assert cost("reverse", 64) / cost("reverse", 4) < 3.0
-    assert cost("reverse", 64) < 10.0
-    assert cost("central", 64) / cost("central", 4) > 6.0
-    assert cost("forward", 64) / cost("forward", 4) > 6.0
-    assert cost("forward_mode", 64) / cost("forward_mode", 4) > 4.0
-    assert [r["evaluations"] for r in select(rows, method="central", kind="gradient")] == [8, 128]
+    for function, small, large in (("rosenbrock", 4, 64), ("mlp", 7, 82)):
+        assert cost(function, "reverse", large) / cost(function, "reverse", small) < 3.0
+        assert cost(function, "reverse", large) < 10.0
+        assert cost(function, "central", large) / cost(function, "central", small) > 5.0
+        assert cost(function, "forward", large) / cost(function, "forward", small) > 4.0
+        ratio = cost(function, "forward_mode", large) / cost(function, "forward_mode", small)
+        assert ratio > 3.0, function
+    central = select(rows, function="rosenbrock", method="central", kind="gradient")
+    assert [r["evaluations"] for r in central] == [8, 128]
+    mlp = select(rows, function="mlp", method="reverse", kind="gradient")
+    assert [(r["size"], r["n"]) for r in mlp] == [(1, 7), (16, 82)]
+
+
+def test_mlp_of_parameters_gradient_matches_the_data_bound_catalog_loss():
+    needs("autodiff.grad")
+    import numpy as np
+
+    from compare import backends
+    from compare.experiments.cost import mlp_of_parameters
+    from expr import catalog
+
+    f, params = mlp_of_parameters(3, batch=8, seed=1)
+    full = catalog.mlp_loss(3, batch=8)
+    data = catalog.mlp_inputs(3, batch=8, seed=1)
+    assert sum(p.size for p in params) == 17
+    assert abs(float(f(*params)) - float(full(*data))) < 1e-12
+    ours = backends.flat(backends.gradient(f, params, "reverse"))
+    reference = backends.flat(backends.gradient(full, data, "reverse"))[:17]
+    assert np.allclose(ours, reference, rtol=1e-12, atol=1e-14)
 
 
 def test_jacfwd_wins_with_few_inputs_and_jacrev_with_few_outputs():
@@ -89,7 +115,7 @@ def test_jacfwd_wins_with_few_inputs_and_jacrev_with_few_outputs():
 
 def test_symbolic_tree_grows_faster_than_the_ad_graph():
     needs("symdiff.swell_curve", "autodiff.grad")
-    rows = ex.swell(max_depth=6, seconds=5.0)
+    rows = ex.swell(max_depth=30, sympy_max_depth=6, seconds=5.0)
 
     def size(measure: str, depth: int) -> float:
         found = [r for r in select(rows, measure=measure, depth=depth) if not r.get("stopped")]
@@ -98,6 +124,31 @@ def test_symbolic_tree_grows_faster_than_the_ad_graph():
     assert size("tree", 6) / size("tree", 3) > 4 * size("ad_graph", 6) / size("ad_graph", 3)
     assert size("tree", 6) > 5 * size("ad_graph", 6)
     assert size("ad_graph", 6) <= 6 * size("function", 6)
+    # SymPy stops at its depth limit; the cheap series go on (every k to 20, then by 5).
+    assert max(r["depth"] for r in select(rows, measure="tree")) == 6
+    assert sorted(r["depth"] for r in select(rows, measure="graph"))[-3:] == [20, 25, 30]
+    # With sharing, symbolic = AD in size: the graph method's DAG and program and the AD
+    # graph grow linearly in k (same per-step increment), while the tree doubles per step.
+    for measure in ("graph", "graph_program", "ad_graph", "function"):
+        step = (size(measure, 30) - size(measure, 20)) / 10
+        assert step == (size(measure, 25) - size(measure, 20)) / 5, measure
+    assert size("graph", 30) <= 2 * size("ad_graph", 30)
+    assert size("graph_tree", 30) > 2.0**30
+    assert size("graph_tree", 30) / size("graph_tree", 25) > 2.0**5
+    assert size("function_tree", 30) > 2.0**30
+    # The graph method's tree and SymPy's tree describe the same kind of object.
+    assert size("graph_tree", 6) > size("dag", 6)
+
+
+def test_swell_stops_sympy_at_the_budget_and_marks_it():
+    needs("symdiff.swell_curve", "autodiff.grad")
+    rows = ex.swell(max_depth=12, sympy_max_depth=12, seconds=0.05)
+    tree = sorted(select(rows, measure="tree"), key=lambda r: r["depth"])
+    stopped = [r for r in tree if r["stopped"]]
+    assert stopped, "a 0.05 s budget must stop SymPy before depth 12"
+    first = stopped[0]["depth"]
+    assert all(r["stopped"] for r in tree if r["depth"] >= first)
+    assert all(not r["stopped"] for r in select(rows, measure="ad_graph"))
 
 
 def test_checkpointing_lowers_peak_stored_bytes():
@@ -191,3 +242,32 @@ def test_command_line_quick_run_and_replot(tmp_path, capsys):
     )
     assert (tmp_path / "fig10_worked_example.svg").exists()
     assert (tmp_path / "fig10_worked_example.png").exists()
+
+
+def test_logistic_table_holds_the_three_forms_of_the_derivative():
+    needs("numdiff.derivative", "symdiff.derivative")
+    import sympy
+
+    from compare.plots.classic import cse_summary, table_cell
+
+    rows = sorted(select(ex.logistic_classic(points=9), kind="table"), key=lambda r: r["n"])
+    assert [r["n"] for r in rows] == [1, 2, 3, 4]
+    x = sympy.Symbol("x")
+    for r in rows:
+        l_n = sympy.sympify(r["l_n"])
+        exact = sympy.diff(l_n, x)
+        assert sympy.expand(sympy.sympify(r["derivative_raw"]) - exact) == 0
+        assert sympy.expand(sympy.sympify(r["derivative_expanded"]) - exact) == 0
+        *definitions, output = r["derivative_cse"].split("; ")
+        value = sympy.sympify(output.split(" = ", 1)[1])
+        for definition in reversed(definitions):
+            name, rhs = definition.split(" = ", 1)
+            value = value.subs(sympy.Symbol(name), sympy.sympify(rhs))
+        assert sympy.expand(value - exact) == 0
+        assert r["size_raw"] >= r["size_cse"]
+    assert rows[0]["derivative_expanded"] == "4 - 8*x"
+    assert rows[-1]["size_raw"] > 5 * rows[-1]["size_cse"]
+    assert table_cell(rows[0]["derivative_raw"], 22) == "4 - 8x"
+    long = table_cell(rows[-1]["derivative_raw"], 22)
+    assert len(long) == 22 and long.endswith("…")
+    assert cse_summary(rows[1]["derivative_cse"]).startswith("3 defs; d = ")

@@ -5,7 +5,7 @@ i.e. relative 1e-10 where |ref| >= 1 and absolute 1e-10 near zero. The reference
 `expr.reference` (mpmath, 50 digits), independent of autodiff and symdiff.
 
 Central differences are held to the error bound of their model instead (`fd_bound`):
-|FD_j - g_j| <= 4 (h_j^2 M3_j / 6 + eps A / h_j), with M3_j = |d^3 f / dx_j^3| estimated by
+|FD_j - g_j| <= h_j^2 M3_j / 6 + eps A / h_j, with M3_j = |d^3 f / dx_j^3| estimated by
 a central difference of the autodiff Hessian diagonal (delta 1e-3, floored at 1), and
 A = (ops + 1) * max(1, max |node value|) the round-off scale of one evaluation of f.
 
@@ -27,6 +27,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import ALL_NAMES, RandomExpression, expressions
@@ -43,12 +44,13 @@ SETTINGS = {"deadline": None, "suppress_health_check": list(HealthCheck)}
 
 #: Examples run by each test below (the total is checked in `test_example_budget`).
 EXAMPLES = {
-    "reverse_forward": 500,
-    "jacobians": 350,
-    "scalar": 400,
-    "symbolic": 200,
-    "hessian": 250,
-    "central": 350,
+    "reverse_forward": 800,
+    "jacobians": 600,
+    "scalar": 600,
+    "symbolic": 400,
+    "symbolic_tensor": 60,
+    "hessian": 400,
+    "central": 600,
 }
 
 
@@ -69,13 +71,18 @@ def report(a: Any, ref: Any) -> str:
 KINK_BINARY = ("maximum", "minimum", "gt", "ge", "lt", "le", "eq", "step")
 
 
-def kink_gaps(function: expr.Function, values: list) -> list[np.ndarray]:
-    """Per non-smooth op node, the distance of its arguments from the kink, elementwise:
-    |a| for abs/relu/sign, |a - b| for maximum/minimum/comparisons/step, top-two gap of a
-    max reduction. `values` are the node values (floats, or mpmath from the reference)."""
+def kink_gaps(
+    function: expr.Function, values: list, only: tuple[str, ...] | None = None
+) -> list[np.ndarray]:
+    """Per non-smooth op node (of the ops in `only`, default all), the distance of its
+    arguments from the kink, elementwise: |a| for abs/relu/sign, |a - b| for
+    maximum/minimum/comparisons/step, top-two gap of a max reduction. `values` are the node
+    values (floats, or mpmath from the reference)."""
     gaps = []
     for node, *_ in function.program:
         name = function.op(node)
+        if only is not None and name not in only:
+            continue
         args = [np.asarray(values[a]) for a in function.args(node)]
         if name in ("abs", "relu", "sign"):
             gaps.append(np.abs(args[0]))
@@ -93,6 +100,12 @@ def kink_gap(function: expr.Function, inputs: tuple) -> float:
     """The smallest distance of a non-smooth op's arguments from its kink (inf if none)."""
     gaps = kink_gaps(function, function.evaluate(*inputs))
     return min((float(np.min(g)) for g in gaps), default=np.inf)
+
+
+def max_tie(e: RandomExpression) -> bool:
+    """Whether a maximum/minimum/max-reduction node sits exactly at a tie."""
+    gaps = kink_gaps(e.function, e.function.evaluate(*e.inputs), ("maximum", "minimum", "max"))
+    return any(np.any(g == 0) for g in gaps)
 
 
 def reference_safe(e: RandomExpression) -> bool:
@@ -201,13 +214,15 @@ def test_symbolic_gradient_matches_reference(e: RandomExpression, tensor: bool) 
     variables = symdiff.variables(e.function)
     for method in symdiff.METHODS:
         if method == "sympy" and "sign" in e.ops:
-            continue  # reported: SymPy's diff(sign) gives DiracDelta, not lambdifiable
+            continue  # reported: see test_sympy_method_sign_derivative (strict xfail)
+        if method == "sympy" and max_tie(e):
+            continue  # SymPy flattens nested Max/Min: see test_sympy_method_flattens_max_ties
         compiled = symdiff.lambdify(symdiff.gradient(e.function, method=method), variables)
         got = compiled(*flat_inputs(e))
         assert close(got, ref), f"{method}: " + report(got, ref)
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=EXAMPLES["symbolic_tensor"], **SETTINGS)
 @given(expressions(max_ops=4, max_inputs=2))
 def test_symbolic_graph_gradient_of_tensor_expressions(e: RandomExpression) -> None:
     """symdiff "graph" method on tensor expressions (elementwise scalarized) vs reference."""
@@ -250,7 +265,7 @@ def test_hessian_and_hvp_match_reference(e: RandomExpression, seed: int) -> None
 
 # ----------------------------------------------------------------------------- finite diffs
 def fd_bound(e: RandomExpression, steps: np.ndarray) -> np.ndarray:
-    """4 (h^2 M3 / 6 + eps A / h) per coordinate (see the module docstring)."""
+    """h^2 M3 / 6 + eps A / h per coordinate (see the module docstring)."""
     f = e.function
     values = f.evaluate(*e.inputs)
     scale = max(1.0, max(float(np.max(np.abs(v))) for v in values if v is not None))
@@ -266,7 +281,7 @@ def fd_bound(e: RandomExpression, steps: np.ndarray) -> np.ndarray:
         h_up = np.diag(flat_hessian(e, hessian(*unflatten(e, up))))[j]
         h_down = np.diag(flat_hessian(e, hessian(*unflatten(e, down))))[j]
         m3[j] = max(1.0, abs(h_up - h_down) / (2 * delta))
-    return 4.0 * (steps**2 * m3 / 6.0 + roundoff / steps)
+    return steps**2 * m3 / 6.0 + roundoff / steps
 
 
 @settings(max_examples=EXAMPLES["central"], **SETTINGS)
@@ -287,7 +302,7 @@ def test_every_op_is_generated() -> None:
     """Across many draws every op of `expr.OPS` appears (the strategy covers the table)."""
     counts: Counter[str] = Counter()
 
-    @settings(max_examples=400, database=None, **SETTINGS)
+    @settings(max_examples=600, database=None, **SETTINGS)
     @given(expressions(), expressions(scalar=True, max_ops=3))
     def collect(e: RandomExpression, s: RandomExpression) -> None:
         for item in (e, s):
@@ -301,7 +316,7 @@ def test_every_op_is_generated() -> None:
 
 def test_example_budget() -> None:
     """The suite runs at least 2,000 random examples."""
-    assert sum(EXAMPLES.values()) + 60 >= 2000
+    assert sum(EXAMPLES.values()) >= 2000
 
 
 @pytest.mark.parametrize(
@@ -319,3 +334,50 @@ def test_exact_ties_follow_convention(text: str, point: float, expected: float) 
     assert float(autodiff.grad(f)(point)) == expected
     assert float(autodiff.jacfwd(f)(point)) == expected
     assert float(np.asarray(expr.reference(f, point), dtype=float)) == expected
+
+
+@pytest.mark.xfail(strict=True, reason="reported: SymPy's diff(sign(x)) is 2*DiracDelta(x)")
+def test_sympy_method_sign_derivative() -> None:
+    """symdiff method "sympy" on sign: the convention says 0; lambdify must not fail."""
+    grad = symdiff.gradient("sign(x) * x", method="sympy")
+    assert symdiff.lambdify(grad, ["x"])(0.7).tolist() == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("condition", "truth"),
+    [
+        ("and", lambda a, b: a > 0 and b > 0),
+        ("or", lambda a, b: a > 0 or b > 0),
+        ("not", lambda a, b: not a > b),
+        ("ite", lambda a, b: (b > 1) if a >= 0 else (b > 0)),
+    ],
+)
+def test_from_sympy_boolean_connectives(condition: str, truth: Any) -> None:
+    """Nested comparisons come back from SymPy as And/Or/Not/ITE; from_sympy reads them."""
+    x, y = sympy.symbols("x y", real=True)
+    cond = {
+        "and": sympy.And(x > 0, y > 0),
+        "or": sympy.Or(x > 0, y > 0),
+        "not": sympy.Not(x > y),
+        "ite": sympy.ITE(x >= 0, y > 1, y > 0),
+    }[condition]
+    f = expr.from_sympy(sympy.Piecewise((1, cond), (0, True)), [x, y])
+    for point in [(1.0, 2.0), (1.0, 0.5), (-1.0, 0.5), (-1.0, -1.0), (0.0, 1.5)]:
+        assert float(f(*point)) == float(truth(*point)), point
+
+
+def test_sympy_method_flattens_max_ties() -> None:
+    """The documented exception to the tie convention: the "sympy" method differentiates
+    SymPy's canonical form, where Max(Max(x, y), y) is Max(x, y), so at a three-way tie it
+    splits 1/2, 1/2; the op-local convention (autodiff, the reference, symdiff "graph")
+    gives 1/4 to x and 3/4 to y. Both are valid subgradients."""
+    f = expr.trace(lambda x, y: expr.maximum(expr.maximum(x, y), y), 0.0, 0.0)
+    point = (0.0, 0.0)
+    local = [0.25, 0.75]
+    assert [float(v) for v in autodiff.grad(f, argnums=(0, 1))(*point)] == local
+    assert [float(v) for v in expr.reference(f, point)] == local
+    variables = symdiff.variables(f)
+    graph = symdiff.lambdify(symdiff.gradient(f, method="graph"), variables)(*point)
+    flattened = symdiff.lambdify(symdiff.gradient(f, method="sympy"), variables)(*point)
+    assert graph.tolist() == local
+    assert flattened.tolist() == [0.5, 0.5]

@@ -37,8 +37,8 @@ def _v_panel(
     if band_text:
         ax.text(
             1.5e-16,
-            FLOOR / 2.5,
-            f"machine precision band (ε = {eps:.1e})",
+            eps * 1.8,
+            f"shaded: error ≤ ε = {eps:.1e}",
             fontsize="small",
             color="0.35",
             va="bottom",
@@ -272,7 +272,7 @@ def plot_precision(records: Sequence[Record], ax: Any = None) -> Any:
                     mfc="white",
                     color=method_style(method)["color"],
                 )
-        for power, text in ((0.5, "ε^(1/2)"), (1 / 3, "ε^(1/3)")):
+        for power, text in ((0.5, "$\\varepsilon^{1/2}$"), (1 / 3, "$\\varepsilon^{1/3}$")):
             panel.axvline(eps**power, color=GUIDE, lw=0.8, ls=":")
             panel.annotate(
                 text,

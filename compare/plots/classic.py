@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..records import Record, select
-from ..style import GREEN, GUIDE, PINK, end_label, log_ticks, method_style
+from ..style import GREEN, GUIDE, PINK, end_label, method_style
 from .accuracy import _v_panel
 from .common import EPS64, argmin_row, axes_of, sci
 
@@ -136,11 +137,7 @@ def caption_swell(records: Sequence[Record]) -> str:
     if tree:
         parts.append(
             f"SymPy's derivative tree reaches {tree['size']:.3g} nodes at k = {tree['depth']}"
-            + (
-                f" and its diff runs over the budget at k = {stopped['depth']}"
-                if stopped
-                else ""
-            )
+            + (f" and its diff runs over the budget at k = {stopped['depth']}" if stopped else "")
             + f"; at the same depth its CSE form has {_size_at(records, 'cse', tree['depth'])}, "
             f"the graph method's DAG {_size_at(records, 'graph', tree['depth'])} and the "
             f"reverse-mode gradient graph {_size_at(records, 'ad_graph', tree['depth'])} nodes."
@@ -156,6 +153,10 @@ def caption_swell(records: Sequence[Record]) -> str:
             + (f" and {ad['size'] / function['size']:.1f}× the function's" if function else "")
             + ": swell is a property of the tree, not of symbolic differentiation."
         )
+    parts.append(
+        f"Sizes in expression nodes, counted by symdiff (tree sizes exactly, on the DAG); "
+        f"SymPy's time budget{_budget_text(records)}; reverse-mode graph of autodiff.grad."
+    )
     return " ".join(parts)
 
 
@@ -206,7 +207,9 @@ def plot_cheap_gradient(records: Sequence[Record], ax: Any = None) -> Any:
     panel.set_xticklabels([r["function"] for r in rows], rotation=40, ha="right")
     panel.set_ylabel("cost of value + gradient / cost of f")
     panel.set_xlim(-0.6, len(rows) - 0.4)
-    panel.legend(fontsize="small", loc="upper left")
+    tallest = max([4.0] + [r["ratio_ops"] for r in rows] + [r["ratio_time"] for r in rows])
+    panel.set_ylim(0, tallest * 1.3)
+    panel.legend(fontsize="small", loc="upper left", ncol=2)
     return fig
 
 
@@ -227,35 +230,97 @@ def caption_cheap_gradient(records: Sequence[Record]) -> str:
 
 
 # ------------------------------------------------------------------ figure 11
+def compact(text: str) -> str:
+    """SymPy's printed form made shorter for a table cell: ** -> ^, 16*x -> 16x, other
+    * -> ·.
+
+    >>> compact("16*x*(1 - x)**2")
+    '16x·(1 - x)^2'
+    """
+    text = re.sub(r"(\d)\*([A-Za-z(])", r"\1\2", text.replace("**", "^"))
+    return text.replace("*", "·")
+
+
+def table_cell(text: str | None, width: int) -> str:
+    """An expression for a table cell: in full when it fits in `width` characters, else
+    truncated with an ellipsis.
+
+    >>> table_cell("4 - 8*x", 30)
+    '4 - 8x'
+    >>> table_cell("a*b + c*d + e*f", 8)
+    'a·b + c…'
+    """
+    body = compact(text or "")
+    if len(body) > width:
+        body = body[: width - 1].rstrip() + "…"
+    return body
+
+
+def cse_summary(text: str) -> str:
+    """A CSE form "x0 = ...; x1 = ...; d = e" as "2 defs; d = e" (the reduced expression,
+    after the number of assignments).
+
+    >>> cse_summary("x0 = 1 - x; x1 = x*x0; d = 16*x1")
+    '2 defs; d = 16*x1'
+    """
+    parts = text.split("; ")
+    defs = len(parts) - 1
+    return (f"{defs} defs; " if defs else "") + parts[-1]
+
+
 def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
-    """Figure 11: (a) table of l_1..l_4 and the sizes of their derivatives, (b) error vs
-    step for l_4 at 0.2."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
-    table_ax, sweep_ax = axes
+    """Figure 11: (a) table of l_1..l_4 and dl_n/dx as SymPy's diff writes it, expanded and
+    after CSE (short forms in full, long ones truncated), each with its op count; (b) error
+    vs step for dl_4/dx at 0.2."""
+    if ax is None:
+        from ..style import new_figure
+
+        fig, grid = new_figure(2, 1, aspect=0.85, gridspec_kw={"height_ratios": [1.0, 1.5]})
+        table_ax, sweep_ax = grid[0, 0], grid[1, 0]
+    else:
+        fig, axes = axes_of(ax, 1, 2)
+        table_ax, sweep_ax = axes
     rows = sorted(select(records, kind="table"), key=lambda r: r["n"])
     table_ax.set_axis_off()
-    cells = [
-        [
-            f"$l_{r['n']}$",
-            r["l_n"] if len(r["l_n"]) < 26 else "…",
-            str(r["size_f"]),
-            str(r["size_raw"]),
-            str(r["size_expanded"]),
-            str(r["size_cse"]),
-        ]
-        for r in rows
-    ]
+    slides = fig.get_figwidth() > 9
+    width = 22
+    columns = (
+        ("l_n", "size_f"),
+        ("derivative_raw", "size_raw"),
+        ("derivative_expanded", "size_expanded"),
+        ("derivative_cse", "size_cse"),
+    )
+    cells = []
+    for r in rows:
+        line = [f"$l_{r['n']}$"]
+        for text, ops in columns:
+            value = r.get(text) or ""
+            if text == "derivative_cse":
+                value = cse_summary(value)
+            line += [table_cell(value, width), str(r.get(ops, ""))]
+        cells.append(line)
+    labels = ["", "$l_n$", "ops", "d$l_n$/dx (SymPy diff)", "ops", "expanded", "ops"]
+    labels += ["after CSE", "ops"]
     table = table_ax.table(
         cellText=cells,
-        colLabels=["", "$l_n$", "ops of $l_n$", "d$l_n$/dx", "expanded", "CSE"],
+        colLabels=labels,
+        colWidths=[0.03] + [0.195, 0.0475] * 4,
         loc="center",
-        cellLoc="center",
+        cellLoc="left",
         edges="horizontal",
     )
     table.auto_set_font_size(False)
-    table.set_fontsize(7.5 if fig.get_figwidth() < 9 else 15)
-    table.scale(1.0, 1.6)
-    table_ax.set_title("(a) ops of d$l_n$/dx, $l_{n+1} = 4 l_n (1 - l_n)$", loc="left")
+    table.set_fontsize(14 if slides else 6.5)
+    table.scale(1.0, 2.0 if slides else 1.5)
+    for (_row, col), cell in table.get_celld().items():
+        if col % 2 == 0 and col > 0:
+            cell.get_text().set_horizontalalignment("right")
+            cell.PAD = 0.05
+    table_ax.set_title(
+        "(a) the logistic map $l_{n+1} = 4 l_n (1 - l_n)$, $l_0 = x$, and d$l_n$/dx; "
+        "ops: operations of the expression tree",
+        loc="left",
+    )
     _v_panel(
         sweep_ax,
         select(records, kind="curve")
@@ -265,7 +330,7 @@ def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
         guides=True,
         band_text=False,
     )
-    sweep_ax.set_title("(b) error of d$l_4$/dx at $x_0$ = 0.2", loc="left")
+    sweep_ax.set_title("(b) relative error of d$l_4$/dx at $x_0$ = 0.2", loc="left")
     fig.legend(*sweep_ax.get_legend_handles_labels(), loc="outside lower center", ncol=4)
     return fig
 
@@ -278,9 +343,10 @@ def caption_logistic_classic(records: Sequence[Record]) -> str:
     complex_ = argmin_row(select(records, kind="curve", method="complex_step"), "error")
     parts = [
         "The logistic map, the classic of every lecture on differentiation: (a) l_1..l_4 "
-        "and the number of operations of dl_n/dx as SymPy's diff writes it, expanded, "
-        "and after common-subexpression elimination; (b) relative error of dl_4/dx at "
-        "x0 = 0.2 against the step size."
+        "and dl_n/dx as SymPy's diff writes it, expanded, and after common-subexpression "
+        "elimination (k defs = k assignments before the result d), short forms in full and "
+        "long ones cut at the ellipsis, each with its number of tree operations; "
+        "(b) relative error of dl_4/dx at x0 = 0.2 against the step size."
     ]
     if rows:
         last = rows[-1]

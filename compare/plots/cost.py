@@ -42,7 +42,9 @@ def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
     return fig
 
 
-def _cost_row(records: Sequence[Record], time_ax: Any, cost_ax: Any, title: str, letters: str) -> None:
+def _cost_row(
+    records: Sequence[Record], time_ax: Any, cost_ax: Any, title: str, letters: str
+) -> None:
     """One function's pair of panels of figure 3."""
     base = sorted(select(records, kind="function"), key=lambda r: r["n"])
     time_ax.plot(

@@ -108,7 +108,8 @@ def caption_memory(records: Sequence[Record]) -> str:
             f"{sqrt_['forward_steps'] / T:.2f} forward steps per step"
             + (
                 f"; binomial with {binom.get('snapshots')} snapshots needs "
-                f"{binom['peak_bytes'] / 1e3:.1f} kB for {binom['forward_steps'] / T:.2f}"
+                f"{binom['peak_bytes'] / 1e3:.1f} kB for {binom['forward_steps'] / T:.2f} "
+                "forward steps per step"
                 if binom
                 else ""
             )
@@ -122,7 +123,12 @@ def caption_memory(records: Sequence[Record]) -> str:
             for r in trade
             if any(abs(r["forward_ratio"] - f["forward_ratio"]) < 1e-9 for f in frontier)
         )
-        parts.append(f"{on} of {len(trade)} measured binomial schedules lie on the optimum.")
+        cheapest = min(trade, key=lambda r: r["peak_bytes"])
+        parts.append(
+            f"In (b), at T = {trade[0].get('T')}, {on} of {len(trade)} measured binomial "
+            f"schedules lie on the optimum; the smallest, {cheapest['peak_bytes'] / 1e3:.1f} kB, "
+            f"costs {cheapest['forward_ratio']:.1f} forward steps per step."
+        )
     parts.append("Bytes measured by the instrumented executor (float64).")
     return " ".join(parts)
 
