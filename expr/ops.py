@@ -238,7 +238,7 @@ def _scatter(x: Any, index: tuple, newshape: Shape) -> np.ndarray:
     out = np.zeros(newshape, dtype=x.dtype if x.dtype.kind in "fcO" else np.float64)
     if x.dtype == object:
         out = out.astype(object)
-    out[index] = x
+    out[index] = x[()] if x.ndim == 0 else x  # a 0-d object array would be stored whole
     return out
 
 
@@ -483,7 +483,7 @@ for _op in [
 
 def _scatter_object(x: np.ndarray, index: tuple, newshape: Shape) -> np.ndarray:
     out = np.full(newshape, sympy.Integer(0), dtype=object)
-    out[index] = x
+    out[index] = x[()] if np.ndim(x) == 0 and isinstance(x, np.ndarray) else x
     return out
 
 
