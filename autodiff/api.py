@@ -125,6 +125,8 @@ class Transformation:
     what is derived from a fixed Function (plans, traced gradient graphs) on itself."""
 
     def __init__(self, f: Any, argnums: Argnums = 0) -> None:
+        if not isinstance(argnums, (int, np.integer, tuple, list)):
+            raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
         if not isinstance(argnums, (int, np.integer)):
             argnums = tuple(argnums)
         items = (argnums,) if isinstance(argnums, (int, np.integer)) else argnums

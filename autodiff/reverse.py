@@ -309,6 +309,7 @@ def reverse(
             values[node] = value
         stats.seconds += time.perf_counter() - began
     if check_nan and not isinstance(values[f.outputs[0]], Tracer):
+        _check_forward(plan, inputs, [values[n] for n in f.outputs])
         _check_nan(plan, inputs, seed_map, grads)
     return values, grads
 
@@ -317,6 +318,31 @@ def _has_nan(value: Value) -> bool:
     # One reduction screens (NaN propagates through a sum); the exact test only if it fires.
     value = np.asarray(value)
     return bool(np.isnan(value.sum())) and bool(np.isnan(value).any())
+
+
+def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]) -> None:
+    """NaN in an input, or a NaN value from finite inputs (an op outside its domain, such
+    as log(-1)): a gradient there would be a number without meaning, so say where."""
+    f = plan.function
+    for name, x in zip(f.input_names, inputs):
+        if _has_nan(x):
+            raise NaNError(
+                f"input {name!r} contains NaN; derivatives at NaN are meaningless "
+                "(pass check_nan=False to propagate NaN)"
+            )
+    if not any(_has_nan(v) for v in outputs):
+        return
+    values = forward_sweep(plan, inputs)
+    labels = f.labels()
+    for node, _, args, _ in f.program:
+        if values[node] is not None and _has_nan(values[node]):
+            operands = ", ".join(labels[a] for a in args)
+            raise NaNError(
+                f"NaN appeared in the forward sweep at node {node} ({labels[node]} = "
+                f"{f.op(node)} of {operands}) from finite operands: the point is outside "
+                f"{f.op(node)}'s domain, so the function and its derivative are undefined "
+                "there; pass check_nan=False to get NaN values instead"
+            )
 
 
 def _check_nan(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list[Value]) -> None:

@@ -22,7 +22,7 @@ import sympy
 
 from .budget import call_with_budget
 from .errors import SymdiffError
-from .program import Program, from_function, reverse
+from .program import Program, from_function, no_delta, reverse
 from .source import Scalar, as_scalar, resolve_wrt
 
 METHODS = ("sympy", "graph")
@@ -65,7 +65,7 @@ def jacobian_rows(scalar: Scalar, wrt: Sequence[sympy.Symbol], method: str) -> l
     graph, O(m x graph), then inlined bottom-up."""
     check_method(method)
     if method == "sympy":
-        return [[sympy.diff(out, s) for s in wrt] for out in scalar.outputs]
+        return [[no_delta(sympy.diff(out, s)) for s in wrt] for out in scalar.outputs]
     flat = reverse(_program(scalar), wrt).inline()
     n = len(wrt)
     return [flat[i * n : (i + 1) * n] for i in range(len(scalar.outputs))]
@@ -159,11 +159,11 @@ def hessian(
     if method == "graph":
         flat = reverse(reverse(_program(scalar), symbols), symbols, prefix="u").inline()
         return sympy.Matrix(n, n, flat)
-    grad = [sympy.diff(scalar.outputs[0], s) for s in symbols]
+    grad = [no_delta(sympy.diff(scalar.outputs[0], s)) for s in symbols]
     out = sympy.zeros(n, n)
     for i in range(n):
         for j in range(i, n):
-            out[i, j] = out[j, i] = sympy.diff(grad[i], symbols[j])
+            out[i, j] = out[j, i] = no_delta(sympy.diff(grad[i], symbols[j]))
     return out
 
 

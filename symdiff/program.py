@@ -134,17 +134,20 @@ def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Prog
     return Program(tuple(symbols), tuple(assignments), outputs)
 
 
-def _no_delta(e: sympy.Expr) -> sympy.Expr:
+def no_delta(e: sympy.Expr) -> sympy.Expr:
     """Derivatives of step functions (sign, Heaviside, comparisons) are 0 away from the kink
-    and 0 by the toolkit's convention at it: drop SymPy's DiracDelta terms."""
-    deltas = e.atoms(sympy.DiracDelta)
+    and 0 by the toolkit's convention at it: drop SymPy's DiracDelta terms (and the
+    unevaluated Derivative(sign(u)) SymPy leaves when it cannot tell u is real)."""
+    deltas = e.atoms(sympy.DiracDelta) | {
+        d for d in e.atoms(sympy.Derivative) if d.expr.func in (sympy.sign, sympy.Heaviside)
+    }
     return e.xreplace(dict.fromkeys(deltas, sympy.S.Zero)) if deltas else e
 
 
 def _partials(rhs: sympy.Expr, known: set[sympy.Symbol]) -> list[tuple[sympy.Symbol, Any]]:
     out = []
     for symbol in sorted(rhs.free_symbols & known, key=lambda s: s.name):
-        partial = _no_delta(sympy.diff(rhs, symbol))
+        partial = no_delta(sympy.diff(rhs, symbol))
         if partial != 0:
             out.append((symbol, partial))
     return out

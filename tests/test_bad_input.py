@@ -450,9 +450,8 @@ CASES: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
     ("reference at inf", lambda: expr.reference("x*x", float("inf")), expr.DomainError, ("inf",)),
 ]
 
-# Found by this suite and reported (not ours to fix): each must start raising; strict xfail
-# turns the fix into a visible XPASS so the mark is removed.
-REPORTED = [
+# Found by this suite, reported and fixed (argnums check, NaN in the forward sweep).
+CASES += [
     (
         "argnums float",
         lambda: autodiff.grad("x*y", argnums=1.5),
@@ -495,14 +494,6 @@ def test_at_least_forty_cases() -> None:
 
 @pytest.mark.parametrize(("label", "call", "error", "words"), CASES, ids=[c[0] for c in CASES])
 def test_bad_input_raises_our_error(label: str, call: Callable, error: type, words: tuple) -> None:
-    run_case(call, error, words)
-
-
-@pytest.mark.parametrize(
-    ("label", "call", "error", "words"), REPORTED, ids=[c[0] for c in REPORTED]
-)
-@pytest.mark.xfail(strict=True, reason="reported to the lead; fix pending in the backend")
-def test_reported_bad_input(label: str, call: Callable, error: type, words: tuple) -> None:
     run_case(call, error, words)
 
 

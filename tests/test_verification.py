@@ -213,8 +213,6 @@ def test_symbolic_gradient_matches_reference(e: RandomExpression, tensor: bool) 
     ref = flat_reference(e)[0]
     variables = symdiff.variables(e.function)
     for method in symdiff.METHODS:
-        if method == "sympy" and "sign" in e.ops:
-            continue  # reported: see test_sympy_method_sign_derivative (strict xfail)
         if method == "sympy" and max_tie(e):
             continue  # SymPy flattens nested Max/Min: see test_sympy_method_flattens_max_ties
         compiled = symdiff.lambdify(symdiff.gradient(e.function, method=method), variables)
@@ -336,7 +334,6 @@ def test_exact_ties_follow_convention(text: str, point: float, expected: float) 
     assert float(np.asarray(expr.reference(f, point), dtype=float)) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="reported: SymPy's diff(sign(x)) is 2*DiracDelta(x)")
 def test_sympy_method_sign_derivative() -> None:
     """symdiff method "sympy" on sign: the convention says 0; lambdify must not fail."""
     grad = symdiff.gradient("sign(x) * x", method="sympy")
