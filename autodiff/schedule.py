@@ -528,12 +528,24 @@ def schedule_records(steps: int, strategy: Any = None) -> list[dict[str, Any]]:
     return [action.as_dict() for action in schedule(steps, strategy)]
 
 
+_ACTION_NAMES = {
+    "advance": "advance (no tape)",
+    "tape": "forward step, taped",
+    "reverse": "reverse step",
+    "store": "store snapshot",
+    "restore": "restore snapshot",
+}
+
+
 def draw_schedule(
-    actions: Sequence[Action | dict[str, Any]], ax: Any = None, title: str | None = None
+    actions: Sequence[Action | dict[str, Any]],
+    ax: Any = None,
+    title: str | None = None,
+    legend: bool = True,
 ) -> Any:
     """The classic revolve picture: time (one unit per step computed) across, state index
     up; advances thin blue, taped steps green, reverse steps red going down; snapshots as
-    dots, restores as dotted jumps. Takes `Action`s or their records (`schedule_records`).
+    squares, restores as dotted jumps. Takes `Action`s or their records (`schedule_records`).
     Returns the matplotlib Figure.
 
     >>> fig = draw_schedule(schedule(8, binomial(2)))
@@ -542,7 +554,8 @@ def draw_schedule(
     """
     import matplotlib.pyplot as plt
 
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = plt.subplots(figsize=(7, 3.2))
     else:
         fig = ax.figure
@@ -553,38 +566,34 @@ def draw_schedule(
         if isinstance(action, dict):
             action = Action(action["kind"], int(action["start"]), int(action["stop"]))
         kind, a, b = action.kind, action.start, action.stop
-        label = kind if kind not in used else None
+        label = _ACTION_NAMES.get(kind) if kind not in used else None
         if kind in ("advance", "tape"):
             ax.plot(
                 [time, time + b - a],
                 [a, b],
                 color=_COLOURS[kind],
-                lw=1.2 if kind == "advance" else 2.0,
+                lw=1.4 if kind == "advance" else 2.4,
                 label=label,
+                solid_capstyle="butt",
             )
             time += b - a
             position = b
         elif kind == "reverse":
-            ax.plot([time, time + 1], [b, a], color=_COLOURS[kind], lw=2.0, label=label)
+            ax.plot([time, time + 1], [b, a], color=_COLOURS[kind], lw=2.4, label=label)
             time += 1
             position = a
         elif kind == "store":
-            ax.plot([time], [a], "o", color="black", ms=3.5, label="store" if label else None)
+            ax.plot([time], [a], marker="s", color="#00573F", ms=5, ls="none", label=label)
         elif kind == "restore":
-            ax.plot(
-                [time, time],
-                [position, a],
-                ":",
-                color="grey",
-                lw=0.8,
-                label="restore" if label else None,
-            )
+            ax.plot([time, time], [position, a], ":", color="0.5", lw=1, label=label)
             position = a
         used.add(kind)
-    ax.set_xlabel("time (steps computed)")
+    ax.set_xlabel("time (forward or reverse steps executed)")
     ax.set_ylabel("state index")
     if title:
-        ax.set_title(title)
-    ax.legend(frameon=False, fontsize=7, loc="upper left")
-    fig.tight_layout()
+        ax.set_title(title, loc="left")
+    if legend:
+        ax.legend(frameon=False, fontsize=7, loc="upper left")
+    if own:
+        fig.tight_layout()
     return fig

@@ -133,55 +133,18 @@ def caption_memory(records: Sequence[Record]) -> str:
     return " ".join(parts)
 
 
-_ACTION_COLOURS = {"advance": "#56B4E9", "tape": "#009E73", "reverse": "#D55E00"}
-
-
 def plot_schedule(records: Sequence[Record], ax: Any = None) -> Any:
-    """Figure 7: the schedule as a staircase: time across, step index up."""
+    """Figure 7: the schedule as a staircase: time across, step index up (drawn by
+    `autodiff.draw_schedule`)."""
+    from autodiff import draw_schedule
+
     rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
     fig, axes = axes_of(ax, aspect=0.38)
     panel = axes[0]
-    time = 0.0
-    used: set[str] = set()
-    names = {
-        "advance": "advance (no tape)",
-        "tape": "forward step, taped",
-        "reverse": "reverse step",
-        "store": "store snapshot",
-        "restore": "restore snapshot",
-    }
-    position = 0
-    for row in rows:
-        kind, a, b = row["action"], row["start"], row["stop"]
-        text = names.get(kind) if kind not in used else None
-        if kind in ("advance", "tape"):
-            panel.plot(
-                [time, time + b - a],
-                [a, b],
-                color=_ACTION_COLOURS[kind],
-                lw=1.4 if kind == "advance" else 2.4,
-                label=text,
-                solid_capstyle="butt",
-            )
-            time += b - a
-            position = b
-            used.add(kind)
-        elif kind == "reverse":
-            panel.plot([time, time + 1], [b, a], color=_ACTION_COLOURS[kind], lw=2.4, label=text)
-            time += 1
-            position = a
-            used.add(kind)
-        elif kind == "store":
-            panel.plot([time], [a], marker="s", color="#00573F", ms=5, ls="none", label=text)
-            used.add(kind)
-        elif kind == "restore":
-            panel.plot([time, time], [position, a], color="0.5", ls=":", lw=1, label=text)
-            position = a
-            used.add(kind)
+    actions = [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
+    draw_schedule(actions, ax=panel, legend=False)
     T = rows[0]["T"] if rows else 0
     strategy = rows[0].get("label", "") if rows else ""
-    panel.set_xlabel("time (forward or reverse steps executed)")
-    panel.set_ylabel("state index")
     panel.set_title(f"{strategy}, T = {T}", loc="left")
     fig.legend(
         *panel.get_legend_handles_labels(), fontsize="small", ncol=5, loc="outside lower center"
