@@ -65,8 +65,9 @@ from .functions import (
 )
 from .graph import Function
 from .ops import OPS, Op
+from .parse import parse
 from .reference import reference, reference_value
-from .sympy_bridge import from_sympy, parse, to_sympy
+from .sympy_bridge import from_sympy, to_sympy
 from .trace import as_function, trace
 from .tracer import Tracer, apply
 

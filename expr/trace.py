@@ -61,6 +61,7 @@ def trace(
     many = isinstance(result, (tuple, list))
     outputs = []
     for out in result if many else [result]:
+        _check_output(out, builder, fn)
         if not isinstance(out, Tracer):
             try:
                 out = builder.const(np.asarray(out, dtype=float))
@@ -79,6 +80,28 @@ def trace(
     )
 
 
+def _check_output(out: Any, builder: GraphBuilder, fn: Callable) -> None:
+    """Refuse outputs that would make a silently wrong derivative: None, a tracer of another
+    trace, and (under concrete tracing, which runs a user's function) a plain value that does
+    not depend on the inputs through ops."""
+    label = getattr(fn, "__name__", "the function").replace("<lambda>", "the lambda")
+    if out is None:
+        raise TraceError(f"{label} returned None; return the result (an expr value)")
+    if isinstance(out, Tracer):
+        if out.builder is not builder:
+            raise TraceError(
+                f"{label} returned a traced value of another trace (a value it closes over); "
+                "pass that value as an argument instead"
+            )
+    elif builder.concrete:
+        raise TraceError(
+            f"{label} returned a {type(out).__name__} that does not depend on its inputs "
+            "through expr ops, so its derivative would silently be 0 (was a value computed "
+            "outside expr, e.g. by math.* or .item()?); build the result with expr functions "
+            "and operators (write 0 * x + c for a constant)"
+        )
+
+
 def as_function(f: Any, *example_args: Any, variables: Sequence[str] | None = None) -> Function:
     """Any accepted form of a function as a `Function`: a Function (returned as is), a
     formula string, a SymPy expression, or a Python function (traced at `example_args`,
@@ -90,7 +113,7 @@ def as_function(f: Any, *example_args: Any, variables: Sequence[str] | None = No
     if isinstance(f, Function):
         return f
     if isinstance(f, str):
-        from .sympy_bridge import parse
+        from .parse import parse
 
         return parse(f, variables)
     if isinstance(f, (sympy.Basic, list, tuple)):

@@ -7,6 +7,9 @@ the numpy kernel at once; when any argument is a `Tracer` it records a node (and
 
 from __future__ import annotations
 
+import linecache
+import re
+import sys
 from typing import Any
 
 import networkx as nx
@@ -22,6 +25,47 @@ _BOOL_HELP = (
     "call the function through a transformation at concrete values (autodiff.grad(fn)(x) "
     "traces at x, so Python control flow works as in define-by-run engines)"
 )
+
+
+def _conversion_error(kind: str) -> TracerBoolError:
+    """The error for float()/int()/complex() of a tracer, naming the caller's function
+    (math.exp, float, ...) as read from the calling line of source when possible."""
+    callee = _calling_function(sys._getframe(2)) or kind
+    name = callee.rpartition(".")[2]
+    if callee.startswith(("math.", "cmath.")):
+        numpy_name = _MATH_TO_NUMPY.get(name, name)
+        use = (
+            f"use expr.{numpy_name} or np.{numpy_name}"
+            if hasattr(np, numpy_name)
+            else "use the expr functions (expr.exp, expr.sin, ...)"
+        )
+    else:
+        callee += "()"
+        use = "keep it an expr value: compute with expr functions, operators or numpy's ufuncs"
+    return TracerBoolError(
+        f"{callee} converts a traced value to a Python {kind}, which would drop its "
+        f"dependence on the inputs (a silently wrong derivative); {use}"
+    )
+
+
+_MATH_TO_NUMPY = {"fabs": "abs", "pow": "power", "atan": "arctan", "asin": "arcsin",
+                  "acos": "arccos", "atan2": "arctan2", "asinh": "arcsinh", "acosh": "arccosh",
+                  "atanh": "arctanh"}  # fmt: skip
+
+
+def _calling_function(frame: Any) -> str | None:
+    """The dotted name called by the expression `frame` is executing (`math.exp` for
+    `math.exp(x) * 2`), from the instruction's source position (Python >= 3.11)."""
+    try:
+        positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+        line, end_line, col, end_col = positions
+        source = linecache.getline(frame.f_code.co_filename, line)
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if line != end_line or col is None or not source:
+        return None
+    found = re.match(r"\s*([A-Za-z_][\w.]*)\s*\(", source[col:end_col])
+    return found.group(1) if found else None
 
 
 class GraphBuilder:
@@ -263,11 +307,22 @@ class Tracer:
     def __bool__(self) -> bool:
         return bool(self._concrete("bool()"))
 
+    # float(), int(), complex(), math.* would drop the dependence on the inputs: refused in
+    # every mode (a concrete trace has the number, but its derivative would silently be 0).
     def __float__(self) -> float:
-        return float(self._concrete("float()"))
+        raise _conversion_error("float")
 
     def __int__(self) -> int:
-        return int(self._concrete("int()"))
+        raise _conversion_error("int")
+
+    def __complex__(self) -> complex:
+        raise _conversion_error("complex")
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        raise _conversion_error("int" if ndigits is None else "float")
+
+    def __trunc__(self) -> int:
+        raise _conversion_error("int")
 
     def __index__(self) -> int:
         raise TracerBoolError(f"using a traced value as an index or size: {_BOOL_HELP}")

@@ -22,7 +22,7 @@ import sympy
 
 from .errors import SymdiffError
 from .program import Program
-from .size import postorder
+from .size import as_sympy, postorder
 
 #: Longest chain of single-use nodes printed inline (keeps the printer's recursion shallow).
 MAX_INLINE_DEPTH = 24
@@ -37,7 +37,7 @@ def to_program(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> 
     t0 = sin(x)
     return t0**2 + t0
     """
-    roots = [sympy.sympify(e) for e in exprs]
+    roots = [as_sympy(e) for e in exprs]
     order = postorder(roots)
     uses: dict[int, int] = {}
     for node in order:
@@ -82,14 +82,14 @@ def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
             shape = exprs.shape
             flat = list(exprs)
         elif isinstance(exprs, (list, tuple)):
-            flat = [sympy.sympify(e) for e in exprs]
+            flat = [as_sympy(e) for e in exprs]
             shape = (len(flat),)
         else:
-            flat = [sympy.sympify(exprs)]
+            flat = [as_sympy(exprs)]
             shape = ()
         program = to_program(flat, symbols)
     known = {s.name for s in symbols} | {s.name for s, _ in program.assignments}
-    free = {s.name for out in program.outputs for s in sympy.sympify(out).free_symbols}
+    free = {s.name for out in program.outputs for s in as_sympy(out).free_symbols}
     free |= {s.name for _, rhs in program.assignments for s in rhs.free_symbols}
     unknown = sorted(free - known)
     if unknown:

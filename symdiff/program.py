@@ -11,10 +11,10 @@ multiple of the function's size, however large its written-out tree.
 >>> import expr
 >>> p = from_function(expr.parse("x*x + sin(x)"), [sympy.Symbol("x", real=True)])
 >>> print(p)
-v2 = x**2
-v3 = sin(x)
-v4 = v2 + v3
-return v4
+v1 = x**2
+v2 = sin(x)
+v3 = v1 + v2
+return v3
 >>> print(reverse(p, p.inputs).inline()[0])
 2*x + cos(x)
 """
@@ -32,6 +32,7 @@ from sympy.core.cache import clear_cache
 import expr
 
 from .errors import SymdiffError
+from .size import as_sympy
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Program:
         env: dict[sympy.Symbol, sympy.Expr] = {}
         for symbol, rhs in self.assignments:
             env[symbol] = rhs.xreplace(env)
-        return [sympy.sympify(out).xreplace(env) for out in self.outputs]
+        return [as_sympy(out).xreplace(env) for out in self.outputs]
 
     def cse(self) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], list[sympy.Expr]]:
         """The program in `sympy.cse`'s output format: (replacements, reduced outputs)."""
@@ -84,7 +85,7 @@ class _Names:
 def _constant(data: dict) -> sympy.Expr:
     """A constant node as SymPy: its exact value when known, an Integer when integral."""
     if data.get("exact") is not None:
-        return sympy.sympify(data["exact"])
+        return as_sympy(data["exact"])
     value = np.asarray(data["value"])
     if value.ndim != 0 or np.iscomplexobj(value):
         raise SymdiffError(f"symdiff handles real scalar constants, got {value!r}")
@@ -97,7 +98,7 @@ def _apply(op_name: str, args: list[sympy.Expr], attrs: dict) -> sympy.Expr:
     if op.sympy is not None:
         return op.sympy(*args)
     objects = [np.asarray(a, dtype=object) for a in args]
-    return sympy.sympify(np.asarray(op.symbolic(*objects, **attrs), dtype=object)[()])
+    return as_sympy(np.asarray(op.symbolic(*objects, **attrs), dtype=object)[()])
 
 
 def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Program:
@@ -171,7 +172,7 @@ def reverse(program: Program, wrt: Sequence[sympy.Symbol], prefix: str = "w") ->
     if missing:
         raise SymdiffError(f"cannot differentiate w.r.t. {missing}: not inputs of the program")
     used = {s.name for s in known} | {
-        s.name for out in program.outputs for s in sympy.sympify(out).free_symbols
+        s.name for out in program.outputs for s in as_sympy(out).free_symbols
     }
     names = _Names(used)
     local: dict[int, list] = {}
@@ -180,7 +181,7 @@ def reverse(program: Program, wrt: Sequence[sympy.Symbol], prefix: str = "w") ->
     counter = 0
     for out in program.outputs:
         adjoint: dict[sympy.Symbol, list[sympy.Expr]] = {}
-        for symbol, partial in _partials(sympy.sympify(out), known):
+        for symbol, partial in _partials(as_sympy(out), known):
             adjoint.setdefault(symbol, []).append(partial)
         for index in range(len(program.assignments) - 1, -1, -1):
             symbol, rhs = program.assignments[index]

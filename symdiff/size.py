@@ -20,17 +20,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import sympy
 
+import expr
+
+from .errors import SymdiffError
+
 Exprs = sympy.Basic | Sequence[sympy.Basic]
+
+
+def as_sympy(value: Any) -> sympy.Basic:
+    """`value` as a SymPy object, never by handing a string to `sympify` (which evals it):
+    SymPy objects pass, real numbers convert, a formula string is read by `expr.parse`.
+
+    >>> as_sympy("x**2 + 1"), as_sympy(0.5)
+    (x**2 + 1, 0.500000000000000)
+    """
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, str):
+        return expr.parse(value).to_sympy()
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return sympy.sympify(value, strict=True)
+    raise SymdiffError(
+        f"expected a SymPy expression, a real number or a formula string, got "
+        f"{type(value).__name__}"
+    )
 
 
 def _roots(exprs: Any) -> list[sympy.Basic]:
     if isinstance(exprs, sympy.MatrixBase):
         return list(exprs)
     if isinstance(exprs, (list, tuple)):
-        return [sympy.sympify(e) for e in exprs]
-    return [sympy.sympify(exprs)]
+        return [as_sympy(e) for e in exprs]
+    return [as_sympy(exprs)]
 
 
 def postorder(roots: Sequence[sympy.Basic]) -> list[sympy.Basic]:

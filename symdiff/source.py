@@ -19,6 +19,7 @@ import expr
 from expr.sympy_bridge import input_symbols
 
 from .errors import SymdiffError
+from .size import as_sympy
 
 
 def fresh_cache() -> None:
@@ -60,9 +61,7 @@ class Scalar:
         fresh_cache()
         outs = self.function.to_sympy()
         outs = outs if isinstance(outs, tuple) else (outs,)
-        return tuple(
-            sympy.sympify(e) for out in outs for e in np.asarray(out, dtype=object).ravel()
-        )
+        return tuple(as_sympy(e) for out in outs for e in np.asarray(out, dtype=object).ravel())
 
     @property
     def graph(self) -> expr.Function:
