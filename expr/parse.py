@@ -1,7 +1,8 @@
 """Formula strings to `Function`s, safely: Python's `ast` in eval mode, walked against a whitelist.
 
 A formula may use numbers (`2`, `1e-3`, `.5`), variable names, the constants `pi` and `E`,
-`+ - * / ** % //` (`^` also means power, as in SymPy's parser), unary `-` and `+`, the
+`+ - * / **` (`^` also means power, as in SymPy's parser; `%` and `//` when the ops table
+has `mod` and `floordiv`), unary `-` and `+`, the
 comparisons `< <= > >= == !=` (0.0 or 1.0; a chain `a < b < c` means `(a < b) * (b < c)`)
 and calls of the ops table's elementwise functions by name or alias (`sin(x)`, `ln(x)`,
 `max(x, y, z)`) with plain positional arguments. Anything else is an `expr.ParseError`
@@ -29,6 +30,7 @@ import keyword
 import math
 import re
 import tokenize
+import warnings
 from collections.abc import Sequence
 from functools import reduce
 from typing import Any
@@ -61,14 +63,15 @@ _ALIASES = {
 }
 _NARY = {"maximum", "minimum"}
 
+#: Arithmetic operators: AST class -> (symbol, op name).
 _BINARY = {
-    ast.Add: "add",
-    ast.Sub: "sub",
-    ast.Mult: "mul",
-    ast.Div: "div",
-    ast.Pow: "pow",
-    ast.Mod: "mod",
-    ast.FloorDiv: "floordiv",
+    ast.Add: ("+", "add"),
+    ast.Sub: ("-", "sub"),
+    ast.Mult: ("*", "mul"),
+    ast.Div: ("/", "div"),
+    ast.Pow: ("**", "pow"),
+    ast.Mod: ("%", "mod"),
+    ast.FloorDiv: ("//", "floordiv"),
 }
 _COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 _OPERATOR_TEXT = {
@@ -109,10 +112,6 @@ _CONSTRUCTS = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
 }
-_GRAMMAR = (
-    "a formula uses numbers, variable names, + - * / ** % //, comparisons and calls of "
-    "functions such as sin(x)"
-)
 # Tokens at the top level that bind more loosely than + and - (the top level is then not a sum).
 _LOOSER = {"<", "<=", ">", ">=", "==", "!=", "|", "&", "<<", ">>", ",", ":", ":=", "=", ";"}
 _OPERAND_END = {tokenize.NUMBER, tokenize.STRING}
@@ -209,7 +208,9 @@ def _is_operand_end(token: tokenize.TokenInfo | None) -> bool:
 def _syntax_tree(term: str, text: str) -> ast.expr:
     """Python's parse of one term (eval mode); its errors become short ParseErrors."""
     try:
-        return ast.parse(term, mode="eval").body
+        with warnings.catch_warnings():  # e.g. SyntaxWarning for `x is 1`: refused below
+            warnings.simplefilter("ignore")
+            return ast.parse(term, mode="eval").body
     except SyntaxError as error:
         raise ParseError(f"cannot parse {shown(text)}: {error.msg}") from None
     except (RecursionError, MemoryError):
@@ -223,7 +224,15 @@ def _syntax_tree(term: str, text: str) -> ast.expr:
 
 def _refuse(node: ast.AST, term: str, what: str) -> ParseError:
     snippet = ast.get_source_segment(term, node) or term
-    return ParseError(f"{what} is not allowed in a formula: {shown(snippet)}; {_GRAMMAR}")
+    return ParseError(
+        f"{what} is not allowed in a formula: {shown(snippet)}; a formula uses numbers, "
+        f"variable names, {_operators()}, comparisons and calls of functions such as sin(x)"
+    )
+
+
+def _operators() -> str:
+    """The arithmetic operators the ops table supports, as text."""
+    return " ".join(symbol for symbol, op in _BINARY.values() if op in OPS)
 
 
 def _check(tree: ast.expr, term: str, names: set[str], variables: set[str] | None) -> None:
@@ -254,13 +263,14 @@ def _check(tree: ast.expr, term: str, names: set[str], variables: set[str] | Non
 
 
 def _check_operator(node: ast.AST, op: ast.AST, term: str) -> None:
-    name = _BINARY.get(type(op)) or _COMPARE.get(type(op))
+    name = _BINARY[type(op)][1] if type(op) in _BINARY else _COMPARE.get(type(op))
     if name is None:
         raise _refuse(node, term, f"the operator {_OPERATOR_TEXT.get(type(op), '?')}")
     if name not in OPS and name != "ne":
+        snippet = ast.get_source_segment(term, node) or term
         raise UnknownNameError(
-            f"the operator {ast.get_source_segment(term, node) or name} needs the op {name!r}, "
-            f"which this version's ops table lacks"
+            f"{shown(snippet)} needs the op {name!r}, which the ops table lacks; supported "
+            f"operators: {_operators()} and comparisons"
         )
 
 
@@ -355,7 +365,7 @@ def _combine(node: ast.expr, args: list[Any], term: str, inputs: dict[str, Trace
     if isinstance(node, ast.Name):
         return inputs[node.id] if node.id in inputs else CONSTANTS[node.id]
     if isinstance(node, ast.BinOp):
-        return fold(_BINARY[type(node.op)], *args)
+        return fold(_BINARY[type(node.op)][1], *args)
     if isinstance(node, ast.UnaryOp):
         return fold("neg", args[0]) if isinstance(node.op, ast.USub) else args[0]
     if isinstance(node, ast.Compare):
@@ -430,8 +440,9 @@ def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") ->
     text = " ".join(text.split())  # one line: newlines and tabs are spaces
     terms = [(sign, term, _syntax_tree(term, text)) for sign, term in _terms(text)]
     used: set[str] = set()
+    allowed = None if declared is None else set(declared)
     for _, term, tree in terms:
-        _check(tree, term, used, None if declared is None else set(declared))
+        _check(tree, term, used, allowed)
     order = declared if declared is not None else sorted(used, key=natural_key)
     builder = GraphBuilder()
     inputs = {v: builder.input(v, ()) for v in order}
