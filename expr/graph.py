@@ -60,11 +60,12 @@ class Function:
         single_output: bool = True,
         name: str = "f",
     ) -> None:
+        keep_inputs = set(inputs)
         keep = set(inputs)
         for out in outputs:
             keep |= nx.ancestors(graph, out) | {out}
         sub = graph.subgraph(keep)
-        order = [n for n in nx.lexicographical_topological_sort(sub) if n not in set(inputs)]
+        order = [n for n in nx.lexicographical_topological_sort(sub) if n not in keep_inputs]
         relabel = {old: new for new, old in enumerate([*inputs, *order])}
         self.graph: nx.DiGraph = nx.relabel_nodes(graph.subgraph(keep), relabel, copy=True)
         for node in self.graph.nodes:

@@ -43,7 +43,7 @@ from .ops import OPS
 from .tracer import GraphBuilder, Tracer, apply
 
 #: Longest formula accepted, in characters.
-MAX_LENGTH = 200_000
+MAX_LENGTH = 100_000
 #: Deepest nesting of brackets accepted.
 MAX_NESTING = 100
 #: Characters of a formula quoted in an error message.
@@ -118,12 +118,20 @@ _OPERAND_END = {tokenize.NUMBER, tokenize.STRING}
 
 
 def shown(text: str) -> str:
-    """`text` quoted for an error message, cut to about `SHOWN` characters."""
+    """`text` quoted for an error message, cut to about `SHOWN` characters.
+
+    >>> shown("x" * 100)[-6:]
+    "xx...'"
+    """
     return repr(text if len(text) <= SHOWN else text[: SHOWN - 3] + "...")
 
 
 def natural_key(name: str) -> list:
-    """Sort key putting x2 before x10."""
+    """Sort key putting x2 before x10.
+
+    >>> sorted(["x10", "x2", "y"], key=natural_key)
+    ['x2', 'x10', 'y']
+    """
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
@@ -138,7 +146,11 @@ def _resolve_function(name: str) -> tuple[str, bool] | None:
 
 
 def function_names() -> list[str]:
-    """Every function name a formula may call (elementwise ops and their aliases), sorted."""
+    """Every function name a formula may call (elementwise ops and their aliases), sorted.
+
+    >>> {"sin", "ln", "max"} <= set(function_names())
+    True
+    """
     names = {n for n, op in OPS.items() if op.kind == "elementwise"} | set(_ALIASES)
     return sorted(names, key=str.lower)
 

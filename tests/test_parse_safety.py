@@ -273,7 +273,7 @@ def test_limits_refuse_at_once_with_short_messages():
         ("sin(" * 101 + "x" + ")" * 101, ["100"]),
         ("-" * 10_000 + "x", ["too deeply"]),
         ("x" + "*x" * 5_000, ["too deeply"]),
-        ("x+" * 100_001 + "x", ["characters", "200000"]),
+        ("x+" * 50_001 + "x", ["characters", "100000"]),
     ]:
         start = time.perf_counter()
         with pytest.raises(expr.ParseError) as raised:
