@@ -186,8 +186,10 @@ def _terms(text: str) -> list[tuple[str, str]]:
                 elif depth == 0 and string in ("+", "-") and _is_operand_end(previous):
                     splits.append(col)
             previous = token
-    except (tokenize.TokenError, SyntaxError) as error:
-        raise ParseError(f"cannot parse {shown(text)}: unbalanced brackets ({error})") from None
+    except tokenize.TokenError:
+        raise ParseError(f"cannot parse {shown(text)}: unbalanced brackets") from None
+    except SyntaxError as error:  # Python >= 3.12 tokenizes in C, with Python's messages
+        raise ParseError(f"cannot parse {shown(text)}: {error.msg}") from None
     if looser:
         splits = []
     bounds = [-1, *splits, len(text)]
