@@ -12,8 +12,7 @@ Constant subexpressions are folded in float64; a constant that overflows or leav
 op's domain (`9**9**9**9`, `1/0`, `log(-1)`) is refused at once. A formula is at most
 `MAX_LENGTH` characters and nests brackets at most `MAX_NESTING` deep. The top-level sum is
 split into its terms before Python's parser sees it, so a flat sum of any length parses;
-any other chain too deep for Python's parser (a few thousand levels) is refused with a
-short message. Everything is iterative; cost O(length of the formula).
+a term nested more than `MAX_DEPTH` operations deep is refused with a short message. Everything is iterative; cost O(length of the formula).
 
 >>> f = parse("x1*x2 + sin(x1)")
 >>> f.input_names, round(float(f(2.0, 3.0)), 6)
@@ -46,6 +45,9 @@ from .tracer import GraphBuilder, Tracer, apply
 MAX_LENGTH = 100_000
 #: Deepest nesting of brackets accepted.
 MAX_NESTING = 100
+#: Deepest nesting of operations accepted in one term of the top-level sum (below the
+#: limits of Python's own parser, so that every Python version refuses the same formulas).
+MAX_DEPTH = 1_000
 #: Characters of a formula quoted in an error message.
 SHOWN = 80
 
@@ -186,8 +188,10 @@ def _terms(text: str) -> list[tuple[str, str]]:
                 elif depth == 0 and string in ("+", "-") and _is_operand_end(previous):
                     splits.append(col)
             previous = token
-    except tokenize.TokenError:
-        raise ParseError(f"cannot parse {shown(text)}: unbalanced brackets") from None
+    except tokenize.TokenError as error:
+        message = str(error.args[0]) if error.args else ""
+        why = "unbalanced brackets" if not message or "EOF" in message else message
+        raise ParseError(f"cannot parse {shown(text)}: {why}") from None
     except SyntaxError as error:  # Python >= 3.12 tokenizes in C, with Python's messages
         raise ParseError(f"cannot parse {shown(text)}: {error.msg}") from None
     if looser:
@@ -229,8 +233,8 @@ def _syntax_tree(term: str, text: str) -> ast.expr:
         raise ParseError(f"cannot parse {shown(text)}: {error.msg}") from None
     except (RecursionError, MemoryError):
         raise ParseError(
-            f"{shown(text)} nests too deeply for Python's parser (which stops at a few "
-            "thousand levels); build deep expressions with expr.trace"
+            f"{shown(text)} nests too deeply for Python's parser (the limit is "
+            f"{MAX_DEPTH} levels of operations); build deep expressions with expr.trace"
         ) from None
     except ValueError as error:  # e.g. a null byte
         raise ParseError(f"cannot parse {shown(text)}: {error}") from None
@@ -252,9 +256,17 @@ def _operators() -> str:
 def _check(tree: ast.expr, term: str, names: set[str], variables: set[str] | None) -> None:
     """Refuse every node outside the whitelist (naming it); collect the variable names."""
     callees: set[int] = set()
-    for node in ast.walk(tree):  # iterative, parents before children
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:  # depth first, parents before children
+        node, depth = stack.pop()
         if isinstance(node, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop)):
             continue
+        if depth > MAX_DEPTH:
+            raise ParseError(
+                f"{shown(term)} nests too deeply: more than {MAX_DEPTH} levels of operations "
+                "(a flat sum may be longer); build deep expressions with expr.trace"
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
         if isinstance(node, ast.BinOp):
             _check_operator(node, node.op, term)
         elif isinstance(node, ast.UnaryOp):
