@@ -303,6 +303,14 @@ def test_a_flat_sum_of_5000_terms_parses():
     assert float(g(1.0)) == -4998.0
 
 
+def test_the_depth_limit_is_ours_not_pythons():
+    """1,000 nested operations parse and 1,001 do not, on every Python version."""
+    assert expr.parse("x" + " * x" * 999).size() == 999
+    with pytest.raises(expr.ParseError, match="more than 1000 levels"):
+        expr.parse("x" + " * x" * 1000)
+    assert float(expr.parse("-" * 999 + "x")(1.0)) == -1.0
+
+
 def test_nesting_up_to_the_limit_parses():
     f = expr.parse("(" * 100 + "x + 1" + ")" * 100)
     assert float(f(1.0)) == 2.0
