@@ -497,3 +497,20 @@ def test_random_formulas_mean_what_sympy_read(text, x, y):
         a, b = float(new(x, y)), float(old(x, y))
     if math.isfinite(a) and math.isfinite(b):
         assert abs(a - b) <= 1e-9 * max(1.0, abs(b)), (text, x, y, a, b)
+
+
+def test_hostile_variable_names_never_run(tmp_path, monkeypatch):
+    """Names become SymPy symbols that lambdify prints into generated code; SymPy replaces
+    names that are not identifiers, so a name cannot run either. expr.parse refuses them."""
+    monkeypatch.chdir(tmp_path)
+    bad = f"__import__('os').system('touch {SENTINEL}')"
+    with pytest.raises(expr.InputError, match="not a variable name"):
+        expr.parse("x", variables=[bad])
+    symbol = sympy.Symbol(bad)
+    assert float(symdiff.lambdify(symbol + 1, [symbol])(1.0)) == 2.0
+    f = expr.trace(lambda x: x * x, 3.0, names=[bad])
+    assert float(expr.reference(f, 3.0)) == 6.0
+    gradient = symdiff.gradient(f)
+    assert symdiff.lambdify(gradient, symdiff.variables(f))(3.0).tolist() == [6.0]
+    assert numdiff.sweep(f, 3.0, steps=[1e-4], methods=["central"])
+    assert list(tmp_path.iterdir()) == []
