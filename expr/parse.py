@@ -226,9 +226,7 @@ def _is_operand_end(token: tokenize.TokenInfo | None) -> bool:
 def _syntax_tree(term: str, text: str) -> ast.expr:
     """Python's parse of one term (eval mode); its errors become short ParseErrors."""
     try:
-        with warnings.catch_warnings():  # e.g. SyntaxWarning for `x is 1`: refused below
-            warnings.simplefilter("ignore")
-            return ast.parse(term, mode="eval").body
+        return ast.parse(term, mode="eval").body
     except SyntaxError as error:
         raise ParseError(f"cannot parse {shown(text)}: {error.msg}") from None
     except (RecursionError, MemoryError):
@@ -464,7 +462,9 @@ def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") ->
         )
     declared = _variable_names(variables)
     text = " ".join(text.split())  # one line: newlines and tabs are spaces
-    terms = [(sign, term, _syntax_tree(term, text)) for sign, term in _terms(text)]
+    with warnings.catch_warnings():  # e.g. SyntaxWarning for `x is 1`, refused below
+        warnings.simplefilter("ignore")
+        terms = [(sign, term, _syntax_tree(term, text)) for sign, term in _terms(text)]
     used: set[str] = set()
     allowed = None if declared is None else set(declared)
     for _, term, tree in terms:
