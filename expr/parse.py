@@ -407,8 +407,8 @@ class _Folder:
     """Applies ops for one node: a graph node when an argument is traced, else a float64
     constant, refused when it is not finite (overflow, or outside the op's domain)."""
 
-    def __init__(self, node: ast.expr, term: str) -> None:
-        self.node, self.term = node, term
+    def __init__(self, node: ast.expr | None, term: str) -> None:
+        self.node, self.term = node, term  # node None: the whole term is meant
 
     def __call__(self, name: str, *args: Any) -> Any:
         if any(isinstance(a, Tracer) for a in args):
@@ -439,7 +439,8 @@ class _Folder:
         return number
 
     def _snippet(self) -> str:
-        return shown(ast.get_source_segment(self.term, self.node) or self.term)
+        segment = None if self.node is None else ast.get_source_segment(self.term, self.node)
+        return shown(segment or self.term)
 
 
 # ----------------------------------------------------------------------------- entry
@@ -472,10 +473,9 @@ def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") ->
     order = declared if declared is not None else sorted(used, key=natural_key)
     builder = GraphBuilder()
     inputs = {v: builder.input(v, ()) for v in order}
-    total = None
+    total, fold = None, _Folder(None, text)
     for sign, term, tree in terms:
         value = _build(tree, term, inputs)
-        fold = _Folder(tree, term)
         total = value if total is None else fold("add" if sign == "+" else "sub", total, value)
     output = total if isinstance(total, Tracer) else builder.const(total)
     return Function(builder.graph, [inputs[v].node for v in order], [output.node], name=name)
