@@ -514,3 +514,25 @@ def test_hostile_variable_names_never_run(tmp_path, monkeypatch):
     assert symdiff.lambdify(gradient, symdiff.variables(f))(3.0).tolist() == [6.0]
     assert numdiff.sweep(f, 3.0, steps=[1e-4], methods=["central"])
     assert list(tmp_path.iterdir()) == []
+
+
+_VOCABULARY = [
+    *"xy()[]{},.:;'\"+-*/%^<>=!@~&|#",
+    "1", "2.5", "1e400", "9", "**", "//", "==", "<=", "sin", "max", "log", "pi", "E", "e",
+    "lambda", "if", "else", "not", "and", "__import__", "__class__", "open", "f'", " ",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tokens=st.lists(st.sampled_from(_VOCABULARY), max_size=30),
+    noise=st.text(max_size=20),
+)
+def test_any_string_parses_or_raises_our_error(tokens, noise):
+    """Fuzzing: a Function or an ExprError, never a foreign exception, for any string."""
+    for text in ("".join(tokens), " ".join(tokens), noise, "".join(tokens) + noise):
+        try:
+            f = expr.parse(text)
+        except expr.ExprError:
+            continue
+        assert isinstance(f, expr.Function)
