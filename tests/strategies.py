@@ -18,6 +18,26 @@ import expr
 
 SHAPES = [(), (3,), (2, 3)]
 
+#: Points are drawn inside each op's domain intersected with this interval.
+BOX = (-3.0, 3.0)
+
+
+def sampling_interval(interval: tuple[float, float]) -> tuple[float, float]:
+    """An op's domain interval cut to `BOX`, with 5% margins (closed, for uniform draws)."""
+    lo, hi = max(interval[0], BOX[0]), min(interval[1], BOX[1])
+    margin = 0.05 * (hi - lo)
+    return lo + margin, hi - margin
+
+
+def domain_point(op: expr.Op, rng: np.random.Generator) -> list[float]:
+    """One random argument list inside `op.domain` (see `sampling_interval`)."""
+    return [float(rng.uniform(*sampling_interval(d))) for d in op.domain]
+
+
+def sampled_ops(kind: str = "elementwise") -> list[str]:
+    """Ops of the table of that kind whose domain tests can draw from."""
+    return [n for n, op in expr.OPS.items() if op.kind == kind and op.domain is not None]
+
 
 def _positive(a: Any) -> Any:
     return 0.5 + expr.sigmoid(a)
