@@ -139,8 +139,13 @@ def no_delta(e: sympy.Expr) -> sympy.Expr:
     marks piecewise constant) are 0 away from the kink and 0 by the toolkit's convention at
     it: drop SymPy's DiracDelta terms and the unevaluated Derivative(floor(u)), ... it leaves."""
     steps = expr.ops.piecewise_constant_heads()
+
+    def of_step(d: Any) -> bool:
+        inner = d.expr if isinstance(d, sympy.Subs) else d
+        return isinstance(inner, sympy.Derivative) and inner.expr.func in steps
+
     deltas = e.atoms(sympy.DiracDelta) | {
-        d for d in e.atoms(sympy.Derivative) if d.expr.func in steps
+        d for d in e.atoms(sympy.Derivative, sympy.Subs) if of_step(d)
     }
     return e.xreplace(dict.fromkeys(deltas, sympy.S.Zero)) if deltas else e
 
