@@ -261,12 +261,16 @@ def diagonal(x: Value, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value
 
 
 def trace(x: Value, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
-    """numpy.trace: the sum of the diagonal.
+    """numpy.trace: the sum of the diagonal (`expr.matrix_trace`, since `expr.trace` traces
+    a function; np.trace on a tracer lands here).
 
     >>> float(trace(np.eye(3)))
     3.0
     """
     return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+matrix_trace = trace
 
 
 # ----------------------------------------------------------------------------- structure
@@ -411,7 +415,7 @@ __all__ = sorted(
 COMPOSITES = (
     "amin", "clip", "concatenate", "diagonal", "dot", "elu", "expand_dims", "flip",
     "leaky_relu", "log_softmax", "min", "outer", "prod", "ravel", "softmax", "squeeze",
-    "stack", "std", "trace", "var",
+    "stack", "std", "matrix_trace", "var",
 )  # fmt: skip
 """Functions written with the primitives (no op of their own)."""
 __all__ += COMPOSITES
@@ -453,7 +457,15 @@ def define_op(
     if isinstance(aliases, str):
         raise InputError(f"define_op: aliases must be a list of names, got the string {aliases!r}")
     existing = OPS.get(name) if isinstance(name, str) else None
-    if existing is not None and existing.kernel is kernel and existing.sympy is sympy:
+    if (
+        existing is not None
+        and not existing.builtin
+        and (existing.kernel, existing.sympy)
+        == (
+            kernel,
+            sympy,
+        )
+    ):
         return op_function(existing)
     op = ops.elementwise_op(
         name,

@@ -12,7 +12,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .errors import TraceError, TracerBoolError, UnknownNameError
+from .errors import InputError, TraceError, TracerBoolError, UnknownNameError
 from .ops import OPS, UFUNC_OPS, check_index
 
 _BOOL_HELP = (
@@ -90,7 +90,11 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
                     "argument instead"
                 )
     if builder is None:
-        return op.kernel(*args, **attrs)
+        try:
+            return op.kernel(*args, **attrs)
+        except (ValueError, TypeError, IndexError) as error:
+            op.shape(*[np.shape(a) for a in args], **attrs)  # names the shapes, if they are it
+            raise InputError(f"{name}: numpy refused the arguments: {error}") from None
     tracers = [a if isinstance(a, Tracer) else builder.const(a) for a in args]
     shape = op.shape(*[t.shape for t in tracers], **attrs)
     node = builder.op(name, [t.node for t in tracers], attrs, shape)
