@@ -413,12 +413,39 @@ __all__ = sorted(
 )  # fmt: skip
 
 COMPOSITES = (
-    "amin", "clip", "concatenate", "diagonal", "dot", "elu", "expand_dims", "flip",
-    "leaky_relu", "log_softmax", "min", "outer", "prod", "ravel", "softmax", "squeeze",
-    "stack", "std", "matrix_trace", "var",
+    "amin", "clip", "concatenate", "diagonal", "dot", "expand_dims", "flip", "log_softmax",
+    "matrix_trace", "min", "outer", "prod", "ravel", "softmax", "squeeze", "stack", "std",
+    "var",
 )  # fmt: skip
 """Functions written with the primitives (no op of their own)."""
 __all__ += COMPOSITES
+
+
+def supported_functions() -> str:
+    """Every function `expr` offers, from the table (markdown, for the README):
+    elementwise ops with their aliases, reductions, structural ops, composites."""
+    import textwrap
+
+    def names(kind: str) -> str:
+        items = []
+        for op in OPS.values():
+            if op.kind == kind and op.builtin:
+                aliases = f" ({', '.join(op.aliases)})" if op.aliases else ""
+                items.append(f"`{op.name}`{aliases}")
+        return ", ".join(items)
+
+    groups = [
+        ("Elementwise (also numpy's ufunc of the name on a tracer, and in formulas)",
+         names("elementwise")),
+        ("Reductions (`axis`, `keepdims`)", names("reduction")),
+        ("Structure and linear algebra", f"{names('linear algebra')}, {names('structural')}"),
+        ("Composites (written with the ops above)", ", ".join(f"`{n}`" for n in COMPOSITES)),
+    ]  # fmt: skip
+    return "\n".join(
+        textwrap.fill(f"- **{title}:** {body}.", width=92, subsequent_indent="  ",
+                      break_on_hyphens=False)
+        for title, body in groups
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- define_op

@@ -104,7 +104,8 @@ def test_every_op_has_a_rule():
     missing = sorted(set(expr.OPS) - set(RULES))
     assert not missing, f"ops without a derivative rule: {missing}"
     exercised = {c[0] for c in CASES} | {"polygamma"}  # its order: test_polygamma_order
-    assert sorted(exercised) == sorted(expr.OPS), "every op is exercised below"
+    builtin = [name for name, op in expr.OPS.items() if op.builtin]  # not define_op's
+    assert sorted(exercised) == sorted(builtin), "every op is exercised below"
 
 
 def test_polygamma_order_is_a_constant():

@@ -5,6 +5,9 @@ tracer methods and operators, and a user op from `expr.define_op` through every 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy
@@ -281,3 +284,11 @@ def test_define_op_refuses_bad_definitions(softsign):
         sympy=expr.OPS["softsign_fixture"].sympy,
     )  # fmt: skip
     assert float(again(1.0)) == 0.5
+
+
+def test_readme_lists_every_function_from_the_table():
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(
+        r"<!-- supported functions: generated, do not edit -->\n(.*?)\n<!-- end", text, re.S
+    )
+    assert block is not None and block.group(1) == expr.functions.supported_functions()
