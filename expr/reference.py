@@ -11,6 +11,7 @@ differences carried out at twice the precision (error far below 10**-digits).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ import mpmath
 import numpy as np
 import sympy
 
+from . import reference_tensor
 from .errors import DomainError, InputError
 from .graph import Function, as_input
 from .ops import OPS
@@ -26,7 +28,9 @@ from .ops import OPS
 
 @lru_cache(maxsize=512)
 def _local(op_name: str, consts: tuple[tuple[int, Any], ...]) -> tuple[Any, tuple]:
-    """mpmath callables for the value and the partials of one op (constant args fixed)."""
+    """mpmath callables for the value and the partials of one op (constant args fixed);
+    each carries `direct`: whether it is one mpmath operation on its arguments (so exact to
+    the working precision; others are checked for cancellation by `_apply`)."""
     op = OPS[op_name]
     fixed = dict(consts)
     symbols = [sympy.Symbol(f"a{i}", real=True) for i in range(op.arity)]
@@ -38,10 +42,30 @@ def _local(op_name: str, consts: tuple[tuple[int, Any], ...]) -> tuple[Any, tupl
         if i in fixed:
             partials.append(None)
         elif op.piecewise_constant:
-            partials.append(lambda *_: mpmath.mpf(0))
+            partials.append(_compiled(free, sympy.S.Zero))
         else:
-            partials.append(sympy.lambdify(free, sympy.diff(value, s), "mpmath"))
-    return sympy.lambdify(free, value, "mpmath"), tuple(partials)
+            partials.append(_compiled(free, sympy.diff(value, s)))
+    return _compiled(free, value), tuple(partials)
+
+
+def _compiled(free: list, expression: sympy.Expr) -> Any:
+    fn = sympy.lambdify(free, expression, "mpmath")
+    fn.direct = _direct(expression)
+    return fn
+
+
+def _direct(e: sympy.Basic) -> bool:
+    """Sums only of atoms, products, quotients and powers, and functions only of atoms:
+    mpmath rounds each such operation correctly, so no digits cancel."""
+    if e.is_Atom:
+        return True
+    if e.is_Add:
+        return all(a.is_Atom for a in e.args)
+    if e.is_Mul or e.is_Pow:
+        return all(_direct(a) for a in e.args)
+    if isinstance(e, sympy.core.function.Application) and not e.is_Piecewise:
+        return all(a.is_Atom for a in e.args)
+    return False
 
 
 def _const_exact(data: dict) -> Any:
@@ -131,9 +155,12 @@ def _apply(fn: Any, arity: int, args: list[Any]) -> Any:
     a = 100) is still exact to the digits asked. It is evaluated with 0.87 |a| extra digits
     (what e^(2|a|) saturation can cancel), then at twice that precision (and again, up to
     `MAX_DPS`) until two evaluations agree to the working precision."""
+    if getattr(fn, "direct", False):
+        return _once(fn, arity, args)
     dps = mpmath.mp.dps
     size = max((abs(v) for a in args for v in np.ravel(np.asarray(a, dtype=object))), default=0)
     start = dps + 10 + int(0.87 * min(float(size), float(MAX_DPS)))
+    start = min(start, MAX_DPS // 2)
     with mpmath.workdps(start):
         value = _once(fn, arity, args)
     higher = 2 * start
@@ -267,6 +294,10 @@ def _rows(f: Function, point: list[Any]) -> list[list[Any]]:
     elementwise = all(OPS[f.op(n)].kind == "elementwise" for n, *_ in f.program)
     if scalar and elementwise:
         return _reverse_rows(f, values, partials)
+    outputs = sum(math.prod(f.shape(n)) for n in f.outputs)
+    inputs = sum(math.prod(f.shape(n)) for n in f.inputs)
+    if outputs <= inputs and reference_tensor.supports(f):
+        return reference_tensor.reverse_rows(f, values, partials)
     return _forward_rows(f, values, partials)
 
 

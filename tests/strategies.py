@@ -170,8 +170,9 @@ def expressions(
     plan = draw(
         st.lists(
             st.tuples(
-                st.sampled_from(
-                    [n for n in ALL_NAMES if not scalar or n not in STRUCTURAL or n == "matmul"]
+                st.one_of(  # structural ops as often as elementwise ones (they are fewer)
+                    st.sampled_from([n for n in ALL_NAMES if n not in STRUCTURAL]),
+                    st.sampled_from(STRUCTURAL if not scalar else ["matmul"]),
                 ),
                 st.integers(0, 10**6),
                 st.integers(0, 10**6),
