@@ -147,10 +147,15 @@ def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int, name: str) -> 
     """Axis argument of a reduction as a sorted tuple of non-negative ints (None = all axes)."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        raise ShapeError(
+            f"{name}: axis must be an int, a tuple of ints or None, got {axis!r}"
+        ) from None
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
             raise ShapeError(f"{name}: axis {axis!r} is out of range for an array of {ndim} dims")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):

@@ -314,6 +314,21 @@ def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
     return f, tuple(arrays), [a.shape for a in arrays]
 
 
+#: Fewest and most digits `reference` works at (below 15 it would be coarser than float64).
+MIN_DIGITS, MAX_DIGITS = 15, 1000
+
+
+def _check_digits(digits: Any) -> int:
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
+        raise InputError(f"reference: digits must be an int, got {digits!r}")
+    if not MIN_DIGITS <= digits <= MAX_DIGITS:
+        raise InputError(
+            f"reference: digits={digits} is out of range; accepted {MIN_DIGITS}..{MAX_DIGITS} "
+            "(fewer than 15 digits is coarser than float64 itself)"
+        )
+    return int(digits)
+
+
 def _mp_point(arrays: Sequence[np.ndarray]) -> list[Any]:
     return [_mp_array(a) for a in arrays]
 
@@ -325,6 +340,7 @@ def reference_value(f: Any, x: Any, digits: int = 50) -> Any:
     >>> mpmath.nstr(expr.reference_value("exp(x)", 1.0, digits=20), 20)
     '2.7182818284590452354'
     """
+    digits = _check_digits(digits)
     f, arrays, _ = _prepare(f, x)
     with mpmath.workdps(digits):
         values, _ = _sweep(f, _mp_point(arrays))
@@ -345,6 +361,9 @@ def reference(f: Any, x: Any, order: int = 1, digits: int = 50, exact: bool = Fa
     >>> float(expr.reference("x1*x2 + sin(x1)", (2.0, 3.0))[0])
     2.5838531634528574
     """
+    digits = _check_digits(digits)
+    if isinstance(order, bool) or order not in (0, 1, 2):
+        raise InputError(f"reference: order must be 0, 1 or 2, got {order!r}")
     f, arrays, shapes = _prepare(f, x)
     if order == 0:
         value = reference_value(f, arrays, digits)
