@@ -466,7 +466,8 @@ def _gelu(x: Any) -> np.ndarray:
 
 
 def _elu(x: Any, alpha: Any) -> np.ndarray:
-    return np.where(np.real(x) > 0, x, alpha * np.expm1(np.minimum(np.real(x), 0)))
+    positive = np.real(x) > 0
+    return np.where(positive, x, alpha * np.expm1(np.where(positive, 0, x)))
 
 
 def _leaky_relu(x: Any, slope: Any) -> np.ndarray:
