@@ -32,6 +32,7 @@ from .errors import (
     NumdiffError,
     NumdiffShapeError,
 )
+from .lines import Line
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:
@@ -46,6 +47,34 @@ def _as_array(value: Any, what: str) -> np.ndarray:
             f"{what} has dtype {array.dtype}; real numbers are accepted (float64 or float32)"
         )
     return array
+
+
+def numbers(out: Any) -> np.ndarray:
+    """f's output as an array of numbers, or an EvaluationError saying what f returned."""
+    try:
+        array = np.asarray(out)
+    except (TypeError, ValueError) as error:
+        raise EvaluationError(f"f returned {type(out).__name__}, not numbers: {error}") from None
+    if array.dtype.kind not in "fciub":
+        raise EvaluationError(
+            f"f returned {type(out).__name__} ({array.dtype}); f must return a number or an "
+            "array of numbers"
+        )
+    return array
+
+
+def call_user(fn: Callable[..., Any], args: tuple, x: Any) -> Any:
+    """fn(*args), its exception (other than ours) reported as an EvaluationError, chained."""
+    try:
+        return fn(*args)
+    except expr.ExprError:
+        raise
+    except Exception as error:
+        shown = ", ".join(np.array2string(np.asarray(a), precision=17) for a in args)
+        raise EvaluationError(
+            f"f raised {type(error).__name__}: {error} (evaluated at {shown}; "
+            f"x = {np.array2string(np.asarray(x), precision=17)})"
+        ) from error
 
 
 def _batchable(f: expr.Function) -> bool:
@@ -74,6 +103,7 @@ class Problem:
     nfev: int = 0
     ncalls: int = 0
     _probed: bool = field(default=False, repr=False)
+    _center: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, f: Any, x: Any, vectorized: bool = False) -> Problem:
@@ -132,25 +162,67 @@ class Problem:
         return parts
 
     def _invoke(self, args: list[np.ndarray]) -> Any:
-        try:
-            if self.several:
-                return self.fn(*args)
-            return self.fn(args[0])
-        except expr.ExprError:
-            raise
-        except Exception as error:
-            shown = ", ".join(np.array2string(np.asarray(a), precision=17) for a in args)
-            raise EvaluationError(
-                f"f raised {type(error).__name__}: {error} (evaluated at {shown}; "
-                f"x = {np.array2string(self.x, precision=17)})"
-            ) from error
+        return call_user(self.fn, tuple(args) if self.several else (args[0],), self.x)
 
     def _call_one(self, flat: np.ndarray) -> np.ndarray:
         args = [a[()] if a.ndim == 0 else a for a in self._split(flat)]
         out = self._invoke(args)
         if isinstance(out, (tuple, list)):
-            out = np.concatenate([np.ravel(np.asarray(o)) for o in out])
-        return np.asarray(out)
+            out = np.concatenate([np.ravel(numbers(o)) for o in out]) if out else np.zeros(0)
+        return numbers(out)
+
+    # ------------------------------------------------------------------ lines
+    def lines(self) -> list[Line]:
+        """The coordinate lines (x, e_j), j = 0..n-1."""
+        eye = np.eye(self.n)
+        return [Line(self.x, eye[j], 0, self.dtype, j) for j in range(self.n)]
+
+    def line(self, direction: np.ndarray, index: int = 0) -> Line:
+        return Line(self.x, np.asarray(direction, dtype=np.float64), 0, self.dtype, index)
+
+    def center_value(self) -> np.ndarray:
+        """f(x) (m,), evaluated once and checked finite."""
+        if self._center is None:
+            self._center = self(self.x[None, :])[0]
+        return self._center
+
+    def evaluate(self, requests: list[tuple[Line, np.ndarray]]) -> list[np.ndarray]:
+        """f at c + t u for each (line, offsets) in one batch (`numdiff.lines.drive`); f(x)
+        is evaluated once. Complex offsets are the complex step (checked to carry i)."""
+        rows: list[np.ndarray] = []
+        where: list[list[int]] = []
+        complex_step = any(np.iscomplexobj(t) for _, t in requests)
+        center_row = None
+        for line, t in requests:
+            index = []
+            for ti in t:
+                if ti == 0 and not complex_step and self._center is not None:
+                    index.append(-1)
+                elif ti == 0 and not complex_step:
+                    if center_row is None:
+                        center_row = len(rows)
+                        rows.append(line.points(np.array([ti]))[0])
+                    index.append(center_row)
+                else:
+                    index.append(len(rows))
+                    rows.append(line.points(np.array([ti]))[0])
+            where.append(index)
+        if rows:
+            points = np.stack(rows)
+            values = (
+                self.complex_values(points, check=False)
+                if complex_step
+                else self(points, check=False)
+            )
+        answers = []
+        for (_, t), index in zip(requests, where):
+            out = np.stack([self._center if i < 0 else values[i] for i in index])
+            if self._center is None and not complex_step:
+                zero = np.flatnonzero(np.asarray(t) == 0)
+                if zero.size and np.all(np.isfinite(out[zero[0]])):
+                    self._center = out[zero[0]]
+            answers.append(out)
+        return answers
 
     def __call__(self, points: np.ndarray, check: bool = True) -> np.ndarray:
         """f at each row of `points` (k, n): an array (k, m). Counts k evaluations."""
@@ -164,7 +236,7 @@ class Problem:
     def _evaluate(self, points: np.ndarray) -> np.ndarray:
         k = points.shape[0]
         if self.vectorized:
-            out = np.asarray(self._invoke(self._split(points, (k,))))
+            out = numbers(self._invoke(self._split(points, (k,))))
             if self.out_shape is None and out.shape[:1] == (k,):
                 self.out_shape = out.shape[1:]
             mismatch = out.shape[:1] != (k,) or (

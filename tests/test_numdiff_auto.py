@@ -89,7 +89,7 @@ def test_auto_vectorized_and_float32():
     exact = np.cos(0.3) * np.exp(np.sin(0.3))
     assert abs(r.value - exact) <= r.error and r.ncalls < r.nfev <= 15
     r32 = numdiff.derivative(f, np.float32(0.3), method="auto", full_output=True)
-    assert abs(float(r32.value) - exact) <= float(r32.error) < 1e-4
+    assert abs(float(r32.value) - exact) <= float(r32.error) < 5e-4  # 16 ulps per value
     with pytest.raises(numdiff.StepError, match="max_evals"):
         numdiff.derivative(f, 0.3, method="auto", max_evals=5)
 
