@@ -166,8 +166,8 @@ def stencil(method: str, n: int, accuracy: int) -> Stencil:
     (a pure function of its arguments).
 
     >>> s = stencil("forward", 1, 2)
-    >>> [str(w) for w in s.exact_weights], s.error_constant
-    (['-3/2', '2', '-1/2'], -0.3333333333333333)
+    >>> [str(w) for w in s.exact_weights], str(s.exact_error_constant)
+    (['-3/2', '2', '-1/2'], '-1/3')
     """
     if method == "richardson":
         if accuracy != 2 * RICHARDSON_LEVELS:
