@@ -19,6 +19,7 @@ expressions. Methods are rows of one table (`numdiff.METHODS`); formulas are der
 from .api import Result, check_grad, derivative, gradient, jacobian
 from .errors import (
     ComplexStepError,
+    ConvergenceError,
     EvaluationError,
     MethodError,
     NonFiniteError,
@@ -37,6 +38,7 @@ __all__ = [
     "STENCILS",
     "SWEEP_METHODS",
     "ComplexStepError",
+    "ConvergenceError",
     "EvaluationError",
     "MethodError",
     "NonFiniteError",

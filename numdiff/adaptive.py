@@ -23,7 +23,9 @@ Along one line phi(t) = f(x + t u) (u = e_j for coordinate j):
    h^n (kappa = 16 ulps per value) plus the rounding of x + k h (eps |x| |phi'| W / h^n).
    When the corrections do not shrink (|T_m - T_inner| > |T_inner - T_inner2|) the table has
    not converged: `converged` is False and the estimate is widened to twice the largest
-   distance to any lower-order estimate.
+   distance to any lower-order estimate. A one-sided result that changes by more than 1%
+   when the step is doubled (a derivative that does not exist at a domain edge, such as
+   sqrt's at 0) is not converged, with an infinite bound.
 4. Tolerances (atol, rtol > 0): the grid starts at the smallest m with an error estimate and
    grows by one pair of points per round until error <= atol + rtol |value|.
 
@@ -186,8 +188,13 @@ def roundoff_weight(n: int, m: int) -> float:
 
 def _model_step(probe_: _Probe, n: int, m: int, eps: float) -> float:
     """The step minimising T(h) + R(h) (module docstring), smallest over the outputs."""
+    return _model(probe_, n, m, eps)[0]
+
+
+def _model(probe_: _Probe, n: int, m: int, eps: float) -> tuple[float, float]:
+    """(step, largest predicted error T + R at that step) of the grid -m..m."""
     if probe_.radius is None:
-        return float(probe_.bound / 16.0)
+        return float(probe_.bound / 16.0), np.inf
     rho, amplitude = probe_.radius, probe_.amplitude
     _, constant, p = grid_weights(n, tuple(range(-m, m + 1)))
     value = np.maximum(np.abs(probe_.value), probe_.sizes[-1] / 2.0)
@@ -197,7 +204,34 @@ def _model_step(probe_: _Probe, n: int, m: int, eps: float) -> float:
         roundoff = KAPPA * eps * np.maximum(value, 1e-300) * roundoff_weight(n, m)
         h = (n * roundoff / (p * truncation)) ** (1.0 / (n + p))
     h = np.where((truncation > 0) & np.isfinite(h), h, np.inf)
-    return float(np.min(h))
+    step = float(np.min(h))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        error = truncation * step**p + roundoff / step**n
+    return step, float(np.max(np.where(np.isfinite(error), error, np.inf)))
+
+
+def _tolerance_plan(
+    found: _Probe, n: int, m_full: int, eps: float, tolerance: Tolerance
+) -> tuple[int, float] | None:
+    """Under a tolerance: the smallest grid -m..m, and a step, at which the pole model
+    predicts that the error estimate meets it. The estimate of a grid is about the error of
+    its inner grid (-(m-1)..(m-1)), so h makes that truncation 1/10 of the goal while the
+    round-off of the grid stays below 1/10 of it too. None when no grid qualifies."""
+    if found.radius is None:
+        return None
+    rho, amplitude = found.radius, found.amplitude
+    size = math.factorial(n) * float(np.max(found.coefficients[min(n, 4)]))
+    goal = (tolerance.atol + tolerance.rtol * size) / 10.0
+    value = float(np.max(np.maximum(np.abs(found.value), found.sizes[-1] / 2.0)))
+    for m in range(min_grid(n), m_full + 1):
+        _, constant, p = grid_weights(n, tuple(range(1 - m, m)))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            coefficient = np.max(amplitude * math.factorial(n + p) * constant / rho ** (n + p))
+            h = (goal / coefficient) ** (1.0 / p) if coefficient > 0 else np.inf
+        h = min(h, _model_step(found, n, m, eps))
+        if np.isfinite(h) and KAPPA * eps * value * roundoff_weight(n, m) / h**n <= goal:
+            return m, float(h)
+    return None
 
 
 def _plan(probes: list[float], target: float, pairs: int, m_min: int) -> tuple[float, dict, int]:
@@ -247,28 +281,56 @@ def auto_line(
     if found.side:
         return (yield from _one_sided(line, n, found, max_evals - spent, tolerance, eps))
     pairs_left = (max_evals - spent) // 2
-    m_full = min(pairs_left + 1, MAX_GRID)  # typically one probe step falls on the grid
+    m_full = max(min(pairs_left + 1, MAX_GRID), min_grid(n))  # one probe step often reused
     top = found.steps[0] if found.steps else _first_step(line, n, eps)
-    target = _model_step(found, n, max(m_full, min_grid(n)), eps)
+    quick = _tolerance_plan(found, n, m_full, eps, tolerance) if tolerance.active else None
+    target = quick[1] if quick else _model_step(found, n, m_full, eps)
     target = float(np.clip(target, line.scale * eps ** (1 / (n + 2)), top))
-    h, reused, m = _plan(found.steps, target, pairs_left, min_grid(n))
+    start = quick[0] if quick else min_grid(n)
+    limit = min(line.distance_to_zero, found.bound)  # the grid stays within limit / 2
+    for _ in range(MAX_RETREATS):
+        target = min(target, limit / (2 * m_full))
+        h, reused, m = _plan(found.steps, target, pairs_left, min_grid(n))
+        column, bad = yield from _grid(line, n, found, h, reused, (start, m), tolerance, eps)
+        if column is not None:
+            return column
+        limit = min(limit, bad)  # f is not finite there: retreat (not charged to the budget)
+    raise line.nonfinite_error(limit, np.array([np.nan]))
+
+
+def _grid(
+    line: Line,
+    n: int,
+    found: _Probe,
+    h: float,
+    reused: dict,
+    widths: tuple[int, int],
+    tolerance: Tolerance,
+    eps: float,
+) -> Generator[np.ndarray, np.ndarray, tuple[Column | None, float]]:
+    """The grid -m..m at step h (probe values reused); under a tolerance it starts at the
+    first of `widths` and grows one pair per round up to the second. Returns (column, 0) or
+    (None, |offset| of the first non-finite value)."""
     samples: Samples = {0: found.value}
     for k, i in reused.items():
         samples[k], samples[-k] = found.pairs[i]
-    first = min(m, min_grid(n)) if tolerance.active else m
+    m = widths[1]
+    first = min(m, widths[0]) if tolerance.active else m
     column = None
     for width in range(first, m + 1):
         missing = [k for k in range(1, width + 1) if k not in samples]
         if missing:
             offsets = np.array([s * k * h for k in missing for s in (1, -1)])
             values = yield offsets
+            bad = ~np.all(np.isfinite(values), axis=1)
+            if np.any(bad):
+                return None, float(np.min(np.abs(offsets[bad])))
             for row, k in enumerate(missing):
                 samples[k], samples[-k] = values[2 * row], values[2 * row + 1]
-            _check_finite(line, offsets, values)
         column = _estimate(line, n, samples, h, central_sets(width), eps, found)
         if tolerance.active and column.converged and tolerance.met(column.value, column.error):
             break
-    return column
+    return column, 0.0
 
 
 def _check_finite(line: Line, offsets: np.ndarray, values: np.ndarray) -> None:
@@ -341,9 +403,23 @@ def _one_sided(
                 samples[side * k] = values[row]
             _check_finite(line, offsets, values)
         column = _estimate(line, n, samples, h, one_sided_sets(width, side), eps, found)
+        _scale_check(n, samples, h, column)
         if tolerance.active and column.converged and tolerance.met(column.value, column.error):
             break
     return column
+
+
+def _scale_check(n: int, samples: Samples, h: float, column: Column) -> None:
+    """At a domain edge the derivative may not exist (sqrt at 0): the one-sided stencil on
+    the even points only (step 2h) must agree with the full one to within 1% and the error
+    estimate, else the result is marked not converged with no finite bound."""
+    coarse = tuple(k for k in sorted(samples) if k % 2 == 0)
+    if len(coarse) <= n + 1:
+        return
+    gap = np.abs(column.value - _apply(n, coarse, h, samples))
+    if np.any(gap > np.maximum(0.01 * np.abs(column.value), column.error)):
+        column.converged = False
+        column.error = np.full_like(column.error, np.inf)
 
 
 def estimated_steps(line: Line, rule: object, budget: int = 9):

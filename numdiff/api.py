@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .adaptive import MAX_AUTO_EVALS, Tolerance, check_budget, estimated_steps
-from .errors import MethodError, NumdiffError, NumdiffShapeError, StepError
+from .errors import ConvergenceError, MethodError, NumdiffError, NumdiffShapeError, StepError
 from .lines import Column, Elementwise, Line, drive
 from .methods import METHODS, Method, Plan
 from .problem import Problem, _as_array
@@ -173,6 +173,20 @@ def _stack(columns: list[Column], dtype: Any) -> tuple[np.ndarray, np.ndarray | 
     return jac, np.stack([c.error for c in columns], axis=1)
 
 
+def refuse_unconverged(columns: list[Column], full_output: bool) -> None:
+    """Without full_output a value of "auto" whose table did not converge is an error, never
+    a silently wrong number."""
+    bad = [k for k, c in enumerate(columns) if not c.converged]
+    if bad and not full_output:
+        c = columns[bad[0]]
+        raise ConvergenceError(
+            f"method='auto' did not converge along line {bad[0]}: estimate "
+            f"{np.array2string(np.asarray(c.value), precision=6)} with error bound "
+            f"{np.array2string(np.asarray(c.error), precision=3)} (the derivative may not "
+            "exist there); full_output=True returns it with converged=False"
+        )
+
+
 def _result(
     source: Any, value: Any, error: Any, columns: list[Column], row: Method, plan_: Plan
 ) -> Result:
@@ -190,12 +204,14 @@ def _result(
 
 
 def _problem_columns(
-    f: Any, x: Any, vectorized: Any, options: tuple
+    f: Any, x: Any, vectorized: Any, options: tuple, full_output: bool
 ) -> tuple[Problem, Method, Plan, list[Column]]:
     row, rule, plan_ = plan(*options)
     problem = Problem.build(f, x, _flag(vectorized, "vectorized"))
     check_step_count(plan_, problem.n)
-    return problem, row, plan_, _columns(row, rule, plan_, problem, problem.lines())
+    columns = _columns(row, rule, plan_, problem, problem.lines())
+    refuse_unconverged(columns, full_output)
+    return problem, row, plan_, columns
 
 
 def jacobian(
@@ -242,7 +258,7 @@ def jacobian(
     refuse_order(order)
     full_output = _flag(full_output, "full_output")
     options = (method, 1, accuracy, step, max_evals, atol, rtol)
-    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options)
+    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options, full_output)
     jac, err = _stack(columns, problem.dtype)
     value = problem.unflatten_columns(jac)
     if not full_output:
@@ -293,7 +309,7 @@ def derivative(
         )
     if np.ndim(x) != 0:
         return _elementwise(f, x, vectorized, options, full_output)
-    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options)
+    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options, full_output)
     value = problem.unflatten_columns(_stack(columns, problem.dtype)[0])
     if not full_output:
         return value
@@ -315,6 +331,7 @@ def _elementwise(f: Any, x: Any, vectorized: Any, options: tuple, full_output: b
     source = Elementwise(fn, xs.ravel(), _flag(vectorized, "vectorized"))
     check_step_count(plan_, xs.size)
     columns = _columns(row, rule, plan_, source, source.lines())
+    refuse_unconverged(columns, full_output)
     value = np.array([c.value[0] for c in columns], dtype=xs.dtype).reshape(xs.shape)
     if not full_output:
         return value
@@ -348,7 +365,7 @@ def gradient(
     refuse_order(order)
     full_output = _flag(full_output, "full_output")
     options = (method, 1, accuracy, step, max_evals, atol, rtol)
-    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options)
+    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options, full_output)
     if problem.m != 1:
         raise NumdiffShapeError(
             f"gradient needs a scalar-valued f; it returns shape {problem.out_shape} (use jacobian)"

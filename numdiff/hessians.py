@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .api import Result, _flag, plan, refuse_order
+from .api import Result, _flag, plan, refuse_order, refuse_unconverged
 from .errors import MethodError, NumdiffShapeError
 from .lines import drive
 from .problem import Problem
@@ -82,6 +82,7 @@ def hessdiag(
     options = (accuracy, step, max_evals, atol, rtol)
     row, rule, plan_, problem = _setup(f, x, method, options, vectorized)
     columns, values, errors = _diagonal(row, rule, plan_, problem)
+    refuse_unconverged(columns, full_output)
     value = _shaped(problem, values)
     if not full_output:
         return value
@@ -140,6 +141,7 @@ def hessian(
             u[i] = u[j] = 1.0
             lines.append(problem.line(u, k))
         mixed = drive(problem, lines, lambda line: row.run(line, rule, plan_))
+        refuse_unconverged(columns + mixed, full_output)
         for (i, j), c in zip(pairs, mixed):
             hess[i, j] = hess[j, i] = (float(c.value[0]) - diagonal[i] - diagonal[j]) / 2.0
             e = (float(c.error[0]) + diagonal_error[i] + diagonal_error[j]) / 2.0
@@ -147,6 +149,8 @@ def hessian(
             converged = converged and c.converged
     elif pairs:
         _mixed_central(problem, pairs, steps, hess)
+    else:
+        refuse_unconverged(columns, full_output)
     hess = hess.astype(problem.dtype)
     if not full_output:
         return hess
