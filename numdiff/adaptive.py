@@ -154,11 +154,13 @@ def probe(
             retreats += 1
             result = _Probe([], [], [], [], value, bound=h, domain=line.distance_to_zero)
             if any(finite):
+                spent += 1  # the finite side is charged, the other not
                 side = 1 if finite[0] else -1
                 one_sided[side] += 1
                 if one_sided[side] >= 2 or retreats >= MAX_RETREATS:
                     result.side = side
-                    return result, spent + 1
+                    result.pairs = [(h, plus if side > 0 else minus)]  # reused on the grid
+                    return result, spent
             if retreats >= MAX_RETREATS:
                 raise line.nonfinite_error(h, plus if not finite[0] else minus)
             crossed = 0.0 < line.distance_to_zero < h
@@ -391,7 +393,10 @@ def _one_sided(
     side = found.side
     h = float(power_of_two(found.bound / 4.0))
     samples: Samples = {0: found.value}
-    count = min(max(budget, n + 3), 2 * MAX_GRID)
+    edge, value = found.pairs[0]
+    if float(edge / h).is_integer():
+        samples[side * round(edge / h)] = value
+    count = min(max(budget + len(samples) - 1, n + 3), 2 * MAX_GRID)
     first = n + 3 if tolerance.active else count
     column = None
     for width in range(first, count + 1):

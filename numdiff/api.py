@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from .adaptive import MAX_AUTO_EVALS, Tolerance, check_budget, estimated_steps
-from .errors import ConvergenceError, MethodError, NumdiffError, NumdiffShapeError, StepError
+from .errors import (
+    ConvergenceError,
+    MethodError,
+    NonFiniteError,
+    NumdiffError,
+    NumdiffShapeError,
+    StepError,
+)
 from .lines import Column, Elementwise, Line, drive
 from .methods import METHODS, Method, Plan
 from .problem import Problem, _as_array
@@ -325,6 +332,8 @@ def _elementwise(f: Any, x: Any, vectorized: Any, options: tuple, full_output: b
         raise NumdiffShapeError("x must be real; the complex step adds i h itself")
     if xs.size == 0:
         raise NumdiffShapeError("x has no points to differentiate at")
+    if not np.all(np.isfinite(xs)):
+        raise NonFiniteError("x has points that are not finite (nan or inf)")
     if xs.dtype.kind != "f" or xs.dtype.itemsize < 4:
         xs = xs.astype(np.float64)
     fn = Problem.build(f, xs.ravel()[0]).fn  # the same ways in: Function, formula, callable

@@ -136,6 +136,10 @@ class Problem:
         flat = np.concatenate([a.astype(dtype).ravel() for a in arrays]) if arrays else None
         if flat is None or flat.size == 0:
             raise NumdiffShapeError("x has no elements to differentiate with respect to")
+        if not np.all(np.isfinite(flat)):
+            raise NonFiniteError(
+                f"x is not finite ({np.array2string(flat, precision=17)}); f' needs a finite point"
+            )
         if function is not None and not vectorized:
             vectorized = _batchable(function)
         return cls(fn, tuple(a.shape for a in arrays), flat, dtype, several, vectorized, function)
