@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .api import Result, _flag, plan, refuse_order, refuse_unconverged
+from .api import _flag, _result, plan, refuse_order, refuse_unconverged
 from .errors import MethodError, NumdiffShapeError
-from .lines import drive
+from .lines import Column, drive
 from .problem import Problem
 
 SECOND_METHODS = ("central", "auto")
@@ -87,17 +87,7 @@ def hessdiag(
     if not full_output:
         return value
     error = None if errors is None else _shaped(problem, errors)
-    return Result(
-        value,
-        error,
-        problem.nfev,
-        problem.ncalls,
-        np.array([c.step for c in columns]),
-        row.name,
-        min(c.accuracy for c in columns),
-        2,
-        all(c.converged for c in columns),
-    )
+    return _result(problem, value, error, columns, row, plan_)
 
 
 def hessian(
@@ -133,31 +123,35 @@ def hessian(
     pairs = [(i, j) for i in range(problem.n) for j in range(i + 1, problem.n)]
     hess = np.diag(diagonal)
     error = None if diagonal_error is None else np.diag(diagonal_error)
-    converged = all(c.converged for c in columns)
+    mixed: list[Column] = []
     if pairs and method == "auto":
-        lines = []
-        for k, (i, j) in enumerate(pairs):
-            u = np.zeros(problem.n)
-            u[i] = u[j] = 1.0
-            lines.append(problem.line(u, k))
-        mixed = drive(problem, lines, lambda line: row.run(line, rule, plan_))
-        refuse_unconverged(columns + mixed, full_output)
-        for (i, j), c in zip(pairs, mixed):
-            hess[i, j] = hess[j, i] = (float(c.value[0]) - diagonal[i] - diagonal[j]) / 2.0
-            e = (float(c.error[0]) + diagonal_error[i] + diagonal_error[j]) / 2.0
-            error[i, j] = error[j, i] = e
-            converged = converged and c.converged
+        mixed = _mixed_auto(problem, pairs, row, rule, plan_, hess, error)
     elif pairs:
         _mixed_central(problem, pairs, steps, hess)
-    else:
-        refuse_unconverged(columns, full_output)
+    refuse_unconverged(columns + mixed, full_output)
     hess = hess.astype(problem.dtype)
     if not full_output:
         return hess
-    accuracy_reached = min(c.accuracy for c in columns)
-    return Result(
-        hess, error, problem.nfev, problem.ncalls, steps, row.name, accuracy_reached, 2, converged
-    )
+    result = _result(problem, hess, error, columns, row, plan_)
+    result.converged = all(c.converged for c in columns + mixed)
+    return result
+
+
+def _mixed_auto(
+    problem: Problem, pairs: list, row: Any, rule: Any, plan_: Any, hess: np.ndarray, error: Any
+) -> list[Column]:
+    """H_ij = (D_ij - H_ii - H_jj) / 2 from the adaptive second derivative along e_i + e_j,
+    its error the sum of the three bounds halved; fills hess and error in place."""
+    lines = []
+    for k, (i, j) in enumerate(pairs):
+        u = np.zeros(problem.n)
+        u[i] = u[j] = 1.0
+        lines.append(problem.line(u, k))
+    mixed = drive(problem, lines, lambda line: row.run(line, rule, plan_))
+    for (i, j), c in zip(pairs, mixed):
+        hess[i, j] = hess[j, i] = (float(c.value[0]) - hess[i, i] - hess[j, j]) / 2.0
+        error[i, j] = error[j, i] = (float(c.error[0]) + error[i, i] + error[j, j]) / 2.0
+    return mixed
 
 
 def _mixed_central(problem: Problem, pairs: list, steps: np.ndarray, hess: np.ndarray) -> None:

@@ -8,12 +8,13 @@ W = sum|w_i| has, at step h,
 
 minimised at h* = (n eps F W / (p |c| M))^(1/(n+p)) with error(h*) = (1 + n/p) eps F W / h*^n.
 Without knowledge of f the default step assumes the derivatives of a function with a
-singularity at distance s = max(|x|, 1): M ~ (p+1)! F / s^(p+1) (entire functions such as
+singularity at distance s = max(|x|, 1): M ~ (n+p)! F / s^(n+p) (entire functions such as
 exp have smaller M; the step is then a little small, which costs less than the factorial
 growth of the higher derivatives of most functions costs a step that is too large), so
-h = (eps W / (p |c| (p+1)!))^(1/(p+1)) s: ~ sqrt(eps) s for forward differences,
-~ eps^(1/3) s for central, ~ eps^(1/5) s for the 5-point formula, with eps the machine
-epsilon of the input's dtype (float32 steps are larger). Default steps are rounded to a power of two, so that
+h = (n eps W / (p |c| (n+p)!))^(1/(n+p)) s: ~ sqrt(eps) s for forward differences,
+~ eps^(1/3) s for central, ~ eps^(1/5) s for the 5-point formula, ~ eps^(1/4) s for the
+second difference, with eps the machine epsilon of the input's dtype (float32 steps are
+larger). Default steps are rounded to a power of two, so that
 x + k h is exact for the small integers k a stencil uses.
 
 >>> from numdiff.stencils import STENCILS

@@ -222,6 +222,33 @@ def _reference(problem: Problem, wrt: int, n: int, reference: Any, max_ops: int)
     return value
 
 
+def _sweep_problem(
+    f: Any, x: Any, methods: Any, dtype: Any, wrt: Any, n: Any
+) -> tuple[Problem, float]:
+    """Validate the sweep's arguments; the problem (in `dtype`) and |f(x)|."""
+    if isinstance(methods, str) or not isinstance(methods, (list, tuple)):
+        raise NumdiffError(
+            f"sweep: methods must be a list of method names, got {methods!r} "
+            f"(for one method write methods=[{methods!r}])"
+        )
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 6:
+        raise NumdiffError(f"sweep: n must be an integer in [1, 6], got {n!r}")
+    several = isinstance(x, (tuple, list))
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise NumdiffError(f"sweep: dtype must be a float dtype, got {dtype!r}") from None
+        x = type(x)(np.asarray(v, dtype=dtype) for v in x) if several else np.asarray(x, dtype)
+    problem = Problem.build(f, x)
+    value_bound = abs(float(np.asarray(problem.center_value()[0], dtype=np.float64)))
+    if problem.m != 1:
+        raise NumdiffError(f"sweep needs a scalar-valued f; it returns {problem.out_shape}")
+    if isinstance(wrt, bool) or not isinstance(wrt, int) or not 0 <= wrt < problem.n:
+        raise NumdiffError(f"wrt={wrt!r} is not a coordinate of x (it has {problem.n})")
+    return problem, value_bound
+
+
 def sweep(
     f: Any,
     x: Any,
@@ -255,26 +282,7 @@ def sweep(
     constants (one SymPy derivative or a few evaluations per method).
     """
     steps = _sweep_steps(steps)
-    if isinstance(methods, str) or not isinstance(methods, (list, tuple)):
-        raise NumdiffError(
-            f"sweep: methods must be a list of method names, got {methods!r} "
-            f"(for one method write methods=[{methods!r}])"
-        )
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 6:
-        raise NumdiffError(f"sweep: n must be an integer in [1, 6], got {n!r}")
-    several = isinstance(x, (tuple, list))
-    if dtype is not None:
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise NumdiffError(f"sweep: dtype must be a float dtype, got {dtype!r}") from None
-        x = type(x)(np.asarray(v, dtype=dtype) for v in x) if several else np.asarray(x, dtype)
-    problem = Problem.build(f, x)
-    value_bound = abs(float(np.asarray(problem.center_value()[0], dtype=np.float64)))
-    if problem.m != 1:
-        raise NumdiffError(f"sweep needs a scalar-valued f; it returns {problem.out_shape}")
-    if isinstance(wrt, bool) or not isinstance(wrt, int) or not 0 <= wrt < problem.n:
-        raise NumdiffError(f"wrt={wrt!r} is not a coordinate of x (it has {problem.n})")
+    problem, value_bound = _sweep_problem(f, x, methods, dtype, wrt, n)
     reference = _reference(problem, wrt, n, reference, model_max_ops)
     records: list[dict[str, Any]] = []
     for method in methods:
