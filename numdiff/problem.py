@@ -192,39 +192,39 @@ class Problem:
 
     def evaluate(self, requests: list[tuple[Line, np.ndarray]]) -> list[np.ndarray]:
         """f at c + t u for each (line, offsets) in one batch (`numdiff.lines.drive`); f(x)
-        is evaluated once. Complex offsets are the complex step (checked to carry i)."""
-        rows: list[np.ndarray] = []
-        where: list[list[int]] = []
+        is evaluated once (t = 0 rows share it). Complex offsets are the complex step
+        (checked to carry the imaginary part)."""
         complex_step = any(np.iscomplexobj(t) for _, t in requests)
-        center_row = None
+        blocks, spans, start = [], [], 0
+        need_center = False
         for line, t in requests:
-            index = []
-            for ti in t:
-                if ti == 0 and not complex_step and self._center is not None:
-                    index.append(-1)
-                elif ti == 0 and not complex_step:
-                    if center_row is None:
-                        center_row = len(rows)
-                        rows.append(line.points(np.array([ti]))[0])
-                    index.append(center_row)
-                else:
-                    index.append(len(rows))
-                    rows.append(line.points(np.array([ti]))[0])
-            where.append(index)
-        if rows:
-            points = np.stack(rows)
-            values = (
-                self.complex_values(points, check=False)
-                if complex_step
-                else self(points, check=False)
-            )
+            t = np.asarray(t)
+            moving = t != 0 if not complex_step else np.ones(t.shape, bool)
+            need_center |= bool(np.any(~moving))
+            blocks.append(line.points(t[moving]))
+            spans.append((moving, start))
+            start += int(np.count_nonzero(moving))
+        if need_center and self._center is None:
+            blocks.append(self.x[None, :].astype(blocks[0].dtype))
+        points = np.concatenate(blocks)
+        values = np.zeros((0, 0))
+        if points.shape[0]:
+            call = self.complex_values if complex_step else self
+            values = call(points, check=False)
+        if need_center and self._center is None:
+            if np.all(np.isfinite(values[-1])):
+                self._center = values[-1]
+            center = values[-1]
+        else:
+            center = self._center
+        if not points.shape[0]:
+            values = np.zeros((0, center.size), dtype=center.dtype)
         answers = []
-        for (_, t), index in zip(requests, where):
-            out = np.stack([self._center if i < 0 else values[i] for i in index])
-            if self._center is None and not complex_step:
-                zero = np.flatnonzero(np.asarray(t) == 0)
-                if zero.size and np.all(np.isfinite(out[zero[0]])):
-                    self._center = out[zero[0]]
+        for moving, first in spans:
+            out = np.empty((moving.size, values.shape[1]), dtype=values.dtype)
+            out[moving] = values[first : first + int(np.count_nonzero(moving))]
+            if not np.all(moving):
+                out[~moving] = center
             answers.append(out)
         return answers
 
