@@ -24,7 +24,7 @@ from .errors import MethodError, NumdiffShapeError
 from .lines import Column, drive
 from .problem import Problem
 
-SECOND_METHODS = ("central", "auto")
+SECOND_METHODS = ("central", "auto")  # rows of numdiff.METHODS offering Hessians
 
 
 def _setup(f: Any, x: Any, method: Any, options: tuple, vectorized: Any):
@@ -123,11 +123,7 @@ def hessian(
     pairs = [(i, j) for i in range(problem.n) for j in range(i + 1, problem.n)]
     hess = np.diag(diagonal)
     error = None if diagonal_error is None else np.diag(diagonal_error)
-    mixed: list[Column] = []
-    if pairs and method == "auto":
-        mixed = _mixed_auto(problem, pairs, row, rule, plan_, hess, error)
-    elif pairs:
-        _mixed_central(problem, pairs, steps, hess)
+    mixed = MIXED[row.name](problem, pairs, row, rule, plan_, steps, hess, error) if pairs else []
     refuse_unconverged(columns + mixed, full_output)
     hess = hess.astype(problem.dtype)
     if not full_output:
@@ -138,7 +134,14 @@ def hessian(
 
 
 def _mixed_auto(
-    problem: Problem, pairs: list, row: Any, rule: Any, plan_: Any, hess: np.ndarray, error: Any
+    problem: Problem,
+    pairs: list,
+    row: Any,
+    rule: Any,
+    plan_: Any,
+    steps: np.ndarray,
+    hess: np.ndarray,
+    error: Any,
 ) -> list[Column]:
     """H_ij = (D_ij - H_ii - H_jj) / 2 from the adaptive second derivative along e_i + e_j,
     its error the sum of the three bounds halved; fills hess and error in place."""
@@ -154,8 +157,18 @@ def _mixed_auto(
     return mixed
 
 
-def _mixed_central(problem: Problem, pairs: list, steps: np.ndarray, hess: np.ndarray) -> None:
-    """The 4-point product rule for every pair (i, j), one batch of 4 N (N - 1) / 2 points."""
+def _mixed_central(
+    problem: Problem,
+    pairs: list,
+    row: Any,
+    rule: Any,
+    plan_: Any,
+    steps: np.ndarray,
+    hess: np.ndarray,
+    error: Any,
+) -> list[Column]:
+    """The 4-point product rule for every pair (i, j), one batch of 4 N (N - 1) / 2 points
+    at the diagonal's steps; fills hess in place (no error estimate)."""
     points = []
     for i, j in pairs:
         for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
@@ -167,3 +180,8 @@ def _mixed_central(problem: Problem, pairs: list, steps: np.ndarray, hess: np.nd
     for k, (i, j) in enumerate(pairs):
         pp, pm, mp, mm = values[4 * k : 4 * k + 4]
         hess[i, j] = hess[j, i] = (pp - pm - mp + mm) / (4.0 * steps[i] * steps[j])
+    return []
+
+
+# The off-diagonal entries of each second-derivative method (a row name of SECOND_METHODS).
+MIXED = {"central": _mixed_central, "auto": _mixed_auto}

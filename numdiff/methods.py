@@ -80,12 +80,11 @@ class Method:
 def check_step(line: Line, rule: Any, h: float) -> None:
     """Refuse a step that vanishes in the dtype (x + o h == x for a used offset o) or whose
     h^n underflows, naming the smallest usable step."""
-    offsets = [o for o in rule.offsets if o != 0]
-    smallest = min(abs(o) for o in offsets)
+    smallest = min(abs(o) for o in rule.offsets if o != 0)
     spacing = float(np.spacing(np.asarray(max(line.position, 0.0), dtype=line.dtype)))
     tiny = float(np.finfo(line.dtype).tiny)
     usable = max(2.0 * spacing / smallest, tiny ** (1.0 / rule.derivative))
-    if not all(line.actual_offset(o * h) != 0 for o in offsets) or h < usable:
+    if h < usable:  # below 2 ulps of x / |o|, x + o h is x or its neighbour
         raise StepError(
             f"step {h!r} vanishes at x = {line.position!r} in {line.dtype}: x + h == x or "
             f"h^{rule.derivative} underflows; the smallest usable step is {usable:.3g} "

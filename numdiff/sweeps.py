@@ -252,6 +252,7 @@ def _sweep_problem(
 def sweep(
     f: Any,
     x: Any,
+    *,
     steps: Sequence[float] | np.ndarray | None = None,
     methods: Sequence[str | tuple[str, int]] = DEFAULT_METHODS,
     reference: float | None = None,
@@ -259,7 +260,6 @@ def sweep(
     wrt: int = 0,
     name: str | None = None,
     model_max_ops: int = 24,
-    *,
     n: int = 1,
 ) -> list[dict[str, Any]]:
     """Error of each method at each step (module docstring for the records and the model).
