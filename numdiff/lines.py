@@ -152,6 +152,8 @@ class Elementwise:
         else:
             out = np.array([numbers(call_user(self.fn, (v,), v)) for v in z])
             self.ncalls += z.size
+        if z.dtype.kind != "c" and out.dtype.kind == "c":
+            raise EvaluationError("f returned complex values at real points; f must be real")
         if z.dtype.kind == "c" and out.dtype.kind != "c":
             raise ComplexStepError(
                 "complex step: f returned a real value for a complex input, so it drops the "

@@ -233,6 +233,11 @@ class Problem:
         points = np.asarray(points)
         with np.errstate(all="ignore"):  # non-finite values are checked, with a clear error
             values = self._evaluate(points)
+        if values.dtype.kind == "c" and points.dtype.kind != "c":
+            raise EvaluationError(
+                "f returned complex values at real points; numdiff differentiates real "
+                "functions (the complex step adds i h itself)"
+            )
         if check:
             self._check_finite(points, values)
         return values

@@ -31,8 +31,13 @@ import numpy as np
 from .errors import MethodError
 
 MAX_DERIVATIVE = 6  # n = 1..6: the round-off eps / h^n of higher orders leaves ~2 digits
+MAX_POINTS = 64  # Fornberg is O(points^2 n) in Fractions whose size grows with the points
 RICHARDSON_RATIO = 2  # Richardson: central differences at h, h/2, h/4 ...
 RICHARDSON_LEVELS = 3  # ... extrapolated in h^2: accuracy 2 * levels
+
+
+def _sized(offsets: object) -> Sequence:
+    return offsets if isinstance(offsets, Sequence) else ()
 
 
 def fornberg(offsets: Sequence[Fr], n: int) -> tuple[Fr, ...]:
@@ -42,7 +47,14 @@ def fornberg(offsets: Sequence[Fr], n: int) -> tuple[Fr, ...]:
     >>> [str(w) for w in fornberg([Fr(-1), Fr(0), Fr(1)], 1)]
     ['-1/2', '0', '1/2']
     """
-    a = [Fr(o) for o in offsets]
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 4 * MAX_DERIVATIVE:
+        raise MethodError(f"fornberg: n must be an integer in [0, {4 * MAX_DERIVATIVE}], got {n!r}")
+    if isinstance(offsets, (str, bytes)) or not 0 < len(_sized(offsets)) <= MAX_POINTS:
+        raise MethodError(f"fornberg: give a list of 1 to {MAX_POINTS} offsets, got {offsets!r}")
+    try:
+        a = [Fr(o) for o in offsets]
+    except (TypeError, ValueError, OverflowError):
+        raise MethodError(f"fornberg: offsets must be real numbers, got {offsets!r}") from None
     if len(set(a)) != len(a) or len(a) <= n:
         raise MethodError(f"a stencil for derivative {n} needs > {n} distinct offsets, got {a}")
     # delta[m][i]: weight of point i for derivative m, using the points seen so far
@@ -158,17 +170,31 @@ def _richardson(n: int) -> Stencil:
     return from_offsets("richardson", n, offsets, [merged[o] for o in offsets])
 
 
-@functools.cache
 def stencil(method: str, n: int, accuracy: int) -> Stencil:
     """The (method, n, accuracy) stencil: "central" (accuracy even, offsets -k..k with
     k = (n - 1) // 2 + accuracy / 2), "forward" (0..n + accuracy - 1), "backward" (the
     mirror), "richardson" (accuracy 2 * RICHARDSON_LEVELS). Derived on first use, then cached
-    (a pure function of its arguments).
+    (a pure function of its arguments). n = 1..6, accuracy <= 16.
 
     >>> s = stencil("forward", 1, 2)
     >>> [str(w) for w in s.exact_weights], str(s.exact_error_constant)
     (['-3/2', '2', '-1/2'], '-1/3')
     """
+    n_ok = isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_DERIVATIVE
+    p_ok = isinstance(accuracy, int) and not isinstance(accuracy, bool) and 1 <= accuracy <= 16
+    if not (n_ok and p_ok):
+        raise MethodError(
+            f"stencil: n must be in 1..{MAX_DERIVATIVE} and accuracy in 1..16, got n={n!r}, "
+            f"accuracy={accuracy!r}"
+        )
+    if not isinstance(method, str):
+        raise MethodError(f"stencil: method must be a family name, got {method!r}")
+    return _derived(method, n, accuracy)
+
+
+@functools.cache
+def _derived(method: str, n: int, accuracy: int) -> Stencil:
+    """`stencil` once its arguments are checked (a pure function: cached)."""
     if method == "richardson":
         if accuracy != 2 * RICHARDSON_LEVELS:
             raise MethodError(f"richardson has accuracy {2 * RICHARDSON_LEVELS}, got {accuracy}")

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import NumdiffError
+
 
 def machine_epsilon(dtype: Any) -> float:
     """eps of a float or complex dtype (float64 for anything else).
@@ -38,7 +40,10 @@ def machine_epsilon(dtype: Any) -> float:
     >>> machine_epsilon(np.float32)
     1.1920928955078125e-07
     """
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise NumdiffError(f"machine_epsilon needs a numpy dtype, got {dtype!r}") from None
     if dtype.kind == "c":
         dtype = np.real(np.zeros((), dtype)).dtype
     if dtype.kind != "f":
@@ -60,15 +65,28 @@ def power_of_two(h: Any) -> np.ndarray:
     return np.exp2(np.round(np.log2(np.asarray(h, dtype=np.float64))))
 
 
+def formula_constants(rule: Any) -> tuple[int, int, float, float]:
+    """(n, accuracy p, |error constant|, weight sum W) of a formula of `numdiff.stencils`."""
+    try:
+        n, p = int(rule.derivative), int(rule.accuracy)
+        return n, p, abs(float(rule.error_constant)), float(rule.roundoff_weight)
+    except (AttributeError, TypeError, ValueError):
+        raise NumdiffError(
+            f"expected a formula of numdiff.stencils (a Stencil or COMPLEX_STEP), got {rule!r}"
+        ) from None
+
+
 def default_step(rule: Any, x: Any, dtype: Any = np.float64) -> np.ndarray:
     """The model-optimal step of a stencil for M = (n+p)! F / s^(n+p), s = max(|x|, 1), as a
     power of two: h = (n eps W / (p |c| (n+p)!))^(1/(n+p)) s (round-off eps F W / h^n)."""
     eps = machine_epsilon(dtype)
-    n, p = rule.derivative, rule.accuracy
+    n, p, constant, weight = formula_constants(rule)
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise NumdiffError(f"default_step needs a real point x, got {x!r}") from None
     growth = math.factorial(n + p)
-    base = (n * eps * rule.roundoff_weight / (p * abs(rule.error_constant) * growth)) ** (
-        1.0 / (n + p)
-    )
+    base = (n * eps * weight / (p * constant * growth)) ** (1.0 / (n + p))
     return power_of_two(base * scale(x))
 
 
@@ -88,9 +106,17 @@ def optimal_step(
     (W = 0) h* is any step below the crossing of the truncation with eps |f'|: returned as
     inf with error 0, the caller adds the rounding floor.
     """
-    n, p, constant = rule.derivative, rule.accuracy, abs(rule.error_constant)
-    roundoff = eps * value_bound * rule.roundoff_weight
-    if rule.roundoff_weight == 0.0:
+    n, p, constant, weight = formula_constants(rule)
+    try:
+        derivative_bound, value_bound, eps = (
+            float(derivative_bound),
+            float(value_bound),
+            float(eps),
+        )
+    except (TypeError, ValueError):
+        raise NumdiffError("optimal_step needs numbers for the bounds and eps") from None
+    roundoff = eps * value_bound * weight
+    if weight == 0.0:
         return float("inf"), 0.0
     if derivative_bound == 0.0 or roundoff == 0.0:
         return float("nan"), float("nan")

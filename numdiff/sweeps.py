@@ -380,6 +380,10 @@ def _float64_point(problem: Problem) -> Any:
 
 def summaries(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The summary records of a sweep (one per method)."""
+    if isinstance(records, (str, bytes)) or not isinstance(records, Sequence):
+        raise NumdiffError(f"summaries needs the list of records of sweep, got {records!r}")
+    if not all(isinstance(r, dict) and "kind" in r for r in records):
+        raise NumdiffError("summaries needs the records of sweep (dicts with a 'kind' field)")
     return [r for r in records if r["kind"] == "summary"]
 
 

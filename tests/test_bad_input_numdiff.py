@@ -94,6 +94,23 @@ CASES = {
     "sweep wrt string": lambda: numdiff.sweep("sin(x)", 1.0, methods=["central"], wrt="x"),
     "sweep auto": lambda: numdiff.sweep("sin(x)", 1.0, methods=["auto"]),
     "sweep complex n=2": lambda: numdiff.sweep("sin(x)", 1.0, methods=["complex"], n=2),
+    "f returns complex": lambda: numdiff.derivative(lambda t: np.sqrt(t + 0j), 1.0),
+    "elementwise f returns complex": lambda: numdiff.derivative(
+        lambda t: np.sqrt(t + 0j), np.ones(2), vectorized=True
+    ),
+    "x inf": lambda: numdiff.derivative(np.sin, np.inf, method="auto"),
+    "elementwise x nan": lambda: numdiff.derivative(np.sin, np.array([1.0, np.nan])),
+    "stencil n huge": lambda: numdiff.stencil("central", 100, 2),
+    "stencil method list": lambda: numdiff.stencil(["central"], 1, 2),
+    "fornberg too many offsets": lambda: numdiff.fornberg(list(range(10_000)), 1),
+    "fornberg text": lambda: numdiff.fornberg("abc", 1),
+    "fornberg inf offset": lambda: numdiff.fornberg([0, float("inf")], 0),
+    "default_step junk rule": lambda: numdiff.default_step(None, 1.0),
+    "default_step text x": lambda: numdiff.default_step(numdiff.STENCILS["central", 1, 2], "a"),
+    "machine_epsilon junk": lambda: numdiff.machine_epsilon("abc"),
+    "optimal_step junk": lambda: numdiff.optimal_step(None, 1.0, 1.0, 1e-16),
+    "summaries None": lambda: numdiff.summaries(None),
+    "summaries junk rows": lambda: numdiff.summaries([1, 2]),
 }
 
 
