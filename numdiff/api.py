@@ -412,7 +412,11 @@ def check_grad(
     )
     parts = analytic if isinstance(analytic, (tuple, list)) else (analytic,)
     try:
-        analytic_flat = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in parts])
+        arrays = [np.asarray(v) for v in parts]
+        if any(a.dtype.kind not in "fiub" for a in arrays):
+            kinds = sorted({str(a.dtype) for a in arrays})
+            raise TypeError(f"dtype {', '.join(kinds)}; real numbers are needed")
+        analytic_flat = np.concatenate([np.ravel(a.astype(float)) for a in arrays])
     except (TypeError, ValueError) as error:
         raise NumdiffShapeError(
             f"grad_fn returned {type(analytic).__name__}, not numbers: {error}"

@@ -28,7 +28,7 @@ SECOND_METHODS = ("central", "auto")  # rows of numdiff.METHODS offering Hessian
 
 
 def _setup(f: Any, x: Any, method: Any, options: tuple, vectorized: Any):
-    if method not in SECOND_METHODS:
+    if not isinstance(method, str) or method not in SECOND_METHODS:
         raise MethodError(
             f"second derivatives offer method 'central' or 'auto', got method={method!r}"
         )

@@ -150,7 +150,13 @@ class Elementwise:
             out = numbers(call_user(self.fn, (z,), z))
             self.ncalls += 1
         else:
-            out = np.array([numbers(call_user(self.fn, (v,), v)) for v in z])
+            outs = [numbers(call_user(self.fn, (v,), v)) for v in z]
+            if any(o.size != 1 for o in outs):
+                raise NumdiffShapeError(
+                    "an elementwise derivative needs f(x) to be one number at a scalar x; f "
+                    f"returned shape {next(o.shape for o in outs if o.size != 1)}"
+                )
+            out = np.array([o.ravel()[0] for o in outs])
             self.ncalls += z.size
         if z.dtype.kind != "c" and out.dtype.kind == "c":
             raise EvaluationError("f returned complex values at real points; f must be real")

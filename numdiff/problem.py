@@ -60,7 +60,9 @@ def numbers(out: Any) -> np.ndarray:
             f"f returned {type(out).__name__} ({array.dtype}); f must return a number or an "
             "array of numbers"
         )
-    return array
+    if array.size == 0:
+        raise EvaluationError("f returned an empty array; it must return at least one number")
+    return array.astype(np.float64) if array.dtype.kind in "biu" else array
 
 
 def call_user(fn: Callable[..., Any], args: tuple, x: Any) -> Any:

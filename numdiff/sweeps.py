@@ -282,6 +282,10 @@ def sweep(
     constants (one SymPy derivative or a few evaluations per method).
     """
     steps = _sweep_steps(steps)
+    if isinstance(model_max_ops, bool) or not isinstance(model_max_ops, int) or model_max_ops < 0:
+        raise NumdiffError(f"sweep: model_max_ops must be an integer >= 0, got {model_max_ops!r}")
+    if name is not None and not isinstance(name, str):
+        raise NumdiffError(f"sweep: name must be a string or None, got {name!r}")
     problem, value_bound = _sweep_problem(f, x, methods, dtype, wrt, n)
     reference = _reference(problem, wrt, n, reference, model_max_ops)
     records: list[dict[str, Any]] = []
