@@ -8,9 +8,13 @@ Along one line phi(t) = f(x + t u) (u = e_j for coordinate j):
    h_1, h_1/8, h_1/64, ... until two successive ones show the asymptotic regime (relative
    truncation |c3| h^2 / |c1|, and for even n |c4| h^2 / |c2|, <= 1/4 at the larger step).
    h_1 starts small relative to |x|: s/4 with s = max(|x|, 1), but below |x|/2 (and not
-   below s eps^(1/4)), so a function defined on one side of 0 is not probed on the other. A probe at which f is not finite is retreated from (to |x|/4 when it crossed 0,
-   else 8x lower) and bounds the scale; such probes are not charged to the budget. When only
-   one side stays finite the method becomes one-sided (forward or backward grid).
+   below s eps^(1/4)), so a function defined on one side of 0 is not probed on the other.
+   When the first two probes show almost no truncation, the step grows (to s/4, or the
+   geometric middle) where f stays finite and smooth, so a point near 0 is not held to a
+   tiny step. A probe at which f is not finite is retreated from (to |x|/4 when it crossed
+   0, else 8x lower) and bounds the scale; its non-finite values are not charged to the
+   budget. When only one side stays finite the method becomes one-sided (forward or
+   backward grid).
    With f(x) this gives Taylor coefficients c0..c4, a radius rho (distance to the nearest
    singularity of a function with those coefficients, halved) and an amplitude C: the pole
    model |phi^(k)(0)| / k! ~ C rho^-k.
@@ -96,18 +100,19 @@ class _Probe:
     domain: float = np.inf  # |x|: where a domain such as log's may end
 
 
-def _fit(probe: _Probe, eps: float, n: int) -> float:
-    """Taylor coefficients c0..c4 from f(x) and the last two probes, the radius
-    rho = min_j max_{i=j-2,j-1} (|c_i| / |c_j|)^(1/(j-i)) (j = 2, 3, 4), the pole amplitude
-    C = max_i |c_i| rho^i. Returns the relative truncation at the larger step."""
-    (big, small), (d_big, d_small) = probe.steps[-2:], probe.diffs[-2:]
-    noise = KAPPA * eps * (probe.sizes[-1] + 2.0 * np.abs(probe.value))
+def _fit(probe: _Probe, eps: float, n: int, pair: tuple[int, int] = (-2, -1)) -> float:
+    """Taylor coefficients c0..c4 from f(x) and two probes (`pair`: the last two), the
+    radius rho = min_j max_{i=j-2,j-1} (|c_i| / |c_j|)^(1/(j-i)) (j = 2, 3, 4), the pole
+    amplitude C = max_i |c_i| rho^i. Returns the relative truncation at the larger step."""
+    i, j = pair
+    big, small, d_big, d_small = probe.steps[i], probe.steps[j], probe.diffs[i], probe.diffs[j]
+    noise = KAPPA * eps * (probe.sizes[j] + 2.0 * np.abs(probe.value))
     c3 = np.abs(d_big - d_small) / (big**2 - small**2)
     c3 = np.where(c3 * big**2 > noise / small, c3, 0.0)
-    c2 = np.abs(probe.seconds[-1]) / (2.0 * small**2)
+    c2 = np.abs(probe.seconds[j]) / (2.0 * small**2)
     c2 = np.where(c2 * small**2 > noise, c2, 0.0)
-    second_big = probe.seconds[-2] / big**2
-    c4 = np.abs(second_big - probe.seconds[-1] / small**2) / (2.0 * (big**2 - small**2))
+    second_big = probe.seconds[i] / big**2
+    c4 = np.abs(second_big - probe.seconds[j] / small**2) / (2.0 * (big**2 - small**2))
     c4 = np.where(c4 * big**2 * small**2 > noise, c4, 0.0)
     c0, c1 = np.abs(probe.value), np.abs(d_small)
     coefficients = [c0, c1, c2, c3, c4]
@@ -137,10 +142,11 @@ def _first_step(line: Line, n: int, eps: float) -> float:
 
 
 def probe(
-    line: Line, n: int, budget: int, eps: float
+    line: Line, n: int, budget: int, eps: float, grow: bool = True
 ) -> Generator[np.ndarray, np.ndarray, tuple[_Probe, int]]:
     """The scale probe (module docstring, step 1). Yields offset batches, returns
-    (probe, finite evaluations spent)."""
+    (probe, finite evaluations spent). `grow`: try larger steps when f allows (not under a
+    tolerance, which the smaller step usually meets already)."""
     value = (yield np.zeros(1))[0]
     if not np.all(np.isfinite(value)):
         raise line.nonfinite_error(0.0, value)
@@ -173,10 +179,45 @@ def probe(
         result.sizes.append(np.abs(plus) + np.abs(minus))
         result.seconds.append(plus + minus - 2.0 * value)
         result.pairs.append((plus, minus))
-        if len(result.steps) >= 2 and _fit(result, eps, n) <= ACCEPT:
+        if len(result.steps) >= 2 and (relative := _fit(result, eps, n)) <= ACCEPT:
+            if grow and len(result.steps) == 2 and relative <= ACCEPT / PROBE_RATIO**2:
+                spent = yield from _grow(line, result, n, budget, spent, eps)
             break
         h = h / PROBE_RATIO
     return result, spent
+
+
+def _grow(
+    line: Line, result: _Probe, n: int, budget: int, spent: int, eps: float
+) -> Generator[np.ndarray, np.ndarray, int]:
+    """The first probes showed almost no truncation at a step held below |x|/2: try s/4
+    (across 0 only where f stays finite), then the geometric middle, and keep the first
+    that is still asymptotic, so a point near 0 is not held to a tiny step. The fit is then
+    taken from the two largest probes. Returns the evaluations spent."""
+    top = float(power_of_two(line.scale / 4.0))
+    for up in (top, float(power_of_two(np.sqrt(top * result.steps[0])))):
+        if up <= result.steps[0] * 2 or spent + 2 > budget:
+            return spent
+        plus, minus = yield np.array([up, -up])
+        finite = [bool(np.all(np.isfinite(v))) for v in (plus, minus)]
+        spent += sum(finite)  # a side where f is not finite is not charged
+        if not all(finite):
+            result.bound = min(result.bound, up)
+            continue
+        grown = _Probe(
+            [up, *result.steps],
+            [(plus - minus) / (2.0 * line.actual_offset(up)), *result.diffs],
+            [np.abs(plus) + np.abs(minus), *result.sizes],
+            [plus + minus - 2.0 * result.value, *result.seconds],
+            result.value,
+            [(plus, minus), *result.pairs],
+            domain=max(result.domain, up),
+            bound=result.bound,
+        )
+        if _fit(grown, eps, n, pair=(0, 1)) <= ACCEPT:
+            result.__dict__.update(grown.__dict__)
+            return spent
+    return spent
 
 
 def roundoff_weight(n: int, m: int) -> float:
@@ -279,7 +320,8 @@ def auto_line(
 ) -> Generator[np.ndarray, np.ndarray, Column]:
     """Adaptive n-th derivative along `line`; see the module docstring. O(max_evals) calls."""
     eps = machine_epsilon(line.dtype)
-    found, spent = yield from probe(line, n, max_evals - 2 * min_grid(n), eps)
+    budget = max_evals - 2 * min_grid(n)
+    found, spent = yield from probe(line, n, budget, eps, grow=not tolerance.active)
     if found.side:
         return (yield from _one_sided(line, n, found, max_evals - spent, tolerance, eps))
     pairs_left = (max_evals - spent) // 2
@@ -289,7 +331,7 @@ def auto_line(
     target = quick[1] if quick else _model_step(found, n, m_full, eps)
     target = float(np.clip(target, line.scale * eps ** (1 / (n + 2)), top))
     start = quick[0] if quick else min_grid(n)
-    limit = min(line.distance_to_zero, found.bound)  # the grid stays within limit / 2
+    limit = min(found.domain, found.bound)  # the grid stays within limit / 2
     for _ in range(MAX_RETREATS):
         target = min(target, limit / (2 * m_full))
         h, reused, m = _plan(found.steps, target, pairs_left, min_grid(n))

@@ -176,3 +176,14 @@ def test_fornberg_weights_are_exact_on_polynomials(offsets, n, x):
         poly = (t + sympy.Rational(Fraction(x).limit_denominator(1000))) ** degree
         value = sum(wi * sympy.Rational(poly.subs(t, o)) for wi, o in zip(w, nodes))
         assert value == sympy.diff(poly, t, n).subs(t, 0)
+
+
+@pytest.mark.parametrize(
+    "f, x, df", [(np.exp, 1e-3, np.exp), (np.log1p, 1e-3, lambda t: 1 / (1 + t))]
+)
+def test_auto_near_zero_grows_the_step_where_f_allows(f, x, df):
+    """Starting below |x|/2 must not cost accuracy for a function that is smooth across 0:
+    the probe grows the step once f is seen to be finite and nearly polynomial there."""
+    r = numdiff.derivative(f, x, method="auto", full_output=True)
+    assert abs(float(r.value) - df(x)) <= float(r.error) <= 1e-11
+    assert abs(float(r.value) - df(x)) <= 1e-13 and r.step[0] > 10 * x
