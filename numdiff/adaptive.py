@@ -24,7 +24,8 @@ Along one line phi(t) = f(x + t u) (u = e_j for coordinate j):
 3. Error estimate: |T_m - T_inner| + |T_m - T_lacunary| + B. T_inner drops the outer pair of
    points, T_lacunary the inner pair: lower-order estimates whose distance to T_m exceeds the
    error of T_m in the asymptotic regime. B bounds the round-off: kappa eps sum |w_i| |f_i| /
-   h^n (kappa = 16 ulps per value) plus the rounding of x + k h (eps |x| |phi'| W / h^n).
+   h^n (kappa = 16 ulps per value, or 3x the noise the grid shows when that is larger:
+   `noise_level`) plus the rounding of x + k h (eps |x| |phi'| W / h^n).
    When the corrections do not shrink (|T_m - T_inner| > |T_inner - T_inner2|) the table has
    not converged: `converged` is False and the estimate is widened to twice the largest
    distance to any lower-order estimate. A one-sided result that changes by more than 1%
@@ -407,6 +408,8 @@ def _estimate(
     best = weights @ (values - samples[0]) / h**n  # sum w = 0: exact 0 for a constant
     lower_inner, lower_lacunary = _apply(n, inner, h, samples), _apply(n, lacunary, h, samples)
     roundoff = KAPPA * eps * (np.abs(weights) @ np.abs(values)) / h**n
+    if full[0] < 0:  # an equispaced grid -m..m: the noise it shows, if more than 16 ulps
+        roundoff = np.maximum(roundoff, 3.0 * noise_level(values) * np.sum(np.abs(weights)) / h**n)
     slope = np.abs(found.diffs[-1]) if found.diffs else np.abs(best) if n == 1 else 0.0
     placement = eps * line.position * slope * np.sum(np.abs(weights)) / h**n
     floor = roundoff + placement
@@ -420,6 +423,21 @@ def _estimate(
             widest = np.max([np.abs(best - v) for v in (lower_inner, lower_lacunary, lower2)], 0)
             spread = np.maximum(spread, 2.0 * widest)
     return Column(best, spread + floor, h, accuracy, converged)
+
+
+def noise_level(values: np.ndarray) -> np.ndarray:
+    """The noise of f seen on an equispaced grid (rows), per output: the smallest over the
+    upper half of difference orders k of sqrt(gamma_k mean((Delta^k f)^2)), gamma_k =
+    (k!)^2 / (2k)! (Hamming; Moré and Wild's ECnoise). Smooth signal makes it larger, so
+    it can only make the bound more conservative."""
+    levels = []
+    diff = values
+    for k in range(1, values.shape[0]):
+        diff = np.diff(diff, axis=0)
+        if 2 * k >= values.shape[0] - 1:
+            gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
+            levels.append(np.sqrt(gamma * np.mean(diff**2, axis=0)))
+    return np.min(levels, axis=0)
 
 
 def _apply(n: int, offsets: tuple[int, ...], h: float, samples: Samples) -> np.ndarray:
