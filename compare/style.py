@@ -1,7 +1,8 @@
 """The look shared by every figure: one colour per method (Okabe–Ito), and two styles.
 
 `paper`: vector-friendly, serif, 7 in (double column) or 3.5 in wide, 8–9 pt text.
-`slides`: 16:9 at 200 dpi, 16–20 pt text, thick lines. Both are matplotlib rc contexts:
+`slides`: exactly 16:9 (12.8 x 7.2 in, 2560 x 1440 px at 200 dpi), 16–20 pt text, thick
+lines. Figures are saved at their exact size (no tight bounding box). Both are matplotlib rc contexts:
 nothing global is left behind after a `with style_context(...)` block.
 
 >>> method_style("reverse")["color"]
@@ -122,7 +123,7 @@ _COMMON: dict[str, Any] = {
     "grid.alpha": 0.25,
     "grid.linewidth": 0.5,
     "legend.frameon": False,
-    "savefig.bbox": "tight",
+    "savefig.bbox": "standard",  # exact sizes: constrained layout keeps everything inside
     "savefig.dpi": 200,
     "figure.dpi": 100,
     "pdf.fonttype": 42,
@@ -159,7 +160,7 @@ STYLES: dict[str, dict[str, Any]] = {
         "lines.linewidth": 2.6,
         "lines.markersize": 8,
         "axes.linewidth": 1.4,
-        "figure.figsize": (40 / 3, 7.5),
+        "figure.figsize": (12.8, 7.2),  # 16:9, 2560 x 1440 px at 200 dpi
         "figure.constrained_layout.use": True,
     },
 }

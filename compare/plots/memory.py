@@ -80,8 +80,8 @@ def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> A
     T = trade[0]["T"] if trade else ""
     trade_ax.set_xlabel("forward steps / T (1 = no recomputation)")
     trade_ax.set_ylabel("peak stored bytes")
-    trade_ax.set_title(f"(b) memory vs recomputation at T = {T}", loc="left")
-    trade_ax.legend(fontsize="small", loc="lower left")
+    trade_ax.set_title(f"(b) trade-off at T = {T}", loc="left")
+    trade_ax.legend(fontsize="small", loc="upper right")
     return fig
 
 

@@ -86,8 +86,8 @@ def caption_worked_example(records: Sequence[Record]) -> str:
             + ", ".join(f"∂f/∂{g['name']} = {g['value']:.6f}" for g in grads)
             + (
                 ", exactly the 50-digit reference rounded to float64."
-                if max(g["error"] for g in grads) == 0
-                else f", equal to the 50-digit reference to {max(g['error'] for g in grads):.1e}."
+                if max(g["rel_error"] for g in grads) == 0
+                else f", equal to the 50-digit reference to {max(g['rel_error'] for g in grads):.1e}."
             )
         )
     return " ".join(parts)
