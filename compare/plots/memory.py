@@ -168,9 +168,10 @@ def caption_schedule(records: Sequence[Record]) -> str:
         most = max(most, held)
     return (
         f"The checkpoint schedule of {rows[0].get('label', '')} for T = {T} steps: time "
-        "runs left to right, the state index up; blue lines advance without keeping anything, "
-        "green lines recompute a step and keep its tape, red lines run it backwards, squares "
-        f"store a snapshot, dotted lines restore one. It takes {stores} snapshots (at most "
+        "runs left to right, the state index up; light-blue lines advance without keeping "
+        "anything, green lines recompute a step and keep its tape, orange lines run it "
+        f"backwards, squares store a snapshot, dotted lines restore one. It takes {stores} "
+        "snapshots (at most "
         f"{most} held at once) and "
         f"advances {advances} extra steps besides the {tapes} taped ones "
         f"({(advances + tapes) / T:.2f} forward steps per step)."

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from expr.view import math_label
+
 from ..records import Record, select
 from ..style import slides_active
 from .common import axes_of
@@ -58,13 +60,16 @@ def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = No
         axes[2],
         "(b) forward sweep",
         ["node", "definition", "value"],
-        [[r["label"], r["expression"], _fmt(r["value"])] for r in forward],
+        [[math_label(r["label"]), math_label(r["expression"]), _fmt(r["value"])] for r in forward],
     )
     _table(
         axes[3],
         "(c) backward sweep (seed 1 at the output)",
         ["adjoint", "rule", "value"],
-        [[r["label"], r["expression"], _fmt(r["adjoint"])] for r in backward],
+        [
+            [math_label(r["label"]), math_label(r["expression"]), _fmt(r["adjoint"])]
+            for r in backward
+        ],
     )
     return fig
 
