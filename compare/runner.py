@@ -72,6 +72,8 @@ def compute(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise CompareError(f"seed must be an int, got {seed!r}")
     settings = experiment.options(preset, **options)
+    if progress is not None and not callable(progress):
+        raise CompareError(f"progress must be a callable taking one str, or None; got {progress!r}")
     if progress is not None and "progress" in inspect.signature(experiment.run).parameters:
         settings["progress"] = progress
     return experiment.run(seed=seed, **settings)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CompareError
+from .errors import CompareError, check_names
 
 #: Okabe–Ito colours, by the role they play in every figure.
 GREEN = "#009E73"
@@ -100,6 +100,8 @@ ALIASES: dict[str, str] = {
 
 def method_style(name: str) -> dict[str, Any]:
     """Plot keywords (color, linestyle, marker, label) of a method, by key or alias."""
+    if not isinstance(name, str):
+        raise CompareError(f"method must be a method name (str), got {name!r}")
     key = ALIASES.get(name, name)
     if key.startswith("every"):
         key = "every"
@@ -171,7 +173,7 @@ FORMATS = ("png", "pdf", "svg")
 @contextmanager
 def style_context(name: str = "paper") -> Iterator[None]:
     """A matplotlib rc context for the style `name` ("paper" or "slides")."""
-    if name not in STYLES:
+    if not isinstance(name, str) or name not in STYLES:
         raise CompareError(f"unknown style {name!r}; choose one of {', '.join(STYLES)}")
     import matplotlib
 
@@ -289,9 +291,7 @@ def save_figure(
     False); return the paths."""
     import matplotlib.pyplot as plt
 
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise CompareError(f"unknown figure format {bad[0]!r}; choose from {', '.join(FORMATS)}")
+    check_names(formats, "formats", FORMATS)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

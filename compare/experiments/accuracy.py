@@ -16,6 +16,7 @@ import expr
 from expr import catalog
 
 from .. import backends
+from ..errors import CompareError
 from ..plots import accuracy as pa
 from ..records import Record
 from ..registry import Experiment, FigureSpec
@@ -53,6 +54,8 @@ def accuracy_sweep(
     kind="optimum" (function, method, h, rel_error of the model there, best_h,
     best_rel_error), kind="exact" (function, method, rel_error).
     """
+    if dtype not in ("float32", "float64"):
+        raise CompareError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     labels = dict(SWEEP_FUNCTIONS)
     rows: list[Record] = []
     for name in functions:
@@ -115,7 +118,7 @@ def accuracy_table(
     `max_inputs` scalar inputs are left out: SymPy differentiates tensors element by element,
     too slow for a default run). One record per (function, method): rel_error; a method
     that fails on a function gives a row of the table kind="failure" (function, method,
-    error) instead.
+    exception) instead.
     """
     methods = backends.check_methods(methods or _table_methods())
     rows: list[Record] = []
@@ -141,7 +144,7 @@ def accuracy_table(
                 row["rel_error"] = backends.relative_error(estimate, ref)
             except expr.ExprError as error:
                 row = {"kind": "failure", "function": entry.name, "method": method}
-                row["error"] = f"{type(error).__name__}: {error}"[:120]
+                row["exception"] = f"{type(error).__name__}: {error}"[:120]
             rows.append(row)
     return rows
 

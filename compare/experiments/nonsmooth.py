@@ -33,7 +33,7 @@ def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]
     Records: case, function, x, method, derivative (of the first input), expected (the
     documented convention at the kink: abs'(0) = relu'(0) = 0, max splits 1/2-1/2; the
     true derivative elsewhere), at_kink, matches; a method that raises gives a row of the
-    table kind="raises" (case, function, x, method, expected, at_kink, error, clean_error).
+    table kind="raises" (case, function, x, method, expected, at_kink, exception, clean_error).
     """
     methods = backends.check_methods(methods)
     rows: list[Record] = []
@@ -54,7 +54,7 @@ def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]
                 row["matches"] = bool(abs(value - expected) <= 1e-6)
             except Exception as error:  # what a method raises at a kink is part of the data
                 row["kind"] = "raises"
-                row["error"] = f"{type(error).__name__}: {error}"[:160]
+                row["exception"] = f"{type(error).__name__}: {error}"[:160]
                 row["clean_error"] = isinstance(error, expr.ExprError)
             rows.append(row)
     return rows
