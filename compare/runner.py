@@ -117,7 +117,15 @@ def plot(name: str, records: Sequence[Record], fig: Any = None, ax: Any = None) 
             f"figure {spec.name} has {spec.panels} panels and cannot draw into one Axes; pass "
             "fig= (a Figure or SubFigure, e.g. from fig.subfigures()) instead"
         )
-    return spec.plot(records, fig=fig, ax=ax)
+    if not records or not all(isinstance(r, dict) for r in records):
+        raise CompareError(f"records must be a non-empty list of dicts (figure {spec.name})")
+    try:
+        return spec.plot(records, fig=fig, ax=ax)
+    except (KeyError, IndexError, TypeError, ValueError) as error:
+        raise CompareError(
+            f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "
+            f"it draws the records of experiment {figure_spec(name)[0].name!r}"
+        ) from error
 
 
 def _check_choice(what: str, value: Any, choices: Sequence[str]) -> None:

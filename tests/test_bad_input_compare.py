@@ -135,8 +135,13 @@ BAD_CALLS = {
     ),
     "plot: None for the records": (lambda tmp: compare.plot("fig04_crossover", None), "records"),
     "plot: a dict for the records": (lambda tmp: compare.plot("fig04_crossover", {}), "records"),
+    "plot: an empty list of records": (lambda tmp: compare.plot("fig04_crossover", []), "records"),
+    "plot: records of another figure": (
+        lambda tmp: compare.plot("fig04_crossover", [{"h": 1.0}]),
+        "do not fit",
+    ),
     "plot: fig is not a figure": (
-        lambda tmp: compare.plot("fig06_memory", [], fig="left"),
+        lambda tmp: compare.plot("fig06_memory", [{"kind": "depth"}], fig="left"),
         "fig",
     ),
     "plot: ax is not an Axes": (

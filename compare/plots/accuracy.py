@@ -6,12 +6,26 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import CompareError
 from ..records import Record, select, unique
 from ..style import GUIDE, label, log_ticks, method_style
 from .common import EPS32, EPS64, FLOOR, argmin_row, axes_of, sci, shown, slope_guide
 
 ORDERS = {"forward": 1, "backward": 1, "central": 2, "central4": 4}
 EXACT_STYLE = {"reverse": "-", "forward_mode": (0, (5, 3)), "sympy": ":", "graph": "-."}
+
+
+def featured_function(records: Sequence[Record]) -> str:
+    """The function a figure or caption features: exp when present, else the first
+    (figures 1 and 13 and their captions read the same selection).
+
+    >>> featured_function([{"function": "sin"}, {"function": "exp"}])
+    'exp'
+    """
+    functions = unique(records, "function")
+    if not functions:
+        raise CompareError("no records with a 'function' field: nothing to draw")
+    return "exp" if "exp" in functions else functions[0]
 
 
 def _curve(ax: Any, rows: Sequence[Record], method: str) -> None:
@@ -112,8 +126,7 @@ def plot_accuracy_sweep(records: Sequence[Record], fig: Any = None, ax: Any = No
 
 def caption_accuracy_sweep(records: Sequence[Record]) -> str:
     """Caption of figure 1 with the numbers of this run (exp panel when present)."""
-    functions = unique(select(records, kind="curve"), "function")
-    name = "exp" if "exp" in functions else functions[0]
+    name = featured_function(records)
     rows = select(records, function=name)
     central = argmin_row(select(rows, kind="curve", method="central"), "rel_error")
     forward = argmin_row(select(rows, kind="curve", method="forward"), "rel_error")
@@ -265,7 +278,7 @@ def caption_accuracy_table(records: Sequence[Record]) -> str:
 # ------------------------------------------------------------------ figure 13
 def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 13: the V-curves of one function in float32 and float64 side by side."""
-    function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
+    function = featured_function(records)
     fig, axes = axes_of(fig, ax, 1, 2, aspect=0.36)
     for panel, dtype, eps in zip(axes, ("float32", "float64"), (EPS32, EPS64)):
         rows = select(records, function=function, dtype=dtype)
@@ -306,7 +319,7 @@ def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -
 
 def caption_precision(records: Sequence[Record]) -> str:
     """Caption of figure 13."""
-    function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
+    function = featured_function(records)
     parts = [
         "Relative error against step size for the same function computed in float32 (left) "
         "and float64 (right); open circles mark each method's best step, dotted lines the "
