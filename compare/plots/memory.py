@@ -25,7 +25,7 @@ def _strategy_style(strategy: str, text: str | None = None) -> dict[str, Any]:
 def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 6: (a) peak bytes vs depth T per strategy; (b) peak bytes vs forward steps / T
     at fixed T, with revolve's optimal frontier."""
-    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.4)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.48)
     depth_ax, trade_ax = axes
     depth = select(records, kind="depth")
     for name in unique(depth, "strategy"):
@@ -81,7 +81,15 @@ def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> A
     trade_ax.set_xlabel("forward steps / T (1 = no recomputation)")
     trade_ax.set_ylabel("peak stored bytes")
     trade_ax.set_title(f"(b) trade-off at T = {T}", loc="left")
-    trade_ax.legend(fontsize="small", loc="upper right")
+    # panel (b)'s key under the figure: inside, it would sit on the points or the frontier
+    fig.legend(
+        *trade_ax.get_legend_handles_labels(),
+        fontsize="small",
+        loc="outside lower center",
+        ncol=3,
+        title="(b)",
+        title_fontsize="small",
+    )
     return fig
 
 
