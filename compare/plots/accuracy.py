@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import CompareError
 from ..records import Record, select, unique
-from ..style import GUIDE, label, log_ticks, method_style
+from ..style import GUIDE, label, log_ticks, method_style, slides_active
 from .common import EPS32, EPS64, FLOOR, argmin_row, axes_of, sci, shown, slope_guide
 
 ORDERS = {"forward": 1, "backward": 1, "central": 2, "central4": 4}
@@ -43,21 +43,10 @@ def _v_panel(
     eps: float,
     guides: bool = True,
     exact: bool = True,
-    band_text: bool = True,
 ) -> None:
     curves = select(rows, kind="curve")
     methods = unique(curves, "method")
     ax.axhspan(FLOOR / 3, eps, color="0.92", zorder=0, lw=0)
-    if band_text:
-        ax.text(  # inside the band, at its right end, where no curve runs
-            0.5,
-            eps / 1.6,
-            f"shaded: error ≤ ε = {eps:.1e}",
-            fontsize="small",
-            color="0.35",
-            ha="right",
-            va="top",
-        )
     for method in methods:
         _curve(ax, select(curves, method=method), method)
     for row in select(rows, kind="optimum"):
@@ -107,7 +96,7 @@ def plot_accuracy_sweep(records: Sequence[Record], fig: Any = None, ax: Any = No
     fig, axes = axes_of(fig, ax, nrows, ncols, aspect=0.42 * nrows)
     for i, (panel, function) in enumerate(zip(axes, functions)):
         rows = select(records, function=function)
-        _v_panel(panel, rows, EPS64, guides=True, band_text=False)
+        _v_panel(panel, rows, EPS64, guides=True)
         panel.set_title(f"({chr(97 + i)}) {rows[0].get('label', function)}", loc="left")
         if i % ncols:
             panel.set_ylabel("")
@@ -184,6 +173,8 @@ TABLE_ORDER = (
 
 def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 2: functions down, error across (log), one marker per method."""
+    import matplotlib as mpl
+
     functions = unique(records, "function")
     methods = [m for m in TABLE_ORDER if m in unique(records, "method")]
     methods += [m for m in unique(records, "method") if m not in methods]
@@ -217,7 +208,7 @@ def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = No
             marker=style["marker"],
             color=style["color"],
             label=style["label"],
-            markersize=4,
+            markersize=1.15 * float(mpl.rcParams["lines.markersize"]),
             alpha=0.9,
         )
     panel.set_yticks(range(len(functions)))
@@ -279,6 +270,8 @@ def caption_accuracy_table(records: Sequence[Record]) -> str:
 # ------------------------------------------------------------------ figure 13
 def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 13: the V-curves of one function in float32 and float64 side by side."""
+    import matplotlib as mpl
+
     function = featured_function(records)
     fig, axes = axes_of(fig, ax, 1, 2, aspect=0.36)
     for panel, dtype, eps in zip(axes, ("float32", "float64"), (EPS32, EPS64)):
@@ -291,7 +284,7 @@ def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -
                     [best["h"]],
                     [shown(best["rel_error"])],
                     marker="o",
-                    ms=5,
+                    ms=1.4 * float(mpl.rcParams["lines.markersize"]),
                     mfc="white",
                     color=method_style(method)["color"],
                 )
@@ -313,8 +306,12 @@ def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -
             loc="left",
         )
     axes[1].set_ylabel("")
+    from matplotlib.patches import Patch
+
     handles, labels_ = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels_, loc="outside upper center", ncol=4)
+    handles.append(Patch(color="0.92"))
+    labels_.append(f"shaded: error ≤ ε (float32 {EPS32:.1e}, float64 {EPS64:.1e})")
+    fig.legend(handles, labels_, loc="outside upper center", ncol=2 if slides_active() else 4)
     return fig
 
 

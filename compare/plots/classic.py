@@ -358,7 +358,6 @@ def plot_logistic_classic(records: Sequence[Record], fig: Any = None, ax: Any = 
         + select(records, kind="exact"),
         EPS64,
         guides=True,
-        band_text=False,
     )
     sweep_ax.set_title("(b) relative error of d$l_4$/dx at $x_0$ = 0.2", loc="left")
     fig.legend(*sweep_ax.get_legend_handles_labels(), loc="outside lower center", ncol=4)

@@ -14,6 +14,8 @@ from .common import axes_of, sci
 
 def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 9: (a) training loss vs step, ours and PyTorch; (b) decision boundary."""
+    import matplotlib as mpl
+
     fig, axes = axes_of(fig, ax, 1, 2, aspect=0.4)
     loss_ax, field_ax = axes
     ours = sorted(select(records, kind="loss", implementation="ours"), key=lambda r: r["step"])
@@ -62,7 +64,7 @@ def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
             [r["x2"] for r in pts],
             ls="none",
             marker=marker,
-            ms=3,
+            ms=0.85 * float(mpl.rcParams["lines.markersize"]),
             color=colour,
             mec="white",
             mew=0.3,

@@ -23,14 +23,13 @@ def _table(ax: Any, title: str, header: list[str], rows: list[list[str]]) -> Non
     table = ax.table(
         cellText=rows,
         colLabels=header,
-        loc="upper center",
+        bbox=[0, 0, 1, 1],  # the whole panel: rows share its height
         cellLoc="left",
         colLoc="left",
         edges="horizontal",
     )
     table.auto_set_font_size(False)
     table.set_fontsize(15 if slides_active() else 8)
-    table.scale(1.0, 1.35)
 
 
 def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
@@ -64,7 +63,7 @@ def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = No
     )
     _table(
         axes[3],
-        "(c) backward sweep (seed 1 at the output)",
+        "(c) backward sweep (seed 1 at f)",
         ["adjoint", "rule", "value"],
         [
             [math_label(r["label"]), math_label(r["expression"]), _fmt(r["adjoint"])]
