@@ -126,12 +126,13 @@ def caption_swell(records: Sequence[Record]) -> str:
 
     parts = [
         "Size of the derivative of the logistic map l_k (l_{k+1} = 4 l_k (1 − l_k)) "
-        "against the depth k: (a) on a log scale, SymPy's diff as a tree, expanded, after "
-        "common-subexpression elimination and as a DAG; the symbolic 'graph' method's "
-        "derivative as a tree (counted exactly on its DAG), as a DAG and as its assignment "
-        "program; the reverse-mode gradient graph; the function itself as a tree and as a "
-        "graph; × marks where SymPy ran over its time budget. (b) The forms with sharing on "
-        "linear axes."
+        "against the depth k: (a) the tree forms on log-log axes: SymPy's diff as a tree "
+        "and expanded, the symbolic 'graph' method's derivative as a tree (counted exactly on "
+        "its DAG), the function itself as a tree, and the reverse-mode gradient graph for "
+        "scale; (b) the forms with sharing on linear axes: SymPy's diff as a DAG and after "
+        "common-subexpression elimination, the graph method's DAG and assignment program, "
+        "the reverse-mode gradient graph and the function's graph; × marks where SymPy ran "
+        "over its time budget."
     ]
     tree, stopped = last("tree"), _swell_rows(records, "tree")[1]
     if tree:
