@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import inspect
 import io
 import itertools
 import keyword
@@ -36,9 +37,10 @@ from typing import Any
 
 import numpy as np
 
+from . import functions
 from .errors import InputError, ParseError, UnknownNameError
 from .graph import Function
-from .ops import OPS
+from .ops import ALIASES, OPS, formula_names
 from .tracer import GraphBuilder, Tracer, apply
 
 #: Longest formula accepted, in characters.
@@ -53,16 +55,8 @@ SHOWN = 80
 
 CONSTANTS = {"pi": math.pi, "E": math.e}
 
-#: Names a formula may call that are not op names: alias -> (op name, takes 2 or more args).
-_ALIASES = {
-    "ln": ("log", False),
-    "Abs": ("abs", False),
-    "absolute": ("abs", False),
-    "max": ("maximum", True),
-    "min": ("minimum", True),
-    "Max": ("maximum", True),
-    "Min": ("minimum", True),
-}
+#: The reductions' names that a formula calls with 2 or more arguments, as Python's max/min.
+_NARY_NAMES = {"max": "maximum", "min": "minimum"}
 _NARY = {"maximum", "minimum"}
 
 #: Arithmetic operators: AST class -> (symbol, op name).
@@ -138,23 +132,36 @@ def natural_key(name: str) -> list:
 
 
 def _resolve_function(name: str) -> tuple[str, bool] | None:
-    """The op a formula's call `name(...)` applies, and whether it folds 2+ arguments."""
-    if name in _ALIASES:
-        return _ALIASES[name]
-    op = OPS.get(name)
-    if op is None or op.kind != "elementwise":
+    """The elementwise op a formula's call `name(...)` applies (names and aliases from the
+    ops table), and whether it folds 2 or more arguments (max, min, maximum, minimum)."""
+    if name in _NARY_NAMES:
+        return _NARY_NAMES[name], True
+    op_name = ALIASES.get(name)
+    if op_name is None or OPS[op_name].kind != "elementwise":
         return None
-    return name, name in _NARY
+    return op_name, op_name in _NARY
+
+
+def _defaults(op_name: str) -> tuple[float, ...]:
+    """Default values of an op's trailing arguments, read from its expr function
+    (elu(x, alpha=1.0) -> (1.0,)); () when it has none."""
+    fn = getattr(functions, op_name, None)
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    if len(params) != OPS[op_name].arity:
+        return ()
+    return tuple(p.default for p in params if p.default is not inspect.Parameter.empty)
 
 
 def function_names() -> list[str]:
     """Every function name a formula may call (elementwise ops and their aliases), sorted.
 
-    >>> {"sin", "ln", "max"} <= set(function_names())
+    >>> {"sin", "ln", "max", "atan"} <= set(function_names())
     True
     """
-    names = {n for n, op in OPS.items() if op.kind == "elementwise"} | set(_ALIASES)
-    return sorted(names, key=str.lower)
+    return sorted({*formula_names(), *_NARY_NAMES}, key=str.lower)
 
 
 # ----------------------------------------------------------------------------- tokens
@@ -321,8 +328,15 @@ def _check_call(node: ast.Call, term: str) -> None:
         )
     op_name, nary = resolved
     arity, count = OPS[op_name].arity, len(node.args)
-    if (count < 2) if nary else (count != arity):
-        wanted = "2 or more arguments" if nary else f"{arity} argument{'s' * (arity != 1)}"
+    fewest = arity - len(_defaults(op_name))
+    if (count < 2) if nary else not fewest <= count <= arity:
+        wanted = (
+            "2 or more arguments"
+            if nary
+            else f"{fewest} to {arity} arguments"
+            if fewest < arity
+            else f"{arity} argument{'s' * (arity != 1)}"
+        )
         raise ParseError(f"{func.id} takes {wanted}, got {count}: {shown(term)}")
 
 
@@ -400,7 +414,9 @@ def _combine(node: ast.expr, args: list[Any], term: str, inputs: dict[str, Trace
     op_name, nary = _resolve_function(node.func.id)
     if nary:
         return reduce(lambda a, b: fold(op_name, a, b), args)
-    return fold(op_name, *args)
+    defaults = _defaults(op_name)
+    missing = OPS[op_name].arity - len(args)  # trailing arguments with defaults
+    return fold(op_name, *args, *defaults[len(defaults) - missing :])
 
 
 class _Folder:

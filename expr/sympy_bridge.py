@@ -7,41 +7,47 @@ common subexpressions become shared graph nodes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any
 
 import numpy as np
 import sympy
+from sympy.core.function import Application
 
 from . import functions as F
 from .errors import InputError, UnknownNameError
 from .graph import Function
 from .ops import OPS
 from .parse import function_names, natural_key
-from .sympy_functions import relu, sigmoid, softplus
 from .tracer import GraphBuilder, Tracer, apply
 
-_UNARY = {
-    sympy.sin: "sin",
-    sympy.cos: "cos",
-    sympy.tan: "tan",
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.tanh: "tanh",
-    sympy.Abs: "abs",
-    sympy.sign: "sign",
-    sigmoid: "sigmoid",
-    softplus: "softplus",
-    relu: "relu",
-}
-_NARY = {sympy.Max: "maximum", sympy.Min: "minimum"}
+#: SymPy spellings that are not an op's own counterpart.
+_SYMPY_SPELLINGS = {sympy.Mod: "mod"}
 _RELATIONAL = {
     sympy.StrictGreaterThan: "gt",
     sympy.GreaterThan: "ge",
     sympy.StrictLessThan: "lt",
     sympy.LessThan: "le",
     sympy.Equality: "eq",
+    sympy.Unequality: "ne",
 }
+_NARY = ("maximum", "minimum")
+
+
+@lru_cache(maxsize=8)
+def _heads(size: int) -> dict[Any, str]:
+    """SymPy function class -> op name, from each op's counterpart applied to symbols (the
+    table only grows, so its size keys the cache)."""
+    heads: dict[Any, str] = dict(_SYMPY_SPELLINGS)
+    for op in list(OPS.values())[:size]:
+        if op.kind != "elementwise" or op.sympy is None:
+            continue
+        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
+        built = op.sympy(*symbols)
+        head = built.func
+        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
+            heads.setdefault(head, op.name)
+    return heads
 
 
 def _supported() -> str:
@@ -187,8 +193,6 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
         return out
     if e is sympy.true or e is sympy.false:
         return builder.const(1.0 if e is sympy.true else 0.0)
-    if isinstance(e, sympy.Unequality):
-        return F.subtract(1.0, F.eq(args[0], args[1]))
     # Boolean connectives SymPy makes of nested comparisons (values are 0.0 / 1.0 here).
     if isinstance(e, sympy.logic.boolalg.ITE):
         return F.where(args[0], args[1], args[2])
@@ -201,13 +205,22 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])
-    if func in _UNARY and len(args) == 1:
-        return apply(_UNARY[func], args[0])
-    if func in _NARY:
-        return reduce(getattr(F, _NARY[func]), args)
+    name = _heads(len(OPS)).get(func)
+    if name is not None:
+        op = OPS[name]
+        if name in _NARY and len(args) > 2:
+            return reduce(lambda a, b: apply(name, a, b), args)
+        if len(args) == op.arity or op.sympy(*e.args[: op.arity]) == e:
+            return apply(name, *args[: op.arity])
     raise UnknownNameError(
-        f"SymPy {func.__name__} is not supported (in {e}); supported functions: {_supported()}"
+        f"SymPy {func.__name__} is not supported (in {_short(e)}); supported functions: "
+        f"{_supported()}"
     )
+
+
+def _short(e: sympy.Basic) -> str:
+    text = str(e)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _convert(root: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:

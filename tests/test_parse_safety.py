@@ -351,6 +351,14 @@ def test_nesting_up_to_the_limit_parses():
         ("where(x > 0, x, -x)", -2.0, 2.0),
         ("sin(x)**2 + cos(x)**2", 0.7, 1.0),
         ("x\n + 1", 1.0, 2.0),
+        ("x % 3", 7.0, 1.0),
+        ("-x % 3", 7.0, 2.0),
+        ("x // 2", 7.0, 3.0),
+        ("2 * x // 3 % 2", 4.0, 0.0),
+        ("atan(x) + arctan(x)", 1.0, math.pi / 2),
+        ("elu(x)", -1.0, math.expm1(-1.0)),
+        ("elu(x, 2)", -1.0, 2 * math.expm1(-1.0)),
+        ("Heaviside(x)", 2.0, 1.0),
     ],
 )
 def test_grammar(text, x, expected):
