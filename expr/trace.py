@@ -61,7 +61,7 @@ def trace(
     many = isinstance(result, (tuple, list))
     outputs = []
     for out in result if many else [result]:
-        _check_output(out, builder, fn)
+        _check_output(out, builder, fn, len(tracers))
         if not isinstance(out, Tracer):
             try:
                 out = builder.const(np.asarray(out, dtype=float))
@@ -80,10 +80,12 @@ def trace(
     )
 
 
-def _check_output(out: Any, builder: GraphBuilder, fn: Callable) -> None:
+def _check_output(out: Any, builder: GraphBuilder, fn: Callable, n_inputs: int) -> None:
     """Refuse outputs that would make a silently wrong derivative: None, a tracer of another
-    trace, and (under concrete tracing, which runs a user's function) a plain value that does
-    not depend on the inputs through ops."""
+    trace, and (under concrete tracing, which runs a user's function) a plain value from a
+    function that applied no op to its inputs. (A plain value after ops is a constant built
+    from them, such as the gradient of sign inside grad; conversions that would drop a
+    dependence, float() and math.*, raise in the tracer.)"""
     label = getattr(fn, "__name__", "the function").replace("<lambda>", "the lambda")
     if out is None:
         raise TraceError(f"{label} returned None; return the result (an expr value)")
@@ -93,7 +95,7 @@ def _check_output(out: Any, builder: GraphBuilder, fn: Callable) -> None:
                 f"{label} returned a traced value of another trace (a value it closes over); "
                 "pass that value as an argument instead"
             )
-    elif builder.concrete:
+    elif builder.concrete and builder.graph.number_of_nodes() == n_inputs:
         raise TraceError(
             f"{label} returned a {type(out).__name__} that does not depend on its inputs "
             "through expr ops, so its derivative would silently be 0 (was a value computed "

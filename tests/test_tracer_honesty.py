@@ -136,6 +136,8 @@ def test_genuine_constants_built_from_ops_are_fine():
         assert float(autodiff.jacfwd(fn)(0.7)) == 0.0
         assert float(autodiff.hessian(fn)(0.7)) == 0.0
         assert [float(g) for g in symdiff.gradient(fn, args=(0.7,))] == [0.0]
+    # A structural zero from the rules inside a nested transformation is such a constant.
+    assert float(autodiff.grad(autodiff.grad(lambda x: 3.0 * expr.sign(x)))(0.5)) == 0.0
     # A plain constant is still fine where nothing is differentiated by tracing a user's
     # function (an abstract trace, e.g. of a graph builder).
     assert float(expr.trace(lambda x: 3.0, 1.0)(5.0)) == 3.0
