@@ -41,7 +41,8 @@ from . import functions
 from .errors import InputError, ParseError, UnknownNameError
 from .graph import Function
 from .ops import ALIASES, OPS, formula_names
-from .tracer import GraphBuilder, Tracer, apply
+from .trace import trace
+from .tracer import Tracer, apply
 
 #: Longest formula accepted, in characters.
 MAX_LENGTH = 100_000
@@ -487,14 +488,17 @@ def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") ->
     for _, term, tree in terms:
         _check(tree, term, used, allowed)
     order = declared if declared is not None else sorted(used, key=natural_key)
-    builder = GraphBuilder()
-    inputs = {v: builder.input(v, ()) for v in order}
-    total, fold = None, _Folder(None, text)
-    for sign, term, tree in terms:
-        value = _build(tree, term, inputs)
-        total = value if total is None else fold("add" if sign == "+" else "sub", total, value)
-    output = total if isinstance(total, Tracer) else builder.const(total)
-    return Function(builder.graph, [inputs[v].node for v in order], [output.node], name=name)
+
+    def formula(*xs: Tracer) -> Any:  # traced: the terms' ops recorded in order
+        inputs, fold, total = dict(zip(order, xs)), _Folder(None, text), None
+        for sign, term, tree in terms:
+            value = _build(tree, term, inputs)
+            total = value if total is None else fold("add" if sign == "+" else "sub", total, value)
+        return total
+
+    function = trace(formula, *[0.0] * len(order), names=order)
+    function.name = name
+    return function
 
 
 def _variable_names(variables: Any) -> list[str] | None:

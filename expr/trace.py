@@ -95,7 +95,7 @@ def _check_output(out: Any, builder: GraphBuilder, fn: Callable, n_inputs: int) 
                 f"{label} returned a traced value of another trace (a value it closes over); "
                 "pass that value as an argument instead"
             )
-    elif builder.concrete and builder.graph.number_of_nodes() == n_inputs:
+    elif builder.concrete and builder.number_of_nodes() == n_inputs:
         raise TraceError(
             f"{label} returned a {type(out).__name__} that does not depend on its inputs "
             "through expr ops, so its derivative would silently be 0 (was a value computed "

@@ -76,6 +76,9 @@ class GraphBuilder:
         self.concrete = concrete
         self._scalar_consts: dict[tuple, int] = {}
 
+    def number_of_nodes(self) -> int:
+        return self.graph.number_of_nodes()
+
     def _add(self, **data: Any) -> int:
         node = self.graph.number_of_nodes()
         self.graph.add_node(node, **data)
