@@ -238,26 +238,22 @@ def test_unknown_names_are_our_error():
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("9**9**9**9", ["overflows", "9**9"]),
-        ("2**5000 * x", ["infinite"]),
-        ("x / 0", []),  # not a constant: x / 0 is a graph, inf at evaluation
-        ("1/0 + x", ["infinite", "1/0"]),
+        ("9**9**9**9", ["infinite in float64", "'9**9**9'"]),
+        ("2**5000 * x", ["infinite", "'2**5000'"]),
+        ("1/0 + x", ["infinite", "'1/0'"]),
         ("log(-1) * x", ["domain of log"]),
         ("sqrt(-4) + x", ["domain of sqrt"]),
-        ("x + 1e400", ["overflows"]),
-        ("x * " + "9" * 400, ["overflows"]),
+        ("x + 1e400", ["overflows float64"]),
+        ("x * " + "9" * 400, ["overflows float64"]),
     ],
 )
 def test_constants_fold_in_float64_and_refuse_overflow(text, words):
     start = time.perf_counter()
-    if not words:
-        assert expr.parse(text).size() == 1
-        return
     with pytest.raises(expr.ParseError) as raised:
         expr.parse(text)
     assert time.perf_counter() - start < 1.0
-    message = str(raised.value)
-    assert all(w in message for w in words[1:]) and (words[0] in message or "float64" in message)
+    assert all(w in str(raised.value) for w in words), str(raised.value)
+    assert expr.parse("x / 0").size() == 1  # not a constant: a graph, inf when evaluated
 
 
 def test_constants_fold_to_one_node():
