@@ -120,6 +120,26 @@ def resolve_name(name: str) -> str:
         raise UnknownNameError(f"unknown function {name!r}; supported: {shown}") from None
 
 
+#: Formula spellings that differ from the op names (in a formula max(a, b) is elementwise).
+FORMULA_SPELLINGS = {"max": "maximum", "min": "minimum"}
+
+
+def resolve_formula_name(name: str) -> str:
+    """The elementwise op a formula's function name calls: an elementwise op's name or
+    alias, or max/min (maximum/minimum); `UnknownNameError` listing the names otherwise.
+
+    >>> resolve_formula_name("atan"), resolve_formula_name("max")
+    ('arctan', 'maximum')
+    """
+    if isinstance(name, str) and name in FORMULA_SPELLINGS:
+        return FORMULA_SPELLINGS[name]
+    op = ALIASES.get(name) if isinstance(name, str) else None
+    if op is None or OPS[op].kind != "elementwise":
+        shown = ", ".join(formula_names())
+        raise UnknownNameError(f"unknown function {name!r}; supported: {shown}")
+    return op
+
+
 def lookup(name: str) -> Op:
     """The `Op` of an op name or alias (see `resolve_name`)."""
     return OPS[resolve_name(name)]

@@ -23,7 +23,7 @@ from sympy.parsing.sympy_parser import (
 from . import functions as F
 from .errors import ParseError, UnknownNameError
 from .graph import Function
-from .ops import OPS, SYMPY_HEADS, formula_names, resolve_name
+from .ops import OPS, SYMPY_HEADS, formula_names, resolve_formula_name
 from .tracer import GraphBuilder, Tracer, apply
 
 _PARSER_GLOBALS = {
@@ -46,10 +46,7 @@ _NARY = ("maximum", "minimum")
 def string_functions() -> dict[str, Any]:
     """Names a formula may use (every elementwise op and alias of the table, `max`/`min`
     for maximum/minimum, the constants pi and E), with their SymPy meaning."""
-    out: dict[str, Any] = {}
-    for name in formula_names():
-        op = OPS[resolve_name(name)]
-        out[name] = op.sympy
+    out = {name: OPS[resolve_formula_name(name)].sympy for name in formula_names()}
     out.update(max=sympy.Max, min=sympy.Min, **_CONSTANTS)
     return out
 
