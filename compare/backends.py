@@ -155,46 +155,73 @@ SWELL_MEASURES = {
 
 
 def swell_records(
-    depths: Sequence[int], seconds: float, method: str = "sympy"
+    depths: Sequence[int],
+    seconds: float,
+    method: str = "sympy",
+    progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """symdiff's swell curves of the logistic map's derivative as (depth, measure, size,
-    stopped, seconds) rows. method "sympy": SymPy's diff as a tree, as a DAG, expanded,
-    after CSE; method "graph": the graph method's derivative as a tree (exact, counted on
-    the DAG), as a DAG, and as its assignment program, plus the function's own SymPy tree
-    size (measure "function_tree"). `seconds` is the budget of each
-    step; a stopped step ends its series (the larger depths are recorded as stopped)."""
+    stopped, time_s, budget_s) rows, one depth at a time (`progress` is told each depth).
+    method "sympy": SymPy's diff as a tree, as a DAG, expanded, after CSE; method "graph":
+    the graph method's derivative as a tree (exact, counted on the DAG), as a DAG, and as
+    its assignment program, plus the function's own SymPy tree size (measure
+    "function_tree"). `seconds` is the budget of each step; a step over budget ends its
+    series (its row is marked stopped; larger depths are not run); when the differentiation
+    itself ran over, every form of the method stops."""
     import symdiff
 
-    modes = ("raw", "expanded", "cse") if method == "sympy" else ("raw", "program")
-    records = symdiff.swell_curve(
-        "logistic", list(depths), methods=(method,), modes=modes, budget_s=seconds, memory=False
-    )
+    modes = ["raw", "expanded", "cse"] if method == "sympy" else ["raw", "program"]
+    rows: list[dict[str, Any]] = []
+    for depth in depths:
+        if not modes:
+            break
+        if progress is not None:
+            progress(f"{method} depth {depth}")
+        # count_ops is not drawn: skip it (max_tree_size=0), so only the forms drawn count
+        records = symdiff.swell_curve(
+            "logistic",
+            [depth],
+            methods=(method,),
+            modes=modes,
+            budget_s=seconds,
+            memory=False,
+            max_tree_size=0,
+        )
+        for record in records:
+            rows += _swell_rows(record, seconds)
+            if record["budget_exceeded"]:
+                every = record.get("exceeded_step") in ("function size", "diff")
+                modes = [] if every else [m for m in modes if m != record["mode"]]
+    return rows
+
+
+def _swell_rows(record: dict[str, Any], seconds: float) -> list[dict[str, Any]]:
+    """Our rows of one symdiff swell record (one per measure it holds)."""
+    depth, stopped = int(record["size"]), bool(record["budget_exceeded"])
     rows = []
-    for record in records:
-        if record["method"] == "graph" and record["mode"] == "raw":
-            size = record.get("f_tree_size")
+    if record["method"] == "graph" and record["mode"] == "raw":
+        size = record.get("f_tree_size")
+        rows.append(
+            {
+                "depth": depth,
+                "measure": "function_tree",
+                "size": None if size is None else int(size),
+                "stopped": stopped and size is None,
+            }
+        )
+    for (name, mode, field), measure in SWELL_MEASURES.items():
+        if record["method"] == name and record["mode"] == mode:
+            size = record.get(field)
             rows.append(
                 {
-                    "depth": int(record["size"]),
-                    "measure": "function_tree",
+                    "depth": depth,
+                    "measure": measure,
                     "size": None if size is None else int(size),
-                    "stopped": bool(record["budget_exceeded"]) and size is None,
-                    "seconds": None,
+                    "stopped": stopped,
+                    "time_s": record.get("time_s"),
+                    "budget_s": seconds,
                 }
             )
-        for (name, mode, field), measure in SWELL_MEASURES.items():
-            if record["method"] == name and record["mode"] == mode:
-                size = record.get(field)
-                rows.append(
-                    {
-                        "depth": int(record["size"]),
-                        "measure": measure,
-                        "size": None if size is None else int(size),
-                        "stopped": bool(record["budget_exceeded"]),
-                        "seconds": record.get("time_s"),
-                        "budget_s": seconds,
-                    }
-                )
     return rows
 
 
@@ -231,8 +258,8 @@ def fd_sweep(
     dtype: str = "float64",
 ) -> list[dict[str, Any]]:
     """numdiff's sweep of a one-input scalar f, as compare records: kind="curve" rows
-    (method, h, error = relative error, model = the truncation + round-off model there) and
-    kind="optimum" rows (method, h = the model's optimal step, error = its error there;
+    (method, h, rel_error, model_rel_error = the truncation + round-off model there) and
+    kind="optimum" rows (method, h = the model's optimal step, rel_error = its error there;
     no row when the model has no finite optimum, as for the complex step)."""
     from numdiff import sweep
 
@@ -259,8 +286,8 @@ def fd_sweep(
                     "kind": "curve",
                     "method": method,
                     "h": float(record["step"]),
-                    "error": float(record["rel_error"]),
-                    "model": float(record["model_error"]),
+                    "rel_error": float(record["rel_error"]),
+                    "model_rel_error": float(record["model_error"]),
                 }
             )
         elif record["kind"] == "summary":
@@ -271,9 +298,9 @@ def fd_sweep(
                         "kind": "optimum",
                         "method": method,
                         "h": float(h),
-                        "error": float(record["theory_error"]),
+                        "rel_error": float(record["theory_error"]),
                         "best_h": float(record["best_step"]),
-                        "best_error": float(record["best_error"]),
+                        "best_rel_error": float(record["best_error"]),
                     }
                 )
     return rows

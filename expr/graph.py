@@ -230,6 +230,19 @@ class Function:
 
         return draw(self, ax=ax, values=values, adjoints=adjoints, **kwargs)
 
+    def _repr_svg_(self) -> str | None:
+        """The drawn graph as SVG, for Jupyter (None above `view.NOTEBOOK_MAX_OPS` ops)."""
+        from .view import notebook_svg
+
+        return notebook_svg(self)
+
+    def _repr_latex_(self) -> str | None:
+        """The formula via SymPy's LaTeX, for Jupyter (None above `view.NOTEBOOK_MAX_OPS`
+        ops or when there is no SymPy form)."""
+        from .view import notebook_latex
+
+        return notebook_latex(self)
+
     def to_dot(self, values: Any = None, adjoints: Any = None) -> str:
         """The graph in Graphviz dot syntax."""
         from .view import to_dot
