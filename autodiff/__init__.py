@@ -21,6 +21,7 @@ from .api import (
     jacfwd,
     jacrev,
     jvp,
+    linearize,
     value_and_grad,
     vjp,
 )
@@ -35,6 +36,7 @@ from .errors import (
 )
 from .forward import Dual, jvp_sweep
 from .introspect import adjoints, backward_table, op_counts
+from .pytree import tree_map
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
 
@@ -62,9 +64,11 @@ __all__ = [
     "jacrev",
     "jvp",
     "jvp_sweep",
+    "linearize",
     "nn",
     "op_counts",
     "rules",
+    "tree_map",
     "value_and_grad",
     "vjp",
 ]

@@ -19,7 +19,8 @@ import expr
 from expr import Function, Tracer, apply
 from expr.tracer import UFUNC_OPS
 
-from .errors import AutodiffError, MissingRuleError
+from .errors import AutodiffError, MissingRuleError, NaNError
+from .reverse import _has_nan
 from .rules import RULES, shape_of
 
 Value = Any
@@ -87,6 +88,23 @@ def jvp_sweep(
                 t = expr.broadcast_to(t, shape)
             dots[node] = t
     return values, dots
+
+
+def check_tangents(f: Function, values: Sequence[Value], dots: Sequence[Value]) -> None:
+    """`NaNError` at the first op node whose tangent is NaN while its value and its operands'
+    tangents are not: the derivative is undefined or infinite there (e.g. sqrt at 0)."""
+    labels = None
+    for node, _, args, _ in f.program:
+        t = dots[node]
+        if t is None or isinstance(t, Tracer) or not _has_nan(t):
+            continue
+        labels = labels or f.labels()
+        raise NaNError(
+            f"NaN appeared in the forward-mode tangent at node {node} ({labels[node]} = "
+            f"{f.op(node)} of {', '.join(labels[a] for a in args)}) from finite values and "
+            "tangents: the derivative is undefined or infinite here; pass check_nan=False "
+            "to get the NaN instead"
+        )
 
 
 class Dual:

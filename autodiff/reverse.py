@@ -308,9 +308,9 @@ def reverse(
         for node, value in zip(f.outputs, outputs):
             values[node] = value
         stats.seconds += time.perf_counter() - began
-    if check_nan and not isinstance(values[f.outputs[0]], Tracer):
+    if check_nan and not any(isinstance(v, Tracer) for v in (*inputs, values[f.outputs[0]])):
         _check_forward(plan, inputs, [values[n] for n in f.outputs])
-        _check_nan(plan, inputs, seed_map, grads)
+        check_backward(plan, inputs, seed_map, grads)
     return values, grads
 
 
@@ -320,22 +320,24 @@ def _has_nan(value: Value) -> bool:
     return bool(np.isnan(value.sum())) and bool(np.isnan(value).any())
 
 
-def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]) -> None:
-    """NaN in an input, or a NaN value from finite inputs (an op outside its domain, such
-    as log(-1)): a gradient there would be a number without meaning, so say where."""
-    f = plan.function
-    for name, x in zip(f.input_names, inputs):
-        if _has_nan(x):
+def check_inputs(names: Sequence[str], inputs: Sequence[Value], what: str = "input") -> None:
+    """`NaNError` naming the first input (or tangent, cotangent: `what`) that holds NaN."""
+    for name, x in zip(names, inputs):
+        if not isinstance(x, Tracer) and _has_nan(x):
             raise NaNError(
-                f"input {name!r} contains NaN; derivatives at NaN are meaningless "
+                f"{what} {name!r} contains NaN; derivatives at NaN are meaningless "
                 "(pass check_nan=False to propagate NaN)"
             )
-    if not any(_has_nan(v) for v in outputs):
-        return
-    values = forward_sweep(plan, inputs)
-    labels = f.labels()
+
+
+def check_forward(f: Function, values: Sequence[Value]) -> None:
+    """`NaNError` at the first op node whose value is NaN (its operands are not: inputs are
+    checked first), i.e. an op applied outside its domain, such as log(-1)."""
+    labels = None
     for node, _, args, _ in f.program:
-        if values[node] is not None and _has_nan(values[node]):
+        value = values[node]
+        if value is not None and not isinstance(value, Tracer) and _has_nan(value):
+            labels = labels or f.labels()
             operands = ", ".join(labels[a] for a in args)
             raise NaNError(
                 f"NaN appeared in the forward sweep at node {node} ({labels[node]} = "
@@ -345,7 +347,17 @@ def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]
             )
 
 
-def _check_nan(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list[Value]) -> None:
+def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]) -> None:
+    """NaN in an input, or a NaN value from finite inputs (an op outside its domain, such
+    as log(-1)): a gradient there would be a number without meaning, so say where."""
+    check_inputs(plan.function.input_names, inputs)
+    if any(_has_nan(v) for v in outputs):
+        check_forward(plan.function, forward_sweep(plan, inputs))
+
+
+def check_backward(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list[Value]) -> None:
+    """`NaNError` at the node where a NaN first entered the backward sweep (finite adjoint,
+    NaN cotangent), when `grads` hold NaN but the inputs and seeds do not."""
     if not any(_has_nan(g) for g in grads):
         return
     if any(_has_nan(x) for x in inputs) or any(_has_nan(s) for s in seeds.values()):
