@@ -1,7 +1,8 @@
 """autodiff: forward and reverse automatic differentiation over the `expr` graph.
 
-JAX-style transformations (`grad`, `value_and_grad`, `jvp`, `vjp`, `jacfwd`, `jacrev`,
-`hessian`, `hvp`) accepting an `expr.Function`, a formula string, a SymPy expression or a
+JAX-style transformations (`grad`, `value_and_grad`, `jvp`, `vjp`, `linearize`, `jacfwd`,
+`jacrev`, `hessian`, `hvp`; pytrees, has_aux, nesting; `custom_vjp`, `custom_jvp`,
+`stop_gradient`) accepting an `expr.Function`, a formula string, a SymPy expression or a
 Python function written with expr ops. Derivative rules (one table, `autodiff.rules.RULES`)
 are written with expr ops, so gradients are graphs too and differentiate again.
 
@@ -25,6 +26,7 @@ from .api import (
     value_and_grad,
     vjp,
 )
+from .custom import CustomRuleError, custom_jvp, custom_vjp, stop_gradient
 from .errors import (
     ArgnumsError,
     AutodiffError,
@@ -45,6 +47,7 @@ __all__ = [
     "ArgnumsError",
     "AutodiffError",
     "CheckpointUnavailableError",
+    "CustomRuleError",
     "Dual",
     "InputShapeError",
     "MissingRuleError",
@@ -55,6 +58,8 @@ __all__ = [
     "adjoints",
     "backward_sweep",
     "backward_table",
+    "custom_jvp",
+    "custom_vjp",
     "forward_sweep",
     "grad",
     "grad_graph",
@@ -68,6 +73,7 @@ __all__ = [
     "nn",
     "op_counts",
     "rules",
+    "stop_gradient",
     "tree_map",
     "value_and_grad",
     "vjp",

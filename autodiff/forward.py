@@ -19,6 +19,7 @@ import expr
 from expr import Function, Tracer, apply
 from expr.tracer import UFUNC_OPS
 
+from .custom import Mark, RegionStep, marks, replay
 from .errors import AutodiffError, MissingRuleError, NaNError
 from .reverse import _has_nan
 from .rules import RULES, shape_of
@@ -28,8 +29,10 @@ Value = Any
 
 def forward_program(f: Function) -> tuple:
     """The program with each step's JVP rule and output shape:
-    (node, kernel, args, attrs, op, jvp or None, out_shape). O(nodes)."""
+    (node, kernel, args, attrs, op, jvp or None, out_shape); for nodes of custom regions and
+    stop_gradient the jvp slot holds their mark (`autodiff.custom`). O(nodes)."""
     nodes = f.graph.nodes
+    tagged = marks(f)
     program = []
     for node, kernel, args, attrs in f.program:
         op = nodes[node]["op"]
@@ -41,7 +44,7 @@ def forward_program(f: Function) -> tuple:
                 args,
                 attrs,
                 op,
-                None if rule is None else rule.jvp,
+                tagged.get(node, None if rule is None else rule.jvp),
                 nodes[node]["shape"],
             )
         )
@@ -73,6 +76,9 @@ def jvp_sweep(
     with np.errstate(all="ignore"):
         for node, kernel, args, attrs, op, jvp, shape in program:
             xs = [values[a] for a in args]
+            if isinstance(jvp, (Mark, RegionStep)):
+                _marked_step(node, kernel, args, attrs, jvp, values, dots, traced)
+                continue
             y = apply(op, *xs, **attrs) if traced else kernel(*xs, **attrs)
             values[node] = y
             ts = [dots[a] for a in args]
@@ -88,6 +94,27 @@ def jvp_sweep(
                 t = expr.broadcast_to(t, shape)
             dots[node] = t
     return values, dots
+
+
+def _marked_step(
+    node: int,
+    kernel: Any,
+    args: tuple,
+    attrs: dict,
+    mark: Any,
+    values: list,
+    dots: list,
+    traced: bool,
+) -> None:
+    """A custom-region or stop_gradient node in the forward sweep: inner nodes and
+    stop_gradient get no tangent; a region's first exit sets every exit's tangent by the
+    region's rule (and, on tracers, replays the region for the values)."""
+    if traced:
+        replay(mark, node, args, values)
+    else:
+        values[node] = kernel(*[values[a] for a in args], **attrs)
+    if isinstance(mark, RegionStep):
+        mark.tangents(values, dots)
 
 
 def check_tangents(f: Function, values: Sequence[Value], dots: Sequence[Value]) -> None:

@@ -33,6 +33,7 @@ import numpy as np
 import expr
 from expr import Function, Tracer, apply
 
+from .custom import RegionStep, marks, replay
 from .errors import MissingRuleError, NaNError
 from .rules import RULES, shape_of
 
@@ -108,9 +109,15 @@ class Plan:
             active[node] = True
         steps, back = [], []
         first_reader: dict[int, int] = {}
+        #: custom regions and stop_gradient nodes (`autodiff.custom`), by node
+        self.marks = marks(f)
         for index, (node, kernel, args, attrs) in enumerate(f.program):
             op = nodes[node]["op"]
             steps.append((node, kernel, args, attrs, op))
+            mark = self.marks.get(node)
+            if mark is not None:
+                back.append(self._custom_step(node, mark, active, first_reader, index))
+                continue
             wants = tuple(active[a] for a in args)
             if not any(wants):
                 back.append(None)
@@ -139,6 +146,24 @@ class Plan:
         #: summed axes per (cotangent shape, argument shape), filled by the backward sweep
         self.sum_axes: dict[tuple, tuple[int, ...]] = {}
 
+    def _custom_step(
+        self, node: int, mark: Any, active: list, first_reader: dict, index: int
+    ) -> Any:
+        """The backward step of a marked node: None, except at a region's first exit, where
+        the region's rule maps all exit adjoints to the entries (read: the entries)."""
+        if not isinstance(mark, RegionStep):
+            return None  # inner nodes, stop_gradient, later exits: not differentiated here
+        wants = tuple(active[e] for e in mark.entries)
+        if not any(wants):
+            return None
+        for e in mark.exits:
+            if e is not None:
+                active[e] = True
+        for e in mark.entries:
+            first_reader.setdefault(e, index)
+        shapes = tuple(self.shapes[e] for e in mark.entries)
+        return (node, mark.entries, {}, mark, mark.entries, False, shapes, wants)
+
 
 def forward_sweep(
     plan: Plan,
@@ -165,7 +190,11 @@ def forward_sweep(
     steps = plan.steps[start:stop]
     if any(isinstance(values[n], Tracer) for n in f.inputs):
         for node, _, args, attrs, op in steps:
-            values[node] = apply(op, *[values[a] for a in args], **attrs)
+            mark = plan.marks.get(node) if plan.marks else None
+            if mark is None:
+                values[node] = apply(op, *[values[a] for a in args], **attrs)
+            else:
+                replay(mark, node, args, values)
     else:
         with np.errstate(all="ignore"):
             for node, kernel, args, attrs, _ in steps:
@@ -222,7 +251,12 @@ def _backward_steps(
         if step is not None:
             node, args, attrs, vjp, fetch, needs_output, shapes, wants = step
             g = adjoints[node]
-            if g is not None:
+            if isinstance(vjp, RegionStep):
+                applied += 1
+                for arg, ct in zip(args, vjp.cotangents(values, adjoints)):
+                    if ct is not None:
+                        adjoints[arg] = ct if adjoints[arg] is None else adjoints[arg] + ct
+            elif g is not None:
                 xs = [values[a] if a >= 0 else None for a in fetch]
                 cotangents = vjp(
                     g, xs, values[node] if needs_output else None, attrs, shapes, wants
