@@ -39,7 +39,7 @@ import numpy as np
 from expr import Tracer, apply
 
 from .errors import AutodiffError
-from .pytree import TreeDef, flatten
+from .pytree import PytreeError, TreeDef, flatten, flatten_up_to
 
 Value = Any
 
@@ -287,12 +287,13 @@ class _Custom:
     def _check(self, got: Any, like: Sequence[Value], tree: TreeDef, what: str) -> list:
         """The leaves of `got` (from the user's rule), checked against the structure `tree`
         and the shapes of `like` (None leaves: zero)."""
-        leaves, structure = flatten(got)
-        if structure != tree:
+        try:
+            leaves = flatten_up_to(tree, got)
+        except PytreeError as error:
             raise CustomRuleError(
-                f"{self.kind} {self.name}: {what} has the structure {structure}; it must be "
-                f"{tree} (one entry per {'argument' if 'cotangent' in what else 'output'})"
-            )
+                f"{self.kind} {self.name}: {what} does not have the structure {tree} (one "
+                f"entry per {'argument' if 'cotangent' in what else 'output'}): {error}"
+            ) from None
         out = []
         for k, (leaf, ref) in enumerate(zip(leaves, like)):
             if leaf is None:
@@ -310,11 +311,6 @@ class _Custom:
                 )
             out.append(leaf)
         return out
-
-
-def _zeros_like(tree: Any) -> Any:
-    leaves, structure = flatten(tree)
-    return structure.unflatten([np.zeros(_shape(v)) for v in leaves])
 
 
 def _traced_leaves(region: Region, leaves: Sequence[Value]) -> list[Value]:
@@ -375,7 +371,6 @@ class custom_vjp(_Custom):
                 f"custom_vjp {self.name}: bwd returned {len(cts)} cotangents for "
                 f"{len(args)} arguments"
             )
-        cts = tuple(_zeros_like(a) if c is None else c for c, a in zip(cts, args))
         leaves = self._check(cts, flatten(args)[0], region.tree, "bwd's cotangent")
         return _traced_leaves(region, leaves)
 
@@ -425,8 +420,7 @@ class custom_jvp(_Custom):
                 f"got {type(result).__name__}"
             )
         out_leaves = flatten(result[0])[0]
-        tangent = _zeros_like(result[0]) if result[1] is None else result[1]
-        return self._check(tangent, out_leaves, region.out_tree, "the rule's tangent_out")
+        return self._check(result[1], out_leaves, region.out_tree, "the rule's tangent_out")
 
     def backward(self, region: Region, entries: Sequence[Value], gs: Sequence[Value]) -> list:
         zeros = [np.zeros(s) for s in region.entry_shapes]

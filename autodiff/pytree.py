@@ -112,6 +112,35 @@ def flatten(tree: Any, depth: int = 0) -> tuple[list[Any], TreeDef]:
     return leaves, TreeDef(kind, keys, tuple(children), len(leaves))
 
 
+def flatten_up_to(tree: TreeDef, value: Any) -> list[Any]:
+    """The leaves of `value` laid out as `tree`, where a None stands for a whole subtree
+    (its leaves come back as None: "zero" in a custom rule's cotangents, as in JAX).
+
+    >>> flatten_up_to(flatten((1.0, {"a": 2.0, "b": 3.0}))[1], (5.0, {"a": None, "b": 6.0}))
+    [5.0, None, 6.0]
+    """
+    if tree.kind == "leaf" or value is None:
+        return [value] if tree.kind == "leaf" else [None] * tree.num_leaves
+    if tree.kind == "none":
+        raise PytreeError(f"expected None, got {type(value).__name__}")
+    if tree.kind == "dict":
+        if not isinstance(value, dict) or set(value) != set(tree.keys):
+            raise PytreeError(f"expected a dict with keys {list(tree.keys)}, got {value!r:.80}")
+        items = [value[k] for k in tree.keys]
+    else:
+        kind = tuple if tree.kind == "tuple" else list
+        if not isinstance(value, kind) or len(value) != len(tree.children):
+            raise PytreeError(
+                f"expected a {tree.kind} of {len(tree.children)}, got {type(value).__name__}"
+                + (f" of {len(value)}" if isinstance(value, (tuple, list)) else "")
+            )
+        items = list(value)
+    leaves: list[Any] = []
+    for child, item in zip(tree.children, items):
+        leaves.extend(flatten_up_to(child, item))
+    return leaves
+
+
 def tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
     """`fn` applied to every leaf, the structure kept.
 
