@@ -27,6 +27,7 @@ from .api import (
     vjp,
 )
 from .custom import CustomRuleError, custom_jvp, custom_vjp, stop_gradient
+from .dual import Dual
 from .errors import (
     ArgnumsError,
     AutodiffError,
@@ -36,7 +37,7 @@ from .errors import (
     NaNError,
     NonScalarOutputError,
 )
-from .forward import Dual, jvp_sweep
+from .forward import jvp_sweep
 from .introspect import adjoints, backward_table, op_counts
 from .pytree import tree_map
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from expr import Tracer, apply
+from expr.tracer import OpValue
 
 from .errors import AutodiffError
 from .pytree import PytreeError, TreeDef, flatten, flatten_up_to
@@ -86,8 +87,8 @@ def stop_gradient(x: Any) -> Any:
         if isinstance(leaf, Tracer):
             leaf = _identity(leaf, leaf.builder)
             _tag(leaf, ("stop",))
-        elif type(leaf).__name__ == "Dual":
-            leaf = type(leaf)(leaf.primal, 0.0 * np.asarray(leaf.primal))
+        elif isinstance(leaf, OpValue):  # a Dual: its tangent is dropped
+            leaf = type(leaf)(leaf.primal, np.zeros(np.shape(leaf.primal)))
         out.append(leaf)
     return tree.unflatten(out)
 

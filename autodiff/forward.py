@@ -1,5 +1,5 @@
 """Forward mode: values and tangents in one sweep in topological order (dual numbers over
-the graph), and `Dual`, a + b·ε for teaching.
+the graph; `autodiff.dual.Dual` is the same one value at a time, for teaching).
 
 >>> import expr
 >>> f = expr.parse("x1*x2 + sin(x1)")
@@ -17,10 +17,9 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
-from expr.tracer import UFUNC_OPS
 
 from .custom import Mark, RegionStep, marks, replay
-from .errors import AutodiffError, MissingRuleError, NaNError
+from .errors import MissingRuleError, NaNError
 from .reverse import _has_nan
 from .rules import RULES, shape_of
 
@@ -131,109 +130,4 @@ def check_tangents(f: Function, values: Sequence[Value], dots: Sequence[Value]) 
             f"{f.op(node)} of {', '.join(labels[a] for a in args)}) from finite values and "
             "tangents: the derivative is undefined or infinite here; pass check_nan=False "
             "to get the NaN instead"
-        )
-
-
-class Dual:
-    """A dual number a + b·ε with ε² = 0: f(a + b·ε) = f(a) + f'(a)·b·ε.
-
-    Arithmetic operators and every op whose kernel is a numpy ufunc (`expr.sin`,
-    `expr.exp`, `expr.tanh`, `np.sqrt`, ...) work, through the same JVP rules as forward
-    mode. Comparisons compare the primal parts, so Python control flow works.
-    Cost: one rule per operation.
-
-    >>> d = expr.sin(Dual(0.0, 1.0)) * Dual(2.0, 0.0)
-    >>> float(d.primal), float(d.tangent)
-    (0.0, 2.0)
-    """
-
-    __slots__ = ("primal", "tangent")
-    __array_priority__ = 1000
-
-    def __init__(self, primal: Value, tangent: Value = 0.0) -> None:
-        self.primal = primal
-        self.tangent = tangent
-
-    def __repr__(self) -> str:
-        return f"Dual({self.primal!r}, {self.tangent!r})"
-
-    @staticmethod
-    def lift(op: str, *args: Any) -> Dual:
-        """Apply op `op` (a name in `expr.OPS`) to duals and numbers."""
-        if op not in RULES or expr.OPS[op].kind != "elementwise":
-            raise AutodiffError(
-                f"Dual supports the elementwise ops ({', '.join(expr.ops.ELEMENTWISE)}); "
-                f"got {op!r} (use autodiff.jvp for tensor ops)"
-            )
-        xs = [a.primal if isinstance(a, Dual) else a for a in args]
-        ts = [a.tangent if isinstance(a, Dual) else None for a in args]
-        y = expr.OPS[op].kernel(*xs)
-        t = RULES[op].jvp(ts, xs, y, {})
-        return Dual(y, 0.0 * y if t is None else t)
-
-    def __add__(self, other: Any) -> Dual:
-        return Dual.lift("add", self, other)
-
-    def __radd__(self, other: Any) -> Dual:
-        return Dual.lift("add", other, self)
-
-    def __sub__(self, other: Any) -> Dual:
-        return Dual.lift("sub", self, other)
-
-    def __rsub__(self, other: Any) -> Dual:
-        return Dual.lift("sub", other, self)
-
-    def __mul__(self, other: Any) -> Dual:
-        return Dual.lift("mul", self, other)
-
-    def __rmul__(self, other: Any) -> Dual:
-        return Dual.lift("mul", other, self)
-
-    def __truediv__(self, other: Any) -> Dual:
-        return Dual.lift("div", self, other)
-
-    def __rtruediv__(self, other: Any) -> Dual:
-        return Dual.lift("div", other, self)
-
-    def __pow__(self, other: Any) -> Dual:
-        return Dual.lift("pow", self, other)
-
-    def __rpow__(self, other: Any) -> Dual:
-        return Dual.lift("pow", other, self)
-
-    def __neg__(self) -> Dual:
-        return Dual.lift("neg", self)
-
-    def __abs__(self) -> Dual:
-        return Dual.lift("abs", self)
-
-    def _primal_of(self, other: Any) -> Value:
-        return other.primal if isinstance(other, Dual) else other
-
-    def __lt__(self, other: Any) -> bool:
-        return bool(self.primal < self._primal_of(other))
-
-    def __le__(self, other: Any) -> bool:
-        return bool(self.primal <= self._primal_of(other))
-
-    def __gt__(self, other: Any) -> bool:
-        return bool(self.primal > self._primal_of(other))
-
-    def __ge__(self, other: Any) -> bool:
-        return bool(self.primal >= self._primal_of(other))
-
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        op = UFUNC_OPS.get(ufunc)
-        if method != "__call__" or op is None or kwargs or op not in RULES:
-            raise AutodiffError(
-                f"Dual does not support numpy's {ufunc.__name__}.{method}; supported: "
-                f"{', '.join(sorted(set(UFUNC_OPS.values()) - {'matmul'}))}"
-            )
-        return Dual.lift(op, *inputs)
-
-    def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        raise AutodiffError(
-            "a Dual cannot become a numpy array: the ops whose kernels are not numpy ufuncs "
-            "(sigmoid, softplus, relu, where, comparisons, reductions) take Dual.lift(name, ...) "
-            "or autodiff.jvp on the function"
         )

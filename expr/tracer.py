@@ -98,6 +98,18 @@ class GraphBuilder:
         return node
 
 
+class OpValue:
+    """Base of value types that carry out every op themselves (`autodiff.Dual`): `apply`
+    hands an op with such an argument to `type(arg).apply_op(name, *args, **attrs)`, so
+    every `expr.<name>` function and every op of the table reaches them."""
+
+    __slots__ = ()
+
+    @classmethod
+    def apply_op(cls, name: str, *args: Any, **attrs: Any) -> Any:
+        raise NotImplementedError
+
+
 def apply(name: str, *args: Any, **attrs: Any) -> Any:
     """Apply op `name`: numpy at once on numbers, a new graph node on tracers.
 
@@ -107,6 +119,9 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     if name not in OPS:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
     op = OPS[name]
+    for arg in args:
+        if isinstance(arg, OpValue):
+            return type(arg).apply_op(name, *args, **attrs)
     builder = None
     mixed = False
     for arg in args:
