@@ -38,7 +38,7 @@ from .errors import (
     NonScalarOutputError,
 )
 from .forward import jvp_sweep
-from .introspect import adjoints, backward_table, op_counts
+from .introspect import adjoints, backward_table, dual_table, op_counts
 from .pytree import tree_map
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
@@ -61,6 +61,7 @@ __all__ = [
     "backward_table",
     "custom_jvp",
     "custom_vjp",
+    "dual_table",
     "forward_sweep",
     "grad",
     "grad_graph",
