@@ -115,6 +115,25 @@ def require_scalar(function: Function, what: str) -> None:
         )
 
 
+def check_flag(value: Any, name: str, what: str) -> None:
+    """Our error unless `value` is True or False (a string such as "no" would be truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise AutodiffError(f"{what}: {name} must be True or False, got {value!r}")
+
+
+#: The most sweeps a Jacobian or Hessian may take (one per input or output element);
+#: beyond it, use jvp/vjp/hvp for products, which cost one sweep each.
+MAX_SWEEPS = 20_000
+
+
+def check_sweeps(count: int, what: str, per: str) -> None:
+    if count > MAX_SWEEPS:
+        raise AutodiffError(
+            f"{what} would take {count:,} sweeps (one per {per} element); the limit is "
+            f"{MAX_SWEEPS:,}. Use jvp/vjp (or hvp) for Jacobian- (Hessian-) vector products"
+        )
+
+
 def _tagged(function: Function) -> bool:
     """Whether any node of `function` lies in an `autodiff.checkpoint` region."""
     return any("checkpoint" in data for _, data in function.graph.nodes(data=True))
@@ -146,8 +165,7 @@ class Transformation:
         items = (argnums,) if isinstance(argnums, (int, np.integer)) else argnums
         if any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in items):
             raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
-        if not isinstance(has_aux, bool):
-            raise AutodiffError(f"{self.what}: has_aux must be True or False, got {has_aux!r}")
+        check_flag(has_aux, "has_aux", self.what)
         self.f = f
         self.argnums = argnums
         self.has_aux = has_aux
@@ -221,6 +239,8 @@ class ValueAndGrad(Transformation):
     ) -> None:
         self.what = "value_and_grad" if with_value else "grad"
         super().__init__(f, argnums, has_aux)
+        check_flag(return_stats, "return_stats", self.what)
+        check_flag(check_nan, "check_nan", self.what)
         self.checkpoint = checkpoint
         self.return_stats = return_stats
         self.check_nan = check_nan
@@ -323,6 +343,7 @@ def vjp(
     >>> [float(v) for v in pullback(1.0)]
     [3.0, 2.0]
     """
+    check_flag(check_nan, "check_nan", "vjp")
     transformation = _Everything(f, 0, has_aux)
     transformation.what = "vjp"
     call = transformation.every(primals, {})
@@ -453,6 +474,7 @@ def jvp(
     >>> float(out), float(t)
     (6.0, 3.0)
     """
+    check_flag(check_nan, "check_nan", "jvp")
     primals = _primals_tuple(primals, "jvp", "primals")
     tangents = _primals_tuple(tangents, "jvp", "tangents")
     transformation = _Everything(f, 0, has_aux)
@@ -499,6 +521,7 @@ def linearize(f: Any, *primals: Any, check_nan: bool = True) -> tuple[Any, Calla
     >>> round(float(y), 6), round(float(f_jvp(2.0)), 6)
     (0.841471, 2.763547)
     """
+    check_flag(check_nan, "check_nan", "linearize")
     transformation = _Everything(f, 0)
     transformation.what = "linearize"
     call = transformation.every(primals, {})
@@ -528,6 +551,10 @@ def linearize(f: Any, *primals: Any, check_nan: bool = True) -> tuple[Any, Calla
 
 
 # ----------------------------------------------------------------------------- Jacobians
+def _size(shape: tuple[int, ...]) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
 def _basis(shape: tuple[int, ...], dtype: Any = None) -> Any:
     size = int(np.prod(shape, dtype=np.int64))
     for k in range(size):
@@ -580,6 +607,7 @@ class Jacobian(Transformation):
     ) -> None:
         self.what = mode
         super().__init__(f, argnums, has_aux)
+        check_flag(check_nan, "check_nan", mode)
         self.check_nan = check_nan
         self.scalar_for = scalar_for
 
@@ -599,6 +627,7 @@ class Jacobian(Transformation):
         program = self.derived(function, "forward", lambda: forward_program(function))
         shapes = [function.shape(n) for n in function.outputs]
         columns = [[[] for _ in call.wrt] for _ in shapes]
+        check_sweeps(sum(_size(function.input_shapes[p]) for p in call.wrt), "jacfwd", "input")
         for j, p in enumerate(call.wrt):
             for e in _basis(function.input_shapes[p], call.dtype(p)):
                 dots = [e if i == p else None for i in range(len(call.inputs))]
@@ -615,6 +644,7 @@ class Jacobian(Transformation):
 
     def reverse(self, call: Call) -> list[list[Value]]:
         function = call.function
+        check_sweeps(sum(_size(function.shape(n)) for n in function.outputs), "jacrev", "output")
         plan = self.plan(function, call.wrt)
         values = forward_sweep(plan, call.inputs)
         check = self.check_nan and not call.traced
@@ -687,6 +717,7 @@ class Hessian(Transformation):
 
     def __init__(self, f: Any, argnums: Argnums = 0, check_nan: bool = True) -> None:
         super().__init__(f, argnums)
+        check_flag(check_nan, "check_nan", "hessian")
         self.check_nan = check_nan
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -698,6 +729,7 @@ class Hessian(Transformation):
         call = self.call(args, kwargs)
         function, positions, inputs = call.function, call.wrt, call.inputs
         require_scalar(function, "hessian")
+        check_sweeps(sum(_size(function.input_shapes[p]) for p in positions), "hessian", "input")
         if self.check_nan:
             check_inputs(function.input_names, inputs)
             check_forward(function, function.evaluate(*inputs))
@@ -767,6 +799,7 @@ def hvp(
     if kwargs or primals is None or tangents is None:
         given = ", ".join([*(["primals"] if primals is not None else []), *kwargs])
         raise AutodiffError(f"{_HVP_HELP}; got hvp(f{', ' + given if given else ''})")
+    check_flag(check_nan, "check_nan", "hvp")
     primals = _primals_tuple(primals, "hvp", "primals")
     tangents = _primals_tuple(tangents, "hvp", "tangents")
     if not primals:

@@ -227,6 +227,10 @@ def sequential_vjp(
     >>> float(out), float(pullback(1.0)[0])
     (8.0, 8.0)
     """
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise CheckpointError(
+            f"layers must be a list of layer functions, got {type(layers).__name__}"
+        )
     layers = list(layers)
     if not layers:
         raise CheckpointError("a chain needs at least one layer")

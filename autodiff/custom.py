@@ -36,11 +36,13 @@ from typing import Any
 
 import numpy as np
 
+import expr
 from expr import Tracer, apply
 from expr.tracer import OpValue
 
 from .errors import AutodiffError
 from .pytree import PytreeError, TreeDef, flatten, flatten_up_to
+from .tracing import numeric
 
 Value = Any
 
@@ -60,10 +62,13 @@ def _newest_builder(leaves: Sequence[Any]) -> Any:
     return max((t.builder for t in tracers), key=lambda b: b.serial)
 
 
-def _identity(value: Value, builder: Any) -> Tracer:
+def _identity(value: Value, builder: Any, what: str = "value") -> Tracer:
     """A new node equal to `value` in `builder`'s trace (reshape to its own shape)."""
     if not isinstance(value, Tracer):
-        value = builder.const(np.asarray(value, dtype=np.result_type(np.asarray(value), float)))
+        array = numeric(value)
+        if array is None:
+            raise CustomRuleError(f"{what} is a {type(value).__name__}, not numbers")
+        value = builder.const(array)
     elif value.builder is not builder:
         value = builder.capture(value)
     return apply("reshape", value, newshape=value.shape)
@@ -134,7 +139,7 @@ def record(rule: Any, args: tuple) -> Any:
     leaves, tree = flatten(args)
     builder = _newest_builder(leaves)
     if builder is None:
-        return rule.fun(*args)
+        return rule.run("function", rule.fun, *args)
     region = Region(rule, tree, tuple(None if isinstance(v, Tracer) else v for v in leaves))
     entries = []
     for leaf in leaves:
@@ -144,14 +149,14 @@ def record(rule: Any, args: tuple) -> Any:
             entries.append(entry)
     region.entry_shapes = tuple(e.shape for e in entries)
     start = builder.graph.number_of_nodes()
-    out = rule.fun(*region.arguments(entries))
+    out = rule.run("function", rule.fun, *region.arguments(entries))
     stop = builder.graph.number_of_nodes()
     for node in range(start, stop):
         builder.graph.nodes[node]["custom"] = (region, "inner", 0)
     out_leaves, region.out_tree = flatten(out)
     exits = []
     for leaf in out_leaves:
-        exit_ = _identity(leaf, builder)
+        exit_ = _identity(leaf, builder, f"{rule.kind} {rule.name}: an output")
         _tag(exit_, (region, "out", len(exits)))
         exits.append(exit_)
     region.out_shapes = tuple(e.shape for e in exits)
@@ -285,6 +290,18 @@ class _Custom:
         self._require_rule()
         return record(self, args)
 
+    def run(self, label: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """The user's `fn` (fun, fwd, bwd or the jvp rule); its own errors are chained to
+        ours, which names the function and the rule."""
+        try:
+            return fn(*args)
+        except expr.ExprError:
+            raise
+        except Exception as error:
+            raise CustomRuleError(
+                f"{self.kind} {self.name}: its {label} raised {type(error).__name__}: {error}"
+            ) from error
+
     def _check(self, got: Any, like: Sequence[Value], tree: TreeDef, what: str) -> list:
         """The leaves of `got` (from the user's rule), checked against the structure `tree`
         and the shapes of `like` (None leaves: zero)."""
@@ -355,13 +372,13 @@ class custom_vjp(_Custom):
 
     def backward(self, region: Region, entries: Sequence[Value], gs: Sequence[Value]) -> list:
         args = region.arguments(entries)
-        result = self.fwd(*args)
+        result = self.run("fwd", self.fwd, *args)
         if not isinstance(result, tuple) or len(result) != 2:
             raise CustomRuleError(
                 f"custom_vjp {self.name}: fwd must return a pair (output, residuals), got "
                 f"{type(result).__name__}"
             )
-        cts = self.bwd(result[1], region.out_tree.unflatten(list(gs)))
+        cts = self.run("bwd", self.bwd, result[1], region.out_tree.unflatten(list(gs)))
         if not isinstance(cts, tuple):
             raise CustomRuleError(
                 f"custom_vjp {self.name}: bwd must return a tuple with one cotangent per "
@@ -414,7 +431,7 @@ class custom_jvp(_Custom):
         tangents = region.tree.unflatten(
             _all_leaves(region, dots, lambda slot: np.zeros(np.shape(slot)))
         )
-        result = self.jvp(tuple(primals), tuple(tangents))
+        result = self.run("jvp rule", self.jvp, tuple(primals), tuple(tangents))
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise CustomRuleError(
                 f"custom_jvp {self.name}: the rule must return a pair (output, tangent_out), "

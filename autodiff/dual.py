@@ -58,8 +58,16 @@ class Dual(OpValue):
             primal = primal[()] if primal.ndim == 0 else primal
         if not isinstance(tangent, (Tracer, Dual)):
             tangent = expr.graph.as_input(tangent, "tangent")
+        shape = shape_of(primal)
+        try:
+            np.broadcast_shapes(shape_of(tangent), shape)
+        except ValueError:
+            raise AutodiffError(
+                f"Dual: the tangent has shape {shape_of(tangent)}, which does not broadcast "
+                f"to the primal's shape {shape}"
+            ) from None
         self.primal = primal
-        self.tangent = _broadcast(tangent, shape_of(primal))
+        self.tangent = _broadcast(tangent, shape)
 
     def __repr__(self) -> str:
         return f"Dual({self.primal!r}, {self.tangent!r})"
@@ -140,6 +148,14 @@ class Dual(OpValue):
 
     def __getitem__(self, index: Any) -> Dual:
         return apply("getitem", self, index=check_basic_index(index))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise AutodiffError("len() of a 0-d Dual")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
 
     @property
     def T(self) -> Dual:

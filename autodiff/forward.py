@@ -19,7 +19,7 @@ import expr
 from expr import Function, Tracer, apply
 
 from .custom import Mark, RegionStep, marks, replay
-from .errors import MissingRuleError, NaNError
+from .errors import AutodiffError, MissingRuleError, NaNError
 from .reverse import _has_nan
 from .rules import RULES, shape_of
 
@@ -62,6 +62,13 @@ def jvp_sweep(
     when an argument has a tangent, its JVP rule; a tangent is broadcast up to the output's
     shape in this one place. Cost: about 2-3x the evaluation of f. Tracer inputs record.
     """
+    if not isinstance(f, Function):
+        raise AutodiffError(f"jvp_sweep needs an expr.Function, got {type(f).__name__}")
+    if len(inputs) != f.n_inputs or len(tangents) != f.n_inputs:
+        raise AutodiffError(
+            f"jvp_sweep: {f.n_inputs} inputs and tangents are needed, got {len(inputs)} and "
+            f"{len(tangents)}"
+        )
     program = forward_program(f) if program is None else program
     count = f.graph.number_of_nodes()
     values: list = [None] * count

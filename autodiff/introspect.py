@@ -126,7 +126,10 @@ def op_counts(f: Any, *args: Any, argnums: Any = 0) -> dict[str, Any]:
         for p, d in zip(positions, directions):
             dots[p] = d
         _, out_dots = jvp_sweep(gradient, list(primals), dots)
-        return tuple(out_dots[n] for n in gradient.outputs)
+        return tuple(
+            np.zeros(gradient.shape(n)) if out_dots[n] is None else out_dots[n]
+            for n in gradient.outputs
+        )
 
     examples = [np.zeros(s) for s in function.input_shapes]
     directions = [np.zeros(function.input_shapes[p]) for p in positions]

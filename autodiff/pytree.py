@@ -147,5 +147,7 @@ def tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
     >>> tree_map(lambda v: 2 * v, {"w": [1.0, 2.0]})
     {'w': [2.0, 4.0]}
     """
+    if not callable(fn):
+        raise PytreeError(f"tree_map needs a function of one leaf, got {type(fn).__name__}")
     leaves, structure = flatten(tree)
     return structure.unflatten([fn(leaf) for leaf in leaves])

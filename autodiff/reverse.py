@@ -34,7 +34,7 @@ import expr
 from expr import Function, Tracer, apply
 
 from .custom import RegionStep, marks, replay
-from .errors import MissingRuleError, NaNError
+from .errors import AutodiffError, MissingRuleError, NaNError
 from .rules import RULES, shape_of
 
 Value = Any
@@ -99,6 +99,14 @@ class Plan:
     """
 
     def __init__(self, f: Function, wrt: Sequence[int]) -> None:
+        if not isinstance(f, Function):
+            raise AutodiffError(f"Plan needs an expr.Function, got {type(f).__name__}")
+        if isinstance(wrt, (str, bytes)) or not all(
+            isinstance(i, (int, np.integer)) and 0 <= i < f.n_inputs for i in wrt
+        ):
+            raise AutodiffError(
+                f"Plan: wrt must be input positions 0..{f.n_inputs - 1}, got {wrt!r}"
+            )
         self.function = f
         self.wrt_positions = tuple(wrt)
         self.wrt = tuple(f.inputs[i] for i in wrt)
@@ -180,8 +188,13 @@ def forward_sweep(
     given list must already hold the values the segment reads (inputs, constants, earlier
     steps). Tracer inputs record the ops instead. Returns the list. O(steps) kernel calls.
     """
+    _require_plan(plan, "forward_sweep")
     f = plan.function
     if values is None:
+        if inputs is None or len(inputs) != f.n_inputs:
+            raise AutodiffError(
+                f"forward_sweep: {f.n_inputs} inputs are needed ({', '.join(f.input_names)})"
+            )
         values = [None] * len(plan.shapes)
         for node, value in zip(f.inputs, inputs):
             values[node] = value
@@ -224,6 +237,7 @@ def backward_sweep(
     and added to that argument's adjoint. `release=True` frees stored values after their
     last reader (counted in `stats`). O(active steps) rule calls.
     """
+    _require_plan(plan, "backward_sweep")
     if adjoints is None:
         adjoints = [None] * len(plan.shapes)
     for node, seed in (seeds or {}).items():
@@ -275,6 +289,11 @@ def _backward_steps(
                     stats.release(values[read])
                 values[read] = None
     return applied
+
+
+def _require_plan(plan: Any, what: str) -> None:
+    if not isinstance(plan, Plan):
+        raise AutodiffError(f"{what} needs an autodiff.Plan, got {type(plan).__name__}")
 
 
 def _sum_to(plan: Plan, ct: Value, shape: tuple[int, ...]) -> Value:

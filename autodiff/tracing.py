@@ -123,6 +123,11 @@ def trace_call(
     nodes, inputs, trees, input_names = [], [], [], []
     for p in positions:
         leaves, tree = flatten(args[p])
+        if not leaves:
+            raise AutodiffError(
+                f"{what}: argument {p} ({names[p]}) is {args[p]!r}, which holds no numbers to "
+                "differentiate; pass arrays or numbers (or a tuple, list or dict of them)"
+            )
         tracers = []
         for k, leaf in enumerate(leaves):
             name = names[p] if tree is LEAF else f"{names[p]}_{_path(tree, k)}"
