@@ -385,7 +385,10 @@ def check_inputs(names: Sequence[str], inputs: Sequence[Value], what: str = "inp
 
 def check_forward(f: Function, values: Sequence[Value]) -> None:
     """`NaNError` at the first op node whose value is NaN (its operands are not: inputs are
-    checked first), i.e. an op applied outside its domain, such as log(-1)."""
+    checked first), i.e. an op applied outside its domain, such as log(-1). Only when an
+    output holds NaN is the graph scanned (one reduction per output otherwise)."""
+    if not any(_has_nan(values[n]) for n in f.outputs if not isinstance(values[n], Tracer)):
+        return
     labels = None
     for node, _, args, _ in f.program:
         value = values[node]
@@ -404,7 +407,7 @@ def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]
     """NaN in an input, or a NaN value from finite inputs (an op outside its domain, such
     as log(-1)): a gradient there would be a number without meaning, so say where."""
     check_inputs(plan.function.input_names, inputs)
-    if any(_has_nan(v) for v in outputs):
+    if any(_has_nan(v) for v in outputs):  # the sweep's values may have been released
         check_forward(plan.function, forward_sweep(plan, inputs))
 
 
