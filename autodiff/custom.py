@@ -74,8 +74,13 @@ def _identity(value: Value, builder: Any, what: str = "value") -> Tracer:
     return apply("reshape", value, newshape=value.shape)
 
 
+def _records(builder: Any) -> Any:
+    """The node attribute dicts of a trace, indexed by node."""
+    return builder.graph.nodes
+
+
 def _tag(tracer: Tracer, tag: tuple) -> None:
-    tracer.builder.graph.nodes[tracer.node]["custom"] = tag
+    _records(tracer.builder)[tracer.node]["custom"] = tag
 
 
 # ----------------------------------------------------------------------------- stop_gradient
@@ -148,11 +153,11 @@ def record(rule: Any, args: tuple) -> Any:
             _tag(entry, (region, "in", len(entries)))
             entries.append(entry)
     region.entry_shapes = tuple(e.shape for e in entries)
-    start = builder.graph.number_of_nodes()
+    start = len(_records(builder))
     out = rule.run("function", rule.fun, *region.arguments(entries))
-    stop = builder.graph.number_of_nodes()
-    for node in range(start, stop):
-        builder.graph.nodes[node]["custom"] = (region, "inner", 0)
+    records = _records(builder)
+    for node in range(start, len(records)):
+        records[node]["custom"] = (region, "inner", 0)
     out_leaves, region.out_tree = flatten(out)
     exits = []
     for leaf in out_leaves:
