@@ -172,6 +172,23 @@ def test_linearize_and_hvp_convention():
         autodiff.hvp(f(expr), argnums=0)
 
 
+def test_arguments_not_in_argnums_pass_as_they_are():
+    def f(x, n, label):
+        for _ in range(n):  # an int drives Python control flow
+            x = expr.sin(x)
+        return x * (2.0 if label == "double" else 1.0)
+
+    assert autodiff.grad(f)(0.3, 2, "double") == pytest.approx(
+        2 * np.cos(np.sin(0.3)) * np.cos(0.3), rel=RTOL
+    )
+
+
+def test_float16_is_kept_too():
+    x = np.array([0.5, 1.0], dtype=np.float16)
+    assert autodiff.grad(lambda x: expr.sum(x * x))(x).dtype == np.float16
+    assert autodiff.jacrev(lambda x: x * x)(x).dtype == np.float16
+
+
 def test_keyword_arguments_pass_through_undifferentiated():
     def f(x, *, power, shift=0.0):
         return expr.sum((x + shift) ** power)
