@@ -502,7 +502,9 @@ def _jvp_checked(call: Call, dots: list, check_nan: bool, program: tuple | None 
 def _output_tangents(call: Call, values: list, dots: list) -> Any:
     dtype = call.input_dtype()
     outs = [
-        _scalar(keep_dtype(np.zeros(np.shape(values[n])) if dots[n] is None else dots[n], dtype))
+        _scalar(
+            keep_dtype(np.zeros(shape_of_value(values[n])) if dots[n] is None else dots[n], dtype)
+        )
         for n in call.function.outputs
     ]
     return call.out_tree.unflatten(outs)

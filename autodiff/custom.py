@@ -98,7 +98,7 @@ def stop_gradient(x: Any) -> Any:
             leaf = _identity(leaf, leaf.builder)
             _tag(leaf, ("stop",))
         elif isinstance(leaf, OpValue):  # a Dual: its tangent is dropped
-            leaf = type(leaf)(leaf.primal, np.zeros(np.shape(leaf.primal)))
+            leaf = type(leaf)(leaf.primal, np.zeros(_shape(leaf.primal)))
         out.append(leaf)
     return tree.unflatten(out)
 

@@ -118,6 +118,33 @@ def trace_call(
     """Trace `fn(*args, **kwargs)` with the leaves of args[p] (p in `positions`) as inputs."""
     builder = GraphBuilder(concrete=True)
     builder.captures = True
+    try:
+        call_args, nodes, inputs, trees, names = _trace_inputs(builder, fn, args, positions, what)
+        label = function_name(fn)
+        try:
+            result = fn(*call_args, **kwargs)
+        except expr.ExprError:
+            raise
+        except Exception as error:
+            raise expr.TraceError(
+                f"{what}: calling {label} raised {type(error).__name__}: {error}"
+            ) from error
+        outputs, out_tree, aux = _trace_outputs(builder, result, has_aux, label, what)
+    finally:
+        builder.captures = False  # a tracer that leaks out of this call is an error later
+    for node, outer in builder.captured:
+        nodes.append(node)
+        inputs.append(outer)
+    function = Function(builder.graph, nodes, outputs, single_output=out_tree is LEAF, name=label)
+    wrt = tuple(range(len(names)))
+    return Call(function, inputs, wrt, tuple(trees), False, out_tree, aux, tuple(names))
+
+
+def _trace_inputs(
+    builder: GraphBuilder, fn: Any, args: Sequence[Any], positions: Sequence[int], what: str
+) -> tuple[list, list, list, list, list]:
+    """The call's arguments with an input tracer for every leaf of args[p], p in positions;
+    and the input nodes, values, argument structures and input names."""
     names = _parameter_names(fn, len(args))
     call_args = list(args)
     nodes, inputs, trees, input_names = [], [], [], []
@@ -133,26 +160,20 @@ def trace_call(
             name = names[p] if tree is LEAF else f"{names[p]}_{_path(tree, k)}"
             value = as_input(leaf, name)
             example = value.value if isinstance(value, Tracer) else value
-            tracer = builder.input(
-                name, value.shape if isinstance(value, Tracer) else np.shape(value), example
-            )
-            tracers.append(tracer)
-            nodes.append(tracer.node)
+            shape = value.shape if isinstance(value, Tracer) else np.shape(value)
+            tracers.append(builder.input(name, shape, example))
+            nodes.append(tracers[-1].node)
             inputs.append(value)
             input_names.append(name)
         trees.append(tree)
         call_args[p] = tree.unflatten(tracers)
-    label = function_name(fn)
-    try:
-        result = fn(*call_args, **kwargs)
-    except expr.ExprError:
-        raise
-    except Exception as error:
-        raise expr.TraceError(
-            f"{what}: calling {label} raised {type(error).__name__}: {error}"
-        ) from error
-    finally:
-        builder.captures = False
+    return call_args, nodes, inputs, trees, input_names
+
+
+def _trace_outputs(
+    builder: GraphBuilder, result: Any, has_aux: bool, label: str, what: str
+) -> tuple[list[int], TreeDef, Any]:
+    """The output nodes and structure of what the traced function returned, and its aux."""
     aux = None
     if has_aux:
         if not isinstance(result, (tuple, list)) or len(result) != 2:
@@ -168,21 +189,7 @@ def trace_call(
             f"{what}: {label} returned {result!r}, which holds no value; return expr values, "
             "numbers or arrays (or a tuple, list or dict of them)"
         )
-    outputs = [_output_node(leaf, builder, label, what) for leaf in out_leaves]
-    for node, outer in builder.captured:
-        nodes.append(node)
-        inputs.append(outer)
-    function = Function(builder.graph, nodes, outputs, single_output=out_tree is LEAF, name=label)
-    return Call(
-        function,
-        inputs,
-        tuple(range(len(input_names))),
-        tuple(trees),
-        False,
-        out_tree,
-        aux,
-        tuple(input_names),
-    )
+    return [_output_node(leaf, builder, label, what) for leaf in out_leaves], out_tree, aux
 
 
 def _path(tree: TreeDef, k: int) -> str:

@@ -145,6 +145,16 @@ def test_no_perturbation_confusion():
     assert three(5.0) == 1.0  # d/dx d/dy d/dz xyz = 1
 
 
+def test_inner_transformations_may_return_the_outer_value():
+    assert autodiff.grad(lambda x: x * autodiff.jvp(lambda y: x, (1.0,), (1.0,))[0])(3.0) == 6.0
+    assert autodiff.grad(lambda x: x * autodiff.jvp(lambda y: x, (1.0,), (1.0,))[1])(3.0) == 0.0
+    assert autodiff.grad(lambda x: autodiff.linearize(lambda y: x * y, 1.0)[1](2.0))(3.0) == 2.0
+    inner_jacobian = autodiff.jacrev(lambda x: autodiff.jacrev(lambda y: x * y)(np.ones(2)))
+    np.testing.assert_array_equal(
+        inner_jacobian(np.array([1.0, 2.0])), np.eye(2)[:, None, :] * np.eye(2)[:, :, None]
+    )
+
+
 @pytest.mark.peers
 def test_nesting_matches_jax():
     def f(ns, grad):
