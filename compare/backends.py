@@ -393,3 +393,14 @@ def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def dual_table(f: expr.Function, xs: Sequence[Any], seed: int) -> list[dict[str, Any]]:
+    """autodiff's forward table in Dual numbers (node, label, op, value, tangent = d v /
+    d x_seed), in evaluation order."""
+    import autodiff
+
+    return [
+        {**row, "value": float(row["value"]), "tangent": float(np.asarray(row["tangent"]))}
+        for row in autodiff.dual_table(f, *xs, seed=seed)
+    ]
