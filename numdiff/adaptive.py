@@ -131,7 +131,7 @@ def _tolerance_plan(
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             coefficient = np.max(amplitude * math.factorial(n + p) * constant / rho ** (n + p))
             h = (goal / coefficient) ** (1.0 / p) if coefficient > 0 else np.inf
-        h = min(h, _model_step(found, n, m, eps))
+        h = min(h, found.steps[0])  # the largest step that meets it: probe steps reused
         if np.isfinite(h) and KAPPA * eps * value * roundoff_weight(n, m) / h**n <= goal:
             return m, float(h)
     return None
@@ -193,8 +193,13 @@ def auto_line(
     start = quick[0] if quick else min_grid(n)
     limit = min(found.domain, found.bound)  # the grid stays within limit / 2
     for _ in range(MAX_RETREATS):
-        target = min(target, limit / (2 * m_full))
-        h, reused, m = _plan(found.steps, target, pairs_left, min_grid(n))
+        target = min(target, limit / (2 * (start if quick else m_full)))
+        if quick:  # a probe step p / k (k <= start) near the target is reused: fewer points
+            near = [p / k for p in found.steps for k in range(1, start + 1)]
+            near = [h for h in near if target / 8 <= h <= 4 * target]  # the goal has slack
+            target = min(near, key=lambda h: abs(math.log(h / target)), default=target)
+        h, reused, m = _plan(found.steps, target, pairs_left, start)
+        m = max(start, min(m, int(limit / (2 * h))))  # grown grids stay inside too
         column, bad = yield from _grid(line, n, found, h, reused, (start, m), tolerance, eps)
         if column is not None:
             return column
