@@ -28,7 +28,10 @@ Along one line phi(t) = f(x + t u) (u = e_j for coordinate j):
    `noise_level`) plus the rounding of x + k h (eps |x| |phi'| W / h^n).
    When the corrections do not shrink (|T_m - T_inner| > |T_inner - T_inner2|) the table has
    not converged: `converged` is False and the estimate is widened to twice the largest
-   distance to any lower-order estimate. A one-sided result that changes by more than 1%
+   distance to any lower-order estimate. So is a result whose estimate exceeds 10% of the
+   larger of its value and n! max|f(x +- h_1) - f(x)| / h_1^n (the size of a derivative
+   that moves f as much as the first probe saw), and 100x the round-off of 16 ulps per
+   value: a kink or a jump near x. A one-sided result that changes by more than 1%
    when the step is doubled (a derivative that does not exist at a domain edge, such as
    sqrt's at 0) is not converged, with an infinite bound.
 4. Tolerances (atol, rtol > 0): the grid starts at the smallest m with an error estimate and
@@ -199,7 +202,8 @@ def auto_line(
             near = [h for h in near if target / 8 <= h <= 4 * target]  # the goal has slack
             target = min(near, key=lambda h: abs(math.log(h / target)), default=target)
         h, reused, m = _plan(found.steps, target, pairs_left, start)
-        m = max(start, min(m, int(limit / (2 * h))))  # grown grids stay inside too
+        if np.isfinite(limit):
+            m = max(start, min(m, int(limit / (2 * h))))  # grown grids stay inside too
         column, bad = yield from _grid(line, n, found, h, reused, (start, m), tolerance, eps)
         if column is not None:
             return column
@@ -271,9 +275,10 @@ def _estimate(
     weights, _, accuracy = grid_weights(n, full)
     best = weights @ (values - samples[0]) / h**n  # sum w = 0: exact 0 for a constant
     lower_inner, lower_lacunary = _apply(n, inner, h, samples), _apply(n, lacunary, h, samples)
-    roundoff = KAPPA * eps * (np.abs(weights) @ np.abs(values)) / h**n
+    ulps = KAPPA * eps * (np.abs(weights) @ np.abs(values)) / h**n
+    roundoff = ulps
     if full[0] < 0:  # an equispaced grid -m..m: the noise it shows, if more than 16 ulps
-        roundoff = np.maximum(roundoff, 3.0 * noise_level(values) * np.sum(np.abs(weights)) / h**n)
+        roundoff = np.maximum(ulps, 3.0 * noise_level(values) * np.sum(np.abs(weights)) / h**n)
     slope = np.abs(found.diffs[-1]) if found.diffs else np.abs(best) if n == 1 else 0.0
     placement = eps * line.position * slope * np.sum(np.abs(weights)) / h**n
     floor = roundoff + placement
@@ -286,7 +291,22 @@ def _estimate(
         if not converged:
             widest = np.max([np.abs(best - v) for v in (lower_inner, lower_lacunary, lower2)], 0)
             spread = np.maximum(spread, 2.0 * widest)
-    return Column(best, spread + floor, h, accuracy, converged)
+    error = spread + floor
+    size = _size(found, n)
+    rough = (error > 0.1 * np.maximum(np.abs(best), size)) & (error > 100.0 * (ulps + placement))
+    if np.any(rough):
+        converged = False  # the corrections are of the size of the value (a kink, a jump)
+    return Column(best, error, h, accuracy, converged)
+
+
+def _size(found: Probe, n: int) -> np.ndarray:
+    """The size of an n-th derivative that moves f as much as it moves over the largest
+    probe step: n! max |f(x +- h_1) - f(x)| / h_1^n (0 without a probe)."""
+    if not found.steps:
+        return np.zeros_like(np.abs(found.value))
+    plus, minus = found.pairs[0]
+    change = np.maximum(np.abs(plus - found.value), np.abs(minus - found.value))
+    return math.factorial(n) * change / found.steps[0] ** n
 
 
 def noise_level(values: np.ndarray) -> np.ndarray:
