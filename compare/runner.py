@@ -272,7 +272,11 @@ def _execute(
                 outcomes[name] = run_one(name, *arguments, progress=tick)
                 _done(bar, outcomes[name])
         else:
-            futures = {executor.submit(run_one, name, *arguments): name for name in chosen}
+            # longest first (by the times of the last run in this folder): the long
+            # experiments start at once and the short ones fill the gaps
+            earlier = read_outcomes(out)
+            ranked = sorted(chosen, key=lambda n: -earlier[n].seconds if n in earlier else 0.0)
+            futures = {executor.submit(run_one, name, *arguments): name for name in ranked}
             from concurrent.futures import as_completed
 
             for future in as_completed(futures):
