@@ -122,26 +122,21 @@ def _describe(pairs: list[tuple]) -> list[str]:
 
 @pytest.mark.parametrize("style", ["paper", "slides"])
 @pytest.mark.parametrize("name", FIGURES)
-def test_no_text_overlaps_text_or_a_legend(name, style):
-    fig = draw_gallery_figure(name, style)
-    found = overlaps(fig)
-    plt.close(fig)
-    assert not found, _describe(found)
-
-
-@pytest.mark.parametrize("name", FIGURES)
-def test_written_pngs_are_exactly_16_9_on_slides_and_3_5_or_7_in_on_paper(name, tmp_path):
+def test_no_text_on_text_and_exact_sizes(name, style, tmp_path):
+    """No text overlaps text or a legend, nothing runs off the figure, and the written PNG
+    is exactly 16:9 (slides) or 3.5 / 7 in wide at 200 dpi (paper)."""
     from matplotlib.image import imread
 
-    for style in ("slides", "paper"):
-        fig = draw_gallery_figure(name, style)
-        with style_context(style):
-            (path,) = save_figure(fig, tmp_path / style, name, ["png"])
-        height, width = imread(path).shape[:2]
-        if style == "slides":
-            assert width / height == pytest.approx(16 / 9, abs=2e-3), (width, height)
-        else:
-            assert width in (700, 1400), width  # 3.5 in or 7 in at 200 dpi
+    fig = draw_gallery_figure(name, style)
+    found = overlaps(fig)
+    assert not found, _describe(found)
+    with style_context(style):
+        (path,) = save_figure(fig, tmp_path, name, ["png"])
+    height, width = imread(path).shape[:2]
+    if style == "slides":
+        assert (width, height) == (2560, 1440)
+    else:
+        assert width in (700, 1400), width  # 3.5 in or 7 in at 200 dpi
 
 
 @pytest.mark.parametrize("name", MULTI_PANEL)
