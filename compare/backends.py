@@ -8,10 +8,12 @@ richardson, complex_step, auto (numerical).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import sympy
 
 import autodiff
 import expr
@@ -312,20 +314,35 @@ def _bar(label: str) -> str:
     return "v\u0304" + label[1:] if label.startswith("v") else f"{label}\u0304"
 
 
-#: The local partial d v / d arg_i of an op as text, from the labels of v and its args.
-_PARTIALS: dict[str, Callable[[str, list[str], int], str]] = {
-    "add": lambda v, a, i: "1",
-    "sub": lambda v, a, i: "1" if i == 0 else "-1",
-    "mul": lambda v, a, i: a[1 - i],
-    "div": lambda v, a, i: f"1/{a[1]}" if i == 0 else f"-{v}/{a[1]}",
-    "neg": lambda v, a, i: "-1",
-    "sin": lambda v, a, i: f"cos({a[0]})",
-    "cos": lambda v, a, i: f"-sin({a[0]})",
-    "exp": lambda v, a, i: v,
-    "log": lambda v, a, i: f"1/{a[0]}",
-    "tanh": lambda v, a, i: f"(1 - {v}²)",
-    "sqrt": lambda v, a, i: f"1/(2{v})",
-}
+@functools.lru_cache(maxsize=256)
+def _partial_template(op_name: str, i: int) -> tuple[Any, tuple, Any] | None:
+    """d op / d a_i from the op's SymPy counterpart, the output written back as a symbol
+    where it reappears (d exp = exp); None for ops that are not elementwise."""
+    op = expr.OPS[op_name]
+    if op.kind != "elementwise" or op.sympy is None:
+        return None
+    args = sympy.symbols(f"a0:{op.arity}")
+    value = op.sympy(*args)
+    out = sympy.Symbol("out")
+    return sympy.diff(value, args[i]).subs(value, out), args, out
+
+
+def partial_text(op_name: str, out_label: str, arg_labels: Sequence[str], i: int) -> str:
+    """The local partial d v / d arg_i of an op as text, from the labels of v and its args,
+    derived from the ops table ("∂" where it has no closed form).
+
+    >>> partial_text("sin", "v2", ["v0"], 0), partial_text("exp", "v2", ["v0"], 0)
+    ('cos(v0)', 'v2')
+    """
+    if expr.OPS[op_name].piecewise_constant:
+        return "0"
+    template = _partial_template(op_name, i)
+    if template is None:
+        return "∂"
+    d, args, out = template
+    names = {a: sympy.Symbol(label) for a, label in zip(args, arg_labels)}
+    text = str(d.xreplace({**names, out: sympy.Symbol(out_label)}))
+    return text.replace("**2", "²").replace("*", "·")
 
 
 def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
@@ -341,9 +358,8 @@ def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
         node = row["node"]
         terms = []
         for user, i in users.get(node, []):
-            partial_text = _PARTIALS.get(f.op(user))
             arg_labels = [labels[a] for a in f.args(user)]
-            partial = partial_text(labels[user], arg_labels, i) if partial_text else "∂"
+            partial = partial_text(f.op(user), labels[user], arg_labels, i)
             terms.append(_bar(labels[user]) + ("" if partial == "1" else f"·{partial}"))
         rule = " + ".join(terms) if terms else "1 (seed)"
         rows.append(

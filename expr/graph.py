@@ -193,6 +193,12 @@ class Function:
                 try:
                     values[node] = kernel(*[values[a] for a in node_args], **attrs)
                 except (ValueError, TypeError, IndexError) as error:
+                    if any(np.iscomplexobj(values[a]) for a in node_args):
+                        raise InputError(
+                            f"{self.op(node)} at node {node} has no complex kernel ({error}); "
+                            "the complex step needs every op to take complex numbers: use "
+                            "another method"
+                        ) from None
                     shapes = [np.shape(values[a]) for a in node_args]
                     raise ShapeError(
                         f"{self.op(node)} at node {node} failed on operand shapes {shapes}: "

@@ -165,7 +165,8 @@ def test_worked_example_tables_and_gradient():
 def test_cheap_gradient_ratio_is_a_small_constant():
     rows = ex.cheap_gradient(repeat=3)
     assert len(rows) >= 10
-    assert all(1.0 < r["ratio_ops"] <= 6.0 for r in rows)
+    # exp: value and gradient are the same exp(x), so the ratio may be exactly 1
+    assert all(1.0 <= r["ratio_ops"] <= 6.0 for r in rows)
 
 
 def test_quick_run_writes_figures_csv_and_report(tmp_path):
