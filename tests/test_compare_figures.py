@@ -4,6 +4,7 @@ every multi-panel figure drawn into a user's SubFigure."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from pathlib import Path
 
@@ -26,9 +27,18 @@ MULTI_PANEL = [spec.name for e in experiments() for spec in e.figures if spec.pa
 
 
 def gallery_records(name: str, source: Path = GALLERY) -> list[dict]:
-    """The records of the experiment behind figure `name`, from the gallery CSV."""
+    """The records of the experiment behind figure `name`, from the gallery CSV (an
+    experiment not yet in the gallery is run on its quick preset)."""
     experiment, _ = figure_spec(name)
-    return read_tables(source, experiment.name, experiment_names())
+    try:
+        return read_tables(source, experiment.name, experiment_names())
+    except compare.CompareError:
+        return _quick_records(experiment.name)
+
+
+@functools.cache
+def _quick_records(name: str) -> list[dict]:
+    return compare.run_experiment(name, "quick").records
 
 
 def draw_gallery_figure(name: str, style: str, source: Path = GALLERY, **kwargs) -> Figure:
