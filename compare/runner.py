@@ -167,7 +167,6 @@ def run_one(
                 )
         if experiment.tables is not None:
             outcome.tables = experiment.tables(records)
-        outcome.message = f"{outcome.rows} records"
     except Exception as error:  # a backend bug must not kill the whole run: report it
         outcome.status = "failed"
         outcome.message = f"{type(error).__name__}: {error}"
