@@ -103,11 +103,25 @@ def run_experiment(
     return ExperimentResult(experiment, records, preset, style, time.perf_counter() - start)
 
 
-def plot(name: str, records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+def plot(
+    name: str,
+    records: Sequence[Record],
+    fig: Any = None,
+    ax: Any = None,
+    style: str | None = "paper",
+) -> Any:
     """Draw a figure (by file stem, e.g. "fig06_memory" or "memory") from its records into a
     new Figure, into a given `Figure` or `SubFigure` (`fig=`), or, for a single-panel
-    figure, into an Axes (`ax=`); returns the figure drawn into."""
+    figure, into an Axes (`ax=`); returns the figure drawn into. `style` is "paper",
+    "slides", or None for the matplotlib settings in effect.
+
+    >>> result = run_experiment("crossover", "quick", total=4, repeat=1)
+    >>> [round(v, 2) for v in plot("fig04_crossover", result.records).get_size_inches()]
+    [3.5, 2.8]
+    """
     _, spec = figure_spec(name)
+    if style is not None:
+        _check_choice("style", style, STYLES)
     if isinstance(records, (str, bytes, dict)) or not isinstance(records, Sequence):
         raise CompareError(f"records must be a list of dicts, got {type(records).__name__}")
     if fig is not None and ax is not None:
@@ -120,7 +134,10 @@ def plot(name: str, records: Sequence[Record], fig: Any = None, ax: Any = None) 
     if not records or not all(isinstance(r, dict) for r in records):
         raise CompareError(f"records must be a non-empty list of dicts (figure {spec.name})")
     try:
-        return spec.plot(records, fig=fig, ax=ax)
+        if style is None:
+            return spec.plot(records, fig=fig, ax=ax)
+        with style_context(style):
+            return spec.plot(records, fig=fig, ax=ax)
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise CompareError(
             f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "

@@ -44,7 +44,7 @@ def _quick_records(name: str) -> list[dict]:
 def draw_gallery_figure(name: str, style: str, source: Path = GALLERY, **kwargs) -> Figure:
     """Figure `name` drawn (and rendered) in `style` from the gallery's records."""
     with style_context(style):
-        fig = compare.plot(name, gallery_records(name, Path(source)), **kwargs)
+        fig = compare.plot(name, gallery_records(name, Path(source)), style=style, **kwargs)
         fig.canvas.draw()
     return fig
 
