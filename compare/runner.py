@@ -116,7 +116,7 @@ def plot(
     "slides", or None for the matplotlib settings in effect.
 
     >>> result = run_experiment("crossover", "quick", total=4, repeat=1)
-    >>> [round(v, 2) for v in plot("fig04_crossover", result.records).get_size_inches()]
+    >>> [round(float(v), 2) for v in plot("fig04_crossover", result.records).get_size_inches()]
     [3.5, 2.8]
     """
     _, spec = figure_spec(name)
