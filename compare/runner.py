@@ -69,8 +69,7 @@ def compute(
     **options: Any,
 ) -> list[Record]:
     """The records of one experiment (preset settings updated with `options`)."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise CompareError(f"seed must be an int, got {seed!r}")
+    check_seed(seed)
     settings = experiment.options(preset, **options)
     if progress is not None and not callable(progress):
         raise CompareError(f"progress must be a callable taking one str, or None; got {progress!r}")
@@ -143,6 +142,12 @@ def plot(
             f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "
             f"it draws the records of experiment {figure_spec(name)[0].name!r}"
         ) from error
+
+
+def check_seed(seed: Any) -> None:
+    """A random seed is a whole number >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise CompareError(f"seed must be a whole number >= 0, got {seed!r}")
 
 
 def _check_choice(what: str, value: Any, choices: Sequence[str]) -> None:
@@ -218,8 +223,7 @@ def run(
     _check_choice("preset", preset, PRESETS)
     formats = check_names(formats, "formats", FORMATS)
     _check_choice("style", style, STYLES)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise CompareError(f"seed must be an int, got {seed!r}")
+    check_seed(seed)
     if executor is not None and not isinstance(executor, Executor):
         raise CompareError(
             f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}"
