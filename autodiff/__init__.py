@@ -37,6 +37,13 @@ from .forward import Dual, jvp_sweep
 from .introspect import adjoints, backward_table, op_counts
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
+from .sparse import (
+    SparseStats,
+    hessian_sparsity,
+    jacobian_sparsity,
+    sparse_hessian,
+    sparse_jacobian,
+)
 
 __all__ = [
     "RULES",
@@ -49,6 +56,7 @@ __all__ = [
     "NaNError",
     "NonScalarOutputError",
     "Plan",
+    "SparseStats",
     "SweepStats",
     "adjoints",
     "backward_sweep",
@@ -57,14 +65,18 @@ __all__ = [
     "grad",
     "grad_graph",
     "hessian",
+    "hessian_sparsity",
     "hvp",
     "jacfwd",
+    "jacobian_sparsity",
     "jacrev",
     "jvp",
     "jvp_sweep",
     "nn",
     "op_counts",
     "rules",
+    "sparse_hessian",
+    "sparse_jacobian",
     "value_and_grad",
     "vjp",
 ]
