@@ -15,6 +15,7 @@ from ..plots import mlp as pmlp
 from ..plots import nonsmooth as pn
 from ..plots import worked as pw
 from ..registry import Experiment, FigureSpec
+from . import gradient_flow as _gradient_flow
 from .accuracy import accuracy_sweep, accuracy_table, precision
 from .classic import (
     cheap_gradient,
@@ -234,6 +235,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         {"quick": {"points": 33}, "default": {"points": 65}, "full": {"points": 161}},
         ("numdiff.sweep",),
     ),
+    *_gradient_flow.EXPERIMENTS,
 )
 
 __all__ = [
