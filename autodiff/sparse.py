@@ -228,7 +228,11 @@ def hessian_sparsity(f: Any, *args: Any, argnums: int = 0) -> Pattern:
 # ----------------------------------------------------------------------------- colouring
 def _intersection_graph(pattern: Pattern) -> nx.Graph:
     """Columns j != k adjacent when some row has nonzeros in both (O(nnz of PᵀP))."""
-    counts = sp.coo_array(pattern.astype(np.int64).T @ pattern.astype(np.int64))
+    if pattern.nnz > 0.05 * pattern.shape[0] * pattern.shape[1]:  # nearly dense: BLAS
+        dense = pattern.toarray().astype(np.float32)
+        counts = sp.coo_array(np.triu(dense.T @ dense, 1))
+    else:
+        counts = sp.coo_array(pattern.astype(np.int64).T @ pattern.astype(np.int64))
     graph = nx.Graph()
     graph.add_nodes_from(range(pattern.shape[1]))
     graph.add_edges_from((int(j), int(k)) for j, k in zip(counts.row, counts.col) if j < k)
@@ -288,6 +292,8 @@ def _star_ok(graph: nx.Graph, colour: dict, seen: dict, v: int, c: int) -> bool:
         for w in coloured:
             if seen[v][colour[w]] != 1 and seen[w][c] != 1:
                 return False
+            if seen[w][c] == 1:
+                continue  # v is w's only neighbour of colour c: no other edge at w affected
             for x in graph[w]:
                 if x != v and colour.get(x) == c and seen[x][colour[w]] != 1:
                     return False  # h_wx now shares row w's colour group with h_wv
@@ -457,7 +463,6 @@ class SparseHessian(_Sparse):
             )
         super().__init__(f, argnums, return_stats)
         self.colouring = colouring
-        self._hvp: dict[int, Any] = {}
 
     def _structure(self, function: Function) -> tuple:
         position = _position(function, self.argnums)
@@ -465,15 +470,15 @@ class SparseHessian(_Sparse):
         pattern = hessian_sparsity(function, argnums=position)
         t1 = time.perf_counter()
         colours = star_colouring(pattern) if self.colouring == "star" else column_colouring(pattern)
-        return position, pattern, colours, t1 - t0, time.perf_counter() - t1
+        product = hvp(function, argnums=position)  # caches its traced gradient graph
+        return position, pattern, colours, product, t1 - t0, time.perf_counter() - t1
 
     def __call__(self, *args: Any) -> Any:
         function = self.function(args)
-        position, pattern, colours, t_pattern, t_colour, _ = self.structure(
+        position, pattern, colours, product, t_pattern, t_colour, _ = self.structure(
             function, self._structure
         )
         start = time.perf_counter()
-        product = hvp(function, argnums=position)
         shape = function.input_shapes[position]
         sweeps = int(colours.max(initial=-1)) + 1
         columns = [np.ravel(product(*args, _indicator(colours, c, shape))) for c in range(sweeps)]

@@ -16,6 +16,7 @@ from ..plots import nonsmooth as pn
 from ..plots import worked as pw
 from ..registry import Experiment, FigureSpec
 from . import gradient_flow as _gradient_flow
+from . import sparsity as _sparsity
 from .accuracy import accuracy_sweep, accuracy_table, precision
 from .classic import (
     cheap_gradient,
@@ -236,6 +237,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         ("numdiff.sweep",),
     ),
     *_gradient_flow.EXPERIMENTS,
+    *_sparsity.EXPERIMENTS,
 )
 
 __all__ = [

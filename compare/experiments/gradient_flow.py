@@ -109,7 +109,7 @@ def layer_gradients(item: Case, inputs: list[np.ndarray], depth: int) -> tuple[l
     values = autodiff.forward_sweep(plan, inputs)
     adjoints = autodiff.backward_sweep(plan, values, seeds={function.outputs[0]: 1.0})
     hidden = [float(np.linalg.norm(adjoints[node])) for node in function.outputs[1:]]
-    weights = [float(np.linalg.norm(adjoints[function.inputs[3 + 2 * l]])) for l in range(depth)]
+    weights = [float(np.linalg.norm(adjoints[function.inputs[3 + 2 * k]])) for k in range(depth)]
     return hidden, weights
 
 
