@@ -77,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     (0 when every experiment ran or was skipped for a missing backend, 1 if one failed)."""
     from .runner import experiment_names, experiments, run
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explain"]:  # the step-through page of one sweep (compare.explain)
+        from .explain import main as explain_main
+
+        return explain_main(argv[1:])
     args = parser().parse_args(argv)
     if args.list:
         for experiment in experiments():
