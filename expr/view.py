@@ -146,11 +146,13 @@ def draw(
     fontsize: float = 9,
     highlight: int | None = None,
     highlight_color: str = "#D55E00",
+    highlight_edges: Sequence[tuple[int, int]] | None = None,
 ) -> Any:
     """Draw the graph left to right, each node with its expression, value and adjoint.
 
     `values`/`adjoints` are node-indexed lists or dicts (e.g. `f.evaluate(...)`);
-    `highlight` is a node drawn with a thick outline in `highlight_color`, its edges too.
+    `highlight` is a node drawn with a thick outline in `highlight_color`, and so are
+    `highlight_edges` (default: every edge of that node).
     Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
@@ -161,6 +163,9 @@ def draw(
     pos = positions(f, show_constants)
     shown = list(pos)
     outputs = set(f.outputs)
+    if highlight_edges is None:
+        highlight_edges = [e for e in f.graph.edges if highlight in e]
+    hot = set(map(tuple, highlight_edges))
     boxes = {}
     for node in shown:
         data = f.graph.nodes[node]
@@ -197,8 +202,8 @@ def draw(
                 zorder=4,  # drawn after the boxes, so it is clipped at their current outline
                 arrowprops={
                     "arrowstyle": "-|>",
-                    "color": highlight_color if highlight in (u, v) else "0.35",
-                    "lw": 2.0 if highlight in (u, v) else 1.0,
+                    "color": highlight_color if (u, v) in hot else "0.35",
+                    "lw": 2.0 if (u, v) in hot else 1.0,
                     "mutation_scale": 12,
                     "patchA": boxes[u].get_bbox_patch(),
                     "patchB": boxes[v].get_bbox_patch(),

@@ -151,6 +151,6 @@ def test_every_experiment_has_settings_for_every_preset_that_it_uses():
     from compare.experiments import EXPERIMENTS
 
     names = [e.name for e in EXPERIMENTS]
-    assert len(names) == len(set(names)) == 14
+    assert len(names) == len(set(names)) == 15
     figures = [spec.name for e in EXPERIMENTS for spec in e.figures]
-    assert len(figures) == 15 and figures == sorted(figures)
+    assert len(figures) == 16 and figures == sorted(figures)

@@ -15,6 +15,7 @@ from ..plots import mlp as pmlp
 from ..plots import nonsmooth as pn
 from ..plots import worked as pw
 from ..registry import Experiment, FigureSpec
+from . import explainer as _explainer
 from . import gradient_flow as _gradient_flow
 from . import sparsity as _sparsity
 from .accuracy import accuracy_sweep, accuracy_table, precision
@@ -238,6 +239,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     ),
     *_gradient_flow.EXPERIMENTS,
     *_sparsity.EXPERIMENTS,
+    *_explainer.EXPERIMENTS,
 )
 
 __all__ = [

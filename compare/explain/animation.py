@@ -11,8 +11,9 @@ from typing import Any
 STEP_SECONDS, HOLD_SECONDS = 1.0, 4.0
 
 
-def _states(data: dict[str, Any]) -> list[tuple[int, dict, dict, str]]:
-    """(highlighted node, values, adjoints, caption) after each step of the reverse walk."""
+def _states(data: dict[str, Any]) -> list[tuple[int, list, dict, dict, str]]:
+    """(highlighted node, its edges, values, adjoints, caption) after each step of the
+    reverse walk."""
     values: dict[int, float] = {}
     adjoints: dict[int, float] = {}
     forward = {row["node"]: row for row in data["forward_table"]}
@@ -20,11 +21,12 @@ def _states(data: dict[str, Any]) -> list[tuple[int, dict, dict, str]]:
     states = []
     for step in data["reverse"]:
         node = int(step["highlight"][0].split("-")[1])
+        edges = [tuple(int(k) for k in e.split("-")[1:]) for e in step["highlight"][1:]]
         if step["fill"][0][0].startswith("fwd"):
             values[node] = float(forward[node]["value"])
         else:
             adjoints[node] = float(backward[node]["adjoint"])
-        states.append((node, dict(values), dict(adjoints), step["caption"]))
+        states.append((node, edges, dict(values), dict(adjoints), step["caption"]))
     return states
 
 
@@ -37,8 +39,15 @@ def frames(function: Any, data: dict[str, Any]) -> tuple[Any, Any, int]:
 
     def update(k: int) -> list:
         ax.clear()
-        node, values, adjoints, caption = states[k]
-        function.draw(ax=ax, values=values, adjoints=adjoints, highlight=node, fontsize=10)
+        node, edges, values, adjoints, caption = states[k]
+        function.draw(
+            ax=ax,
+            values=values,
+            adjoints=adjoints,
+            highlight=node,
+            highlight_edges=edges,
+            fontsize=10,
+        )
         phase = "forward sweep" if k < len(data["forward_table"]) else "backward sweep"
         ax.set_title(f"step {k + 1} / {len(states)} · {phase}", loc="left", fontsize=11)
         text = caption.split(": ", 1)[1]
