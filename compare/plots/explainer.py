@@ -24,12 +24,6 @@ def flow_edges(f: Any, node: int, phase: str) -> list[tuple[int, int]]:
     return list(f.graph.in_edges(node) if phase == "forward" else f.graph.out_edges(node))
 
 
-def flow_edges(f: Any, node: int, phase: str) -> list[tuple[int, int]]:
-    """The edges a step uses: into the node (forward: its arguments' values) or out of it
-    (backward: its users' adjoints)."""
-    return list(f.graph.in_edges(node) if phase == "forward" else f.graph.out_edges(node))
-
-
 def plot_explainer(records: Sequence[Record], ax: Any = None) -> Any:
     """Figure 16: 2 x 2 frames of the walk, the current node and its edges highlighted."""
     import expr
