@@ -339,6 +339,12 @@ _PARTIALS: dict[str, Callable[[str, list[str], int], str]] = {
     "log": lambda v, a, i: f"1/{a[0]}",
     "tanh": lambda v, a, i: f"(1 - {v}²)",
     "sqrt": lambda v, a, i: f"1/(2{v})",
+    "pow": lambda v, a, i: f"{a[1]}·{a[0]}^({a[1]}-1)" if i == 0 else f"{v}·log({a[0]})",
+    "tan": lambda v, a, i: f"(1 + {v}²)",
+    "sigmoid": lambda v, a, i: f"{v}(1 - {v})",
+    "softplus": lambda v, a, i: f"sigmoid({a[0]})",
+    "relu": lambda v, a, i: f"step({a[0]})",
+    "abs": lambda v, a, i: f"sign({a[0]})",
 }
 
 

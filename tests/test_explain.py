@@ -158,3 +158,30 @@ def test_command_accepts_a_catalog_name_and_reports_bad_input(tmp_path, capsys):
         explain("+".join(f"sin(x*{k})" for k in range(30)), "1", tmp_path, formats=())
     with pytest.raises(CompareError, match="unknown animation format"):
         explain("x", "1", tmp_path, formats=("avi",))
+
+
+@pytest.mark.parametrize(
+    "formula, point",
+    [
+        ("x**2*exp(-x) + sigmoid(x*y)", (1.5, -0.5)),
+        ("tanh(a/b) - log(a) * sqrt(b)", (0.7, 2.5)),
+        ("x1*x2 + sin(x1)", (2.0, 3.0)),
+    ],
+)
+def test_both_walks_end_at_the_50_digit_gradient(formula, point):
+    from compare.explain.walk import walk
+
+    data = walk(expr.parse(formula), point)
+    reference = [float(g["reference"]) for g in data["gradient"]]
+    reverse = [float(g["reverse"]) for g in data["gradient"]]
+    forward = [w["derivative"] for w in data["dual"]]
+    assert reverse == pytest.approx(reference, rel=1e-14)
+    assert forward == pytest.approx(reference, rel=1e-14)
+    assert len(data["reverse"]) == 2 * sum(1 for n in data["nodes"] if n["kind"] != "const")
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="no ffmpeg on PATH: MP4 not written")
+def test_mp4_where_ffmpeg_exists(tmp_path):
+    paths = explain("x1*x2 + sin(x1)", "2,3", tmp_path, formats=("gif", "mp4"))
+    assert [p.suffix for p in paths] == [".html", ".gif", ".mp4"]
+    assert paths[2].stat().st_size > 1000

@@ -141,7 +141,7 @@ def _forward_tab(data: dict[str, Any]) -> str:
         for i, w in enumerate(data["dual"])
     )
     rows = [
-        _cells([r["label"], "", "", "", ""], {2: f"f-v-{k}", 3: f"f-r-{k}", 4: f"f-t-{k}"})
+        _cells([r["label"], "", "", ""], {1: f"f-v-{k}", 2: f"f-r-{k}", 3: f"f-t-{k}"})
         for k, r in enumerate(data["dual"][0]["rows"])
     ]
     return (
@@ -155,7 +155,7 @@ def _forward_tab(data: dict[str, Any]) -> str:
         + svg(data, "f-", "dot")
         + _table(
             "dual-number sweep",
-            ["tangent", "", "value", "tangent rule", "tangent value"],
+            ["node", "value", "tangent rule", "tangent"],
             rows,
         )
         + '<p>∂f/∂<span class="seed-name"></span> = <span class="mono" id="f-deriv" data-empty=""></span>'
