@@ -15,8 +15,7 @@ import numpy as np
 
 import expr
 
-from .errors import CompareError
-from .registry import missing
+from .errors import CompareError, check_names
 
 AD_METHODS = ("reverse", "forward_mode")
 SYMBOLIC_METHODS = ("sympy", "graph")
@@ -37,26 +36,14 @@ NUMDIFF_NAMES = {
 }
 
 
-def requirements(methods: Sequence[str]) -> list[str]:
-    """The backend functions `methods` need (for `compare.registry.require`).
+def check_methods(methods: Sequence[str]) -> tuple[str, ...]:
+    """`methods` as a tuple of known method keys; a string, a non-sequence or an unknown
+    name is refused with the list of known methods.
 
-    >>> requirements(["reverse", "central"])
-    ['autodiff.grad', 'numdiff.gradient']
+    >>> check_methods(["reverse", "central"])
+    ('reverse', 'central')
     """
-    needed: dict[str, None] = {}
-    for method in methods:
-        if method == "reverse":
-            needed["autodiff.grad"] = None
-        elif method == "forward_mode":
-            needed["autodiff.jacfwd"] = None
-        elif method in SYMBOLIC_METHODS:
-            needed["symdiff.gradient"] = None
-            needed["symdiff.lambdify"] = None
-        elif method in NUMDIFF_NAMES:
-            needed["numdiff.gradient"] = None
-        else:
-            raise CompareError(f"unknown method {method!r}; known: {', '.join(_all_methods())}")
-    return list(needed)
+    return tuple(check_names(methods, "methods", _all_methods()))
 
 
 def flat(values: Any) -> np.ndarray:
@@ -81,11 +68,6 @@ def relative_error(estimate: Any, reference: Any) -> float:
     scale = float(np.max(np.abs(ref))) if ref.size else 0.0
     error = float(np.max(np.abs(est - ref))) if ref.size else 0.0
     return error / scale if scale > 0 else error
-
-
-def missing_symbolic() -> list[str]:
-    """Symbolic backend functions not available."""
-    return missing(["symdiff.gradient", "symdiff.lambdify"])
 
 
 def _argnums(f: expr.Function) -> int | tuple[int, ...]:
@@ -234,10 +216,6 @@ def exact_errors(f: expr.Function, xs: Sequence[Any], reference: Any) -> dict[st
     """Relative error of reverse and forward AD and of symbolic differentiation at xs."""
     out = {}
     for method in (*AD_METHODS, *SYMBOLIC_METHODS):
-        if method in SYMBOLIC_METHODS and missing_symbolic():
-            continue
-        if method in AD_METHODS and missing(["autodiff.grad", "autodiff.jacfwd"]):
-            continue
         out[method] = relative_error(gradient(f, xs, method), reference)
     return out
 

@@ -1,17 +1,25 @@
-"""What an experiment is: a records-producing function, its figures, captions and settings.
+"""What an experiment is: a records-producing function, its figures, captions and presets.
 
-Each experiment module defines one `Experiment`; `compare.experiments.EXPERIMENTS` lists
-them in the order of FIGURES.md.
+Each experiment module declares its experiments in a module-level tuple `EXPERIMENTS`
+(next to the functions they run); `compare.experiments` gathers the modules listed in its
+`MODULES` and orders the experiments by their first figure (the order of FIGURES.md). So
+adding an experiment is one new module (or one new entry in a module) plus one line in
+`MODULES`.
+
+>>> spec = FigureSpec("fig99_toy", "Toy", plot=lambda records, fig=None, ax=None: None,
+...                   caption=lambda records: "")
+>>> Experiment("toy", "Toy", run=lambda seed=0: [], figures=(spec,)).options("quick")
+{}
 """
 
 from __future__ import annotations
 
-import importlib
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BackendMissing, CompareError
+from .errors import CompareError
 from .records import Record
 
 Records = Sequence[Record]
@@ -20,75 +28,53 @@ PRESETS = ("quick", "default", "full")
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: file stem, title, records -> Figure, records -> caption."""
+    """One figure: file stem, title, `plot(records, fig=None, ax=None) -> Figure`,
+    `caption(records) -> str`; `panels` is how many axes it draws (single-panel figures
+    also accept `ax=`)."""
 
     name: str
     title: str
     plot: Callable[..., Any]
     caption: Callable[[Records], str]
+    panels: int = 1
 
 
 @dataclass(frozen=True)
 class Experiment:
     """One experiment.
 
-    `run(seed=..., **settings[preset])` returns tidy records; `requires` names the backend
-    functions it calls ("numdiff.sweep"); `tables(records)` gives (title, markdown) pairs
-    for the report.
+    `run(seed=..., **settings[preset])` returns tidy records (rows of several tables carry
+    the table's name under "kind"); `tables(records)` gives (title, markdown) pairs for the
+    report.
     """
 
     name: str
     title: str
     run: Callable[..., list[Record]]
     figures: tuple[FigureSpec, ...]
-    settings: dict[str, dict[str, Any]]
-    requires: tuple[str, ...] = ()
-    tables: Callable[[Records], list[tuple[str, str]]] | None = field(default=None)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tables: Callable[[Records], list[tuple[str, str]]] | None = None
 
-    def options(self, preset: str) -> dict[str, Any]:
-        """The keyword settings of a preset ("quick", "default" or "full")."""
-        if preset not in PRESETS:
-            raise CompareError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-        return dict(self.settings.get(preset, {}))
+    def options(self, preset: str, **overrides: Any) -> dict[str, Any]:
+        """The keyword settings of a preset ("quick", "default" or "full"), updated with
+        `overrides` (each must be a parameter of `run`)."""
+        if not isinstance(preset, str) or preset not in PRESETS:
+            raise CompareError(f"preset must be one of {', '.join(PRESETS)}; got {preset!r}")
+        accepted = [p for p in inspect.signature(self.run).parameters if p != "seed"]
+        unknown = [k for k in overrides if k not in accepted]
+        if unknown:
+            raise CompareError(
+                f"experiment {self.name!r} has no option {unknown[0]!r}; its options are "
+                f"{', '.join(accepted) or 'none'}"
+            )
+        return {**self.settings.get(preset, {}), **overrides}
 
-    def missing(self) -> list[str]:
-        """The required backend functions that are not available."""
-        return missing(self.requires)
-
-
-def missing(requires: Sequence[str]) -> list[str]:
-    """Which of "module.name" are not importable (module missing or name not defined).
-
-    >>> missing(["expr.parse", "expr.no_such_thing"])
-    ['expr.no_such_thing']
-    """
-    absent = []
-    for item in requires:
-        module_name, _, attribute = item.partition(".")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            absent.append(item)
-            continue
-        if attribute and attribute not in vars(module) and not _is_module(item):
-            absent.append(item)
-    return absent
-
-
-def _is_module(name: str) -> bool:
-    """Whether `name` is an importable submodule (numdiff.sweep before it is re-exported)."""
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        return False
-    return True
-
-
-def require(*names: str) -> None:
-    """Raise `BackendMissing` naming each backend function not yet available."""
-    absent = missing(names)
-    if absent:
-        raise BackendMissing(
-            f"needs {', '.join(absent)}, not available in this installation; the experiment "
-            "is skipped (no data is made up)"
+    def figure(self, name: str) -> FigureSpec:
+        """The figure spec called `name` (its file stem)."""
+        for spec in self.figures:
+            if spec.name == name:
+                return spec
+        raise CompareError(
+            f"experiment {self.name!r} has no figure {name!r}; its figures are "
+            f"{', '.join(s.name for s in self.figures)}"
         )

@@ -178,6 +178,14 @@ def style_context(name: str = "paper") -> Iterator[None]:
         yield
 
 
+def slides_active() -> bool:
+    """Whether the slides style is in effect (its large type), for figure functions that
+    size tables and graph labels themselves."""
+    import matplotlib as mpl
+
+    return float(mpl.rcParams["font.size"]) >= 14
+
+
 def new_figure(
     nrows: int = 1, ncols: int = 1, aspect: float = 0.4, width: str = "double", **kwargs: Any
 ) -> tuple[Any, Any]:
@@ -274,9 +282,10 @@ def end_label(
 
 
 def save_figure(
-    fig: Any, out_dir: str | Path, name: str, formats: Sequence[str] = ("png",)
+    fig: Any, out_dir: str | Path, name: str, formats: Sequence[str] = ("png",), close: bool = True
 ) -> list[Path]:
-    """Save `fig` as out_dir/name.<format> for each format; close it; return the paths."""
+    """Save `fig` as out_dir/name.<format> for each format; close it (unless `close` is
+    False); return the paths."""
     import matplotlib.pyplot as plt
 
     bad = [f for f in formats if f not in FORMATS]
@@ -289,5 +298,6 @@ def save_figure(
         path = out / f"{name}.{fmt}"
         fig.savefig(path, format=fmt)
         paths.append(path)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return paths

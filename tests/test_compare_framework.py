@@ -11,9 +11,9 @@ import pytest
 matplotlib.use("Agg")
 
 from compare import cli, records, report, style
-from compare.errors import BackendMissing, CompareError
-from compare.registry import Experiment, FigureSpec, missing, require
-from compare.runner import experiment_names, run_experiment
+from compare.errors import CompareError
+from compare.registry import Experiment, FigureSpec
+from compare.runner import experiment_names, run_one
 
 
 def test_records_round_trip_keeps_types():
@@ -80,20 +80,11 @@ def test_unknown_style_and_format_are_refused(tmp_path):
         style.save_figure(fig, tmp_path, "x", ["gif"])
 
 
-def test_missing_backends_are_named():
-    assert missing(["expr.parse", "expr.nope", "no_such_module.f"]) == [
-        "expr.nope",
-        "no_such_module.f",
-    ]
-    with pytest.raises(BackendMissing, match=r"expr\.nope"):
-        require("expr.nope")
-
-
-def _toy_experiment(requires: tuple[str, ...]) -> Experiment:
+def _toy_experiment() -> Experiment:
     def run(seed: int = 0, n: int = 3) -> list[dict]:
         return [{"x": float(i), "y": float(i * i + seed)} for i in range(n)]
 
-    def plot(rows, ax=None):
+    def plot(rows, fig=None, ax=None):
         fig, axes = style.new_figure()
         axes[0, 0].plot([r["x"] for r in rows], [r["y"] for r in rows])
         return fig
@@ -102,36 +93,63 @@ def _toy_experiment(requires: tuple[str, ...]) -> Experiment:
         return f"y against x; the largest y is {max(r['y'] for r in rows):g}."
 
     spec = FigureSpec("toy", "Toy", plot, caption)
-    return Experiment("toy", "Toy experiment", run, (spec,), {"quick": {"n": 4}}, requires)
+    return Experiment("toy", "Toy experiment", run, (spec,), {"quick": {"n": 4}})
 
 
-def test_run_experiment_writes_csv_figure_and_replots_from_csv(tmp_path):
-    result = run_experiment(_toy_experiment(("expr.parse",)), tmp_path, "quick", ["png", "svg"])
+@pytest.fixture
+def toy(monkeypatch):
+    """The toy experiment, known to the runner by name."""
+    from compare import runner
+
+    experiment = _toy_experiment()
+    monkeypatch.setattr(runner, "experiments", lambda: (experiment,))
+    return experiment
+
+
+def test_run_one_writes_csv_figure_and_replots_from_csv(tmp_path, toy):
+    result = run_one("toy", tmp_path, "quick", ["png", "svg"])
     assert result.status == "ok", result.message
     assert (tmp_path / "toy.csv").exists() and (tmp_path / "toy.png").stat().st_size > 1000
     assert (tmp_path / "toy.svg").exists()
     assert result.figures[0].caption.endswith("largest y is 9.")
     (tmp_path / "toy.png").unlink()
-    again = run_experiment(_toy_experiment(("expr.parse",)), tmp_path, from_csv=True)
+    again = run_one("toy", tmp_path, from_csv=True)
     assert again.status == "ok" and (tmp_path / "toy.png").exists()
     assert again.figures[0].caption == result.figures[0].caption
 
 
-def test_missing_backend_skips_without_data(tmp_path):
-    result = run_experiment(_toy_experiment(("expr.not_there",)), tmp_path)
-    assert result.status == "skipped" and "expr.not_there" in result.message
-    assert not (tmp_path / "toy.csv").exists()
+def test_options_are_checked_against_the_experiment():
+    experiment = _toy_experiment()
+    assert experiment.options("quick") == {"n": 4}
+    assert experiment.options("quick", n=7) == {"n": 7}
+    with pytest.raises(CompareError, match=r"no option .m.*options are n"):
+        experiment.options("quick", m=1)
+    with pytest.raises(CompareError, match="preset must be one of"):
+        experiment.options("fast")
 
 
-def test_report_embeds_figures_with_captions_and_environment(tmp_path):
-    result = run_experiment(_toy_experiment(()), tmp_path)
-    skipped = run_experiment(_toy_experiment(("expr.not_there",)), tmp_path)
-    md, html = report.write_report([result, skipped], tmp_path, {"preset": "quick"})
+def test_report_embeds_figures_with_captions_and_environment(tmp_path, toy):
+    result = run_one("toy", tmp_path)
+    md, html = report.write_report([result], tmp_path, {"command": "diffcompare toy"})
     text = md.read_text()
     assert "![Toy](toy.png)" in text and "largest y is 4." in text
-    assert "skipped" in text and "numpy" in text and "cpu" in text
+    assert "numpy" in text and "cpu" in text and "`diffcompare toy`" in text
     page = html.read_text()
     assert '<img src="toy.png"' in page and "<figcaption>" in page
+
+
+def test_tables_split_into_one_file_each_and_read_back(tmp_path):
+    rows = [
+        {"kind": "curve", "h": 0.1, "rel_error": 1e-3},
+        {"kind": "optimum", "h": 1e-5},
+        {"kind": "curve", "h": 0.01, "rel_error": 1e-5},
+    ]
+    paths = records.write_tables(rows, tmp_path, "demo")
+    assert sorted(p.name for p in paths) == ["demo_curve.csv", "demo_optimum.csv"]
+    assert (tmp_path / "demo_curve.csv").read_text().splitlines()[0] == "h,rel_error"
+    records.write_csv([{"a": 1}], tmp_path / "demo_more_x.csv")  # another experiment's
+    back = records.read_tables(tmp_path, "demo", ["demo", "demo_more"])
+    assert sorted(back, key=lambda r: r["h"]) == sorted(rows, key=lambda r: r["h"])
 
 
 def test_cli_lists_versions_and_refuses_unknown(capsys):

@@ -16,8 +16,9 @@ import expr
 from expr import catalog
 
 from .. import backends
+from ..plots import accuracy as pa
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 
 #: Functions of the V-curve figure: (catalog name, panel label).
 SWEEP_FUNCTIONS = (
@@ -27,6 +28,8 @@ SWEEP_FUNCTIONS = (
     ("logistic", "logistic $l_4$ at $x_0$ = 0.2"),
 )
 FD_METHODS = ("forward", "central", "central4", "complex_step")
+#: Presets of the step-size sweeps: the number of steps in [1e-16, 1].
+STEP_PRESETS = {"quick": {"points": 33}, "default": {"points": 65}, "full": {"points": 161}}
 
 
 def _steps(points: int) -> np.ndarray:
@@ -48,7 +51,6 @@ def accuracy_sweep(
     Records: kind="curve" (function, method, h, error), kind="optimum" (function, method,
     h), kind="exact" (function, method, error).
     """
-    require("numdiff.sweep")
     labels = dict(SWEEP_FUNCTIONS)
     rows: list[Record] = []
     for name in functions:
@@ -73,7 +75,6 @@ def precision(
     seed: int = 0,
 ) -> list[Record]:
     """The V-curves in float32 and float64 (the optimal step moves with machine epsilon)."""
-    require("numdiff.sweep")
     rows: list[Record] = []
     for dtype in ("float32", "float64"):
         for record in accuracy_sweep(functions, points, methods, dtype=dtype, seed=seed):
@@ -108,8 +109,7 @@ def accuracy_table(
     too slow for a default run). One record per (function, method): error, or a note when
     the method failed on that function.
     """
-    methods = methods or _table_methods()
-    require(*backends.requirements(methods))
+    methods = backends.check_methods(methods or _table_methods())
     rows: list[Record] = []
     for entry in catalog.entries(smooth=True):
         if entry.family is not None and not include_families:
@@ -136,3 +136,51 @@ def accuracy_table(
                 row["note"] = f"{type(error).__name__}: {error}"[:120]
             rows.append(row)
     return rows
+
+
+EXPERIMENTS = (
+    Experiment(
+        "accuracy_sweep",
+        "Error vs step size: the V-curves",
+        accuracy_sweep,
+        (
+            FigureSpec(
+                "fig01_accuracy_sweep",
+                "Step size vs error: the V-curve",
+                pa.plot_accuracy_sweep,
+                pa.caption_accuracy_sweep,
+                panels=4,
+            ),
+        ),
+        STEP_PRESETS,
+    ),
+    Experiment(
+        "accuracy_table",
+        "Error of every method on every function",
+        accuracy_table,
+        (
+            FigureSpec(
+                "fig02_accuracy_table",
+                "Error of every method on every function",
+                pa.plot_accuracy_table,
+                pa.caption_accuracy_table,
+            ),
+        ),
+        {"quick": {"include_families": False}, "default": {}, "full": {}},
+    ),
+    Experiment(
+        "precision",
+        "float32 vs float64",
+        precision,
+        (
+            FigureSpec(
+                "fig13_precision",
+                "float32 vs float64",
+                pa.plot_precision,
+                pa.caption_precision,
+                panels=2,
+            ),
+        ),
+        STEP_PRESETS,
+    ),
+)

@@ -10,18 +10,19 @@ from expr import catalog
 
 from .. import backends
 from ..errors import CompareError
+from ..plots import classic as pc
+from ..plots import worked as pw
 from ..records import Record, select
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 from ..report import markdown_table
 from ..timing import median_time
-from .accuracy import _steps
+from .accuracy import STEP_PRESETS, _steps
 
 
 def worked_example(seed: int = 0) -> list[Record]:
     """x1·x2 + sin(x1) at (2, 3): the forward table (kind="forward"), the backward table
     (kind="backward": adjoint of every node, seed 1 at the output) and the gradient checked
     against the 50-digit reference (kind="gradient")."""
-    require("autodiff.grad")
     entry = catalog.get("worked_example")
     f = entry.function()
     x = entry.point
@@ -76,7 +77,6 @@ def logistic_classic(max_depth: int = 4, points: int = 65, seed: int = 0) -> lis
     """l_1..l_max_depth of the logistic map with the sizes of dl_n/dx (raw SymPy diff,
     expanded, after CSE), kind="table"; and the forward/central/complex-step sweep for l_4
     at x0 = 0.2 (kind="curve"/"optimum"/"exact")."""
-    require("numdiff.derivative", "symdiff.derivative")
     rows: list[Record] = []
     for n in range(1, max_depth + 1):
         f = catalog.logistic_map(n)
@@ -120,7 +120,6 @@ def swell(
 
     Records: depth, measure, size, stopped, seconds (symdiff's time for that form).
     """
-    require("symdiff.swell_curve", "autodiff.grad")
     if not isinstance(sympy_max_depth, int) or sympy_max_depth < 1:
         raise CompareError(f"sympy_max_depth must be an int >= 1, got {sympy_max_depth!r}")
     depths = swell_depths(max_depth)
@@ -144,7 +143,6 @@ def cheap_gradient(repeat: int = 5, seed: int = 0) -> list[Record]:
     """ops(value + gradient) / ops(f) counted by the instrumented reverse executor, and the
     time ratio, for every catalog function with a scalar output (families at their default
     size). Records: function, ops_f, ops_grad, ratio_ops, time_f, time_grad, ratio_time."""
-    require("autodiff.grad")
     rows: list[Record] = []
     for entry in catalog.entries(smooth=True):
         f = entry.function()
@@ -182,3 +180,63 @@ def logistic_tables(records: list[Record]) -> list[tuple[str, str]]:
             ),
         )
     ]
+
+
+EXPERIMENTS = (
+    Experiment(
+        "swell",
+        "Expression swell: tree vs DAG vs CSE vs AD graph",
+        swell,
+        (FigureSpec("fig05_swell", "Expression swell", pc.plot_swell, pc.caption_swell, 2),),
+        {
+            "quick": {"max_depth": 50, "seconds": 1.0},
+            "default": {"max_depth": 100, "seconds": 5.0},
+            "full": {"max_depth": 100, "sympy_max_depth": 40, "seconds": 60.0},
+        },
+    ),
+    Experiment(
+        "cheap_gradient",
+        "The cheap-gradient ratio",
+        cheap_gradient,
+        (
+            FigureSpec(
+                "fig08_cheap_gradient",
+                "Cheap gradient ratio",
+                pc.plot_cheap_gradient,
+                pc.caption_cheap_gradient,
+            ),
+        ),
+        {"quick": {"repeat": 3}, "default": {"repeat": 5}, "full": {"repeat": 11}},
+    ),
+    Experiment(
+        "worked_example",
+        "The worked example x1·x2 + sin(x1) at (2, 3)",
+        worked_example,
+        (
+            FigureSpec(
+                "fig10_worked_example",
+                "The worked example",
+                pw.plot_worked_example,
+                pw.caption_worked_example,
+                panels=3,
+            ),
+        ),
+        tables=worked_tables,
+    ),
+    Experiment(
+        "logistic_classic",
+        "The logistic-map classic",
+        logistic_classic,
+        (
+            FigureSpec(
+                "fig11_logistic_classic",
+                "The logistic-map classic",
+                pc.plot_logistic_classic,
+                pc.caption_logistic_classic,
+                panels=2,
+            ),
+        ),
+        STEP_PRESETS,
+        logistic_tables,
+    ),
+)

@@ -15,8 +15,9 @@ import expr
 from expr import catalog
 
 from .. import backends
+from ..plots import cost as pcost
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 from ..timing import median_time, once
 
 #: Function evaluations (or sweeps) each method needs for a gradient of f: R^n -> R.
@@ -77,7 +78,6 @@ def cost_scaling(
     "setup"), seconds, cost, evaluations (the count the method's theory predicts). Each
     cost is the ratio of two adjacent medians (the method's, and f's timed just before it).
     """
-    require("autodiff.grad", "autodiff.jacfwd", "numdiff.gradient")
     rows: list[Record] = []
     for name, n, size, f, x in _instances(sizes, mlp_hidden, seed):
         common = {"function": name, "n": n, "size": size}
@@ -95,7 +95,7 @@ def cost_scaling(
         }
         setup = None
         limit = symbolic_max if name == "rosenbrock" else mlp_symbolic_max
-        if n <= limit and not backends.missing_symbolic():
+        if n <= limit:
             call, setup = once(lambda f=f: backends.symbolic_callable(f, "sympy"))
             timed["sympy"] = call
         # The machine is shared: time f right next to each method, and take each cost as
@@ -156,7 +156,6 @@ def crossover(
 
     Records: n, m, n_over_m, t_jacfwd, t_jacrev, ratio, agree (max |J_fwd - J_rev|).
     """
-    require("autodiff.jacfwd", "autodiff.jacrev")
     rows: list[Record] = []
     n = 1
     while n <= total:
@@ -182,3 +181,62 @@ def crossover(
         )
         n *= 2
     return rows
+
+
+EXPERIMENTS = (
+    Experiment(
+        "cost_scaling",
+        "Cost of a full gradient vs number of inputs",
+        cost_scaling,
+        (
+            FigureSpec(
+                "fig03_cost_scaling",
+                "Cost of a full gradient vs n",
+                pcost.plot_cost_scaling,
+                pcost.caption_cost_scaling,
+                panels=4,
+            ),
+        ),
+        {
+            "quick": {
+                "sizes": (2, 4, 8, 16, 32),
+                "symbolic_max": 16,
+                "repeat": 5,
+                "mlp_hidden": (1, 2, 4, 8),
+                "mlp_symbolic_max": 7,
+            },
+            "default": {
+                "sizes": (2, 4, 8, 16, 32, 64, 128, 256),
+                "symbolic_max": 64,
+                "repeat": 5,
+                "mlp_hidden": (1, 2, 4, 8, 16, 32, 64),
+                "mlp_symbolic_max": 12,
+            },
+            "full": {
+                "sizes": (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+                "symbolic_max": 128,
+                "repeat": 9,
+                "mlp_hidden": (1, 2, 4, 8, 16, 32, 64, 128),
+                "mlp_symbolic_max": 22,
+            },
+        },
+    ),
+    Experiment(
+        "crossover",
+        "Forward vs reverse mode for full Jacobians",
+        crossover,
+        (
+            FigureSpec(
+                "fig04_crossover",
+                "Forward vs reverse crossover",
+                pcost.plot_crossover,
+                pcost.caption_crossover,
+            ),
+        ),
+        {
+            "quick": {"total": 64, "repeat": 3},
+            "default": {"total": 1024, "repeat": 5},
+            "full": {"total": 1024, "repeat": 9},
+        },
+    ),
+)

@@ -61,6 +61,7 @@ EXPERIMENTS = (
                 "The explainer, frame by frame",
                 plots.plot_explainer,
                 plots.caption_explainer,
+                panels=4,
             ),
         ),
         {},

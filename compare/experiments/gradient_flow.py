@@ -149,6 +149,7 @@ EXPERIMENTS = (
                 "Gradient flow through a deep MLP",
                 plots.plot_gradient_flow,
                 plots.caption_gradient_flow,
+                panels=2,
             ),
         ),
         {
@@ -156,6 +157,5 @@ EXPERIMENTS = (
             "default": {**SIZES, "batch": 16},
             "full": {"depth": 50, "width": 64, "batch": 64},
         },
-        ("autodiff.backward_sweep",),
     ),
 )

@@ -7,8 +7,9 @@ from typing import Any
 import expr
 
 from .. import backends
+from ..plots import nonsmooth as pn
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 
 #: (function, inputs, label, convention or true derivative d/dx, at the kink?)
 CASES: tuple[tuple[str, tuple[float, ...], str, float, bool], ...] = (
@@ -33,7 +34,7 @@ def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]
     expected (the documented convention at the kink: abs'(0) = relu'(0) = 0, max splits
     1/2-1/2; the true derivative elsewhere), at_kink, matches, note.
     """
-    require(*backends.requirements(methods))
+    methods = backends.check_methods(methods)
     rows: list[Record] = []
     for name, xs, label, expected, at_kink in CASES:
         f = expr.catalog.get(name).function()
@@ -75,3 +76,18 @@ def nonsmooth_table(records: list[Record]) -> list[tuple[str, str]]:
         rows.append(row)
     columns = ["case", *(label(m) for m in methods), "expected"]
     return [("Non-smooth points: d/dx returned by each method", markdown_table(rows, columns))]
+
+
+EXPERIMENTS = (
+    Experiment(
+        "nonsmooth",
+        "Non-smooth points",
+        nonsmooth,
+        (
+            FigureSpec(
+                "fig12_nonsmooth", "Non-smooth points", pn.plot_nonsmooth, pn.caption_nonsmooth
+            ),
+        ),
+        tables=nonsmooth_table,
+    ),
+)

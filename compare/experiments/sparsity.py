@@ -106,6 +106,7 @@ EXPERIMENTS = (
                 "Sparse derivatives: sweeps needed against n",
                 plots.plot_sparsity,
                 plots.caption_sparsity,
+                panels=2,
             ),
         ),
         {
@@ -113,6 +114,5 @@ EXPERIMENTS = (
             "default": {"sizes": (4, 8, 16, 32, 64, 128, 256, 512), "repeat": 5},
             "full": {"sizes": (4, 8, 16, 32, 64, 128, 256, 512, 1024), "repeat": 5},
         },
-        ("autodiff.sparse_hessian", "autodiff.hessian"),
     ),
 )

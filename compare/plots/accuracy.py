@@ -81,12 +81,12 @@ def _v_panel(
     ax.set_ylabel("relative error")
 
 
-def plot_accuracy_sweep(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_accuracy_sweep(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 1: one V-curve panel per function; AD/symbolic as horizontal lines."""
     functions = unique(select(records, kind="curve"), "function")
     ncols = 2 if len(functions) > 1 else 1
     nrows = math.ceil(len(functions) / ncols)
-    fig, axes = axes_of(ax, nrows, ncols, aspect=0.42 * nrows)
+    fig, axes = axes_of(fig, ax, nrows, ncols, aspect=0.42 * nrows)
     for i, (panel, function) in enumerate(zip(axes, functions)):
         rows = select(records, function=function)
         _v_panel(panel, rows, EPS64, guides=True, band_text=False)
@@ -163,12 +163,12 @@ TABLE_ORDER = (
 )
 
 
-def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 2: functions down, error across (log), one marker per method."""
     functions = unique(records, "function")
     methods = [m for m in TABLE_ORDER if m in unique(records, "method")]
     methods += [m for m in unique(records, "method") if m not in methods]
-    fig, axes = axes_of(ax, aspect=0.12 + 0.042 * len(functions))
+    fig, axes = axes_of(fig, ax, aspect=0.12 + 0.042 * len(functions))
     panel = axes[0]
     panel.axvspan(FLOOR / 3, EPS64, color="0.92", lw=0, zorder=0)
     panel.axvline(EPS64, color=GUIDE, lw=0.8, ls="--")
@@ -254,10 +254,10 @@ def caption_accuracy_table(records: Sequence[Record]) -> str:
 
 
 # ------------------------------------------------------------------ figure 13
-def plot_precision(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 13: the V-curves of one function in float32 and float64 side by side."""
     function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
-    fig, axes = axes_of(ax, 1, 2, aspect=0.36)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.36)
     for panel, dtype, eps in zip(axes, ("float32", "float64"), (EPS32, EPS64)):
         rows = select(records, function=function, dtype=dtype)
         _v_panel(panel, rows, eps, guides=False, exact=False)

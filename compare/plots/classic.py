@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..records import Record, select
-from ..style import GREEN, GUIDE, PINK, end_label, method_style
+from ..style import GREEN, GUIDE, PINK, end_label, method_style, slides_active
 from .accuracy import _v_panel
 from .common import EPS64, argmin_row, axes_of, sci
 
@@ -41,13 +41,13 @@ def _swell_rows(records: Sequence[Record], measure: str) -> tuple[list[Record], 
     return done, (stopped[0] if stopped else None)
 
 
-def plot_swell(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_swell(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 5: size of the derivative of the logistic map l_k vs depth k: (a) every
     form on a log axis, (b) the forms with sharing on linear axes."""
     from matplotlib.lines import Line2D
     from matplotlib.ticker import LogLocator, NullFormatter
 
-    fig, axes = axes_of(ax, 1, 2, aspect=0.42)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.42)
     log_ax = axes[0]
     lin_ax = axes[1] if len(axes) > 1 else None
     biggest = 1.0
@@ -166,10 +166,10 @@ def _size_at(records: Sequence[Record], measure: str, depth: int) -> str:
 
 
 # ------------------------------------------------------------------ figure 8
-def plot_cheap_gradient(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_cheap_gradient(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 8: ops(value + gradient) / ops(f) and the time ratio, per catalog function."""
     rows = sorted(records, key=lambda r: r["ratio_ops"])
-    fig, axes = axes_of(ax, aspect=0.42)
+    fig, axes = axes_of(fig, ax, aspect=0.42)
     panel = axes[0]
     x = np.arange(len(rows))
     width = 0.38
@@ -268,21 +268,14 @@ def cse_summary(text: str) -> str:
     return (f"{defs} defs; " if defs else "") + parts[-1]
 
 
-def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_logistic_classic(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 11: (a) table of l_1..l_4 and dl_n/dx as SymPy's diff writes it, expanded and
     after CSE (short forms in full, long ones truncated), each with its op count; (b) error
     vs step for dl_4/dx at 0.2."""
-    if ax is None:
-        from ..style import new_figure
-
-        fig, grid = new_figure(2, 1, aspect=0.85, gridspec_kw={"height_ratios": [1.0, 1.5]})
-        table_ax, sweep_ax = grid[0, 0], grid[1, 0]
-    else:
-        fig, axes = axes_of(ax, 1, 2)
-        table_ax, sweep_ax = axes
+    fig, (table_ax, sweep_ax) = axes_of(fig, ax, 2, 1, aspect=0.85, height_ratios=[1.0, 1.5])
     rows = sorted(select(records, kind="table"), key=lambda r: r["n"])
     table_ax.set_axis_off()
-    slides = fig.get_figwidth() > 9
+    slides = slides_active()
     width = 22
     columns = (
         ("l_n", "size_f"),

@@ -23,13 +23,13 @@ COST_FUNCTIONS = {
 }
 
 
-def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_cost_scaling(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 3: per function (one row each: Rosenbrock, MLP), (a) seconds vs n and
     (b) cost in function evaluations vs n."""
     names = [name for name in COST_FUNCTIONS if select(records, function=name)]
     names += [n for n in unique(records, "function") if n not in names]
     rows_n = max(1, len(names))
-    fig, axes = axes_of(ax, rows_n, 2, aspect=0.4 * rows_n)
+    fig, axes = axes_of(fig, ax, rows_n, 2, aspect=0.4 * rows_n)
     for row, name in enumerate(names):
         subset = select(records, function=name)
         letters = "abcdefgh"[2 * row : 2 * row + 2]
@@ -183,9 +183,9 @@ def crossing(records: Sequence[Record]) -> float | None:
     return None
 
 
-def plot_crossover(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_crossover(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 4: t(jacfwd) / t(jacrev) against n / m, the line 1 and the crossover."""
-    fig, axes = axes_of(ax, aspect=0.5, width="single")
+    fig, axes = axes_of(fig, ax, aspect=0.5, width="single")
     panel = axes[0]
     rows = sorted(records, key=lambda r: r["n_over_m"])
     xs = np.array([r["n_over_m"] for r in rows])

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..records import Record, select
+from ..style import slides_active
 from .common import axes_of
 
 
@@ -24,13 +25,13 @@ def flow_edges(f: Any, node: int, phase: str) -> list[tuple[int, int]]:
     return list(f.graph.in_edges(node) if phase == "forward" else f.graph.out_edges(node))
 
 
-def plot_explainer(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_explainer(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 16: 2 x 2 frames of the walk, the current node and its edges highlighted."""
     import expr
 
     steps = sorted(select(records, kind="step"), key=lambda r: r["step"])
     f = expr.catalog.get("worked_example").function()
-    fig, axes = axes_of(ax, 2, 2, aspect=0.62)
+    fig, axes = axes_of(fig, ax, 2, 2, aspect=0.62)
     for panel, index, letter in zip(axes, _frames(steps), "abcd"):
         done = steps[: index + 1]
         values = {s["node"]: s["value"] for s in done if s["phase"] == "forward"}
@@ -42,7 +43,7 @@ def plot_explainer(records: Sequence[Record], ax: Any = None) -> Any:
             adjoints=adjoints,
             highlight=current["node"],
             highlight_edges=flow_edges(f, current["node"], current["phase"]),
-            fontsize=7 if fig.get_figwidth() < 9 else 13,
+            fontsize=13 if slides_active() else 7,
         )
         panel.set_title(
             f"({letter}) step {current['step']}/{len(steps)}, {current['phase']}: "

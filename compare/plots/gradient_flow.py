@@ -24,10 +24,10 @@ def _series(records: Sequence[Record], name: str, key: str) -> tuple[list, list]
     return [r["layer"] for r in rows], [r[key] for r in rows]
 
 
-def plot_gradient_flow(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 14: (a) ‖dL/dh_l‖ and (b) ‖dL/dW_l‖ against the layer l (input side = 1),
     one line per activation, with the sigmoid bound 0.25^(L-l) as a grey guide."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.42)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.42)
     panels = (
         (axes[0], "grad_norm", r"$\|\partial L/\partial h_l\|$", "(a) gradient of the activations"),
         (

@@ -22,10 +22,10 @@ def _strategy_style(strategy: str, text: str | None = None) -> dict[str, Any]:
     return style
 
 
-def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 6: (a) peak bytes vs depth T per strategy; (b) peak bytes vs forward steps / T
     at fixed T, with revolve's optimal frontier."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.4)
     depth_ax, trade_ax = axes
     depth = select(records, kind="depth")
     for name in unique(depth, "strategy"):
@@ -133,13 +133,13 @@ def caption_memory(records: Sequence[Record]) -> str:
     return " ".join(parts)
 
 
-def plot_schedule(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_schedule(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 7: the schedule as a staircase: time across, step index up (drawn by
     `autodiff.draw_schedule`)."""
     from autodiff import draw_schedule
 
     rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
-    fig, axes = axes_of(ax, aspect=0.38)
+    fig, axes = axes_of(fig, ax, aspect=0.38)
     panel = axes[0]
     actions = [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
     draw_schedule(actions, ax=panel, legend=False)

@@ -12,9 +12,9 @@ from ..style import BLUE, ORANGE, method_style
 from .common import axes_of, sci
 
 
-def plot_mlp(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 9: (a) training loss vs step, ours and PyTorch; (b) decision boundary."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.4)
     loss_ax, field_ax = axes
     ours = sorted(select(records, kind="loss", implementation="ours"), key=lambda r: r["step"])
     torch = sorted(select(records, kind="loss", implementation="torch"), key=lambda r: r["step"])

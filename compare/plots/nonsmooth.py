@@ -22,12 +22,12 @@ def _cell_text(row: Record) -> str:
     return f"{value:.4g}" if abs(value - round(value, 3)) > 1e-9 else f"{round(value, 3):g}"
 
 
-def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_nonsmooth(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 12: a grid, cases down, methods across; each cell the returned d/dx, green
     where it equals the convention (at a kink) or the true derivative, orange where not."""
     cases = unique(records, "case")
     methods = unique(records, "method")
-    fig, axes = axes_of(ax, aspect=0.1 + 0.055 * len(cases))
+    fig, axes = axes_of(fig, ax, aspect=0.1 + 0.055 * len(cases))
     panel = axes[0]
     for i, case in enumerate(cases):
         rows = select(records, case=case)

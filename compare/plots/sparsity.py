@@ -19,10 +19,10 @@ def _series(records: Sequence[Record], problem: str, method: str, key: str) -> t
     return [r["n"] for r in rows], [r[key] for r in rows]
 
 
-def plot_sparsity(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_sparsity(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 15: (a) HVP sweeps against n for each structure (dense n as a grey guide);
     (b) seconds per Hessian, dense vs star-coloured."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.42)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.42)
     sweeps_ax, time_ax = axes
     sizes = sorted(unique(records, "n"))
     if sizes:

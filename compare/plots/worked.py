@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..records import Record, select
+from ..style import slides_active
 from .common import axes_of
 
 
@@ -26,18 +27,18 @@ def _table(ax: Any, title: str, header: list[str], rows: list[list[str]]) -> Non
         edges="horizontal",
     )
     table.auto_set_font_size(False)
-    table.set_fontsize(8 if ax.figure.get_figwidth() < 9 else 15)
+    table.set_fontsize(15 if slides_active() else 8)
     table.scale(1.0, 1.35)
 
 
-def plot_worked_example(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 10: the graph with values and adjoints (top), the two tables (bottom)."""
     import expr
 
     forward = sorted(select(records, kind="forward"), key=lambda r: r["step"])
     backward = sorted(select(records, kind="backward"), key=lambda r: r["step"])
     f = expr.catalog.get("worked_example").function()
-    fig, axes = axes_of(ax, 2, 2, aspect=0.62)
+    fig, axes = axes_of(fig, ax, 2, 2, aspect=0.62)
     gs = axes[0].get_gridspec()
     for a in axes[:2]:
         a.remove()
@@ -48,7 +49,7 @@ def plot_worked_example(records: Sequence[Record], ax: Any = None) -> Any:
         ax=graph_ax,
         values=values,
         adjoints=adjoints,
-        fontsize=7.5 if fig.get_figwidth() < 9 else 14,
+        fontsize=14 if slides_active() else 7.5,
     )
     graph_ax.set_title(
         "(a) the graph: value (forward) and adjoint (backward) at each node", loc="left"
