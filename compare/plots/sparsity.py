@@ -84,7 +84,8 @@ def caption_sparsity(records: Sequence[Record]) -> str:
         if star and dense:
             speed = dense[0]["seconds"] / star[0]["seconds"]
             parts.append(
-                f"{star[0]['function']} {star[0]['sweeps']} (dense/coloured time {speed:.1f}x)"
+                f"{star[0]['function']} {star[0]['sweeps']} (speed-up over the dense Hessian "
+                f"{speed:.1f}x)"
             )
     arrow = select(records, problem="arrowhead", method="distance2", n=n)
     worst = max(r["max_relative_difference"] for r in records)
