@@ -48,13 +48,16 @@ import scipy.sparse as sp
 import expr
 from expr import Function
 
-from .api import grad_graph, hvp, jvp, vjp
+from .api import grad_graph, jvp, vjp
 from .errors import ArgnumsError, AutodiffError
 
 Pattern = sp.csr_array
 JACOBIAN_MODES = ("auto", "forward", "reverse")
 HESSIAN_COLOURINGS = ("star", "distance2")
 GATHER_OPS = ("transpose", "reshape", "broadcast_to", "getitem")
+#: Default budget of structural nonzeros per node pattern (about 120 MB); beyond it the
+#: derivative is (nearly) dense and the dense transformations are the right tool.
+MAX_NNZ = 10**7
 
 
 class SparsityError(AutodiffError):
@@ -147,7 +150,16 @@ def _op_links(op: str, attrs: dict, arg_shapes: list, shape: tuple) -> list[Patt
     return None
 
 
-def _propagate(function: Function, wrt: int) -> list[Pattern | None]:
+def _over_budget(function: Function, node: int, count: int, max_nnz: int) -> None:
+    if count > max_nnz:
+        raise SparsityError(
+            f"the sparsity pattern at node {node} ({function.op(node)}) of {function.name} has "
+            f"{count} structural nonzeros, over max_nnz={max_nnz}; the derivative is (nearly) "
+            "dense: use autodiff.jacfwd/jacrev/hessian, or raise max_nnz"
+        )
+
+
+def _propagate(function: Function, wrt: int, max_nnz: int = MAX_NNZ) -> list[Pattern | None]:
     """The dependency pattern of every node on input `wrt` (None: depends on nothing).
     One sparse product per op argument, in topological order (iterative)."""
     nodes = function.graph.nodes
@@ -163,6 +175,7 @@ def _propagate(function: Function, wrt: int) -> list[Pattern | None]:
         size = int(np.prod(shape, dtype=np.int64))
         links = _op_links(op, attrs, [nodes[a]["shape"] for a in args], shape)
         if links is None:  # not analysed: every output element reads everything (dense)
+            _over_budget(function, node, size * n, max_nnz)
             union = sum(abs(p).sum(axis=0) for p in parts if p is not None)
             row = sp.csr_array(np.asarray(union).reshape(1, n))
             pattern = sp.csr_array(sp.vstack([row] * size)) if size else sp.csr_array((0, n))
@@ -170,13 +183,15 @@ def _propagate(function: Function, wrt: int) -> list[Pattern | None]:
             pattern = sum(link @ p for link, p in zip(links, parts) if p is not None)
         pattern.data[:] = 1
         pattern.eliminate_zeros()
+        _over_budget(function, node, pattern.nnz, max_nnz)
         patterns[node] = pattern
     return patterns
 
 
-def _output_pattern(function: Function, wrt: int, output: int = 0) -> Pattern:
-    pattern = _propagate(function, wrt)[function.outputs[output]]
-    rows = int(np.prod(function.output_shapes[output], dtype=np.int64))
+def _output_pattern(function: Function, wrt: int, max_nnz: int = MAX_NNZ) -> Pattern:
+    """The pattern of the (first) output of `function` with respect to input `wrt`."""
+    pattern = _propagate(function, wrt, max_nnz)[function.outputs[0]]
+    rows = int(np.prod(function.output_shapes[0], dtype=np.int64))
     n = int(np.prod(function.input_shapes[wrt], dtype=np.int64))
     return sp.csr_array((rows, n), dtype=bool) if pattern is None else pattern.astype(bool)
 
@@ -198,20 +213,20 @@ def _single_output(function: Function, what: str) -> None:
         raise SparsityError(f"{what} needs a function with one output; {function.name} has several")
 
 
-def jacobian_sparsity(f: Any, *args: Any, argnums: int = 0) -> Pattern:
+def jacobian_sparsity(f: Any, *args: Any, argnums: int = 0, max_nnz: int = MAX_NNZ) -> Pattern:
     """The structural sparsity pattern of df/dx (x = input `argnums`), a boolean sparse
     matrix (output size x input size). O(ops x nnz). `args` are needed only to trace a
-    Python function.
+    Python function; a node pattern over `max_nnz` nonzeros raises `SparsityError`.
 
     >>> jacobian_sparsity("sin(x) * 2", 0.5).toarray()
     array([[ True]])
     """
     function = expr.as_function(f, *args)
     _single_output(function, "jacobian_sparsity")
-    return _output_pattern(function, _position(function, argnums))
+    return _output_pattern(function, _position(function, argnums), max_nnz)
 
 
-def hessian_sparsity(f: Any, *args: Any, argnums: int = 0) -> Pattern:
+def hessian_sparsity(f: Any, *args: Any, argnums: int = 0, max_nnz: int = MAX_NNZ) -> Pattern:
     """The structural pattern of the Hessian of a scalar f: the Jacobian pattern of its
     traced gradient graph, made symmetric. O(ops x nnz).
 
@@ -220,9 +235,14 @@ def hessian_sparsity(f: Any, *args: Any, argnums: int = 0) -> Pattern:
     13
     """
     function = expr.as_function(f, *args)
-    position = _position(function, argnums)
-    pattern = _output_pattern(grad_graph(function, position), position)
-    return sp.csr_array(pattern + pattern.T).astype(bool)
+    return _hessian_pattern(function, _position(function, argnums), max_nnz)[0]
+
+
+def _hessian_pattern(function: Function, position: int, max_nnz: int) -> tuple[Pattern, Function]:
+    """(symmetric Hessian pattern, the gradient graph it was read from)."""
+    gradient = grad_graph(function, position)
+    pattern = _output_pattern(gradient, position, max_nnz)
+    return sp.csr_array(pattern + pattern.T).astype(bool), gradient
 
 
 # ----------------------------------------------------------------------------- colouring
@@ -349,8 +369,9 @@ class _Sparse:
     """Shared part: the Function (converted once unless f is a Python callable), and the
     pattern and colouring cached per Function (they depend on structure only)."""
 
-    def __init__(self, f: Any, argnums: int, return_stats: bool) -> None:
+    def __init__(self, f: Any, argnums: int, return_stats: bool, max_nnz: int) -> None:
         self.f = f
+        self.max_nnz = max_nnz
         self.argnums = argnums
         self.return_stats = return_stats
         fixed = isinstance(f, Function) or not callable(f)
@@ -388,17 +409,17 @@ class _Sparse:
 class SparseJacobian(_Sparse):
     """The callable `sparse_jacobian` returns."""
 
-    def __init__(self, f: Any, argnums: int, mode: str, return_stats: bool) -> None:
+    def __init__(self, f: Any, argnums: int, mode: str, return_stats: bool, max_nnz: int) -> None:
         if mode not in JACOBIAN_MODES:
             raise SparsityError(f"mode must be one of {', '.join(JACOBIAN_MODES)}, got {mode!r}")
-        super().__init__(f, argnums, return_stats)
+        super().__init__(f, argnums, return_stats, max_nnz)
         self.mode = mode
 
     def _structure(self, function: Function) -> tuple:
         _single_output(function, "sparse_jacobian")
         position = _position(function, self.argnums)
         t0 = time.perf_counter()
-        pattern = _output_pattern(function, position)
+        pattern = _output_pattern(function, position, self.max_nnz)
         t1 = time.perf_counter()
         columns = column_colouring(pattern) if self.mode != "reverse" else None
         rows = column_colouring(sp.csr_array(pattern.T)) if self.mode != "forward" else None
@@ -433,7 +454,8 @@ class SparseJacobian(_Sparse):
 
 
 def _forward_sweeps(function: Function, args: tuple, position: int, colours, sweeps) -> Any:
-    """compressed[:, c] = J · (sum of the unit columns of colour c): one JVP each."""
+    """compressed[:, c] = J · (sum of the unit columns of colour c): one JVP each (of the
+    first output: the gradient graph's, for Hessians)."""
     shape = function.input_shapes[position]
     zeros = [np.zeros(np.shape(a)) for a in args]
     columns = []
@@ -441,7 +463,7 @@ def _forward_sweeps(function: Function, args: tuple, position: int, colours, swe
         tangents = [*zeros]
         tangents[position] = _indicator(colours, c, shape)
         _out, t = jvp(function, args, tangents)
-        columns.append(np.ravel(t))
+        columns.append(np.ravel(t[0] if isinstance(t, tuple) else t))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
 
 
@@ -456,33 +478,33 @@ def _reverse_sweeps(function: Function, args: tuple, position: int, colours, swe
 class SparseHessian(_Sparse):
     """The callable `sparse_hessian` returns."""
 
-    def __init__(self, f: Any, argnums: int, colouring: str, return_stats: bool) -> None:
+    def __init__(
+        self, f: Any, argnums: int, colouring: str, return_stats: bool, max_nnz: int
+    ) -> None:
         if colouring not in HESSIAN_COLOURINGS:
             raise SparsityError(
                 f"colouring must be one of {', '.join(HESSIAN_COLOURINGS)}, got {colouring!r}"
             )
-        super().__init__(f, argnums, return_stats)
+        super().__init__(f, argnums, return_stats, max_nnz)
         self.colouring = colouring
 
     def _structure(self, function: Function) -> tuple:
         position = _position(function, self.argnums)
         t0 = time.perf_counter()
-        pattern = hessian_sparsity(function, argnums=position)
+        pattern, gradient = _hessian_pattern(function, position, self.max_nnz)
         t1 = time.perf_counter()
         colours = star_colouring(pattern) if self.colouring == "star" else column_colouring(pattern)
-        product = hvp(function, argnums=position)  # caches its traced gradient graph
-        return position, pattern, colours, product, t1 - t0, time.perf_counter() - t1
+        return position, pattern, colours, gradient, t1 - t0, time.perf_counter() - t1
 
     def __call__(self, *args: Any) -> Any:
         function = self.function(args)
-        position, pattern, colours, product, t_pattern, t_colour, _ = self.structure(
+        position, pattern, colours, gradient, t_pattern, t_colour, _ = self.structure(
             function, self._structure
         )
         start = time.perf_counter()
-        shape = function.input_shapes[position]
         sweeps = int(colours.max(initial=-1)) + 1
-        columns = [np.ravel(product(*args, _indicator(colours, c, shape))) for c in range(sweeps)]
-        compressed = np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+        # H·v = the JVP of the gradient graph (forward-over-reverse): one HVP per colour
+        compressed = _forward_sweeps(gradient, args, position, colours, sweeps)
         matrix = _recover(pattern, colours, compressed, symmetric=self.colouring == "star")
         name = "star (greedy)" if self.colouring == "star" else "distance-2 (greedy_color)"
         counts = (sweeps, pattern.shape[0], "hvp", name)
@@ -490,11 +512,17 @@ class SparseHessian(_Sparse):
 
 
 def sparse_jacobian(
-    f: Any, argnums: int = 0, *, mode: str = "auto", return_stats: bool = False
+    f: Any,
+    argnums: int = 0,
+    *,
+    mode: str = "auto",
+    return_stats: bool = False,
+    max_nnz: int = MAX_NNZ,
 ) -> SparseJacobian:
     """The Jacobian of f with respect to input `argnums` as a `scipy.sparse.csr_array`
     (output size x input size), from colours-many JVPs ("forward"), VJPs ("reverse"), or
-    whichever needs fewer ("auto"). With return_stats, (matrix, SparseStats).
+    whichever needs fewer ("auto"). With return_stats, (matrix, SparseStats). A pattern over
+    `max_nnz` structural nonzeros (a dense derivative) raises `SparsityError` at once.
 
     Cost: pattern O(ops x nnz) once per Function, then sweeps x cost of a JVP/VJP.
 
@@ -504,16 +532,21 @@ def sparse_jacobian(
     >>> J.shape, J.nnz, stats.sweeps
     ((5, 6), 10, 2)
     """
-    return SparseJacobian(f, argnums, mode, return_stats)
+    return SparseJacobian(f, argnums, mode, return_stats, max_nnz)
 
 
 def sparse_hessian(
-    f: Any, argnums: int = 0, *, colouring: str = "star", return_stats: bool = False
+    f: Any,
+    argnums: int = 0,
+    *,
+    colouring: str = "star",
+    return_stats: bool = False,
+    max_nnz: int = MAX_NNZ,
 ) -> SparseHessian:
     """The Hessian of a scalar f with respect to input `argnums` as a `scipy.sparse.csr_array`
     from colours-many HVPs (forward-over-reverse). colouring: "star" (default; symmetric
     recovery) or "distance2" (column-intersection colouring, no symmetry used). With
-    return_stats, (matrix, SparseStats).
+    return_stats, (matrix, SparseStats); `max_nnz` as in `sparse_jacobian`.
 
     >>> import numpy as np
     >>> from expr import catalog
@@ -521,4 +554,4 @@ def sparse_hessian(
     >>> H.toarray()[0, :2].tolist()
     [802.0, -400.0]
     """
-    return SparseHessian(f, argnums, colouring, return_stats)
+    return SparseHessian(f, argnums, colouring, return_stats, max_nnz)

@@ -192,6 +192,8 @@ def test_errors_name_what_is_accepted():
         autodiff.sparse_hessian(f, argnums=(0,))(np.ones(4))
     with pytest.raises(autodiff.NonScalarOutputError):
         autodiff.sparse_hessian(expr.trace(lambda x: x * 2.0, np.zeros(3)))(np.ones(3))
+    with pytest.raises(SparsityError, match="over max_nnz=100"):
+        autodiff.sparse_hessian(catalog.logsumexp_vector(20), max_nnz=100)(np.ones(20))
     two = expr.trace(lambda x: (x * 2.0, x), np.zeros(3))
     with pytest.raises(SparsityError, match="one output"):
         autodiff.sparse_jacobian(two)(np.ones(3))
