@@ -48,7 +48,9 @@ def parser(prog: str = "diffcompare") -> argparse.ArgumentParser:
         prog=prog,
         description="Symbolic, numerical and automatic differentiation measured side by side: "
         "runs experiments and writes figures, their data (CSV) and a report.",
-        epilog="experiments: all (default), " + ", ".join(names),
+        epilog="experiments: all (default), " + ", ".join(names) + ". Also: "
+        f"{prog} explain FORMULA --at X --out DIR (a step-through page and animation of "
+        "one sweep; see explain --help)",
     )
     p.add_argument(
         "experiments",

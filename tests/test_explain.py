@@ -151,6 +151,9 @@ def test_gif_has_one_frame_per_step_and_holds_the_last(tmp_path):
 def test_command_accepts_a_catalog_name_and_reports_bad_input(tmp_path, capsys):
     assert main(["explain", "worked_example", "--out", str(tmp_path), "--format", "none"]) == 0
     assert (tmp_path / "explain.html").exists()
+    assert (
+        main(["explain", "x*y", "--at", "-1.5,2", "--out", str(tmp_path), "--format", "none"]) == 0
+    )
     assert main(["explain", "x*y", "--at", "1", "--out", str(tmp_path)]) == 2
     assert "--at has 1 numbers but the function has 2 inputs" in capsys.readouterr().err
     assert main(["explain", "__import__('os')", "--at", "1", "--out", str(tmp_path)]) == 2

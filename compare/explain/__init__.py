@@ -96,6 +96,19 @@ def _has_ffmpeg() -> bool:
     return writers.is_available("ffmpeg")
 
 
+def _glued(argv: Sequence[str]) -> list[str]:
+    """`--at -1,2` as `--at=-1,2` (argparse takes "-1,2" for an option otherwise).
+
+    >>> _glued(["x*y", "--at", "-1,2"])
+    ['x*y', '--at=-1,2']
+    """
+    out, rest = [], list(argv)
+    while rest:
+        word = rest.pop(0)
+        out.append(f"--at={rest.pop(0)}" if word == "--at" and rest else word)
+    return out
+
+
 def main(argv: Sequence[str]) -> int:
     """`diffcompare explain ...`; returns the exit status."""
     p = argparse.ArgumentParser(prog="diffcompare explain", description=__doc__.split("\n")[0])
@@ -107,7 +120,7 @@ def main(argv: Sequence[str]) -> int:
         default="gif",
         help="animations besides the page, comma separated: gif, mp4 (default gif; 'none' for none)",
     )
-    args = p.parse_args(argv)
+    args = p.parse_args(_glued(argv))
     formats = (
         [] if args.format == "none" else [f.strip() for f in args.format.split(",") if f.strip()]
     )
