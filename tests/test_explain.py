@@ -188,3 +188,10 @@ def test_mp4_where_ffmpeg_exists(tmp_path):
     paths = explain("x1*x2 + sin(x1)", "2,3", tmp_path, formats=("gif", "mp4"))
     assert [p.suffix for p in paths] == [".html", ".gif", ".mp4"]
     assert paths[2].stat().st_size > 1000
+
+
+def test_the_default_run_writes_the_page_and_the_gif_beside_figure_16(tmp_path):
+    assert main(["explainer", "--out", str(tmp_path), "--no-progress"]) == 0
+    for name in ("fig16_explainer.png", "explain.html", "explain.gif", "explainer_step.csv"):
+        assert (tmp_path / name).is_file(), name
+    assert "explain.html" in (tmp_path / "report.md").read_text()

@@ -9,12 +9,23 @@ next to the 50-digit reference.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from expr import catalog
 
 from ..explain.walk import walk
 from ..plots import explainer as plots
 from ..records import Record
 from ..registry import Experiment, FigureSpec
+
+
+def explainer_files(records: Sequence[Record], out_dir: Path) -> list[Path]:
+    """explain.html and explain.gif of the worked example in out_dir (what
+    `diffcompare explain worked_example --out DIR` writes)."""
+    from ..explain import explain
+
+    return explain("worked_example", None, out_dir, formats=("gif",))
 
 
 def explainer(seed: int = 0) -> list[Record]:
@@ -62,6 +73,7 @@ EXPERIMENTS = (
                 plots.plot_explainer,
                 plots.caption_explainer,
                 panels=4,
+                files=explainer_files,
             ),
         ),
         {},

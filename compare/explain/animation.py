@@ -35,7 +35,7 @@ def frames(function: Any, data: dict[str, Any]) -> tuple[Any, Any, int]:
     import matplotlib.pyplot as plt
 
     states = _states(data)
-    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=120)
 
     def update(k: int) -> list:
         ax.clear()
@@ -62,7 +62,7 @@ def frames(function: Any, data: dict[str, Any]) -> tuple[Any, Any, int]:
     return fig, update, len(states)
 
 
-def _holding_writer(kind: str) -> Any:
+def _holding_writer() -> Any:
     """matplotlib's Pillow writer with the last frame held (GIF per-frame durations)."""
     from matplotlib.animation import PillowWriter
 
@@ -83,20 +83,27 @@ def _holding_writer(kind: str) -> Any:
 
 def write_animation(function: Any, data: dict[str, Any], path: Path, kind: str = "gif") -> Path:
     """Write the walk as `path` ("gif" with Pillow, "mp4" with ffmpeg). Returns the path."""
+    import matplotlib
+
+    with matplotlib.rc_context({"savefig.bbox": "standard"}):  # every frame the same size
+        return _write(function, data, path, kind)
+
+
+def _write(function: Any, data: dict[str, Any], path: Path, kind: str) -> Path:
     import matplotlib.pyplot as plt
     from matplotlib.animation import FFMpegWriter, FuncAnimation
 
     fig, update, count = frames(function, data)
     try:
         if kind == "gif":
-            writer = _holding_writer(kind)
+            writer = _holding_writer()
             animation = FuncAnimation(fig, update, frames=count, blit=False, repeat=False)
         else:
             writer = FFMpegWriter(fps=1 / STEP_SECONDS)
             hold = int(HOLD_SECONDS / STEP_SECONDS) - 1  # video frames are uniform: repeat the last
             sequence = [*range(count), *([count - 1] * hold)]
             animation = FuncAnimation(fig, update, frames=sequence, blit=False, repeat=False)
-        animation.save(str(path), writer=writer)
+        animation.save(str(path), writer=writer, dpi=120)
     finally:
         plt.close(fig)
     return path

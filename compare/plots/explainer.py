@@ -65,8 +65,9 @@ def caption_explainer(records: Sequence[Record]) -> str:
         f"{forward} forward steps (one per node, inputs first), then {len(steps) - forward} "
         "backward steps from the seed 1 at the output; the current node and its edges are "
         f"highlighted. The last step completes the gradient, {gradient}, shown on the page "
-        "next to the 50-digit reference. `diffcompare explain worked_example --out DIR` writes "
-        "the interactive page (explain.html: inline SVG and script, arrow keys step, a "
+        "next to the 50-digit reference. Beside this figure the run writes the interactive "
+        "page explain.html (inline SVG and script, no network; buttons and arrow keys step, a "
         "second tab walks the dual numbers of forward mode) and the animation explain.gif "
-        "(one frame per step, 1 s each)."
+        "(one frame per step, 1 s each); `diffcompare explain FORMULA --at X` does the same "
+        "for any formula."
     )
