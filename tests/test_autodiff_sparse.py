@@ -111,6 +111,28 @@ def test_random_couplings_star_and_distance2(pairs, seed):
         assert_matches(autodiff.sparse_hessian(f, colouring=colouring)(x), dense)
 
 
+@settings(max_examples=25)
+@given(st.sets(st.integers(-3, 3), min_size=1, max_size=5), st.integers(0, 2**31))
+def test_random_bands_give_the_exact_pattern(offsets, seed):
+    """f_i = sum over offsets o of sin(c_o x_{i+o}): the pattern is exactly that band."""
+    n, offsets = 16, sorted(offsets)
+
+    def fn(x):
+        return sum(
+            (expr.sin((o + 4.0) * x[3 + o : n - 3 + o]) for o in offsets[1:]),
+            expr.sin((offsets[0] + 4.0) * x[3 + offsets[0] : n - 3 + offsets[0]]),
+        )
+
+    f = expr.trace(fn, np.zeros(n))
+    expected = np.zeros((n - 6, n), dtype=bool)
+    for i in range(n - 6):
+        expected[i, [3 + i + o for o in offsets]] = True
+    np.testing.assert_array_equal(autodiff.jacobian_sparsity(f).toarray(), expected)
+    x = np.random.default_rng(seed).uniform(-1, 1, n)
+    stats = check("jacobian", f, x)
+    assert stats.sweeps <= max(offsets) - min(offsets) + 1
+
+
 def test_star_colouring_separates_every_path_of_four():
     """The defining property: no path on four vertices uses only two colours."""
     rng = np.random.default_rng(3)
