@@ -159,6 +159,8 @@ def test_command_accepts_a_catalog_name_and_reports_bad_input(tmp_path, capsys):
     assert main(["explain", "__import__('os')", "--at", "1", "--out", str(tmp_path)]) == 2
     with pytest.raises(CompareError, match="at most 40 operations"):
         explain("+".join(f"sin(x*{k})" for k in range(30)), "1", tmp_path, formats=())
+    with pytest.raises(CompareError, match="needs scalar inputs"):
+        explain("rosenbrock", None, tmp_path, formats=())
     with pytest.raises(CompareError, match="unknown animation format"):
         explain("x", "1", tmp_path, formats=("avi",))
 

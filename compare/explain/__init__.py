@@ -22,7 +22,7 @@ import expr
 
 from ..errors import CompareError
 from .page import render
-from .walk import walk
+from .walk import check, walk
 
 FORMATS = ("gif", "mp4")
 
@@ -73,6 +73,7 @@ def explain(
     if bad:
         raise CompareError(f"unknown animation format {bad[0]!r}; choose from {', '.join(FORMATS)}")
     f, default = function_of(formula)
+    check(f)  # scalar inputs, one scalar output, few ops: before asking for a point
     point = at if isinstance(at, (tuple, list)) else parse_point(at, f, default)
     data = walk(f, point)
     folder = Path(out)
