@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..records import Record, select, unique
-from ..style import BLUE, GREEN, GUIDE, VERMILLION, log_ticks
+from ..style import BLUE, GREEN, GUIDE, VERMILLION, end_label, log_ticks
 from .common import axes_of, sci
 
 COLOURS = {"dense": VERMILLION, "banded": BLUE, "arrowhead": GREEN}
@@ -46,6 +46,8 @@ def plot_sparsity(records: Sequence[Record], fig: Any = None, ax: Any = None) ->
                 ms=4,
                 label=f"{title}, {METHOD_NAME[method]}",
             )
+            if sweeps and sweeps[-1] < n[-1]:  # the flat lines: their count at the right end
+                end_label(sweeps_ax, n, sweeps, f"{sweeps[-1]}", colour, fontsize="small")
         for method in ("dense", "star"):
             style, marker = METHOD_LOOK[method]
             n, seconds = _series(records, problem, method, "seconds")
