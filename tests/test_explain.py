@@ -113,6 +113,16 @@ def test_the_last_step_shows_the_gradient_next_to_the_reference(page, tmp_path):
 
 
 @needs_chromium
+def test_arrow_keys_step_forward_and_back(page, tmp_path):
+    dom = browse(page, "keys=RRRRRRRL", tmp_path)  # 7 x → then ←
+    assert dom.body["data-step"] == "6"
+    assert current(dom, "r-node-") == ["r-node-4"]  # the seed step at the output
+    assert dom.found["r-bwd-0"]["text"] == "1" and dom.found["r-bwd-1"]["text"] == ""
+    dom = browse(page, "keys=E", tmp_path)
+    assert dom.body["data-step"] == "10"
+
+
+@needs_chromium
 def test_play_advances_one_step_per_second_of_virtual_time(page, tmp_path):
     dom = browse(page, "play=1", tmp_path, budget_ms=3500)
     assert dom.body["data-step"] == "3"

@@ -1,6 +1,6 @@
 // The step-through: replays the steps embedded in the page (no network, no libraries).
 // State is read from the URL hash (or query): #tab=reverse&step=5, #tab=forward&seed=1&step=3,
-// #play=1 advances one step per second.
+// #play=1 advances one step per second, #keys=RRL presses arrow keys.
 (function () {
   "use strict";
   const data = JSON.parse(document.getElementById("walk-data").textContent);
@@ -117,4 +117,9 @@
   const n = Number(params.get("step") || 0);
   if (Number.isFinite(n) && n > 0) go(Math.floor(n));
   if (params.get("play") === "1") play();
+  // keys=RRL presses → → ← (real keydown events through the handler above; for tests)
+  for (const key of params.get("keys") || "") {
+    const name = { R: "ArrowRight", L: "ArrowLeft", H: "Home", E: "End" }[key];
+    if (name) document.dispatchEvent(new KeyboardEvent("keydown", { key: name }));
+  }
 })();
