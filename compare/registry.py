@@ -15,6 +15,7 @@ adding an experiment is one new module (or one new entry in a module) plus one l
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,7 @@ class Experiment:
 
     `run(seed=..., **settings[preset])` returns tidy records (rows of several tables carry
     the table's name under "kind"); `tables(records)` gives (title, markdown) pairs for the
-    report.
+    report; `limits` caps integer options beyond `LIMITS` (sizes that could not finish).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Experiment:
     figures: tuple[FigureSpec, ...]
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: Callable[[Records], list[tuple[str, str]]] | None = None
+    limits: dict[str, int] = field(default_factory=dict)
 
     def options(self, preset: str, **overrides: Any) -> dict[str, Any]:
         """The keyword settings of a preset ("quick", "default" or "full"), updated with
@@ -70,6 +72,14 @@ class Experiment:
                 f"experiment {self.name!r} has no option {unknown[0]!r}; its options are "
                 f"{', '.join(accepted) or 'none'}"
             )
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(self.run).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+        limits = {**LIMITS, **self.limits}
+        for name, value in overrides.items():
+            check_option(self.name, name, value, defaults.get(name), limits.get(name, 10_000))
         return {**self.settings.get(preset, {}), **overrides}
 
     def figure(self, name: str) -> FigureSpec:
@@ -81,3 +91,61 @@ class Experiment:
             f"experiment {self.name!r} has no figure {name!r}; its figures are "
             f"{', '.join(s.name for s in self.figures)}"
         )
+
+
+#: Largest value of an integer option (or of each entry of a list of them), by name:
+#: bigger sizes would not finish in reasonable time, so they are refused at once.
+LIMITS = {
+    "points": 10_001,
+    "sizes": 2048,
+    "mlp_hidden": 256,
+    "depths": 4096,
+    "fixed_depth": 4096,
+    "total": 65_536,
+    "max_depth": 400,
+    "sympy_max_depth": 100,
+    "steps": 100_000,
+    "grid": 501,
+    "repeat": 1000,
+    "max_inputs": 64,
+}
+#: Integer options that may be 0 (a limit that switches a series off).
+MAY_BE_ZERO = ("symbolic_max", "mlp_symbolic_max")
+MAX_SECONDS = 3600.0
+
+
+def check_option(experiment: str, name: str, value: Any, default: Any, limit: int) -> None:
+    """Refuse an option of the wrong kind (judged by the parameter's default), a string
+    where a list goes, NaN or inf, or a size over `limit`, naming the option."""
+    where = f"option {name!r} of experiment {experiment!r}"
+
+    def whole(v: Any) -> bool:
+        low = 0 if name in MAY_BE_ZERO else 1
+        return isinstance(v, int) and not isinstance(v, bool) and low <= v <= limit
+
+    if name == "progress":
+        ok = value is None or callable(value)
+        accepted = "a callable taking one str, or None"
+    elif isinstance(default, bool):
+        ok, accepted = isinstance(value, bool), "True or False"
+    elif isinstance(default, int):
+        ok = whole(value)
+        accepted = f"a whole number from {0 if name in MAY_BE_ZERO else 1} to {limit}"
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and 0 <= value <= MAX_SECONDS
+        accepted = f"a finite number from 0 to {MAX_SECONDS:g}"
+    elif isinstance(default, str):
+        ok, accepted = isinstance(value, str), "a string"
+    elif isinstance(default, tuple) and default and isinstance(default[0], int):
+        ok = isinstance(value, (list, tuple)) and bool(value) and all(map(whole, value))
+        accepted = f"a non-empty list of whole numbers from 1 to {limit}"
+    else:  # a list of names (None: the experiment's own choice)
+        ok = (default is None and value is None) or (
+            isinstance(value, (list, tuple))
+            and bool(value)
+            and all(isinstance(v, str) for v in value)
+        )
+        accepted = "a non-empty list of names (not one string)"
+    if not ok:
+        raise CompareError(f"{where} must be {accepted}; got {value!r}")

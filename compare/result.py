@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CompareError
+from .errors import CompareError, check_names
 from .records import Record, split_tables, write_tables
 from .registry import Experiment, FigureSpec
 
@@ -83,8 +83,9 @@ class ExperimentResult:
 
     def save(self, out_dir: str | Path, formats: Sequence[str] = ("png",)) -> list[Path]:
         """Write the CSV files and the figures (each format) into out_dir; return the paths."""
-        from .style import save_figure, style_context
+        from .style import FORMATS, save_figure, style_context
 
+        check_names(formats, "formats", FORMATS)
         out = checked_out_dir(out_dir)
         paths = write_tables(self.records, out, self.name)
         with style_context(self.style):

@@ -72,6 +72,8 @@ def compute(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise CompareError(f"seed must be an int, got {seed!r}")
     settings = experiment.options(preset, **options)
+    if progress is not None and not callable(progress):
+        raise CompareError(f"progress must be a callable taking one str, or None; got {progress!r}")
     if progress is not None and "progress" in inspect.signature(experiment.run).parameters:
         settings["progress"] = progress
     return experiment.run(seed=seed, **settings)
@@ -115,7 +117,15 @@ def plot(name: str, records: Sequence[Record], fig: Any = None, ax: Any = None) 
             f"figure {spec.name} has {spec.panels} panels and cannot draw into one Axes; pass "
             "fig= (a Figure or SubFigure, e.g. from fig.subfigures()) instead"
         )
-    return spec.plot(records, fig=fig, ax=ax)
+    if not records or not all(isinstance(r, dict) for r in records):
+        raise CompareError(f"records must be a non-empty list of dicts (figure {spec.name})")
+    try:
+        return spec.plot(records, fig=fig, ax=ax)
+    except (KeyError, IndexError, TypeError, ValueError) as error:
+        raise CompareError(
+            f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "
+            f"it draws the records of experiment {figure_spec(name)[0].name!r}"
+        ) from error
 
 
 def _check_choice(what: str, value: Any, choices: Sequence[str]) -> None:

@@ -14,6 +14,6 @@ def test_sweeps_per_structure_and_sparse_equals_dense():
         assert sweeps[("dense", "star")] == sweeps[("dense", "dense")] == n
         assert sweeps[("banded", "star")] == sweeps[("banded", "distance2")] == 3
         assert (sweeps[("arrowhead", "star")], sweeps[("arrowhead", "distance2")]) == (2, n)
-    assert max(r["max_relative_difference"] for r in rows) <= 1e-12
+    assert max(r["max_rel_difference"] for r in rows) <= 1e-12
     caption = caption_sparsity(rows)
     assert "At n = 24" in caption and "arrowhead 2" in caption

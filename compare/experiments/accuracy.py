@@ -7,7 +7,7 @@ mpmath reference `expr.reference`.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ import expr
 from expr import catalog
 
 from .. import backends
+from ..errors import CompareError
 from ..plots import accuracy as pa
 from ..records import Record
 from ..registry import Experiment, FigureSpec
@@ -42,18 +43,24 @@ def accuracy_sweep(
     methods: tuple[str, ...] = FD_METHODS,
     dtype: str = "float64",
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Record]:
     """Relative error of each finite-difference method vs step h (`points` steps log-spaced
     in [1e-16, 1]), the theoretical optimal step of each, and the error of reverse/forward
     AD and symbolic differentiation at the same point. Cost: O(len(functions) * points)
     evaluations.
 
-    Records: kind="curve" (function, method, h, error), kind="optimum" (function, method,
-    h), kind="exact" (function, method, error).
+    Records: kind="curve" (function, method, h, rel_error, model_rel_error),
+    kind="optimum" (function, method, h, rel_error of the model there, best_h,
+    best_rel_error), kind="exact" (function, method, rel_error).
     """
+    if dtype not in ("float32", "float64"):
+        raise CompareError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     labels = dict(SWEEP_FUNCTIONS)
     rows: list[Record] = []
     for name in functions:
+        if progress is not None:
+            progress(f"{name}, {dtype}: {points} steps")
         entry = catalog.get(name)
         f = entry.function()
         x = entry.point
@@ -64,7 +71,7 @@ def accuracy_sweep(
             rows.append({**common, **row})
         if dtype == "float64":
             for method, error in backends.exact_errors(f, x, ref).items():
-                rows.append({**common, "kind": "exact", "method": method, "error": error})
+                rows.append({**common, "kind": "exact", "method": method, "rel_error": error})
     return rows
 
 
@@ -73,11 +80,14 @@ def precision(
     points: int = 49,
     methods: tuple[str, ...] = ("forward", "central", "complex_step"),
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Record]:
     """The V-curves in float32 and float64 (the optimal step moves with machine epsilon)."""
     rows: list[Record] = []
     for dtype in ("float32", "float64"):
-        for record in accuracy_sweep(functions, points, methods, dtype=dtype, seed=seed):
+        for record in accuracy_sweep(
+            functions, points, methods, dtype=dtype, seed=seed, progress=progress
+        ):
             if record["kind"] != "exact":
                 rows.append(record)
     return rows
@@ -106,8 +116,9 @@ def accuracy_table(
     """Error of every method (default steps) on every scalar-valued smooth catalog function
     at its textbook point (families at their default size; functions of more than
     `max_inputs` scalar inputs are left out: SymPy differentiates tensors element by element,
-    too slow for a default run). One record per (function, method): error, or a note when
-    the method failed on that function.
+    too slow for a default run). One record per (function, method): rel_error; a method
+    that fails on a function gives a row of the table kind="failure" (function, method,
+    exception) instead.
     """
     methods = backends.check_methods(methods or _table_methods())
     rows: list[Record] = []
@@ -130,10 +141,10 @@ def accuracy_table(
             }
             try:
                 estimate = backends.flat(backends.gradient(f, x, method))
-                row["error"] = backends.relative_error(estimate, ref)
+                row["rel_error"] = backends.relative_error(estimate, ref)
             except expr.ExprError as error:
-                row["error"] = math.nan
-                row["note"] = f"{type(error).__name__}: {error}"[:120]
+                row = {"kind": "failure", "function": entry.name, "method": method}
+                row["exception"] = f"{type(error).__name__}: {error}"[:120]
             rows.append(row)
     return rows
 

@@ -7,6 +7,7 @@ shared, so ratios of medians are what the figures show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,7 @@ def cost_scaling(
     mlp_hidden: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
     mlp_symbolic_max: int = 12,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Record]:
     """Time of f and of its full gradient by forward and central differences, forward mode
     (jacfwd, n sweeps), reverse mode (grad, 1 sweep) and symbolic (diff + lambdify once:
@@ -74,19 +76,20 @@ def cost_scaling(
     (h in `mlp_hidden`). `cost` = time / time(f). Symbolic runs up to n = `symbolic_max`
     (Rosenbrock) and `mlp_symbolic_max` (MLP).
 
-    Records: function, n, size (n or h), method, kind ("gradient", "function" or
-    "setup"), seconds, cost, evaluations (the count the method's theory predicts). Each
-    cost is the ratio of two adjacent medians (the method's, and f's timed just before it).
+    Records, three tables: kind="function" (function, n, size = n or h, time_s of f),
+    kind="gradient" (function, n, size, method, time_s, cost, evaluations = the count the
+    method's theory predicts), kind="setup" (function, n, size, method, time_s, cost of
+    SymPy's one-off diff + lambdify). Each cost is the ratio of two adjacent medians (the
+    method's, and f's timed just before it).
     """
     rows: list[Record] = []
     for name, n, size, f, x in _instances(sizes, mlp_hidden, seed):
+        if progress is not None:
+            progress(f"{name} n = {n}")
         common = {"function": name, "n": n, "size": size}
         t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3)
         function_row = len(rows)
-        rows.append(
-            {**common, "method": "f", "kind": "function", "seconds": t_f}
-            | {"cost": 1.0, "evaluations": 1}
-        )
+        rows.append({**common, "kind": "function", "time_s": t_f})
         timed: dict[str, Any] = {
             "forward": backends.gradient_callable(f, "forward"),
             "central": backends.gradient_callable(f, "central"),
@@ -108,16 +111,15 @@ def cost_scaling(
             )
             costs[method] = timings[method] / t_local
             t_f = min(t_f, t_local)
-        rows[function_row]["seconds"] = t_f
+        rows[function_row]["time_s"] = t_f
         if setup is not None:
             rows.append(
                 {
                     **common,
                     "method": "sympy",
                     "kind": "setup",
-                    "seconds": setup,
+                    "time_s": setup,
                     "cost": setup / t_f,
-                    "evaluations": 1,
                 }
             )
         for method, seconds in timings.items():
@@ -126,7 +128,7 @@ def cost_scaling(
                     **common,
                     "method": method,
                     "kind": "gradient",
-                    "seconds": seconds,
+                    "time_s": seconds,
                     "cost": costs[method],
                     "evaluations": EVALUATIONS[method](n),
                 }
@@ -152,9 +154,10 @@ def crossover(
     seed: int = 0,
 ) -> list[Record]:
     """Full Jacobian of f(x) = tanh(W2 tanh(W1 x)): R^n -> R^m with n * m = `total`, by
-    jacfwd (n forward sweeps) and jacrev (m reverse sweeps). ratio = t_jacfwd / t_jacrev.
+    jacfwd (n forward sweeps) and jacrev (m reverse sweeps).
 
-    Records: n, m, n_over_m, t_jacfwd, t_jacrev, ratio, agree (max |J_fwd - J_rev|).
+    Records: n, m, n_over_m, time_jacfwd_s, time_jacrev_s, ratio (= time_jacfwd_s /
+    time_jacrev_s), max_abs_difference (max |J_fwd - J_rev|), hidden.
     """
     rows: list[Record] = []
     n = 1
@@ -172,10 +175,10 @@ def crossover(
                 "n": n,
                 "m": m,
                 "n_over_m": n / m,
-                "t_jacfwd": t_fwd,
-                "t_jacrev": t_rev,
+                "time_jacfwd_s": t_fwd,
+                "time_jacrev_s": t_rev,
                 "ratio": t_fwd / t_rev,
-                "agree": agree,
+                "max_abs_difference": agree,
                 "hidden": hidden,
             }
         )

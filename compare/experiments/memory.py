@@ -86,7 +86,8 @@ def memory(
     schedule_snapshots: int = 3,
     seed: int = 0,
 ) -> list[Record]:
-    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, measure),
+    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, snapshots = most
+    snapshots held at once, measure),
     kind="tradeoff" and kind="frontier" at T = fixed_depth (strategy, setting,
     forward_ratio = forward steps / T, peak_bytes), kind="schedule" (one row per action of
     binomial(schedule_snapshots) over schedule_depth steps)."""
@@ -105,7 +106,7 @@ def memory(
                     "label": label,
                     "peak_bytes": stats.peak_bytes,
                     "forward_steps": stats.forward_evals,
-                    "snapshots": stats.peak_snapshots if key == "binomial" else None,
+                    "snapshots": stats.peak_snapshots,
                     "measure": "executor",
                 }
             )
@@ -117,6 +118,7 @@ def memory(
                     "strategy": key,
                     "peak_bytes": sweep(T, x, W, b),
                     "forward_steps": T if key == "forward_mode" else 2 * T,
+                    "snapshots": 0,
                     "measure": "live values",
                 }
             )

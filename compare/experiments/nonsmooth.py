@@ -30,9 +30,10 @@ METHODS = ("reverse", "forward_mode", "sympy", "graph", "central", "forward", "c
 def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]:
     """d/dx of |x|, relu(x), max(x, y) at and 1e-3 away from the kink by every method.
 
-    Records: case, function, x, method, derivative (of the first input; None on error),
-    expected (the documented convention at the kink: abs'(0) = relu'(0) = 0, max splits
-    1/2-1/2; the true derivative elsewhere), at_kink, matches, note.
+    Records: case, function, x, method, derivative (of the first input), expected (the
+    documented convention at the kink: abs'(0) = relu'(0) = 0, max splits 1/2-1/2; the
+    true derivative elsewhere), at_kink, matches; a method that raises gives a row of the
+    table kind="raises" (case, function, x, method, expected, at_kink, exception, clean_error).
     """
     methods = backends.check_methods(methods)
     rows: list[Record] = []
@@ -52,8 +53,8 @@ def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]
                 row["derivative"] = value
                 row["matches"] = bool(abs(value - expected) <= 1e-6)
             except Exception as error:  # what a method raises at a kink is part of the data
-                row["matches"] = False
-                row["note"] = f"{type(error).__name__}: {error}"[:160]
+                row["kind"] = "raises"
+                row["exception"] = f"{type(error).__name__}: {error}"[:160]
                 row["clean_error"] = isinstance(error, expr.ExprError)
             rows.append(row)
     return rows

@@ -60,10 +60,10 @@ def _measure(problem: str, n: int, repeat: int, seed: int) -> list[Record]:
             **base,
             "method": "dense",
             "sweeps": n,
-            "seconds": median_time(lambda: autodiff.hessian(f)(x), repeat=repeat, min_time=0.02),
-            "setup_seconds": 0.0,
+            "time_s": median_time(lambda: autodiff.hessian(f)(x), repeat=repeat, min_time=0.02),
+            "setup_time_s": 0.0,
             "nnz": int(np.count_nonzero(dense)),
-            "max_relative_difference": 0.0,
+            "max_rel_difference": 0.0,
         }
     ]
     for colouring in ("star", "distance2"):
@@ -75,10 +75,10 @@ def _measure(problem: str, n: int, repeat: int, seed: int) -> list[Record]:
                 **base,
                 "method": colouring,
                 "sweeps": stats.sweeps,
-                "seconds": median_time(lambda s=sparse: s(x), repeat=repeat, min_time=0.02),
-                "setup_seconds": stats.pattern_seconds + stats.colouring_seconds,
+                "time_s": median_time(lambda s=sparse: s(x), repeat=repeat, min_time=0.02),
+                "setup_time_s": stats.pattern_seconds + stats.colouring_seconds,
                 "nnz": stats.nnz,
-                "max_relative_difference": difference,
+                "max_rel_difference": difference,
             }
         )
     return rows
@@ -88,8 +88,8 @@ def sparsity(
     sizes: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256, 512), repeat: int = 3, seed: int = 0
 ) -> list[Record]:
     """Rows (problem, function, n, method = dense | star | distance2, sweeps = HVPs,
-    seconds = median time of one Hessian once the pattern is known, setup_seconds = pattern
-    + colouring (once per function), nnz, max_relative_difference to the dense Hessian)."""
+    time_s = median time of one Hessian once the pattern is known, setup_time_s = pattern
+    + colouring (once per function), nnz, max_rel_difference to the dense Hessian)."""
     return [
         row for problem in _problems() for n in sizes for row in _measure(problem, n, repeat, seed)
     ]

@@ -21,7 +21,7 @@ import numpy as np
 import expr
 from expr.view import positions
 
-from ..backends import _PARTIALS, backward_table
+from ..backends import backward_table, partial_text
 from ..errors import CompareError
 
 #: A step-through is for formulas that fit on a slide.
@@ -126,9 +126,10 @@ def _tangent_rule(f: expr.Function, node: int, labels: dict, seed: int) -> str:
     for i, arg in enumerate(f.args(node)):
         if f.op(arg) == "const":
             continue
-        text = _PARTIALS.get(f.op(node))
         arg_labels = [labels[a] for a in f.args(node)]
-        partial = text(labels[node], arg_labels, i) if text else f"∂{labels[node]}/∂{labels[arg]}"
+        partial = partial_text(f.op(node), labels[node], arg_labels, i)
+        if partial == "∂":
+            partial = f"∂{labels[node]}/∂{labels[arg]}"
         terms.append(_dot(labels[arg]) if partial == "1" else f"{partial}·{_dot(labels[arg])}")
     return " + ".join(terms) or "0"
 

@@ -72,21 +72,23 @@ def slope_guide(
     decades: float,
     text: str,
     direction: int = 1,
+    va_offset: float = 0.0,
     **kwargs: Any,
 ) -> None:
     """A thin grey line of the given log-log slope from (x0, y0) over `decades` of x,
-    labelled at its far end. direction=-1 draws towards smaller x."""
+    labelled at its far end (raised by `va_offset` points). direction=-1 draws towards
+    smaller x."""
     x1 = x0 * 10 ** (direction * decades)
     y1 = y0 * (x1 / x0) ** slope
     ax.plot([x0, x1], [y0, y1], color=GUIDE, lw=0.8, ls="--", zorder=1)
     ax.annotate(
         text,
         (x1, y1),
-        xytext=(2, 0),
+        xytext=(2, va_offset),
         textcoords="offset points",
         color="0.35",
         fontsize="small",
-        va="center",
+        va="bottom" if va_offset else "center",
         ha="left" if direction > 0 else "right",
         **kwargs,
     )

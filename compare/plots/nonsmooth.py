@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,7 +65,8 @@ def plot_nonsmooth(records: Sequence[Record], fig: Any = None, ax: Any = None) -
     panel.set_xlim(-0.5, len(methods) + 0.5)
     panel.set_ylim(len(cases) - 0.5, -0.5)
     panel.set_xticks(range(len(methods) + 1))
-    panel.set_xticklabels([label(m) for m in methods] + ["expected"], rotation=20, ha="left")
+    names = [textwrap.fill(label(m), 10) for m in methods] + ["expected"]
+    panel.set_xticklabels(names, ha="center", va="bottom", fontsize="small")
     panel.xaxis.tick_top()
     panel.set_yticks(range(len(cases)))
     panel.set_yticklabels([c for c in cases])
@@ -73,8 +75,9 @@ def plot_nonsmooth(records: Sequence[Record], fig: Any = None, ax: Any = None) -
         panel.spines[side].set_visible(False)
     panel.tick_params(length=0)
     panel.set_xlabel(
-        "d/dx returned by each method. Bold rows: exactly at the kink (expected = the documented "
-        "convention).\nGreen: as expected;  orange: differs;  grey: the method raises an error."
+        "d/dx returned by each method. Bold rows: exactly at the kink (expected = the\n"
+        "documented convention). Green: as expected; orange: differs; grey: raises an error.",
+        fontsize="small",
     )
     return fig
 

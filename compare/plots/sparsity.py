@@ -50,7 +50,7 @@ def plot_sparsity(records: Sequence[Record], fig: Any = None, ax: Any = None) ->
                 end_label(sweeps_ax, n, sweeps, f"{sweeps[-1]}", colour, fontsize="small")
         for method in ("dense", "star"):
             style, marker = METHOD_LOOK[method]
-            n, seconds = _series(records, problem, method, "seconds")
+            n, seconds = _series(records, problem, method, "time_s")
             time_ax.plot(
                 n,
                 seconds,
@@ -84,13 +84,13 @@ def caption_sparsity(records: Sequence[Record]) -> str:
         star = select(records, problem=problem, method="star", n=n)
         dense = select(records, problem=problem, method="dense", n=n)
         if star and dense:
-            speed = dense[0]["seconds"] / star[0]["seconds"]
+            speed = dense[0]["time_s"] / star[0]["time_s"]
             parts.append(
                 f"{star[0]['function']} {star[0]['sweeps']} (speed-up over the dense Hessian "
                 f"{speed:.1f}x)"
             )
     arrow = select(records, problem="arrowhead", method="distance2", n=n)
-    worst = max(r["max_relative_difference"] for r in records)
+    worst = max(r["max_rel_difference"] for r in records)
     return (
         "Hessian-vector products needed for a full Hessian against the number of inputs n: "
         "the dense Hessian takes n (grey); colouring the sparsity pattern found on the graph "

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from expr.view import math_label
+
 from ..records import Record, select
 from ..style import slides_active
 from .common import axes_of
@@ -21,14 +23,13 @@ def _table(ax: Any, title: str, header: list[str], rows: list[list[str]]) -> Non
     table = ax.table(
         cellText=rows,
         colLabels=header,
-        loc="upper center",
+        bbox=[0, 0, 1, 1],  # the whole panel: rows share its height
         cellLoc="left",
         colLoc="left",
         edges="horizontal",
     )
     table.auto_set_font_size(False)
     table.set_fontsize(15 if slides_active() else 8)
-    table.scale(1.0, 1.35)
 
 
 def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
@@ -58,13 +59,16 @@ def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = No
         axes[2],
         "(b) forward sweep",
         ["node", "definition", "value"],
-        [[r["label"], r["expression"], _fmt(r["value"])] for r in forward],
+        [[math_label(r["label"]), math_label(r["expression"]), _fmt(r["value"])] for r in forward],
     )
     _table(
         axes[3],
-        "(c) backward sweep (seed 1 at the output)",
+        "(c) backward sweep (seed 1 at f)",
         ["adjoint", "rule", "value"],
-        [[r["label"], r["expression"], _fmt(r["adjoint"])] for r in backward],
+        [
+            [math_label(r["label"]), math_label(r["expression"]), _fmt(r["adjoint"])]
+            for r in backward
+        ],
     )
     return fig
 
@@ -86,8 +90,8 @@ def caption_worked_example(records: Sequence[Record]) -> str:
             + ", ".join(f"∂f/∂{g['name']} = {g['value']:.6f}" for g in grads)
             + (
                 ", exactly the 50-digit reference rounded to float64."
-                if max(g["error"] for g in grads) == 0
-                else f", equal to the 50-digit reference to {max(g['error'] for g in grads):.1e}."
+                if max(g["rel_error"] for g in grads) == 0
+                else f", equal to the 50-digit reference to {max(g['rel_error'] for g in grads):.1e}."
             )
         )
     return " ".join(parts)
