@@ -182,6 +182,7 @@ def run_one(
         with style_context(style):
             for spec in experiment.figures:
                 paths = save_figure(spec.plot(records), out, spec.name, formats)
+                paths += spec.files(records, out) if spec.files else []
                 outcome.figures.append(
                     FigureResult(
                         spec.name, spec.title, [p.name for p in paths], spec.caption(records)
