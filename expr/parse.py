@@ -40,7 +40,7 @@ import numpy as np
 from . import functions
 from .errors import InputError, ParseError, UnknownNameError
 from .graph import Function
-from .ops import ALIASES, OPS, formula_names
+from .ops import FORMULA_SPELLINGS, OPS, formula_names, resolve_formula_name
 from .trace import trace
 from .tracer import Tracer, apply
 
@@ -56,8 +56,6 @@ SHOWN = 80
 
 CONSTANTS = {"pi": math.pi, "E": math.e}
 
-#: The reductions' names that a formula calls with 2 or more arguments, as Python's max/min.
-_NARY_NAMES = {"max": "maximum", "min": "minimum"}
 _NARY = {"maximum", "minimum"}
 
 #: Arithmetic operators: AST class -> (symbol, op name).
@@ -133,12 +131,11 @@ def natural_key(name: str) -> list:
 
 
 def _resolve_function(name: str) -> tuple[str, bool] | None:
-    """The elementwise op a formula's call `name(...)` applies (names and aliases from the
-    ops table), and whether it folds 2 or more arguments (max, min, maximum, minimum)."""
-    if name in _NARY_NAMES:
-        return _NARY_NAMES[name], True
-    op_name = ALIASES.get(name)
-    if op_name is None or OPS[op_name].kind != "elementwise":
+    """The elementwise op a formula's call `name(...)` applies (names, aliases and max/min
+    from the ops table), and whether it folds 2 or more arguments (maximum, minimum)."""
+    try:
+        op_name = resolve_formula_name(name)
+    except UnknownNameError:
         return None
     return op_name, op_name in _NARY
 
@@ -162,7 +159,7 @@ def function_names() -> list[str]:
     >>> {"sin", "ln", "max", "atan"} <= set(function_names())
     True
     """
-    return sorted({*formula_names(), *_NARY_NAMES}, key=str.lower)
+    return sorted({*formula_names(), *FORMULA_SPELLINGS}, key=str.lower)
 
 
 # ----------------------------------------------------------------------------- tokens

@@ -7,17 +7,16 @@ common subexpressions become shared graph nodes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache, reduce
+from functools import reduce
 from typing import Any
 
 import numpy as np
 import sympy
-from sympy.core.function import Application
 
 from . import functions as F
 from .errors import InputError, UnknownNameError
 from .graph import Function
-from .ops import OPS
+from .ops import OPS, SYMPY_HEADS
 from .parse import function_names, natural_key
 from .tracer import GraphBuilder, Tracer, apply
 
@@ -32,22 +31,6 @@ _RELATIONAL = {
     sympy.Unequality: "ne",
 }
 _NARY = ("maximum", "minimum")
-
-
-@lru_cache(maxsize=8)
-def _heads(size: int) -> dict[Any, str]:
-    """SymPy function class -> op name, from each op's counterpart applied to symbols (the
-    table only grows, so its size keys the cache)."""
-    heads: dict[Any, str] = dict(_SYMPY_SPELLINGS)
-    for op in list(OPS.values())[:size]:
-        if op.kind != "elementwise" or op.sympy is None:
-            continue
-        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
-        built = op.sympy(*symbols)
-        head = built.func
-        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
-            heads.setdefault(head, op.name)
-    return heads
 
 
 def _supported() -> str:
@@ -205,7 +188,7 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])
-    name = _heads(len(OPS)).get(func)
+    name = _SYMPY_SPELLINGS.get(func) or SYMPY_HEADS.get(func)
     if name is not None:
         op = OPS[name]
         if name in _NARY and len(args) > 2:

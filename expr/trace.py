@@ -60,8 +60,9 @@ def trace(
         raise TraceError(f"tracing {label} raised {type(error).__name__}: {error}") from error
     many = isinstance(result, (tuple, list))
     outputs = []
+    applied_ops = not concrete or builder.number_of_nodes() > len(tracers)
     for out in result if many else [result]:
-        _check_output(out, builder, fn, len(tracers))
+        _check_output(out, builder, fn, applied_ops)
         if not isinstance(out, Tracer):
             try:
                 out = builder.const(np.asarray(out, dtype=float))
@@ -80,28 +81,34 @@ def trace(
     )
 
 
-def _check_output(out: Any, builder: GraphBuilder, fn: Callable, n_inputs: int) -> None:
+def _check_output(out: Any, builder: GraphBuilder, fn: Callable, applied_ops: bool) -> None:
     """Refuse outputs that would make a silently wrong derivative: None, a tracer of another
-    trace, and (under concrete tracing, which runs a user's function) a plain value from a
-    function that applied no op to its inputs. (A plain value after ops is a constant built
-    from them, such as the gradient of sign inside grad; conversions that would drop a
-    dependence, float() and math.*, raise in the tracer.)"""
+    trace, and a plain value that does not depend on the inputs (`check_plain_output`)."""
     label = getattr(fn, "__name__", "the function").replace("<lambda>", "the lambda")
     if out is None:
         raise TraceError(f"{label} returned None; return the result (an expr value)")
-    if isinstance(out, Tracer):
-        if out.builder is not builder:
-            raise TraceError(
-                f"{label} returned a traced value of another trace (a value it closes over); "
-                "pass that value as an argument instead"
-            )
-    elif builder.concrete and builder.number_of_nodes() == n_inputs:
+    if isinstance(out, Tracer) and out.builder is not builder:
         raise TraceError(
-            f"{label} returned a {type(out).__name__} that does not depend on its inputs "
-            "through expr ops, so its derivative would silently be 0 (was a value computed "
-            "outside expr, e.g. by math.* or .item()?); build the result with expr functions "
-            "and operators (write 0 * x + c for a constant)"
+            f"{label} returned a traced value of another trace (a value it closes over); "
+            "pass that value as an argument instead"
         )
+    check_plain_output(out, label, applied_ops)
+
+
+def check_plain_output(out: Any, label: str, applied_ops: bool) -> None:
+    """Refuse a plain output (not a Tracer) of a concretely traced function (a user's
+    function run at values) that applied no op to its inputs (`applied_ops` False): its
+    derivative would silently be 0. A plain value after ops is a constant built from them
+    (the gradient of sign inside grad); conversions that drop a dependence (float(),
+    math.*) already raise in the tracer."""
+    if isinstance(out, Tracer) or applied_ops:
+        return
+    raise TraceError(
+        f"{label} returned a {type(out).__name__} that does not depend on its inputs "
+        "through expr ops, so its derivative would silently be 0 (was a value computed "
+        "outside expr, e.g. by math.* or .item()?); build the result with expr functions "
+        "and operators (write 0 * x + c for a constant)"
+    )
 
 
 def as_function(f: Any, *example_args: Any, variables: Sequence[str] | None = None) -> Function:

@@ -107,7 +107,7 @@ OUTPUTS = [
 @pytest.mark.parametrize("case", range(len(OUTPUTS)))
 def test_outputs_that_do_not_depend_on_the_inputs_are_errors(transform, case):
     fn, words = OUTPUTS[case]
-    assert_refused(expr.TraceError, TRANSFORMS[transform], fn, words)
+    assert_refused(expr.ExprError, TRANSFORMS[transform], fn, words)
 
 
 def test_none_is_refused_by_abstract_tracing_too():
