@@ -107,6 +107,18 @@ def register(op: Op) -> Op:
     return op
 
 
+def registry_state() -> tuple:
+    """A copy of every table `register` fills, for `restore_registry` (test isolation)."""
+    return tuple(table.copy() for table in (OPS, ALIASES, UFUNC_OPS, SYMPY_HEADS, STEP_HEADS))
+
+
+def restore_registry(state: tuple) -> None:
+    """Put the tables back as `registry_state` saw them (ops defined since are gone)."""
+    for table, before in zip((OPS, ALIASES, UFUNC_OPS, SYMPY_HEADS, STEP_HEADS), state):
+        table.clear()
+        table.update(before)
+
+
 def resolve_name(name: str) -> str:
     """The canonical op name of `name` (an op name or an alias); `UnknownNameError` if none.
 
