@@ -370,9 +370,6 @@ def _nested_tuple(value: Any) -> Any:
     return tuple(_nested_tuple(v) for v in value) if isinstance(value, list) else value
 
 
-check_basic_index = check_index
-
-
 # ----------------------------------------------------------------------------- kernels
 def _as_float(mask: np.ndarray, *like: Any) -> np.ndarray:
     dtypes = [np.asarray(x).dtype for x in like]
@@ -492,7 +489,7 @@ def _piecewise01(relation: Callable) -> Callable:
     return lambda a, b: sympy.Piecewise((1, relation(a, b)), (0, True))
 
 
-# ----------------------------------------------------------------------------- kernels (new)
+# ----------------------------------------------------------------------------- kernels: network pieces
 def _gelu(x: Any) -> np.ndarray:
     """x Phi(x) written with erfc, so the left tail does not cancel."""
     return 0.5 * x * scipy.special.erfc(-np.asarray(x) / math.sqrt(2.0))

@@ -292,3 +292,16 @@ def test_readme_lists_every_function_from_the_table():
         r"<!-- supported functions: generated, do not edit -->\n(.*?)\n<!-- end", text, re.S
     )
     assert block is not None and block.group(1) == expr.functions.supported_functions()
+
+
+def test_the_new_user_of_the_issue_is_served():
+    """atan, sinh, log1p, erf and np.arcsin were refused by every backend."""
+    x = sympy.Symbol("x")
+    e = sympy.atan(x) * sympy.sinh(x) + sympy.erf(x) + sympy.log(1 + x)
+    ref = float(expr.reference(e, 0.5))
+    for method in symdiff.METHODS:
+        (d,) = symdiff.gradient(e, method=method)
+        assert float(d.subs(x, 0.5)) == pytest.approx(ref, rel=1e-14)
+    assert autodiff.grad(e)(0.5) == pytest.approx(ref, rel=1e-14)
+    g = autodiff.grad(lambda x: np.arcsin(x) + expr.log1p(x))(0.5)
+    assert g == pytest.approx(1 / np.sqrt(0.75) + 1 / 1.5, rel=1e-14)
