@@ -47,7 +47,9 @@ class Op:
     SymPy expressions (every op), which is how tensor graphs become SymPy. `aliases` are
     further names formulas and `expr` accept; `numpy` the numpy functions that record this op
     when called on a tracer; `domain` one open interval per argument inside which the op is
-    smooth and real (tests draw points there; None: no interval describes it).
+    smooth and real (tests draw points there; None: no interval describes it);
+    `holomorphic` whether the kernel on complex input is the analytic continuation (what
+    the complex step needs; a user op from `define_op` must say so).
     """
 
     name: str
@@ -65,6 +67,7 @@ class Op:
     numpy: tuple[Callable[..., Any], ...] = field(default=())
     domain: tuple[Interval, ...] | None = None
     builtin: bool = True
+    holomorphic: bool = True
 
 
 #: Every op by its canonical name.
@@ -518,6 +521,7 @@ def elementwise_op(
     smooth: bool = True,
     piecewise_constant: bool = False,
     builtin: bool = True,
+    holomorphic: bool = True,
 ) -> Op:
     """An elementwise `Op` (numpy broadcasting; SymPy counterpart vectorized over object
     arrays). `domain` "real" (the default) is the whole real line for every argument."""
@@ -535,6 +539,7 @@ def elementwise_op(
         numpy=tuple(numpy),
         domain=((-INF, INF),) * arity if domain == "real" else domain,
         builtin=builtin,
+        holomorphic=holomorphic,
     )
 
 
