@@ -280,3 +280,21 @@ def test_nan_in_the_derivative_only_is_reported_too():
     with pytest.raises(autodiff.NaNError, match="tangent at node"):
         autodiff.jvp(lambda x: expr.sqrt(x) * 0.0, (0.0,), (1.0,))
     assert autodiff.jvp(lambda x: expr.sqrt(x) * 0.0, (0.0,), (1.0,), check_nan=False)[0] == 0.0
+
+
+@pytest.mark.peers
+def test_readme_from_jax_lines_are_the_same_and_agree():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text[text.index("**From JAX**") :]
+    theirs = re.search(r"```py\n(.*?)```", section, flags=re.S).group(1).splitlines()
+    ours = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1).splitlines()
+    assert theirs[2:] == ours[2:] and len(ours[2:]) == 5  # only the imports differ
+    results = []
+    for lines in (theirs, ours):
+        scope: dict = {}
+        exec("\n".join(line for line in lines if not line.startswith("print")), scope)
+        results.append((scope["value"], scope["g"], scope["H"]))
+    assert close(results[1], results[0])
