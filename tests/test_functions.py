@@ -254,7 +254,7 @@ def test_user_op_through_every_backend(softsign):
         assert autodiff.grad(f)(x) == pytest.approx(exact, rel=1e-14)
         assert autodiff.jacfwd(f)(x) == pytest.approx(exact, rel=1e-14)
         assert float(autodiff.hessian(f)(x)) == pytest.approx(second, rel=1e-13)
-        assert float(autodiff.hvp(f)(x, 1.0)) == pytest.approx(second, rel=1e-13)
+        assert float(autodiff.hvp(f, (x,), (1.0,))) == pytest.approx(second, rel=1e-13)
         assert float(expr.reference(f, x)) == pytest.approx(exact, rel=1e-15)
         assert float(expr.reference(f, x, order=2)[0, 0]) == pytest.approx(second, rel=1e-13)
         for method in symdiff.METHODS:
