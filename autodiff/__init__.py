@@ -42,6 +42,13 @@ from .introspect import adjoints, backward_table, dual_table, op_counts
 from .pytree import tree_map
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
+from .sparse import (
+    SparseStats,
+    hessian_sparsity,
+    jacobian_sparsity,
+    sparse_hessian,
+    sparse_jacobian,
+)
 
 __all__ = [
     "RULES",
@@ -55,6 +62,7 @@ __all__ = [
     "NaNError",
     "NonScalarOutputError",
     "Plan",
+    "SparseStats",
     "SweepStats",
     "adjoints",
     "backward_sweep",
@@ -66,8 +74,10 @@ __all__ = [
     "grad",
     "grad_graph",
     "hessian",
+    "hessian_sparsity",
     "hvp",
     "jacfwd",
+    "jacobian_sparsity",
     "jacrev",
     "jvp",
     "jvp_sweep",
@@ -75,6 +85,8 @@ __all__ = [
     "nn",
     "op_counts",
     "rules",
+    "sparse_hessian",
+    "sparse_jacobian",
     "stop_gradient",
     "tree_map",
     "value_and_grad",
