@@ -289,8 +289,8 @@ def test_readme_from_jax_lines_are_the_same_and_agree():
 
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = text[text.index("**From JAX**") :]
-    theirs = re.search(r"```py\n(.*?)```", section, flags=re.S).group(1).splitlines()
-    ours = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1).splitlines()
+    blocks = [re.search(rf"```{tag}\n(.*?)```", section, flags=re.S) for tag in ("py", "python")]
+    theirs, ours = ([line for line in b.group(1).splitlines() if line] for b in blocks)
     assert theirs[2:] == ours[2:] and len(ours[2:]) == 5  # only the imports differ
     results = []
     for lines in (theirs, ours):
