@@ -121,6 +121,16 @@ def test_tuple_outputs_and_jacfwd_of_jacrev_is_the_hessian():
     assert close(autodiff.jacrev(autodiff.jacfwd(g(expr)))(x), hessian)
 
 
+@pytest.mark.peers
+def test_hessian_of_pytree_arguments_has_jax_structure():
+    def f(ns):
+        return lambda p, y: ns.sum(ns.sin(p["a"]) * p["b"][0]) * y**2.0
+
+    p = {"a": np.array([0.3, 0.5]), "b": [np.array(1.5)]}
+    ours = autodiff.hessian(f(expr), argnums=(0, 1))(p, 0.7)
+    assert close(ours, jax.hessian(f(jnp), argnums=(0, 1))(p, 0.7))
+
+
 def test_nested_grad_closing_over_the_outer_value():
     def inner(x):
         return autodiff.grad(lambda y: expr.sin(x * y))(2.0)  # = x cos(2x)
