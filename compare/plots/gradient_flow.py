@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..records import Record, select, unique
-from ..style import BLUE, GREEN, GUIDE, ORANGE, VERMILLION, log_ticks
+from ..style import BLUE, GREEN, GUIDE, ORANGE, VERMILLION, log_ticks, slides_active
 from .common import axes_of, sci
 
 #: How each case is drawn: colour, line style, marker.
@@ -72,7 +72,12 @@ def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = Non
         log_ticks(panel, "y")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(
-        handles, labels, loc="outside lower center", ncols=3, fontsize="small", frameon=False
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=2 if slides_active() else 3,  # long labels: two columns fit a slide
+        fontsize="small",
+        frameon=False,
     )
     return fig
 
