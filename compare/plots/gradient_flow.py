@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..records import Record, select, unique
-from ..style import BLUE, GREEN, GUIDE, ORANGE, VERMILLION, log_ticks, slides_active
+from ..style import BLUE, GREEN, GUIDE, ORANGE, VERMILLION, log_ticks
 from .common import axes_of, sci
 
 #: How each case is drawn: colour, line style, marker.
@@ -75,7 +75,7 @@ def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = Non
         handles,
         labels,
         loc="outside lower center",
-        ncols=2 if slides_active() else 3,  # long labels: two columns fit a slide
+        ncols=2,  # long labels: two columns fit the width
         fontsize="small",
         frameon=False,
     )
