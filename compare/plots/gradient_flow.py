@@ -72,7 +72,12 @@ def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = Non
         log_ticks(panel, "y")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(
-        handles, labels, loc="outside lower center", ncols=3, fontsize="small", frameon=False
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=2,  # long labels: two columns fit the width
+        fontsize="small",
+        frameon=False,
     )
     return fig
 
