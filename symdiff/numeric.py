@@ -23,6 +23,7 @@ import sympy
 from .errors import SymdiffError
 from .program import Program
 from .size import postorder
+from .stable import stabilize
 
 #: Longest chain of single-use nodes printed inline (keeps the printer's recursion shallow).
 MAX_INLINE_DEPTH = 24
@@ -71,7 +72,14 @@ def to_program(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> 
 def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
     """A numpy function of the `symbols` (scalars or arrays, broadcast) computing `exprs` in
     float64: one expression gives an array of its value, a list a stacked array, a Matrix an
-    array of its shape; a `Program` its outputs. SymPy's lambdify with CSE (the assignments).
+    array of its shape; a `Program` its outputs. SymPy's lambdify with CSE (the assignments);
+    log-sum-exp, softplus and softmax are printed in stable forms (`symdiff.stable`), so
+    the result overflows only where the value does.
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> g = lambdify([sympy.log(1 + sympy.exp(x)), sympy.exp(x) / (1 + sympy.exp(x))], [x])
+    >>> g(800.0).tolist()
+    [800.0, 1.0]
     """
     symbols = [sympy.Symbol(s, real=True) if isinstance(s, str) else s for s in symbols]
     shape: tuple[int, ...] | None = None
@@ -97,6 +105,7 @@ def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
             f"lambdify: the expressions use {', '.join(unknown)}, which are not among the "
             f"symbols {', '.join(s.name for s in symbols)}"
         )
+    program = stabilize(program)
     assignments = list(program.assignments)
     compiled = sympy.lambdify(
         symbols, list(program.outputs), modules="numpy", cse=lambda e: (assignments, e)
