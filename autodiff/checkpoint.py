@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 import expr
-from expr import Function, Tracer
+from expr import Function, Tracer, checks
 
 from .checkpoint_exec import (
     ChainMachine,
@@ -43,7 +43,8 @@ from .checkpoint_exec import (
     Ledger,
     check_layer,
 )
-from .reverse import Plan, SweepStats
+from .errors import NaNError
+from .reverse import Plan, SweepStats, _check_forward, _check_nan, _has_nan, forward_sweep, reverse
 from .schedule import (
     Action,
     Binomial,
@@ -111,8 +112,10 @@ def _cotangent(value: Value, shape: tuple[int, ...], what: str) -> Value:
         except (TypeError, ValueError):
             array = np.asarray(None)
         if array.dtype.kind not in "iufc":
-            raise CheckpointError(f"the cotangent of {what} is not numeric: {value!r}")
+            raise CheckpointError(f"the cotangent of {what} is not numeric: {value!r:.60}")
         array = array.astype(np.result_type(array, np.float64))
+        if _has_nan(array):
+            raise CheckpointError(f"the cotangent of {what} contains NaN")
     if _shape(array) != tuple(shape):
         raise CheckpointError(
             f"the cotangent of {what} has shape {_shape(array)}; the output has shape {shape}"
@@ -199,16 +202,63 @@ def _layer_functions(layers: Sequence[Any], x: Value, params: Sequence[tuple]) -
     return functions
 
 
+def _parameter(value: Value, name: str) -> Value:
+    """A layer parameter: a tracer or real numbers (not NaN), else a `CheckpointError`."""
+    if isinstance(value, Tracer):
+        return value
+    array = np.asarray(value) if not isinstance(value, (str, bytes, dict)) else None
+    if array is None or array.dtype.kind not in "biuf":
+        raise CheckpointError(f"{name} must be a number or an array of numbers, got {value!r:.60}")
+    if _has_nan(array):
+        raise NaNError(f"{name} contains NaN; derivatives at NaN are meaningless")
+    return value
+
+
 def _normalize_params(layers: Sequence[Any], params: Any) -> list[tuple]:
     if params is None:
         return [()] * len(layers)
-    params = list(params)
+    params = checks.sequence(params, "params", CheckpointError)
     if len(params) != len(layers):
         raise CheckpointError(
             f"params has {len(params)} entries for {len(layers)} layers; give one tuple of "
             "parameters per layer (or None)"
         )
-    return [tuple(p) if isinstance(p, (tuple, list)) else (p,) for p in params]
+    tuples = [tuple(p) if isinstance(p, (tuple, list)) else (p,) for p in params]
+    return [
+        tuple(_parameter(v, f"params[{k}][{i}]") for i, v in enumerate(p))
+        for k, p in enumerate(tuples)
+    ]
+
+
+def _check_chain(
+    plans: Sequence[Plan], x: Value, params: Sequence[tuple], cotangent: Value, grads: list
+) -> None:
+    """After a checkpointed chain: a NaN output from finite inputs (an op outside its
+    domain) or a NaN gradient is located by replaying the chain without checkpoints (only
+    then: O(T) memory) and reported by layer and node, as `grad` does."""
+    states, h = [], x
+    for k, (plan, p) in enumerate(zip(plans, params)):
+        states.append(h)
+        h = forward_sweep(plan, [h, *p])[plan.function.outputs[0]]
+        if _has_nan(h):
+            _in_layer(k, plan, _check_forward, plan, [states[k], *p], [h])
+            raise NaNError(f"layer {k} ({plan.function.name}) returns NaN from finite inputs")
+    seed = cotangent
+    for k in range(len(plans) - 1, -1, -1):
+        plan, p, h = plans[k], params[k], states[k]
+        out_node = plan.function.outputs[0]
+        seeds = {out_node: np.ones(plan.shapes[out_node]) if seed is None else seed}
+        _, layer_grads = reverse(plan, [h, *p], list(seeds.values()), check_nan=False)
+        _in_layer(k, plan, _check_nan, plan, [h, *p], seeds, layer_grads)
+        seed = layer_grads[0]
+
+
+def _in_layer(k: int, plan: Plan, check: Callable[..., None], *args: Any) -> None:
+    """check(*args), its `NaNError` prefixed with the layer."""
+    try:
+        check(*args)
+    except NaNError as error:
+        raise NaNError(f"layer {k} ({plan.function.name}): {error}") from None
 
 
 def sequential_vjp(
@@ -228,12 +278,14 @@ def sequential_vjp(
     >>> float(out), float(pullback(1.0)[0])
     (8.0, 8.0)
     """
-    layers = list(layers)
+    layers = checks.sequence(layers, "layers", CheckpointError)
     if not layers:
         raise CheckpointError("a chain needs at least one layer")
     params = _normalize_params(layers, params)
     if not isinstance(x, Tracer):
         x = expr.graph.as_input(x, "x")
+        if _has_nan(x):
+            raise NaNError("input x contains NaN; derivatives at NaN are meaningless")
     functions = _layer_functions(layers, x, params)
     plans: dict[int, Plan] = {}
     for fn in functions:
@@ -265,6 +317,12 @@ def sequential_vjp(
             cotangent = _cotangent(cotangent, _shape(out), "the chain's output")
         grad_x, grad_params = execution.backward(None if cotangent is None else [cotangent])
         execution.finish(sweep, ledger)
+        flat = [grad_x, *(g for p in grad_params for g in p)]
+        values = [x, out, *flat, *(v for p in params for v in p)]
+        if any(isinstance(v, Tracer) for v in values):
+            return grad_x, grad_params
+        if _has_nan(out) or any(_has_nan(g) for g in flat):
+            _check_chain(chain_plans, x, params, cotangent, flat)
         return grad_x, grad_params
 
     vjp_fn.stats = execution.stats
@@ -313,6 +371,8 @@ def checkpoint_sequential(
     >>> r.stats.peak_snapshots <= 2, len(r.grad_params)
     (True, 4)
     """
+    if not isinstance(trace_memory, bool):
+        raise CheckpointError(f"trace_memory must be True or False, got {trace_memory!r:.60}")
     began, cpu_began = time.perf_counter(), time.process_time()
     with _Memory(trace_memory) as memory:
         out, vjp_fn = sequential_vjp(layers, x, params, strategy)
@@ -364,6 +424,8 @@ def checkpoint(fn: Callable[..., Any]) -> Callable[..., Any]:
 def checkpoint_regions(f: Function) -> tuple[tuple[int, int], ...]:
     """The program-step ranges [a, b) of `checkpoint` regions in `f` (contiguous runs of
     steps tagged with the same region). O(steps)."""
+    if not isinstance(f, Function):
+        raise CheckpointError(f"checkpoint_regions needs an expr.Function, got {type(f).__name__}")
     nodes = f.graph.nodes
     runs: list[list[int]] = []
     previous = None
@@ -425,6 +487,9 @@ def checkpointed_vjp(
     )
     outs = execution.forward()
     out = outs[0] if function.single_output else tuple(outs)
+    concrete = not any(isinstance(v, Tracer) for v in inputs)
+    if concrete:
+        _check_forward(execution.machine.plan, inputs, outs)
 
     def vjp_fn(cotangent: Value) -> tuple:
         cts = (cotangent,) if function.single_output else tuple(cotangent)
@@ -438,6 +503,8 @@ def checkpointed_vjp(
         ]
         grads = execution.backward(seeds)
         execution.finish(sweep, ledger)
+        if concrete:
+            _check_nan(execution.machine.plan, inputs, dict(zip(function.outputs, seeds)), grads)
         return tuple(grads)
 
     vjp_fn.stats = execution.stats
@@ -450,15 +517,27 @@ def checkpointed_value_and_grad(
     positions: Sequence[int],
     strategy: Any,
     stats: SweepStats | None = None,
+    check_nan: bool = True,
 ) -> tuple[Value, list[Value]]:
     """The hook behind `autodiff.grad(f, checkpoint=strategy)`: (f(inputs), gradients for
     `positions`) of a scalar Function, the graph run as a chain under `strategy`. When
     `stats` (a `SweepStats`) is given, the measured counts are added to it (and the full
     `CheckpointStats` put in its `extra`). O(forward_evals + backward_evals) op steps.
+    `check_nan`: a NaN input, or a NaN from an op outside its domain, raises `NaNError`
+    naming the node (as `grad`).
     """
+    if not isinstance(function, Function):
+        raise CheckpointError(f"needs an expr.Function, got {type(function).__name__}")
+    inputs = checks.sequence(inputs, "inputs", CheckpointError)
     execution, sweep, ledger = _graph_execution(function, inputs, positions, strategy)
     out = execution.forward()[0]
+    check_nan = check_nan and not any(isinstance(v, Tracer) for v in inputs)
+    if check_nan:
+        _check_forward(execution.machine.plan, inputs, [out])
     grads = execution.backward(None)
+    if check_nan:
+        seed = {function.outputs[0]: np.ones(np.shape(out))}
+        _check_nan(execution.machine.plan, inputs, seed, grads)
     measured = execution.finish(sweep, ledger)
     if stats is not None:
         stats.forward_ops += measured.forward_ops

@@ -108,7 +108,7 @@ _ACCEPTED = (
 #: Most steps `schedule` builds actions for (O(steps) actions, about a second at the limit);
 #: `budget(bytes=B)` tries many candidate schedules, so its limit is lower.
 MAX_SCHEDULE_STEPS = 2 * 10**5
-MAX_BUDGET_STEPS = 10**4
+MAX_BUDGET_STEPS = 5_000
 #: Largest min(s, r) of `beta(s, r)` (C(2 10^5, 10^5) has 60,000 digits: milliseconds).
 MAX_BETA_ARGUMENT = 10**5
 _COUNT_INSTEAD = (
