@@ -46,6 +46,7 @@ from .checkpoint_exec import (
 from .errors import NaNError
 from .reverse import Plan, SweepStats, _check_forward, _check_nan, _has_nan, forward_sweep, reverse
 from .schedule import (
+    MAX_SCHEDULE_STEPS,
     Action,
     Binomial,
     Budget,
@@ -281,6 +282,12 @@ def sequential_vjp(
     layers = checks.sequence(layers, "layers", CheckpointError)
     if not layers:
         raise CheckpointError("a chain needs at least one layer")
+    if len(layers) > MAX_SCHEDULE_STEPS:
+        raise CheckpointError(
+            f"{len(layers)} layers are over the limit {MAX_SCHEDULE_STEPS} of a checkpointed "
+            "chain (its schedule has O(layers) actions); group layers into blocks, or count "
+            "the cost with forward_steps(T, strategy)"
+        )
     params = _normalize_params(layers, params)
     if not isinstance(x, Tracer):
         x = expr.graph.as_input(x, "x")

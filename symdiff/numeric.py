@@ -119,11 +119,7 @@ def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
         arrays = _arguments(values, names)
         with np.errstate(all="ignore"):
             results = compiled(*arrays)
-        try:
-            stacked = np.array(np.broadcast_arrays(*results), dtype=np.float64)
-        except ValueError:
-            shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
-            raise SymdiffError(f"the arguments do not broadcast together ({shapes})") from None
+        stacked = np.array(np.broadcast_arrays(*results), dtype=np.float64)
         bad = np.isnan(stacked).reshape(len(results), -1).any(axis=1)
         if bad.any():
             raise SymdiffError(
@@ -175,4 +171,9 @@ def _arguments(values: Sequence[Any], names: list[str]) -> list[np.ndarray]:
         if np.isnan(array).any():
             raise SymdiffError(f"argument {name} is NaN")
         arrays.append(array)
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
+        raise SymdiffError(f"the arguments do not broadcast together ({shapes})") from None
     return arrays

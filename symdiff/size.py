@@ -146,4 +146,13 @@ def cse_size(replacements: Sequence[tuple[Any, Any]], reduced: Sequence[Any]) ->
     >>> cse_size(*sympy.cse([sympy.sin(x) ** 2 + sympy.sin(x)]))  # x0 = sin(x); x0**2 + x0
     8
     """
+    if not isinstance(replacements, (list, tuple)) or not all(
+        isinstance(r, (list, tuple)) and len(r) == 2 for r in replacements
+    ):
+        raise SymdiffError(
+            f"replacements must be a list of (symbol, expression) pairs (as sympy.cse "
+            f"returns), got {replacements!r:.60}"
+        )
+    if not isinstance(reduced, (list, tuple)):
+        raise SymdiffError(f"reduced must be a list of expressions, got {reduced!r:.60}")
     return sum(1 + tree_size(rhs) for _, rhs in replacements) + tree_size(list(reduced))
