@@ -44,7 +44,15 @@ from .checkpoint_exec import (
     check_layer,
 )
 from .errors import NaNError
-from .reverse import Plan, SweepStats, _check_forward, _check_nan, _has_nan, forward_sweep, reverse
+from .reverse import (
+    Plan,
+    SweepStats,
+    _check_forward,
+    _has_nan,
+    check_backward,
+    check_inputs,
+    reverse,
+)
 from .schedule import (
     MAX_SCHEDULE_STEPS,
     Action,
@@ -231,37 +239,6 @@ def _normalize_params(layers: Sequence[Any], params: Any) -> list[tuple]:
     ]
 
 
-def _check_chain(
-    plans: Sequence[Plan], x: Value, params: Sequence[tuple], cotangent: Value, grads: list
-) -> None:
-    """After a checkpointed chain: a NaN output from finite inputs (an op outside its
-    domain) or a NaN gradient is located by replaying the chain without checkpoints (only
-    then: O(T) memory) and reported by layer and node, as `grad` does."""
-    states, h = [], x
-    for k, (plan, p) in enumerate(zip(plans, params)):
-        states.append(h)
-        h = forward_sweep(plan, [h, *p])[plan.function.outputs[0]]
-        if _has_nan(h):
-            _in_layer(k, plan, _check_forward, plan, [states[k], *p], [h])
-            raise NaNError(f"layer {k} ({plan.function.name}) returns NaN from finite inputs")
-    seed = cotangent
-    for k in range(len(plans) - 1, -1, -1):
-        plan, p, h = plans[k], params[k], states[k]
-        out_node = plan.function.outputs[0]
-        seeds = {out_node: np.ones(plan.shapes[out_node]) if seed is None else seed}
-        _, layer_grads = reverse(plan, [h, *p], list(seeds.values()), check_nan=False)
-        _in_layer(k, plan, _check_nan, plan, [h, *p], seeds, layer_grads)
-        seed = layer_grads[0]
-
-
-def _in_layer(k: int, plan: Plan, check: Callable[..., None], *args: Any) -> None:
-    """check(*args), its `NaNError` prefixed with the layer."""
-    try:
-        check(*args)
-    except NaNError as error:
-        raise NaNError(f"layer {k} ({plan.function.name}): {error}") from None
-
-
 def sequential_vjp(
     layers: Sequence[Any], x: Value, params: Any = None, strategy: Any = None
 ) -> tuple[Value, Callable[..., tuple]]:
@@ -291,8 +268,7 @@ def sequential_vjp(
     params = _normalize_params(layers, params)
     if not isinstance(x, Tracer):
         x = expr.graph.as_input(x, "x")
-        if _has_nan(x):
-            raise NaNError("input x contains NaN; derivatives at NaN are meaningless")
+        check_inputs(["x"], [x])
     functions = _layer_functions(layers, x, params)
     plans: dict[int, Plan] = {}
     for fn in functions:
@@ -324,12 +300,6 @@ def sequential_vjp(
             cotangent = _cotangent(cotangent, _shape(out), "the chain's output")
         grad_x, grad_params = execution.backward(None if cotangent is None else [cotangent])
         execution.finish(sweep, ledger)
-        flat = [grad_x, *(g for p in grad_params for g in p)]
-        values = [x, out, *flat, *(v for p in params for v in p)]
-        if any(isinstance(v, Tracer) for v in values):
-            return grad_x, grad_params
-        if _has_nan(out) or any(_has_nan(g) for g in flat):
-            _check_chain(chain_plans, x, params, cotangent, flat)
         return grad_x, grad_params
 
     vjp_fn.stats = execution.stats
@@ -355,6 +325,7 @@ def checkpoint_sequential(
     strategy: Any = None,
     cotangent: Value = None,
     trace_memory: bool = False,
+    check_nan: bool = True,
 ) -> SequentialResult:
     """Value and gradients of a chain of layers, computed with a checkpoint `strategy`.
 
@@ -368,6 +339,8 @@ def checkpoint_sequential(
     cotangent: the seed for h_T (default ones: the gradient of sum(h_T); a scalar last layer
         such as a loss gives the ordinary gradient).
     trace_memory: also measure the tracemalloc peak of the call.
+    check_nan: a NaN input, or a NaN made by a layer from finite values (an op outside its
+        domain) or in the backward sweep, raises `NaNError` naming the layer and the node.
 
     Cost: see `sequential_vjp`. Memory: `stats.peak_bytes` (O(T) for None, O(sqrt T) for
     "sqrt", O(s) for binomial(s)).
@@ -385,11 +358,54 @@ def checkpoint_sequential(
         out, vjp_fn = sequential_vjp(layers, x, params, strategy)
         grad_x, grad_params = vjp_fn(cotangent)
         peak = memory.peak()
+    if check_nan and not isinstance(out, Tracer):
+        _check_chain(layers, x, params, cotangent, (out, grad_x, grad_params))
     stats = vjp_fn.stats
     stats.time_s = time.perf_counter() - began
     stats.cpu_s = time.process_time() - cpu_began
     stats.tracemalloc_peak = peak
     return SequentialResult(out, grad_x, grad_params, stats)
+
+
+def _check_chain(
+    layers: Sequence[Any],
+    x: Value,
+    params: Any,
+    cotangent: Value,
+    results: tuple[Value, Value, list],
+) -> None:
+    """`NaNError` for a NaN input or parameter, or at the first layer (and node) where a NaN
+    value or a NaN cotangent appears. Costs one more pass only when a NaN is there."""
+    params = _normalize_params(list(layers), params)
+    check_inputs(["x"], [x])
+    for t, p in enumerate(params):
+        check_inputs([f"params[{t}][{i}]" for i in range(len(p))], p)
+    out, grad_x, grad_params = results
+    results = [out, grad_x, *(g for p in grad_params for g in p)]
+    if not any(np.isnan(np.sum(np.asarray(r))) for r in results):
+        return
+    h = expr.graph.as_input(x, "x")
+    sweeps: list[tuple[Plan, list]] = []
+    for t, (fn, p) in enumerate(zip(_layer_functions(layers, h, params), params)):
+        inputs = [h, *(expr.graph.as_input(v, f"p{i}") for i, v in enumerate(p))]
+        plan = Plan(fn, tuple(range(fn.n_inputs)))
+        try:
+            values, _ = reverse(plan, inputs)
+        except NaNError as error:
+            raise NaNError(f"checkpoint_sequential, layer {t} ({fn.name}): {error}") from None
+        sweeps.append((plan, inputs))
+        h = values[fn.outputs[0]]
+    # a NaN made by the cotangents themselves (inf x 0): replay the backward sweep with them
+    seed = cotangent
+    for t in range(len(sweeps) - 1, -1, -1):
+        plan, inputs = sweeps[t]
+        try:
+            _, grads = reverse(plan, inputs, None if seed is None else [seed])
+        except NaNError as error:
+            name = plan.function.name
+            raise NaNError(f"checkpoint_sequential, layer {t} ({name}): {error}") from None
+        seed = grads[0]
+    raise NaNError("checkpoint_sequential: the result holds NaN (pass check_nan=False to keep it)")
 
 
 # ----------------------------------------------------------------------------- graphs
@@ -511,7 +527,9 @@ def checkpointed_vjp(
         grads = execution.backward(seeds)
         execution.finish(sweep, ledger)
         if concrete:
-            _check_nan(execution.machine.plan, inputs, dict(zip(function.outputs, seeds)), grads)
+            check_backward(
+                execution.machine.plan, inputs, dict(zip(function.outputs, seeds)), grads
+            )
         return tuple(grads)
 
     vjp_fn.stats = execution.stats
@@ -544,7 +562,7 @@ def checkpointed_value_and_grad(
     grads = execution.backward(None)
     if check_nan:
         seed = {function.outputs[0]: np.ones(np.shape(out))}
-        _check_nan(execution.machine.plan, inputs, seed, grads)
+        check_backward(execution.machine.plan, inputs, seed, grads)
     measured = execution.finish(sweep, ledger)
     if stats is not None:
         stats.forward_ops += measured.forward_ops

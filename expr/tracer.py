@@ -7,13 +7,14 @@ the numpy kernel at once; when any argument is a `Tracer` it records a node (and
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from .errors import TraceError, TracerBoolError, UnknownNameError
-from .ops import OPS, check_basic_index
+from .errors import InputError, TraceError, TracerBoolError, UnknownNameError
+from .ops import OPS, UFUNC_OPS, check_index
 
 _BOOL_HELP = (
     "a traced value has no concrete truth value, so Python's `if`, `while`, `and`, `or`, "
@@ -24,13 +25,41 @@ _BOOL_HELP = (
 )
 
 
+#: Creation numbers of builders: a later builder is an inner (nested) trace.
+_SERIALS = itertools.count()
+
+
 class GraphBuilder:
-    """Collects nodes of one trace into a `networkx.DiGraph` (ids are creation order)."""
+    """Collects nodes of one trace into a `networkx.DiGraph` (ids are creation order).
+
+    A builder with `captures` set (a transformation tracing its function) lifts a tracer of
+    an older, outer trace that its function closes over into an extra input (`capture`);
+    `captured` lists (input node, outer tracer) so the caller can feed the outer tracer in.
+    """
 
     def __init__(self, concrete: bool = False) -> None:
         self.graph = nx.DiGraph()
         self.concrete = concrete
         self._scalar_consts: dict[tuple, int] = {}
+        self.serial = next(_SERIALS)
+        self.captures = False
+        self.captured: list[tuple[int, Tracer]] = []
+        self._lifted: dict[tuple[int, int], Tracer] = {}
+
+    def capture(self, outer: Tracer) -> Tracer:
+        """`outer` (a tracer of an outer trace) as an input of this trace, once per node."""
+        if not self.captures:
+            raise TraceError(
+                "a value from another trace is used here (a function that closes over a "
+                "traced value of a finished or outer trace); pass that value as an argument"
+            )
+        key = (outer.builder.serial, outer.node)
+        if key not in self._lifted:
+            name = f"captured_{len(self.captured)}"
+            tracer = self.input(name, outer.shape, outer.value if self.concrete else None)
+            self._lifted[key] = tracer
+            self.captured.append((tracer.node, outer))
+        return self._lifted[key]
 
     def _add(self, **data: Any) -> int:
         node = self.graph.number_of_nodes()
@@ -69,6 +98,18 @@ class GraphBuilder:
         return node
 
 
+class OpValue:
+    """Base of value types that carry out every op themselves (`autodiff.Dual`): `apply`
+    hands an op with such an argument to `type(arg).apply_op(name, *args, **attrs)`, so
+    every `expr.<name>` function and every op of the table reaches them."""
+
+    __slots__ = ()
+
+    @classmethod
+    def apply_op(cls, name: str, *args: Any, **attrs: Any) -> Any:
+        raise NotImplementedError
+
+
 def apply(name: str, *args: Any, **attrs: Any) -> Any:
     """Apply op `name`: numpy at once on numbers, a new graph node on tracers.
 
@@ -78,55 +119,42 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     if name not in OPS:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
     op = OPS[name]
+    for arg in args:
+        if isinstance(arg, OpValue):
+            return type(arg).apply_op(name, *args, **attrs)
     builder = None
+    mixed = False
     for arg in args:
         if isinstance(arg, Tracer):
-            if builder is None:
-                builder = arg.builder
-            elif arg.builder is not builder:
-                raise TraceError(
-                    f"{name}: its arguments come from two different traces (a function that "
-                    "closes over a traced value of an outer trace); pass that value as an "
-                    "argument instead"
-                )
+            if builder is not None and arg.builder is not builder:
+                mixed = True
+            if builder is None or arg.builder.serial > builder.serial:
+                builder = arg.builder  # the newest trace is the innermost
     if builder is None:
-        return op.kernel(*args, **attrs)
-    tracers = [a if isinstance(a, Tracer) else builder.const(a) for a in args]
+        try:
+            return op.kernel(*args, **attrs)
+        except (ValueError, TypeError, IndexError) as error:
+            op.shape(*[np.shape(a) for a in args], **attrs)  # names the shapes, if they are it
+            raise InputError(f"{name}: numpy refused the arguments: {error}") from None
+    if mixed and not builder.captures:
+        raise TraceError(
+            f"{name}: its arguments come from two different traces (a function that "
+            "closes over a traced value of an outer trace); pass that value as an "
+            "argument instead, or differentiate with an autodiff transformation"
+        )
+    tracers = [
+        (a if a.builder is builder else builder.capture(a))
+        if isinstance(a, Tracer)
+        else builder.const(a)
+        for a in args
+    ]
     shape = op.shape(*[t.shape for t in tracers], **attrs)
     node = builder.op(name, [t.node for t in tracers], attrs, shape)
     value = None
-    if builder.concrete:
+    if builder.concrete and all(t.value is not None for t in tracers):
         with np.errstate(all="ignore"):
             value = op.kernel(*[t.value for t in tracers], **attrs)
     return Tracer(builder, node, shape, value)
-
-
-#: numpy ufuncs that act on tracers, and the op each one records.
-UFUNC_OPS = {
-    np.add: "add",
-    np.subtract: "sub",
-    np.multiply: "mul",
-    np.divide: "div",
-    np.power: "pow",
-    np.negative: "neg",
-    np.sin: "sin",
-    np.cos: "cos",
-    np.tan: "tan",
-    np.exp: "exp",
-    np.log: "log",
-    np.sqrt: "sqrt",
-    np.tanh: "tanh",
-    np.absolute: "abs",
-    np.maximum: "maximum",
-    np.minimum: "minimum",
-    np.sign: "sign",
-    np.greater: "gt",
-    np.greater_equal: "ge",
-    np.less: "lt",
-    np.less_equal: "le",
-    np.equal: "eq",
-    np.matmul: "matmul",
-}
 
 
 class Tracer:
@@ -215,10 +243,28 @@ class Tracer:
     def __le__(self, other: Any) -> Tracer:
         return apply("le", self, other)
 
-    __hash__ = object.__hash__
+    def __eq__(self, other: Any) -> Tracer:  # type: ignore[override]
+        return apply("eq", self, other)
+
+    def __ne__(self, other: Any) -> Tracer:  # type: ignore[override]
+        return apply("ne", self, other)
+
+    def __mod__(self, other: Any) -> Tracer:
+        return apply("mod", self, other)
+
+    def __rmod__(self, other: Any) -> Tracer:
+        return apply("mod", other, self)
+
+    def __floordiv__(self, other: Any) -> Tracer:
+        return apply("floordiv", self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tracer:
+        return apply("floordiv", other, self)
+
+    __hash__ = object.__hash__  # identity: tracers stay usable as dict keys
 
     def __getitem__(self, index: Any) -> Tracer:
-        return apply("getitem", self, index=check_basic_index(index))
+        return apply("getitem", self, index=check_index(index))
 
     def __len__(self) -> int:
         if not self.shape:
@@ -244,10 +290,47 @@ class Tracer:
 
         return max_(self, axis=axis, keepdims=keepdims)
 
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tracer:
+        from .functions import min as min_
+
+        return min_(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Tracer:
+        from .functions import prod
+
+        return prod(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tracer:
+        from .functions import var
+
+        return var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tracer:
+        from .functions import std
+
+        return std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
     def reshape(self, *shape: Any) -> Tracer:
         from .functions import reshape
 
         return reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def ravel(self) -> Tracer:
+        from .functions import ravel
+
+        return ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis: Any = None) -> Tracer:
+        from .functions import squeeze
+
+        return squeeze(self, axis)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """float64, or the dtype of the concrete value (float32 and complex are kept)."""
+        return np.dtype(np.float64) if self.value is None else np.result_type(self.value)
 
     def transpose(self, *axes: Any) -> Tracer:
         from .functions import transpose

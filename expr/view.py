@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,17 @@ def labels(f: Any) -> dict[int, str]:
             k += 1
             out[node] = f"v{k}"
     return out
+
+
+def math_label(text: str) -> str:
+    """Griewank's labels with mathtext subscripts, as his tables print them (v-1 would
+    read as "v minus 1"): v-1 -> v₋₁, and the adjoint v̄3 -> v̄₃.
+
+    >>> math_label("v1 = v-1 × v0")
+    '$v_{1}$ = $v_{-1}$ × $v_{0}$'
+    """
+    text = re.sub("v\u0304(-?\\d+)", lambda m: f"$\\bar{{v}}_{{{m.group(1)}}}$", text)
+    return re.sub(r"(?<![\\{$])\bv(-?\d+)\b", lambda m: f"$v_{{{m.group(1)}}}$", text)
 
 
 def _format(value: Any) -> str:
@@ -117,6 +129,26 @@ def layers(f: Any) -> dict[int, int]:
     return layer
 
 
+def positions(f: Any, show_constants: bool = True) -> dict[int, tuple[float, float]]:
+    """(column, row) of each shown node: columns by `layers`, each column centred on 0
+    (y up). The layout of `draw` (figure 10), the explainer page and its animation.
+
+    >>> import expr
+    >>> positions(expr.parse("x*y + x"))
+    {0: (0, 0.5), 1: (0, -0.5), 2: (1, 0.0), 3: (2, 0.0)}
+    """
+    layer = layers(f)
+    columns: dict[int, list[int]] = {}
+    for node in f.order:
+        if show_constants or f.op(node) != "const":
+            columns.setdefault(layer[node], []).append(node)
+    return {
+        node: (col, (len(nodes) - 1) / 2 - row)
+        for col, nodes in columns.items()
+        for row, node in enumerate(nodes)
+    }
+
+
 def draw(
     f: Any,
     ax: Any = None,
@@ -124,10 +156,15 @@ def draw(
     adjoints: Any = None,
     show_constants: bool = True,
     fontsize: float = 9,
+    highlight: int | None = None,
+    highlight_color: str = "#D55E00",
+    highlight_edges: Sequence[tuple[int, int]] | None = None,
 ) -> Any:
     """Draw the graph left to right, each node with its expression, value and adjoint.
 
-    `values`/`adjoints` are node-indexed lists or dicts (e.g. `f.evaluate(...)`).
+    `values`/`adjoints` are node-indexed lists or dicts (e.g. `f.evaluate(...)`);
+    `highlight` is a node drawn with a thick outline in `highlight_color`, and so are
+    `highlight_edges` (default: every edge of that node).
     Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
@@ -135,16 +172,12 @@ def draw(
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
     names = labels(f)
-    layer = layers(f)
-    shown = [n for n in f.order if show_constants or f.op(n) != "const"]
-    columns: dict[int, list[int]] = {}
-    for node in shown:
-        columns.setdefault(layer[node], []).append(node)
-    pos = {}
-    for col, nodes in columns.items():
-        for row, node in enumerate(nodes):
-            pos[node] = (col, (len(nodes) - 1) / 2 - row)
+    pos = positions(f, show_constants)
+    shown = list(pos)
     outputs = set(f.outputs)
+    if highlight_edges is None:
+        highlight_edges = [e for e in f.graph.edges if highlight in e]
+    hot = set(map(tuple, highlight_edges))
     boxes = {}
     for node in shown:
         data = f.graph.nodes[node]
@@ -157,7 +190,7 @@ def draw(
         else:
             head = f"{names[node]} = {_expression(f, node, names)}"
             colour = "#E6F5EF" if node in outputs else "white"
-        text = "\n".join([head, *_annotation(node, values, adjoints)])
+        text = "\n".join([math_label(head), *_annotation(node, values, adjoints)])
         boxes[node] = ax.text(
             *pos[node],
             text,
@@ -165,7 +198,12 @@ def draw(
             va="center",
             fontsize=fontsize,
             zorder=3,
-            bbox={"boxstyle": "round,pad=0.4", "fc": colour, "ec": "0.3"},
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "fc": colour,
+                "ec": highlight_color if node == highlight else "0.3",
+                "lw": 2.5 if node == highlight else 1.0,
+            },
         )
     for u, v in f.graph.edges:
         if u in boxes and v in boxes:
@@ -176,7 +214,8 @@ def draw(
                 zorder=4,  # drawn after the boxes, so it is clipped at their current outline
                 arrowprops={
                     "arrowstyle": "-|>",
-                    "color": "0.35",
+                    "color": highlight_color if (u, v) in hot else "0.35",
+                    "lw": 2.0 if (u, v) in hot else 1.0,
                     "mutation_scale": 12,
                     "patchA": boxes[u].get_bbox_patch(),
                     "patchB": boxes[v].get_bbox_patch(),
@@ -190,6 +229,55 @@ def draw(
     ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
     ax.set_axis_off()
     return ax
+
+
+#: Largest graph (op nodes) that notebooks draw or print as a formula: a bigger one is shown
+#: by its text repr (drawing and LaTeX of deep graphs are slow and unreadable).
+NOTEBOOK_MAX_OPS = 60
+
+
+def notebook_svg(f: Any) -> str | None:
+    """The graph drawn by `draw` as an SVG document (None for graphs over NOTEBOOK_MAX_OPS
+    ops). Cost: one matplotlib render.
+
+    >>> import expr
+    >>> notebook_svg(expr.parse("x1*x2 + sin(x1)")).count("<svg")
+    1
+    """
+    if f.size() > NOTEBOOK_MAX_OPS:
+        return None
+    import io
+
+    from matplotlib.figure import Figure
+
+    columns = max(layers(f).values(), default=0) + 1
+    fig = Figure(figsize=(min(12.0, 1.8 + 1.6 * columns), 2.5))
+    draw(f, ax=fig.subplots(), fontsize=9)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def notebook_latex(f: Any) -> str | None:
+    r"""The function as LaTeX via SymPy, "$$x_{1}, x_{2} \mapsto ...$$" (None over
+    NOTEBOOK_MAX_OPS ops, or when SymPy cannot hold it).
+
+    >>> import expr
+    >>> print(notebook_latex(expr.parse("x1*x2 + sin(x1)")))
+    $$x_{1}, x_{2} \mapsto x_{1} x_{2} + \sin{\left(x_{1} \right)}$$
+    """
+    if f.size() > NOTEBOOK_MAX_OPS:
+        return None
+    import sympy
+
+    from .errors import ExprError
+
+    try:
+        formula = f.to_sympy()
+    except ExprError:
+        return None
+    inputs = ", ".join(sympy.latex(sympy.Symbol(name)) for name in f.input_names)
+    return f"$${inputs} \\mapsto {sympy.latex(formula)}$$"
 
 
 def op_names() -> Sequence[str]:

@@ -14,10 +14,12 @@ from typing import Any
 
 import numpy as np
 
+import autodiff
 import expr
 
+from ..plots import memory as pm
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 
 
 def _layer(h: Any, W: Any, b: Any) -> Any:
@@ -29,8 +31,6 @@ def _chain_inputs(width: int, batch: int, seed: int) -> tuple[np.ndarray, np.nda
 
 
 def _strategies(T: int, snapshots: int, every_k: int) -> list[tuple[str, str, Any]]:
-    import autodiff
-
     return [
         ("store_all", "store all", None),
         ("every", f"every {every_k}", autodiff.every(every_k)),
@@ -40,8 +40,6 @@ def _strategies(T: int, snapshots: int, every_k: int) -> list[tuple[str, str, An
 
 
 def _run(T: int, strategy: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> Any:
-    import autodiff
-
     layers = [_layer] * T
     return autodiff.checkpoint_sequential(layers, x, [(W, b)] * T, strategy=strategy).stats
 
@@ -49,8 +47,6 @@ def _run(T: int, strategy: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> 
 def _forward_mode_sweep(T: int, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> int:
     """One JVP through the chain, layer by layer; returns the peak bytes of the values held
     at once (the live state and its tangent)."""
-    import autodiff
-
     layer = expr.trace(_layer, x, W, b)
     h, dh = x, np.ones_like(x)
     peak = h.nbytes + dh.nbytes
@@ -85,13 +81,11 @@ def memory(
     schedule_snapshots: int = 3,
     seed: int = 0,
 ) -> list[Record]:
-    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, measure),
+    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, snapshots = most
+    snapshots held at once, measure),
     kind="tradeoff" and kind="frontier" at T = fixed_depth (strategy, setting,
     forward_ratio = forward steps / T, peak_bytes), kind="schedule" (one row per action of
     binomial(schedule_snapshots) over schedule_depth steps)."""
-    require("autodiff.schedule", "autodiff.checkpoint_sequential")
-    import autodiff
-
     x, W, b = _chain_inputs(width, batch, seed)
     rows: list[Record] = []
     for T in depths:
@@ -105,7 +99,7 @@ def memory(
                     "label": label,
                     "peak_bytes": stats.peak_bytes,
                     "forward_steps": stats.forward_evals,
-                    "snapshots": stats.peak_snapshots if key == "binomial" else None,
+                    "snapshots": stats.peak_snapshots,
                     "measure": "executor",
                 }
             )
@@ -117,6 +111,7 @@ def memory(
                     "strategy": key,
                     "peak_bytes": sweep(T, x, W, b),
                     "forward_steps": T if key == "forward_mode" else 2 * T,
+                    "snapshots": 0,
                     "measure": "live values",
                 }
             )
@@ -174,3 +169,29 @@ def memory(
             }
         )
     return rows
+
+
+EXPERIMENTS = (
+    Experiment(
+        "memory",
+        "Memory vs depth with checkpointing; the memory/recompute trade-off; the schedule",
+        memory,
+        (
+            FigureSpec(
+                "fig06_memory",
+                "Memory vs depth with checkpointing",
+                pm.plot_memory,
+                pm.caption_memory,
+                panels=2,
+            ),
+            FigureSpec(
+                "fig07_schedule", "The checkpoint schedule", pm.plot_schedule, pm.caption_schedule
+            ),
+        ),
+        {
+            "quick": {"depths": (4, 8, 16, 32, 64), "fixed_depth": 32},
+            "default": {"depths": (4, 8, 16, 32, 64, 128, 256, 512), "fixed_depth": 64},
+            "full": {"depths": (4, 8, 16, 32, 64, 128, 256, 512, 1024), "fixed_depth": 256},
+        },
+    ),
+)
