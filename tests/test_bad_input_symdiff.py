@@ -254,6 +254,36 @@ CASES: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
         expr.ExprError,
         ("bogus",),
     ),
+    (
+        "swell_curve sizes a string",
+        lambda: symdiff.swell_curve("logistic", "123"),
+        symdiff.SymdiffError,
+        ("sizes",),
+    ),
+    (
+        "swell_curve a float size",
+        lambda: symdiff.swell_curve("logistic", [2.5]),
+        symdiff.SymdiffError,
+        ("size",),
+    ),
+    (
+        "swell_curve methods a string",
+        lambda: symdiff.swell_curve("logistic", [2], methods="graph"),
+        symdiff.SymdiffError,
+        ("methods",),
+    ),
+    (
+        "swell_curve budget a string",
+        lambda: symdiff.swell_curve("logistic", [2], budget_s="1"),
+        symdiff.SymdiffError,
+        ("budget_s",),
+    ),
+    (
+        "swell max_tree_size True",
+        lambda: symdiff.swell("x", max_tree_size=True),
+        symdiff.SymdiffError,
+        ("max_tree_size",),
+    ),
     # huge sizes: refused at once, with the limit named
     (
         "derivative_program of a 50,000-op chain",
