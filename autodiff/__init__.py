@@ -1,7 +1,8 @@
 """autodiff: forward and reverse automatic differentiation over the `expr` graph.
 
-JAX-style transformations (`grad`, `value_and_grad`, `jvp`, `vjp`, `jacfwd`, `jacrev`,
-`hessian`, `hvp`) accepting an `expr.Function`, a formula string, a SymPy expression or a
+JAX-style transformations (`grad`, `value_and_grad`, `jvp`, `vjp`, `linearize`, `jacfwd`,
+`jacrev`, `hessian`, `hvp`; pytrees, has_aux, nesting; `custom_vjp`, `custom_jvp`,
+`stop_gradient`) accepting an `expr.Function`, a formula string, a SymPy expression or a
 Python function written with expr ops. Derivative rules (one table, `autodiff.rules.RULES`)
 are written with expr ops, so gradients are graphs too and differentiate again.
 
@@ -21,9 +22,12 @@ from .api import (
     jacfwd,
     jacrev,
     jvp,
+    linearize,
     value_and_grad,
     vjp,
 )
+from .custom import CustomRuleError, custom_jvp, custom_vjp, stop_gradient
+from .dual import Dual
 from .errors import (
     ArgnumsError,
     AutodiffError,
@@ -33,8 +37,9 @@ from .errors import (
     NaNError,
     NonScalarOutputError,
 )
-from .forward import Dual, jvp_sweep
-from .introspect import adjoints, backward_table, op_counts
+from .forward import jvp_sweep
+from .introspect import adjoints, backward_table, dual_table, op_counts
+from .pytree import tree_map
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
 from .sparse import (
@@ -50,6 +55,7 @@ __all__ = [
     "ArgnumsError",
     "AutodiffError",
     "CheckpointUnavailableError",
+    "CustomRuleError",
     "Dual",
     "InputShapeError",
     "MissingRuleError",
@@ -61,6 +67,9 @@ __all__ = [
     "adjoints",
     "backward_sweep",
     "backward_table",
+    "custom_jvp",
+    "custom_vjp",
+    "dual_table",
     "forward_sweep",
     "grad",
     "grad_graph",
@@ -72,11 +81,14 @@ __all__ = [
     "jacrev",
     "jvp",
     "jvp_sweep",
+    "linearize",
     "nn",
     "op_counts",
     "rules",
     "sparse_hessian",
     "sparse_jacobian",
+    "stop_gradient",
+    "tree_map",
     "value_and_grad",
     "vjp",
 ]

@@ -73,7 +73,7 @@ def parser(prog: str = "diffcompare") -> argparse.ArgumentParser:
         "--style",
         choices=["paper", "slides"],
         default="paper",
-        help="paper: serif, 7 in wide, 8-9 pt; slides: 16:9, large type",
+        help="paper: serif, 3.5 or 7 in wide, 8-9 pt; slides: exactly 16:9 (2560 x 1440 px), large type",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(

@@ -119,7 +119,7 @@ def _markdown(results: Sequence[Outcome], settings: dict[str, str], env: dict[st
         for title, table in result.tables:
             lines += [f"### {title}", "", table, ""]
     lines += [
-        "## Experiments of this run",
+        "## The experiments of this report",
         "",
         "| experiment | status | preset | seed | rows | time (s) | data | note |",
         "|---|---|---|---:|---:|---:|---|---|",
@@ -206,7 +206,7 @@ def _html(results: Sequence[Outcome], settings: dict[str, str], env: dict[str, s
         for title, table in result.tables:
             parts.append(f"<h3>{esc(title)}</h3>{_table_html(table)}")
     parts.append(
-        "<h2>Experiments of this run</h2><table><tr><th>experiment</th><th>status</th>"
+        "<h2>The experiments of this report</h2><table><tr><th>experiment</th><th>status</th>"
         "<th>preset</th><th>seed</th><th>rows</th><th>time (s)</th><th>data</th>"
         "<th>note</th></tr>"
     )

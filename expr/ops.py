@@ -27,6 +27,7 @@ import numpy as np
 import scipy.special
 import sympy
 from sympy.codegen import cfunctions
+from sympy.core.function import Application
 
 from . import sympy_functions as sf
 from .errors import InputError, ShapeError, UnknownNameError
@@ -72,6 +73,10 @@ OPS: dict[str, Op] = {}
 ALIASES: dict[str, str] = {}
 #: numpy ufuncs and functions that record an op when called on a tracer -> op name.
 UFUNC_OPS: dict[Any, str] = {}
+#: SymPy function classes that are an op's counterpart -> op name (what from_sympy maps).
+SYMPY_HEADS: dict[Any, str] = {}
+#: SymPy function classes of the piecewise-constant ops (derivative 0 by convention).
+STEP_HEADS: set[Any] = set()
 
 
 def register(op: Op) -> Op:
@@ -92,6 +97,13 @@ def register(op: Op) -> Op:
         ALIASES[name] = op.name
     for fn in op.numpy:
         UFUNC_OPS[fn] = op.name
+    if op.kind == "elementwise" and op.sympy is not None:
+        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
+        built = op.sympy(*symbols)
+        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
+            SYMPY_HEADS.setdefault(built.func, op.name)
+        if op.piecewise_constant and not isinstance(built, sympy.Piecewise):
+            STEP_HEADS.add(built.func)
     return op
 
 
@@ -108,20 +120,29 @@ def resolve_name(name: str) -> str:
         raise UnknownNameError(f"unknown function {name!r}; supported: {shown}") from None
 
 
+#: Formula spellings that differ from the op names (in a formula max(a, b) is elementwise).
+FORMULA_SPELLINGS = {"max": "maximum", "min": "minimum"}
+
+
+def resolve_formula_name(name: str) -> str:
+    """The elementwise op a formula's function name calls: an elementwise op's name or
+    alias, or max/min (maximum/minimum); `UnknownNameError` listing the names otherwise.
+
+    >>> resolve_formula_name("atan"), resolve_formula_name("max")
+    ('arctan', 'maximum')
+    """
+    if isinstance(name, str) and name in FORMULA_SPELLINGS:
+        return FORMULA_SPELLINGS[name]
+    op = ALIASES.get(name) if isinstance(name, str) else None
+    if op is None or OPS[op].kind != "elementwise":
+        shown = ", ".join(formula_names())
+        raise UnknownNameError(f"unknown function {name!r}; supported: {shown}")
+    return op
+
+
 def lookup(name: str) -> Op:
     """The `Op` of an op name or alias (see `resolve_name`)."""
     return OPS[resolve_name(name)]
-
-
-def piecewise_constant_heads() -> set[Any]:
-    """SymPy function classes of the piecewise-constant ops (sign, floor, Heaviside, ...),
-    whose derivative is 0 by the toolkit's convention."""
-    heads = set()
-    for op in list(OPS.values()):
-        if op.piecewise_constant and op.sympy is not None:
-            built = op.sympy(*sympy.symbols(f"a0:{op.arity}", real=True))
-            heads.add(built.func)
-    return heads - {sympy.Piecewise}
 
 
 def formula_names() -> list[str]:

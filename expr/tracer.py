@@ -7,6 +7,7 @@ the numpy kernel at once; when any argument is a `Tracer` it records a node (and
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import networkx as nx
@@ -24,13 +25,41 @@ _BOOL_HELP = (
 )
 
 
+#: Creation numbers of builders: a later builder is an inner (nested) trace.
+_SERIALS = itertools.count()
+
+
 class GraphBuilder:
-    """Collects nodes of one trace into a `networkx.DiGraph` (ids are creation order)."""
+    """Collects nodes of one trace into a `networkx.DiGraph` (ids are creation order).
+
+    A builder with `captures` set (a transformation tracing its function) lifts a tracer of
+    an older, outer trace that its function closes over into an extra input (`capture`);
+    `captured` lists (input node, outer tracer) so the caller can feed the outer tracer in.
+    """
 
     def __init__(self, concrete: bool = False) -> None:
         self.graph = nx.DiGraph()
         self.concrete = concrete
         self._scalar_consts: dict[tuple, int] = {}
+        self.serial = next(_SERIALS)
+        self.captures = False
+        self.captured: list[tuple[int, Tracer]] = []
+        self._lifted: dict[tuple[int, int], Tracer] = {}
+
+    def capture(self, outer: Tracer) -> Tracer:
+        """`outer` (a tracer of an outer trace) as an input of this trace, once per node."""
+        if not self.captures:
+            raise TraceError(
+                "a value from another trace is used here (a function that closes over a "
+                "traced value of a finished or outer trace); pass that value as an argument"
+            )
+        key = (outer.builder.serial, outer.node)
+        if key not in self._lifted:
+            name = f"captured_{len(self.captured)}"
+            tracer = self.input(name, outer.shape, outer.value if self.concrete else None)
+            self._lifted[key] = tracer
+            self.captured.append((tracer.node, outer))
+        return self._lifted[key]
 
     def _add(self, **data: Any) -> int:
         node = self.graph.number_of_nodes()
@@ -69,6 +98,18 @@ class GraphBuilder:
         return node
 
 
+class OpValue:
+    """Base of value types that carry out every op themselves (`autodiff.Dual`): `apply`
+    hands an op with such an argument to `type(arg).apply_op(name, *args, **attrs)`, so
+    every `expr.<name>` function and every op of the table reaches them."""
+
+    __slots__ = ()
+
+    @classmethod
+    def apply_op(cls, name: str, *args: Any, **attrs: Any) -> Any:
+        raise NotImplementedError
+
+
 def apply(name: str, *args: Any, **attrs: Any) -> Any:
     """Apply op `name`: numpy at once on numbers, a new graph node on tracers.
 
@@ -78,28 +119,39 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     if name not in OPS:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
     op = OPS[name]
+    for arg in args:
+        if isinstance(arg, OpValue):
+            return type(arg).apply_op(name, *args, **attrs)
     builder = None
+    mixed = False
     for arg in args:
         if isinstance(arg, Tracer):
-            if builder is None:
-                builder = arg.builder
-            elif arg.builder is not builder:
-                raise TraceError(
-                    f"{name}: its arguments come from two different traces (a function that "
-                    "closes over a traced value of an outer trace); pass that value as an "
-                    "argument instead"
-                )
+            if builder is not None and arg.builder is not builder:
+                mixed = True
+            if builder is None or arg.builder.serial > builder.serial:
+                builder = arg.builder  # the newest trace is the innermost
     if builder is None:
         try:
             return op.kernel(*args, **attrs)
         except (ValueError, TypeError, IndexError) as error:
             op.shape(*[np.shape(a) for a in args], **attrs)  # names the shapes, if they are it
             raise InputError(f"{name}: numpy refused the arguments: {error}") from None
-    tracers = [a if isinstance(a, Tracer) else builder.const(a) for a in args]
+    if mixed and not builder.captures:
+        raise TraceError(
+            f"{name}: its arguments come from two different traces (a function that "
+            "closes over a traced value of an outer trace); pass that value as an "
+            "argument instead, or differentiate with an autodiff transformation"
+        )
+    tracers = [
+        (a if a.builder is builder else builder.capture(a))
+        if isinstance(a, Tracer)
+        else builder.const(a)
+        for a in args
+    ]
     shape = op.shape(*[t.shape for t in tracers], **attrs)
     node = builder.op(name, [t.node for t in tracers], attrs, shape)
     value = None
-    if builder.concrete:
+    if builder.concrete and all(t.value is not None for t in tracers):
         with np.errstate(all="ignore"):
             value = op.kernel(*[t.value for t in tracers], **attrs)
     return Tracer(builder, node, shape, value)
