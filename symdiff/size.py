@@ -23,29 +23,20 @@ from typing import Any
 import numpy as np
 import sympy
 
-import expr
-
 from .errors import SymdiffError
 
 Exprs = sympy.Basic | Sequence[sympy.Basic]
 
 
-def as_sympy(value: Any) -> sympy.Basic:
-    """`value` as a SymPy object, never by handing a string to `sympify` (which evals it):
-    SymPy objects pass, real numbers convert, a formula string is read by `expr.parse`.
-
-    >>> as_sympy("x**2 + 1"), as_sympy(0.5)
-    (x**2 + 1, 0.500000000000000)
-    """
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, str):
-        return expr.parse(value).to_sympy()
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return sympy.sympify(value, strict=True)
+def expression(e: Any, name: str) -> sympy.Expr:
+    """A SymPy expression or a real number; strings are refused (never sympified)."""
+    if isinstance(e, sympy.Basic):
+        return e
+    if isinstance(e, (int, float, np.integer, np.floating)) and not isinstance(e, bool):
+        return sympy.Float(float(e)) if isinstance(e, (float, np.floating)) else sympy.Integer(e)
     raise SymdiffError(
-        f"expected a SymPy expression, a real number or a formula string, got "
-        f"{type(value).__name__}"
+        f"{name} must be a SymPy expression (or a list, Matrix or Program of them), got "
+        f"{type(e).__name__} {e!r:.60}"
     )
 
 
@@ -53,8 +44,8 @@ def _roots(exprs: Any) -> list[sympy.Basic]:
     if isinstance(exprs, sympy.MatrixBase):
         return list(exprs)
     if isinstance(exprs, (list, tuple)):
-        return [as_sympy(e) for e in exprs]
-    return [as_sympy(exprs)]
+        return [expression(e, f"exprs[{i}]") for i, e in enumerate(exprs)]
+    return [expression(exprs, "exprs")]
 
 
 def postorder(roots: Sequence[sympy.Basic]) -> list[sympy.Basic]:
@@ -155,4 +146,13 @@ def cse_size(replacements: Sequence[tuple[Any, Any]], reduced: Sequence[Any]) ->
     >>> cse_size(*sympy.cse([sympy.sin(x) ** 2 + sympy.sin(x)]))  # x0 = sin(x); x0**2 + x0
     8
     """
+    if not isinstance(replacements, (list, tuple)) or not all(
+        isinstance(r, (list, tuple)) and len(r) == 2 for r in replacements
+    ):
+        raise SymdiffError(
+            f"replacements must be a list of (symbol, expression) pairs (as sympy.cse "
+            f"returns), got {replacements!r:.60}"
+        )
+    if not isinstance(reduced, (list, tuple)):
+        raise SymdiffError(f"reduced must be a list of expressions, got {reduced!r:.60}")
     return sum(1 + tree_size(rhs) for _, rhs in replacements) + tree_size(list(reduced))

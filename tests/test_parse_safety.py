@@ -88,7 +88,19 @@ HOSTILE = [
 # names (of catalog entries, experiments, families), not formulas.
 NAMES_ONLY = {"expr.catalog.get", "compare.run", "symdiff.swell_curve"}
 # These take SymPy objects and refuse every string.
-STRINGS_REFUSED = {"expr.from_sympy", "expr.from_sympy list", "expr.as_function list"}
+STRINGS_REFUSED = {
+    "expr.from_sympy",
+    "expr.from_sympy list",
+    "expr.as_function list",
+    "symdiff.lambdify",
+    "symdiff.lambdify list",
+    "symdiff.to_program",
+    "symdiff.tree_size",
+    "symdiff.tree_ops",
+    "symdiff.dag_size",
+    "symdiff.count_ops",
+    "symdiff.lambdify Program",
+}
 ENTRIES = {
     "expr.parse": lambda s: expr.parse(s),
     "expr.parse variables": lambda s: expr.parse(s, variables=["x", "y"]),
@@ -134,7 +146,13 @@ ENTRIES = {
     "symdiff.dag_size": lambda s: symdiff.dag_size(s),
     "symdiff.count_ops": lambda s: symdiff.count_ops(s),
     "compare.run": lambda s: compare.run([s], out_dir=os.path.join(SENTINEL, "out")),
+    "symdiff.lambdify Program": lambda s: symdiff.lambdify(_program(s), ["x"]),
 }
+
+
+def _program(output: str) -> symdiff.Program:
+    x = sympy.Symbol("x", real=True)
+    return symdiff.Program((x,), (), (output,))
 
 
 @pytest.fixture
@@ -510,18 +528,20 @@ def test_random_formulas_mean_what_sympy_read(text, x, y):
 
 
 def test_hostile_variable_names_never_run(tmp_path, monkeypatch):
-    """Names become SymPy symbols that lambdify prints into generated code; SymPy replaces
-    names that are not identifiers, so a name cannot run either. expr.parse refuses them."""
+    """Names become SymPy symbols that lambdify would print into generated code: expr.parse
+    and symdiff.lambdify refuse names that are not identifiers, and the paths that take any
+    name (the reference, numdiff's model) run nothing."""
     monkeypatch.chdir(tmp_path)
     bad = f"__import__('os').system('touch {SENTINEL}')"
     with pytest.raises(expr.InputError, match="not a variable name"):
         expr.parse("x", variables=[bad])
     symbol = sympy.Symbol(bad)
-    assert float(symdiff.lambdify(symbol + 1, [symbol])(1.0)) == 2.0
+    with pytest.raises(symdiff.SymdiffError, match="identifier"):
+        symdiff.lambdify(symbol + 1, [symbol])
     f = expr.trace(lambda x: x * x, 3.0, names=[bad])
     assert float(expr.reference(f, 3.0)) == 6.0
-    gradient = symdiff.gradient(f)
-    assert symdiff.lambdify(gradient, symdiff.variables(f))(3.0).tolist() == [6.0]
+    with pytest.raises(symdiff.SymdiffError, match="identifier"):
+        symdiff.lambdify(symdiff.gradient(f), symdiff.variables(f))
     assert numdiff.sweep(f, 3.0, steps=[1e-4], methods=["central"])
     assert list(tmp_path.iterdir()) == []
 
