@@ -106,7 +106,7 @@ def require_scalar(function: Function, what: str) -> None:
 
 def _tagged(function: Function) -> bool:
     """Whether any node of `function` lies in an `autodiff.checkpoint` region."""
-    return any("checkpoint" in data for _, data in function.graph.nodes(data=True))
+    return any("checkpoint" in data for data in function.records)
 
 
 def _checkpoint_hook() -> Callable[..., Any]:
@@ -151,7 +151,7 @@ class Transformation:
                 examples = [a.value if isinstance(a, Tracer) else a for a in args]
                 return expr.as_function(self.f, *examples)
             return expr.trace(self.f, *[np.zeros(shape_of_value(a)) for a in args])
-        return expr.as_function(self.f, *args)
+        return expr.trace(self.f, *args, concrete=True, keep_values=True)
 
     def derived(self, function: Function, key: Any, build: Callable[[], Any]) -> Any:
         """`build()`, cached per key when `function` is the fixed one."""
@@ -214,7 +214,10 @@ class ValueAndGrad(Transformation):
             value, grads = _checkpoint_hook()(function, inputs, positions, strategy, stats)
         else:
             plan = self.plan(function, positions)
-            values, grads = reverse(plan, inputs, stats=stats, check_nan=self.check_nan)
+            known = function.take_trace_values() if stats is None else None  # traced at args
+            values, grads = reverse(
+                plan, inputs, stats=stats, check_nan=self.check_nan, values=known
+            )
             value = function.outputs_of(values)
         grads = [_scalar(g) for g in grads]
         grad = tuple(grads) if many else grads[0]

@@ -17,7 +17,7 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
-from expr.tracer import UFUNC_OPS
+from expr.tracer import UFUNC_OPS, reassert_guards
 
 from .errors import AutodiffError, MissingRuleError
 from .rules import RULES, shape_of
@@ -28,7 +28,7 @@ Value = Any
 def forward_program(f: Function) -> tuple:
     """The program with each step's JVP rule and output shape:
     (node, kernel, args, attrs, op, jvp or None, out_shape). O(nodes)."""
-    nodes = f.graph.nodes
+    nodes = f.records
     program = []
     for node, kernel, args, attrs in f.program:
         op = nodes[node]["op"]
@@ -60,7 +60,7 @@ def jvp_sweep(
     shape in this one place. Cost: about 2-3x the evaluation of f. Tracer inputs record.
     """
     program = forward_program(f) if program is None else program
-    count = f.graph.number_of_nodes()
+    count = f.n_nodes
     values: list = [None] * count
     dots: list = [None] * count
     for node, value, tangent in zip(f.inputs, inputs, tangents):
@@ -86,6 +86,8 @@ def jvp_sweep(
             if t is not None and shape_of(t) != shape:
                 t = expr.broadcast_to(t, shape)
             dots[node] = t
+    if traced:
+        reassert_guards(f, [values[n] for n in f.inputs])
     return values, dots
 
 

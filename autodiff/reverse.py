@@ -32,6 +32,7 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
+from expr.tracer import reassert_guards
 
 from .errors import MissingRuleError, NaNError
 from .rules import RULES, shape_of
@@ -101,8 +102,8 @@ class Plan:
         self.function = f
         self.wrt_positions = tuple(wrt)
         self.wrt = tuple(f.inputs[i] for i in wrt)
-        nodes = f.graph.nodes
-        self.shapes = [nodes[n]["shape"] for n in range(f.graph.number_of_nodes())]
+        nodes = f.records
+        self.shapes = [data["shape"] for data in nodes]
         active = [False] * len(self.shapes)
         for node in self.wrt:
             active[node] = True
@@ -166,6 +167,8 @@ def forward_sweep(
     if any(isinstance(values[n], Tracer) for n in f.inputs):
         for node, _, args, attrs, op in steps:
             values[node] = apply(op, *[values[a] for a in args], **attrs)
+        if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
+            reassert_guards(f, [values[n] for n in f.inputs])
     else:
         with np.errstate(all="ignore"):
             for node, kernel, args, attrs, _ in steps:
@@ -284,14 +287,17 @@ def reverse(
     *,
     stats: SweepStats | None = None,
     check_nan: bool = True,
+    values: list | None = None,
 ) -> tuple[list, list[Value]]:
     """Node values and the gradients of the differentiated inputs, by one forward and one
     backward sweep. `seeds` are the output adjoints (default 1 for a single output).
     With `check_nan` a NaN in the gradient (but not in the inputs) raises `NaNError` naming
-    the first node where it appeared in the backward sweep."""
+    the first node where it appeared in the backward sweep. `values`: every node's value at
+    these inputs, already computed (a concrete trace's), so the forward sweep is skipped."""
     began = time.perf_counter()
     f = plan.function
-    values = forward_sweep(plan, inputs, stats=stats)
+    if values is None:
+        values = forward_sweep(plan, inputs, stats=stats)
     if seeds is None:
         seeds = [seed_like(values[f.outputs[0]])]
     seed_map: dict[int, Value] = {}

@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -67,12 +68,12 @@ class Rule:
     needs: str = ""
     kind: str = "elementwise"
 
-    @property
+    @cached_property  # read per node when a Plan is built
     def needs_args(self) -> tuple[int, ...]:
         """Argument positions whose values the VJP reads."""
         return tuple(i for i, letter in enumerate("abc") if letter in self.needs)
 
-    @property
+    @cached_property
     def needs_output(self) -> bool:
         """Whether the VJP reads the op's output value."""
         return "y" in self.needs

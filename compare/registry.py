@@ -70,7 +70,7 @@ def missing(requires: Sequence[str]) -> list[str]:
         except ImportError:
             absent.append(item)
             continue
-        if attribute and attribute not in vars(module) and not _is_module(item):
+        if attribute and not hasattr(module, attribute) and not _is_module(item):
             absent.append(item)
     return absent
 

@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sympy
 
 from .errors import InputError, ShapeError
-from .sympy_functions import relu, sigmoid, softplus
+from .lazy import LazyModule
+
+# SymPy loads on first symbolic use, not at `import expr` (see expr.lazy).
+sympy = LazyModule("sympy")
+_sympy_functions = LazyModule("expr.sympy_functions")
+relu, sigmoid, softplus = (
+    _sympy_functions.relu,
+    _sympy_functions.sigmoid,
+    _sympy_functions.softplus,
+)
 
 Shape = tuple[int, ...]
 
@@ -58,6 +66,8 @@ def _register(op: Op) -> None:
 # ----------------------------------------------------------------------------- shape rules
 def _broadcast(name: str) -> Callable[..., Shape]:
     def rule(*shapes: Shape) -> Shape:
+        if all(s == shapes[0] for s in shapes):  # the common case, without numpy's call
+            return tuple(shapes[0])
         try:
             return tuple(np.broadcast_shapes(*shapes))
         except ValueError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from .errors import TraceError, TracerBoolError, UnknownNameError
@@ -25,21 +24,30 @@ _BOOL_HELP = (
 
 
 class GraphBuilder:
-    """Collects nodes of one trace into a `networkx.DiGraph` (ids are creation order)."""
+    """Collects the nodes of one trace as plain records (dicts in a list; ids are creation
+    order, which is a topological order since an op's arguments exist before it).
+    `expr.Function` turns them into its networkx DiGraph in one bulk step, so tracing costs
+    a list append per op. `guards` are the branch decisions of a concrete trace:
+    (node, bool) for every `bool()` taken on a traced value."""
 
-    def __init__(self, concrete: bool = False) -> None:
-        self.graph = nx.DiGraph()
+    def __init__(self, concrete: bool = False, keep_values: bool = False) -> None:
+        self.nodes: list[dict[str, Any]] = []
         self.concrete = concrete
+        #: each node's concrete value, when kept (for `Function.take_trace_values`)
+        self.values: list[Any] | None = [] if keep_values else None
+        self.tags: dict[str, Any] = {}  # trace-level attributes (checkpoint region count)
+        self.guards: list[tuple[int, bool]] = []
         self._scalar_consts: dict[tuple, int] = {}
 
-    def _add(self, **data: Any) -> int:
-        node = self.graph.number_of_nodes()
-        self.graph.add_node(node, **data)
-        return node
+    def number_of_nodes(self) -> int:
+        return len(self.nodes)
 
     def input(self, name: str, shape: tuple, value: Any = None) -> Tracer:
-        node = self._add(op="input", name=name, shape=tuple(shape), args=(), attrs={})
-        return Tracer(self, node, tuple(shape), value)
+        shape = tuple(shape)
+        self.nodes.append({"op": "input", "name": name, "shape": shape, "args": (), "attrs": {}})
+        if self.values is not None:
+            self.values.append(value)
+        return Tracer(self, len(self.nodes) - 1, shape, value)
 
     def const(self, value: Any, exact: Any = None) -> Tracer:
         array = np.asarray(value)
@@ -48,25 +56,30 @@ class GraphBuilder:
         key = None
         if array.ndim == 0 and exact is None:
             key = (array.dtype.str, array.item())
-            if key in self._scalar_consts:
-                node = self._scalar_consts[key]
-                return Tracer(self, node, (), self.graph.nodes[node]["value"])
+            node = self._scalar_consts.get(key)
+            if node is not None:
+                return Tracer(self, node, (), self.nodes[node]["value"])
         stored = array.item() if array.ndim == 0 else array
-        node = self._add(op="const", value=stored, shape=array.shape, args=(), attrs={})
+        data = {"op": "const", "value": stored, "shape": array.shape, "args": (), "attrs": {}}
         if exact is not None:
-            self.graph.nodes[node]["exact"] = exact
+            data["exact"] = exact
+        self.nodes.append(data)
+        if self.values is not None:
+            self.values.append(stored)
+        node = len(self.nodes) - 1
         if key is not None:
             self._scalar_consts[key] = node
         return Tracer(self, node, array.shape, stored)
 
-    def op(self, name: str, args: list[int], attrs: dict, shape: tuple) -> int:
-        node = self._add(op=name, args=tuple(args), attrs=attrs, shape=tuple(shape))
-        for position, arg in enumerate(args):
-            if self.graph.has_edge(arg, node):
-                self.graph.edges[arg, node]["pos"] += (position,)
-            else:
-                self.graph.add_edge(arg, node, pos=(position,))
-        return node
+    def op(self, name: str, args: tuple[int, ...], attrs: dict, shape: tuple, value: Any) -> int:
+        self.nodes.append({"op": name, "args": args, "attrs": attrs, "shape": shape})
+        if self.values is not None:
+            self.values.append(value)
+        return len(self.nodes) - 1
+
+    def guard(self, node: int, decision: bool) -> None:
+        """Record that the trace took the branch where bool(node's value) is `decision`."""
+        self.guards.append((node, decision))
 
 
 def apply(name: str, *args: Any, **attrs: Any) -> Any:
@@ -75,30 +88,43 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     >>> float(apply("mul", 2.0, 3.0))
     6.0
     """
-    if name not in OPS:
+    op = OPS.get(name)
+    if op is None:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
-    op = OPS[name]
-    builder = None
-    for arg in args:
-        if isinstance(arg, Tracer):
-            if builder is None:
-                builder = arg.builder
-            elif arg.builder is not builder:
-                raise TraceError(
-                    f"{name}: its arguments come from two different traces (a function that "
-                    "closes over a traced value of an outer trace); pass that value as an "
-                    "argument instead"
-                )
-    if builder is None:
+    builders = {a.builder for a in args if isinstance(a, Tracer)}
+    if not builders:
         return op.kernel(*args, **attrs)
+    if len(builders) > 1:
+        raise TraceError(
+            f"{name}: its arguments come from two different traces (a function that "
+            "closes over a traced value of an outer trace); pass that value as an "
+            "argument instead"
+        )
+    (builder,) = builders
     tracers = [a if isinstance(a, Tracer) else builder.const(a) for a in args]
     shape = op.shape(*[t.shape for t in tracers], **attrs)
-    node = builder.op(name, [t.node for t in tracers], attrs, shape)
     value = None
-    if builder.concrete:
-        with np.errstate(all="ignore"):
-            value = op.kernel(*[t.value for t in tracers], **attrs)
+    if builder.concrete:  # `expr.trace` runs a concrete trace under np.errstate(all="ignore")
+        value = op.kernel(*[t.value for t in tracers], **attrs)
+    node = builder.op(name, tuple(t.node for t in tracers), attrs, shape, value)
     return Tracer(builder, node, shape, value)
+
+
+def reassert_guards(function: Any, inputs: Any) -> None:
+    """Take a concretely traced Function's branch decisions again on the input tracers of
+    an outer concrete trace that replays it, so the outer trace records them as its own
+    guards. A decision that now comes out the other way raises `TraceError` (the graph
+    does not hold at these inputs). Abstract tracers cannot branch: then nothing is done."""
+    guards = function.guard_function
+    if guards is None or not all(isinstance(x, Tracer) and x.value is not None for x in inputs):
+        return
+    for value, decision in zip(guards(*inputs), function.guards):
+        if bool(value) != decision:
+            raise TraceError(
+                f"{function.name} was traced on the branch where a condition is {decision}; "
+                "at these inputs it is not, so its graph does not apply: trace the Python "
+                "function at these inputs instead"
+            )
 
 
 #: numpy ufuncs that act on tracers, and the op each one records.
@@ -261,7 +287,9 @@ class Tracer:
         return self.value
 
     def __bool__(self) -> bool:
-        return bool(self._concrete("bool()"))
+        decision = bool(self._concrete("bool()"))
+        self.builder.guard(self.node, decision)  # the trace holds only on this branch
+        return decision
 
     def __float__(self) -> float:
         return float(self._concrete("float()"))

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sympy
 
 import expr
+from expr.lazy import imported
 
 from .errors import (
     ComplexStepError,
@@ -87,7 +87,8 @@ class Problem:
         if dtype.kind != "f" or dtype.itemsize < 4:
             dtype = np.dtype(np.float64)
         function = None
-        if isinstance(f, (str, sympy.Basic, expr.Function)):
+        sympy = imported("sympy")  # a SymPy expression exists only once SymPy is imported
+        if isinstance(f, (str, expr.Function)) or (sympy and isinstance(f, sympy.Basic)):
             function = expr.as_function(f)
             if function.n_inputs != len(arrays):
                 raise NumdiffShapeError(

@@ -39,7 +39,6 @@ from typing import Any
 
 import mpmath
 import numpy as np
-import sympy
 
 import expr
 
@@ -129,6 +128,8 @@ def _mpmath_derivative(
         return None
     if f.size() > max_ops:  # the SymPy tree of a DAG can grow exponentially with depth
         return None
+    import sympy  # only for the 50-digit model constants
+
     e = f.to_sympy()
     by_name = {s.name: s for s in e.free_symbols}
     names = f.input_names
