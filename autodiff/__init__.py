@@ -29,12 +29,14 @@ from .errors import (
     AutodiffError,
     CheckpointUnavailableError,
     InputShapeError,
+    JitError,
     MissingRuleError,
     NaNError,
     NonScalarOutputError,
 )
 from .forward import Dual, jvp_sweep
 from .introspect import adjoints, backward_table, op_counts
+from .jit import jit
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
 
@@ -45,6 +47,7 @@ __all__ = [
     "CheckpointUnavailableError",
     "Dual",
     "InputShapeError",
+    "JitError",
     "MissingRuleError",
     "NaNError",
     "NonScalarOutputError",
@@ -60,6 +63,7 @@ __all__ = [
     "hvp",
     "jacfwd",
     "jacrev",
+    "jit",
     "jvp",
     "jvp_sweep",
     "nn",

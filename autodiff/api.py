@@ -29,6 +29,7 @@ from .errors import (
     NonScalarOutputError,
 )
 from .forward import forward_program, jvp_sweep
+from .jit import GradientProgram
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep, reverse
 
 Value = Any
@@ -174,6 +175,16 @@ class Transformation:
     def plan(self, function: Function, positions: tuple[int, ...]) -> Plan:
         return self.derived(function, ("plan", positions), lambda: Plan(function, positions))
 
+    def compiled(
+        self, function: Function, positions: tuple[int, ...], inputs: list, stats: Any
+    ) -> GradientProgram | None:
+        """The compiled value-and-gradient program of the fixed Function (autodiff.jit),
+        or None where the interpreter runs: Python functions, traced inputs, stats."""
+        if function is not self._fixed or stats is not None or _traced(inputs):
+            return None
+        key = ("compiled", positions)
+        return self.derived(function, key, lambda: GradientProgram(function, positions))
+
     def grad_graph(self, function: Function, positions: tuple[int, ...]) -> Function:
         return self.derived(
             function, ("grad_graph", positions), lambda: grad_graph(function, positions)
@@ -213,12 +224,17 @@ class ValueAndGrad(Transformation):
         if strategy is not None:
             value, grads = _checkpoint_hook()(function, inputs, positions, strategy, stats)
         else:
-            plan = self.plan(function, positions)
-            known = function.take_trace_values() if stats is None else None  # traced at args
-            values, grads = reverse(
-                plan, inputs, stats=stats, check_nan=self.check_nan, values=known
-            )
-            value = function.outputs_of(values)
+            compiled = self.compiled(function, positions, inputs, stats)
+            result = None if compiled is None else compiled(inputs)
+            if result is not None:
+                value, grads = result
+            else:
+                plan = self.plan(function, positions)
+                known = function.take_trace_values() if stats is None else None  # traced at args
+                values, grads = reverse(
+                    plan, inputs, stats=stats, check_nan=self.check_nan, values=known
+                )
+                value = function.outputs_of(values)
         grads = [_scalar(g) for g in grads]
         grad = tuple(grads) if many else grads[0]
         result = (value, grad) if self.with_value else grad

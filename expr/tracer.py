@@ -50,7 +50,7 @@ class GraphBuilder:
         return Tracer(self, len(self.nodes) - 1, shape, value)
 
     def const(self, value: Any, exact: Any = None) -> Tracer:
-        array = np.asarray(value)
+        array = np.array(value)  # a copy: a closed-over array is a constant of the trace
         if array.dtype.kind not in "fc":
             array = array.astype(np.float64)
         key = None
