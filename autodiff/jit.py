@@ -51,6 +51,7 @@ from expr.graph import as_input
 
 from .compile import Compiled, compile_function
 from .errors import JitError
+from .reverse import any_nan
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
@@ -174,7 +175,7 @@ class Jitted:
             trace = self._trace(args, statics, inputs, structure, scalars is not None)
             traces.append(trace)
         outputs = trace.run(inputs, scalars)
-        if _has_nan(outputs):
+        if any_nan(outputs):
             return self.fn(*args)  # f's own NaN behaviour (NaNError or the NaN)
         return unflatten(trace.out_structure, [_scalar(v) for v in outputs])
 
@@ -273,7 +274,7 @@ class GradientProgram:
             program = self.programs[key] = compile_function(self.graph, values)
         with np.errstate(all="ignore"):
             outputs = program(*inputs)
-        if _has_nan(outputs):
+        if any_nan(outputs):
             return None
         return _scalar(outputs[0]), list(outputs[1:])
 
@@ -305,17 +306,3 @@ def _scalar(value: Value) -> Value:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return value[()]
     return value
-
-
-def _has_nan(outputs: Sequence[Value]) -> bool:
-    """Whether any output holds a NaN: one sum of all of them screens (NaN propagates;
-    inf - inf also gives NaN, so a hit is confirmed element by element)."""
-    total = 0.0
-    for v in outputs:
-        total += v if type(v) is float else _reduce(v, None)
-    if total == total:
-        return False
-    return any(np.isnan(v).any() for v in outputs if np.asarray(v).dtype.kind in "fc")
-
-
-_reduce = np.add.reduce

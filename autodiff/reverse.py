@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -107,13 +108,11 @@ class Plan:
         active = [False] * len(self.shapes)
         for node in self.wrt:
             active[node] = True
-        steps, back = [], []
-        first_reader: dict[int, int] = {}
-        for index, (node, kernel, args, attrs) in enumerate(f.program):
+        back = []
+        for node, _, args, attrs in f.program:
             op = nodes[node]["op"]
-            steps.append((node, kernel, args, attrs, op))
-            wants = tuple(active[a] for a in args)
-            if not any(wants):
+            wants = tuple([active[a] for a in args])
+            if True not in wants:
                 back.append(None)
                 continue
             active[node] = True
@@ -123,22 +122,49 @@ class Plan:
                     f"op {op!r} at node {node} has no derivative rule "
                     f"(ops with rules: {', '.join(sorted(RULES))})"
                 )
-            fetch = tuple(a if i in rule.needs_args else -1 for i, a in enumerate(args))
-            for read in (*(a for a in fetch if a >= 0), *((node,) if rule.needs_output else ())):
-                if nodes[read]["op"] not in ("input", "const"):  # those exist anyway
-                    first_reader.setdefault(read, index)
-            shapes = tuple(self.shapes[a] for a in args)
+            needs = rule.needs_args
+            fetch = tuple([a if i in needs else -1 for i, a in enumerate(args)])
+            shapes = tuple([self.shapes[a] for a in args])
             back.append((node, args, attrs, rule.vjp, fetch, rule.needs_output, shapes, wants))
-        self.steps = tuple(steps)
         self.back = tuple(back)
         self.active = tuple(active)
-        self.stored = tuple(sorted(first_reader))
-        release: list[list[int]] = [[] for _ in steps]
-        for read, index in first_reader.items():
-            release[index].append(read)
-        self.release = tuple(tuple(r) for r in release)
         #: summed axes per (cotangent shape, argument shape), filled by the backward sweep
         self.sum_axes: dict[tuple, tuple[int, ...]] = {}
+
+    @cached_property
+    def steps(self) -> tuple[tuple, ...]:
+        """The forward sweep's steps (node, kernel, args, attrs, op), made on first use (a
+        Python function's trace already holds its values: no forward sweep)."""
+        nodes = self.function.records
+        return tuple([(n, k, args, at, nodes[n]["op"]) for n, k, args, at in self.function.program])
+
+    @cached_property
+    def _first_readers(self) -> dict[int, int]:
+        """Stored op node -> the program step whose backward rule reads it first."""
+        computed = [data["op"] not in ("input", "const") for data in self.function.records]
+        first: dict[int, int] = {}
+        for index, step in enumerate(self.back):
+            if step is None:
+                continue
+            node, _, _, _, fetch, needs_output, _, _ = step
+            for read in (*fetch, node) if needs_output else fetch:
+                if read >= 0 and computed[read] and read not in first:
+                    first[read] = index
+        return first
+
+    @cached_property
+    def stored(self) -> tuple[int, ...]:
+        """The op nodes whose values some backward rule reads (inputs and constants exist
+        anyway), computed on first use (only the counting sweeps need it)."""
+        return tuple(sorted(self._first_readers))
+
+    @cached_property
+    def release(self) -> tuple[tuple[int, ...], ...]:
+        """release[i]: the stored nodes whose last backward reader is step i."""
+        release: list[list[int]] = [[] for _ in self.steps]
+        for read, index in self._first_readers.items():
+            release[index].append(read)
+        return tuple(tuple(r) for r in release)
 
 
 def forward_sweep(
@@ -202,7 +228,7 @@ def backward_sweep(
         adjoints = [None] * len(plan.shapes)
     for node, seed in (seeds or {}).items():
         adjoints[node] = seed if adjoints[node] is None else adjoints[node] + seed
-    stop = len(plan.steps) if stop is None else stop
+    stop = len(plan.back) if stop is None else stop
     with np.errstate(all="ignore"):
         applied = _backward_steps(plan, values, adjoints, start, stop, stats, release)
     if stats is not None:
@@ -234,7 +260,11 @@ def _backward_steps(
                 for arg, ct, shape in zip(args, cotangents, shapes):
                     if ct is None:
                         continue
-                    if shape_of(ct) != shape:  # the one place broadcasting is undone
+                    kind = type(ct)
+                    ct_shape = (
+                        ct.shape if kind is np.float64 or kind is np.ndarray else shape_of(ct)
+                    )
+                    if ct_shape != shape:  # the one place broadcasting is undone
                         ct = _sum_to(plan, ct, shape)
                     previous = adjoints[arg]
                     adjoints[arg] = ct if previous is None else previous + ct
@@ -320,6 +350,22 @@ def reverse(
     return values, grads
 
 
+def any_nan(values: Sequence[Value]) -> bool:
+    """Whether any of the values holds a NaN: one running sum screens them all (NaN
+    propagates; inf - inf is NaN too, so a hit is confirmed value by value). O(elements)."""
+    total = 0.0
+    for v in values:
+        kind = type(v)
+        if kind is float or kind is np.float64:
+            total += v
+        else:
+            total += _add_reduce(v if kind is np.ndarray else np.asarray(v), None)
+    return total != total and any(_has_nan(v) for v in values)
+
+
+_add_reduce = np.add.reduce
+
+
 def _has_nan(value: Value) -> bool:
     # One reduction screens (NaN propagates through a sum); the exact test only if it fires.
     value = np.asarray(value)
@@ -330,13 +376,14 @@ def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]
     """NaN in an input, or a NaN value from finite inputs (an op outside its domain, such
     as log(-1)): a gradient there would be a number without meaning, so say where."""
     f = plan.function
-    for name, x in zip(f.input_names, inputs):
-        if _has_nan(x):
-            raise NaNError(
-                f"input {name!r} contains NaN; derivatives at NaN are meaningless "
-                "(pass check_nan=False to propagate NaN)"
-            )
-    if not any(_has_nan(v) for v in outputs):
+    if any_nan(inputs):
+        for name, x in zip(f.input_names, inputs):
+            if _has_nan(x):
+                raise NaNError(
+                    f"input {name!r} contains NaN; derivatives at NaN are meaningless "
+                    "(pass check_nan=False to propagate NaN)"
+                )
+    if not any_nan(outputs):
         return
     values = forward_sweep(plan, inputs)
     labels = f.labels()
@@ -352,9 +399,9 @@ def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]
 
 
 def _check_nan(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list[Value]) -> None:
-    if not any(_has_nan(g) for g in grads):
+    if not any_nan(grads):
         return
-    if any(_has_nan(x) for x in inputs) or any(_has_nan(s) for s in seeds.values()):
+    if any_nan(inputs) or any_nan(list(seeds.values())):
         return
     f = plan.function
     values = forward_sweep(plan, inputs)

@@ -269,7 +269,7 @@ _RULES: list[Rule] = [
     elementwise("div", lambda a, b, y: 1.0 / b, lambda a, b, y: -y / b, needs="by"),
     elementwise(
         "pow",
-        lambda a, b, y: b * a ** (b - 1.0),
+        lambda a, b, y: b * expr.power(a, b - 1.0),  # the kernel, also on numpy scalars
         lambda a, b, y: expr.where(expr.eq(a, 0.0), 0.0, y * expr.log(a)),
         needs="aby",
     ),

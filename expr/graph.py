@@ -75,11 +75,15 @@ class Function:
         else:
             records, inputs, outputs = _digraph_records(graph, inputs, outputs)
         keep = _live_order(records, inputs, outputs)
-        relabel = {old: new for new, old in enumerate(keep)}
-        self._records: list[dict[str, Any]] = [
-            {**records[old], "args": tuple(relabel[a] for a in records[old]["args"])}
-            for old in keep
-        ]
+        if keep == list(range(len(records))):
+            relabel: Any = range(len(records))  # numbered already: no renumbering
+            self._records: list[dict[str, Any]] = list(records)
+        else:
+            relabel = {old: new for new, old in enumerate(keep)}
+            self._records = [
+                {**records[old], "args": tuple([relabel[a] for a in records[old]["args"]])}
+                for old in keep
+            ]
         self.inputs: tuple[int, ...] = tuple(relabel[n] for n in inputs)
         self.outputs: tuple[int, ...] = tuple(relabel[n] for n in outputs)
         self._trace_values = None if values is None else [values[old] for old in keep]
@@ -149,9 +153,11 @@ class Function:
     def program(self) -> tuple[tuple[int, Any, tuple[int, ...], dict], ...]:
         """The op nodes in topological order as (node, kernel, args, attrs)."""
         return tuple(
-            (n, OPS[data["op"]].kernel, data["args"], data["attrs"])
-            for n, data in enumerate(self._records)
-            if data["op"] not in ("input", "const")
+            [
+                (n, OPS[data["op"]].kernel, data["args"], data["attrs"])
+                for n, data in enumerate(self._records)
+                if data["op"] not in ("input", "const")
+            ]
         )
 
     @cached_property
@@ -306,7 +312,7 @@ def _live_order(records: list[dict], inputs: Sequence[int], roots: Sequence[int]
             for arg in records[node]["args"]:
                 live[arg] = 1
     first = set(inputs)
-    return [*inputs, *(n for n in range(len(records)) if live[n] and n not in first)]
+    return [*inputs, *[n for n in range(len(records)) if live[n] and n not in first]]
 
 
 def _digraph_records(graph: Any, inputs: Sequence[int], outputs: Sequence[int]) -> tuple:

@@ -66,8 +66,9 @@ def _register(op: Op) -> None:
 # ----------------------------------------------------------------------------- shape rules
 def _broadcast(name: str) -> Callable[..., Shape]:
     def rule(*shapes: Shape) -> Shape:
-        if all(s == shapes[0] for s in shapes):  # the common case, without numpy's call
-            return tuple(shapes[0])
+        first = shapes[0]
+        if shapes.count(first) == len(shapes):  # the common case, without numpy's call
+            return tuple(first)
         try:
             return tuple(np.broadcast_shapes(*shapes))
         except ValueError:

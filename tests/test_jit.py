@@ -300,3 +300,12 @@ def test_traced_function_path_is_compiled_from_the_second_call():
     program = vg._derived[("compiled", (0, 1, 2, 3))]
     assert program.programs  # compiled at the second call
     assert same(first[0], second[0]) and all(same(a, b) for a, b in zip(first[1], second[1]))
+
+
+def test_pow_of_numpy_scalars_is_bitwise_too():
+    """numpy's scalar `**` is libm's pow, its ufunc may be a SIMD one: rules call the
+    kernel, so a 0-d intermediate (a numpy scalar) differentiates the same both ways."""
+    f = expr.trace(lambda x, y: (x * 1.5) ** (y * 1.0), 1.0, 1.0)
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        assert_bitwise(f, (rng.uniform(0.5, 2.0), rng.uniform(-2.0, 2.0)))
