@@ -29,7 +29,7 @@ from .errors import (
     NonScalarOutputError,
 )
 from .forward import forward_program, jvp_sweep
-from .jit import GradientProgram
+from .jit import GradientProgram, same_graph
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep, reverse
 
 Value = Any
@@ -141,7 +141,12 @@ class Transformation:
             self._fixed = expr.as_function(f)
 
     def function(self, args: Sequence[Any]) -> Function:
-        """The Function to differentiate at `args` (traced there for a Python function)."""
+        """The Function to differentiate at `args` (traced there for a Python function).
+
+        A Python function is traced at every call. When the previous call's trace took no
+        branch, this one is first tried without values (cheaper, and enough to find the
+        same graph again, whose compiled program then runs); if f now branches on a
+        traced value, it is traced again with values (so f runs twice in that call)."""
         if self._fixed is not None:
             return self._fixed
         if _traced(args):
@@ -152,6 +157,12 @@ class Transformation:
                 examples = [a.value if isinstance(a, Tracer) else a for a in args]
                 return expr.as_function(self.f, *examples)
             return expr.trace(self.f, *[np.zeros(shape_of_value(a)) for a in args])
+        last = self._derived.get("last trace")
+        if last is not None and not last[0].guards:
+            try:
+                return expr.trace(self.f, *args)
+            except expr.TracerBoolError:
+                pass
         return expr.trace(self.f, *args, concrete=True, keep_values=True)
 
     def derived(self, function: Function, key: Any, build: Callable[[], Any]) -> Any:
@@ -178,10 +189,19 @@ class Transformation:
     def compiled(
         self, function: Function, positions: tuple[int, ...], inputs: list, stats: Any
     ) -> GradientProgram | None:
-        """The compiled value-and-gradient program of the fixed Function (autodiff.jit),
-        or None where the interpreter runs: Python functions, traced inputs, stats."""
-        if function is not self._fixed or stats is not None or _traced(inputs):
+        """The compiled value-and-gradient program (autodiff.jit) of the fixed Function,
+        or of a Python function whose trace is the same graph as the previous call's
+        (it is traced at every call all the same); None where the interpreter runs."""
+        if stats is not None or _traced(inputs):
             return None
+        if function is not self._fixed:
+            last = self._derived.get("last trace")
+            if last is None or last[1] != positions or not same_graph(last[0], function):
+                last = self._derived["last trace"] = (function, positions, None)
+                return None
+            if last[2] is None:
+                last = self._derived["last trace"] = (*last[:2], GradientProgram(*last[:2]))
+            return last[2]
         key = ("compiled", positions)
         return self.derived(function, key, lambda: GradientProgram(function, positions))
 
@@ -225,7 +245,7 @@ class ValueAndGrad(Transformation):
             value, grads = _checkpoint_hook()(function, inputs, positions, strategy, stats)
         else:
             compiled = self.compiled(function, positions, inputs, stats)
-            result = None if compiled is None else compiled(inputs)
+            result = None if compiled is None else compiled(inputs, args)
             if result is not None:
                 value, grads = result
             else:

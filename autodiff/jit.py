@@ -256,27 +256,64 @@ class GradientProgram:
         self.graph: Function | None = None
         self.programs: dict[tuple, Compiled] = {}
 
-    def __call__(self, inputs: Sequence[Value]) -> tuple[Value, list[Value]] | None:
+    def __call__(
+        self, inputs: Sequence[Value], args: Sequence[Any] = ()
+    ) -> tuple[Value, list[Value]] | None:
+        """(value, grads) at the bound `inputs`; `args`, the arguments as given, select
+        the plain-float program when they are all Python floats."""
         self.calls += 1
         if self.calls < 2:
             return None
-        key = tuple(getattr(x, "dtype", None) for x in inputs)
+        scalar = bool(args) and all(type(a) is float for a in args)
+        key = (scalar, *(getattr(x, "dtype", None) for x in inputs))
         program = self.programs.get(key)
         if program is None:
-            if not all(d is not None and d.kind == "f" for d in key):
+            if not all(d is not None and d.kind == "f" for d in key[1:]):
                 return None  # complex step and friends: the interpreter
-            from .api import grad_graph  # api imports this module
-
-            if self.graph is None:
-                self.graph = grad_graph(self.function, self.positions, with_value=True)
+            program = self.programs[key] = self._compile(inputs, scalar)
+        try:
+            outputs = program(*args) if program.scalar else None
+        except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
+            outputs = None
+        if outputs is None:
             with np.errstate(all="ignore"):
-                values = self.graph.evaluate(*inputs)
-            program = self.programs[key] = compile_function(self.graph, values)
-        with np.errstate(all="ignore"):
-            outputs = program(*inputs)
+                outputs = self.programs[(False, *key[1:])](*inputs)
         if any_nan(outputs):
             return None
         return _scalar(outputs[0]), list(outputs[1:])
+
+    def _compile(self, inputs: Sequence[Value], scalar: bool) -> Compiled:
+        from .api import grad_graph  # api imports this module
+
+        if self.graph is None:
+            self.graph = grad_graph(self.function, self.positions, with_value=True)
+        with np.errstate(all="ignore"):
+            values = self.graph.evaluate(*inputs)
+        numpy_key = (False, *(x.dtype for x in inputs))
+        if numpy_key not in self.programs:
+            self.programs[numpy_key] = compile_function(self.graph, values)
+        if scalar and all(d["shape"] == () for d in self.graph.records):
+            return compile_function(self.graph, values, scalar=True)
+        return self.programs[numpy_key]
+
+
+def same_graph(f: Function, g: Function) -> bool:
+    """Whether two Functions are the same graph: the same ops, arguments, attributes,
+    shapes, input names and constants, node by node. O(nodes + constant elements)."""
+    if f.n_nodes != g.n_nodes or f.inputs != g.inputs or f.outputs != g.outputs:
+        return False
+    for a, b in zip(f.records, g.records):
+        if a["op"] != b["op"] or a["args"] != b["args"] or a["shape"] != b["shape"]:
+            return False
+        if a["op"] == "const":
+            x, y = a["value"], b["value"]
+            if type(x) is not type(y) or not np.array_equal(x, y) or np.shape(x) != np.shape(y):
+                return False
+            if getattr(x, "dtype", None) != getattr(y, "dtype", None):
+                return False
+        elif a.get("name") != b.get("name") or a["attrs"] != b["attrs"]:
+            return False
+    return f.guards == g.guards
 
 
 def jit(
