@@ -416,19 +416,10 @@ def _basis(shape: tuple[int, ...]) -> Any:
         yield e.reshape(shape)
 
 
-def _no_tracers(args: Sequence[Any], name: str) -> None:
-    if _traced(args):
-        raise AutodiffError(
-            f"{name} cannot be traced (it assembles its result with numpy); use grad, jvp or "
-            "hvp inside traced code"
-        )
-
-
 class JacFwd(Transformation):
     """The callable `jacfwd` returns."""
 
     def __call__(self, *args: Any) -> Any:
-        _no_tracers(args, "jacfwd")
         function = self.function(args)
         positions, many = self.positions(function)
         inputs = self.bind(function, args)
@@ -443,7 +434,9 @@ class JacFwd(Transformation):
                 dots = [e if i == p else None for i in range(len(inputs))]
                 _values, out_dots = jvp_sweep(function, inputs, dots, program)
                 t = out_dots[function.outputs[0]]
-                columns.append(np.zeros(out_shape) if t is None else np.asarray(t))
+                columns.append(
+                    np.zeros(out_shape) if t is None else t if _traced([t]) else np.asarray(t)
+                )
             blocks.append(_assemble(columns, out_shape, function.input_shapes[p], last=True))
         return tuple(blocks) if many else blocks[0]
 
@@ -452,7 +445,6 @@ class JacRev(Transformation):
     """The callable `jacrev` returns."""
 
     def __call__(self, *args: Any) -> Any:
-        _no_tracers(args, "jacrev")
         function = self.function(args)
         positions, many = self.positions(function)
         inputs = self.bind(function, args)
@@ -479,11 +471,28 @@ def _assemble(parts: list[np.ndarray], out_shape: tuple, in_shape: tuple, last: 
     """Columns (one per input element) or rows (one per output element) as out + in shape."""
     if not parts:
         return np.zeros(out_shape + in_shape)
+    if _traced(parts):  # inside a trace (jit(jacrev(f))): the same stacking, recorded
+        return _assemble_traced(parts, out_shape, in_shape, last)
     if last:
         stacked = np.stack([np.reshape(c, out_shape) for c in parts], axis=-1)
     else:
         stacked = np.stack([np.reshape(r, in_shape) for r in parts], axis=0)
     return stacked.reshape(out_shape + in_shape)
+
+
+def _assemble_traced(parts: list, out_shape: tuple, in_shape: tuple, last: bool) -> Any:
+    """`_assemble` with expr ops: each part scattered into its slot of the stack, summed.
+    O(parts x size of the result) (Jacobians inside traces are small)."""
+    n, shape = len(parts), out_shape if last else in_shape
+    stacked_shape = (*shape, n) if last else (n, *shape)
+    total = None
+    for k, part in enumerate(parts):
+        index = (Ellipsis, k) if last else (k,)
+        piece = expr.apply(
+            "scatter", expr.reshape(part, shape), index=index, newshape=stacked_shape
+        )
+        total = piece if total is None else total + piece
+    return expr.reshape(total, out_shape + in_shape)
 
 
 def jacfwd(f: Any, argnums: Argnums = 0) -> JacFwd:
@@ -512,7 +521,6 @@ class Hessian(Transformation):
     """The callable `hessian` returns."""
 
     def __call__(self, *args: Any) -> Any:
-        _no_tracers(args, "hessian")
         function = self.function(args)
         positions, many = self.positions(function)
         require_scalar(function, "hessian")

@@ -38,7 +38,7 @@ Conventions at kinks: abs'(0) = 0, relu'(0) = 0, ties of maximum/minimum/max spl
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -47,10 +47,12 @@ import numpy as np
 
 import expr
 from expr import Tracer, apply
+from expr.lazy import LazyModule
 
 from .errors import MissingRuleError
 
 Value = Any
+sympy = LazyModule("sympy")  # only derived rules need it, loaded when one is first made
 
 
 def shape_of(x: Value) -> tuple[int, ...]:
@@ -101,15 +103,31 @@ def elementwise(name: str, *partials: Any, needs: str = "") -> Rule:
     return Rule(name, jvp, vjp, needs, "elementwise")
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """A partial written with the seed: fn(seed, *args, y) = seed * d y / d x_i, for rules
+    that are cheaper or more precise that way (tanh: seed / cosh x / cosh x)."""
+
+    fn: Callable[..., Value]
+
+
 def _term(factor: Any) -> Callable[..., Value] | None:
     """seed -> seed * factor, without multiplying when the factor is the constant +-1."""
     if factor is None:
         return None
+    if isinstance(factor, Seeded):
+        return lambda seed, xs, y: factor.fn(seed, *xs, y)
     if not callable(factor):
         if factor not in (1, -1):
             raise ValueError(f"a constant partial must be 1 or -1, got {factor!r}")
         return (lambda seed, xs, y: seed) if factor == 1 else (lambda seed, xs, y: -seed)
-    return lambda seed, xs, y: seed * factor(*xs, y)
+    return lambda seed, xs, y: _times(seed, factor(*xs, y))
+
+
+def _times(seed: Value, value: Value) -> Value:
+    """seed * value; a recorded graph skips the product with a scalar seed of exactly 1."""
+    unit = isinstance(value, Tracer) and not isinstance(seed, Tracer) and np.ndim(seed) == 0
+    return value if unit and seed == 1.0 else seed * value
 
 
 def choice(name: str, weight: Callable[[Value, Value], Value]) -> Rule:
@@ -249,6 +267,31 @@ def _where_vjp(g: Value, xs: Sequence[Value], y: Value, attrs: dict, shapes: Any
     ]
 
 
+# ----------------------------------------------------------------------------- precise rules
+def _pow_base(a: Value, b: Value, y: Value) -> Value:
+    """d a**b / d a = b a**(b-1), exactly 0 where b = 0 (also at a = 0, where a**(b-1) is
+    infinite): the unused branch sees a = 1, so no NaN reaches higher derivatives. A constant
+    non-zero exponent (x**2.0) takes the two-op form."""
+    if not isinstance(b, Tracer) and np.all(np.asarray(b) != 0):
+        return b * expr.power(a, np.asarray(b) - 1.0)  # the kernel: numpy scalars' ** differ
+    zero = expr.eq(b, 0.0)
+    return expr.where(zero, 0.0, b * expr.where(zero, 1.0, a) ** (b - 1.0))
+
+
+def _pow_exponent(a: Value, b: Value, y: Value) -> Value:
+    """d a**b / d b = a**b log a, 0 at a = 0 (the limit for b > 0); log sees 1 there."""
+    zero = expr.eq(a, 0.0)
+    return expr.where(zero, 0.0, y * expr.log(expr.where(zero, 1.0, a)))
+
+
+def _times_sech_squared(seed: Value, x: Value, y: Value) -> Value:
+    """seed tanh'(x) = seed sech(x)^2 = seed / cosh x / cosh x: a few ulps everywhere, tiny
+    results included (1 - tanh(x)^2 loses every digit as |x| grows; cosh is exact to an
+    ulp, and dividing twice neither overflows nor underflows early)."""
+    c = expr.cosh(x)
+    return seed / c / c
+
+
 # ----------------------------------------------------------------------------- the table
 def _inverse(axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argsort(axes))
@@ -267,21 +310,18 @@ _RULES: list[Rule] = [
     elementwise("neg", -1),
     elementwise("mul", lambda a, b, y: b, lambda a, b, y: a, needs="ab"),
     elementwise("div", lambda a, b, y: 1.0 / b, lambda a, b, y: -y / b, needs="by"),
-    elementwise(
-        "pow",
-        lambda a, b, y: b * expr.power(a, b - 1.0),  # the kernel, also on numpy scalars
-        lambda a, b, y: expr.where(expr.eq(a, 0.0), 0.0, y * expr.log(a)),
-        needs="aby",
-    ),
-    # smooth functions
+    elementwise("pow", _pow_base, _pow_exponent, needs="aby"),
+    elementwise("square", lambda x, y: 2.0 * x, needs="a"),
+    elementwise("reciprocal", lambda x, y: -(y * y), needs="y"),
+    # smooth functions (the other elementwise ops get rules derived from SymPy, below)
     elementwise("sin", lambda x, y: expr.cos(x), needs="a"),
     elementwise("cos", lambda x, y: -expr.sin(x), needs="a"),
     elementwise("tan", lambda x, y: 1.0 + y * y, needs="y"),
     elementwise("exp", lambda x, y: y, needs="y"),
     elementwise("log", lambda x, y: 1.0 / x, needs="a"),
     elementwise("sqrt", lambda x, y: 0.5 / y, needs="y"),
-    elementwise("tanh", lambda x, y: 1.0 - y * y, needs="y"),
-    elementwise("sigmoid", lambda x, y: y * (1.0 - y), needs="y"),
+    elementwise("tanh", Seeded(_times_sech_squared), needs="a"),
+    elementwise("sigmoid", lambda x, y: y * expr.sigmoid(-x), needs="ay"),
     elementwise("softplus", lambda x, y: expr.sigmoid(x), needs="a"),
     # kinks: abs'(0) = relu'(0) = 0, ties split evenly
     elementwise("relu", lambda x, y: expr.gt(x, 0.0), needs="a"),
@@ -289,14 +329,7 @@ _RULES: list[Rule] = [
     choice("maximum", lambda a, b: expr.step(a, b)),
     choice("minimum", lambda a, b: expr.step(b, a)),
     Rule("where", _where_jvp, _where_vjp, needs="a", kind="elementwise"),
-    # piecewise constant: derivative 0
-    elementwise("sign", None),
-    elementwise("gt", None, None),
-    elementwise("ge", None, None),
-    elementwise("lt", None, None),
-    elementwise("le", None, None),
-    elementwise("eq", None, None),
-    elementwise("step", None, None),
+    # piecewise constant ops (sign, floor, comparisons, ...) get derivative 0, below
     # reductions
     linear("sum", lambda g, shape, at: expr.broadcast_to(keep_dims(g, shape, at), shape)),
     linear(
@@ -315,8 +348,93 @@ _RULES: list[Rule] = [
     linear("scatter", lambda g, shape, at: apply("getitem", g, index=at["index"])),
 ]
 
-#: The rule of every op, by op name (filled once, at import).
-RULES: dict[str, Rule] = {rule.name: rule for rule in _RULES}
+
+def derived(name: str) -> Rule:
+    """The rule of elementwise op `name` from its SymPy counterpart: partial i is
+    `sympy.diff(op.sympy(a0, a1, ...), a_i)` brought back through `expr.from_sympy` and
+    applied with the front end's ops (so it differentiates again). Piecewise-constant ops
+    get derivative 0. A partial SymPy cannot write with known ops fails when it is needed."""
+    op = expr.OPS[name]
+    if op.piecewise_constant:
+        return elementwise(name, *[None] * op.arity)
+    symbols = sympy.symbols(f"a0:{op.arity}", real=True)
+    value = op.sympy(*symbols)
+    partials = [_partial(name, sympy.diff(value, s), symbols, i) for i, s in enumerate(symbols)]
+    return elementwise(name, *partials, needs="abc"[: op.arity])
+
+
+def _partial(name: str, d: sympy.Expr, symbols: Sequence[sympy.Symbol], i: int) -> Any:
+    d = d.xreplace({delta: sympy.S.Zero for delta in d.atoms(sympy.DiracDelta)})
+    try:
+        f = expr.from_sympy(d, [s.name for s in symbols])
+    except expr.ExprError as error:
+        message = (
+            f"op {name!r}: the derivative in argument {i} derived from its SymPy counterpart, "
+            f"{d}, cannot be written with known ops ({error}); define the op with a "
+            "counterpart SymPy differentiates"
+        )
+
+        def missing(*xs: Value) -> Value:
+            raise MissingRuleError(message)
+
+        return missing
+    return lambda *xs: run(f, xs[: len(symbols)])
+
+
+def run(f: expr.Function, xs: Sequence[Value]) -> Value:
+    """The single output of `f` at `xs` through `expr.apply` (numbers compute, tracers
+    record), broadcasting like the ops. O(nodes of f)."""
+    values: list[Value] = [None] * f.graph.number_of_nodes()
+    for node, x in zip(f.inputs, xs):
+        values[node] = x
+    for node, value in f.constants:
+        values[node] = value
+    nodes = f.graph.nodes
+    for node, _, args, attrs in f.program:
+        values[node] = apply(nodes[node]["op"], *[values[a] for a in args], **attrs)
+    return values[f.outputs[0]]
+
+
+class RuleTable(MutableMapping):
+    """Rules by op name: the hand-written table, and for every other elementwise op of
+    `expr.OPS` (user ops from `expr.define_op` included) the rule `derived` from SymPy,
+    made on first use and cached."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self._rules: dict[str, Rule] = {rule.name: rule for rule in rules}
+
+    def _derivable(self, name: Any) -> bool:
+        op = expr.OPS.get(name) if isinstance(name, str) else None
+        return op is not None and op.kind == "elementwise" and op.sympy is not None
+
+    def __getitem__(self, name: str) -> Rule:
+        rule = self._rules.get(name)
+        if rule is None:
+            if not self._derivable(name):
+                raise KeyError(name)
+            rule = self._rules[name] = derived(name)
+        return rule
+
+    def __setitem__(self, name: str, rule: Rule) -> None:
+        self._rules[name] = rule
+
+    def __delitem__(self, name: str) -> None:
+        del self._rules[name]
+
+    def __iter__(self):
+        names = dict.fromkeys(self._rules)
+        names.update(dict.fromkeys(n for n in expr.OPS if self._derivable(n)))
+        return iter(names)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._rules or self._derivable(name)
+
+
+#: The rule of every op, by op name (hand rules above; elementwise ops without one derived).
+RULES = RuleTable(_RULES)
 
 
 def rule_for(op: str) -> Rule:

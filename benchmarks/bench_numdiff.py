@@ -1,5 +1,6 @@
 """Benchmark: accuracy, error estimates and evaluation counts of numdiff's methods against
-numdifftools.Derivative (default settings) and scipy.differentiate.derivative.
+numdifftools.Derivative (default settings) and scipy.differentiate.derivative, for first
+derivatives and (second table) derivatives of order n = 1..4.
 
 Run: MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \\
          python benchmarks/bench_numdiff.py [--repeat N]
@@ -17,6 +18,7 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,6 +130,75 @@ def main() -> None:
             print(f"{name:20s} {method:24s} {error:9.1e} {shown} {evals:5d} {seconds / base:14.2f}")
         print()
     print("worst relative error per method: " + ", ".join(f"{m} {e:.1e}" for m, e in worst.items()))
+    print()
+    orders_table()
+
+
+def exact_derivative(text: str, x: float, n: int) -> float:
+    """d^n f / dx^n at x from SymPy (f read by expr's parser), evaluated at 50 digits."""
+    import sympy
+
+    e = expr.as_function(text).to_sympy()
+    (symbol,) = e.free_symbols
+    return float(sympy.diff(e, symbol, n).subs(symbol, sympy.Float(x, 50)).evalf(50))
+
+
+def order_contenders(fn: Callable, x: float, n: int) -> dict[str, Callable]:
+    """name -> run() returning (value, error estimate or nan, evaluations) for f^(n)(x)."""
+
+    def ours(rtol: float = 0.0):
+        def run():
+            r = numdiff.derivative(fn, x, n=n, method="auto", rtol=rtol, full_output=True)
+            return float(r.value), float(r.error), r.nfev
+
+        return run
+
+    out = {"ours auto": ours(), "ours auto rtol=1.5e-8": ours(1.5e-8)}
+    try:
+        import numdifftools as nd
+
+        def numdifftools_default():
+            counted = Counted(fn)
+            result = nd.Derivative(counted, n=n, full_output=True)(x)
+            return float(result.estimate), float(result.error_estimate), counted.points
+
+        out["numdifftools default"] = numdifftools_default
+    except ImportError:
+        pass
+    if n == 1:  # scipy.differentiate.derivative gives first derivatives only
+        from scipy.differentiate import derivative as scipy_derivative
+
+        def scipy_default():
+            counted = Counted(fn)
+            r = scipy_derivative(counted, x)
+            return float(r.df), float(r.error), counted.points
+
+        out["scipy.differentiate"] = scipy_default
+    return out
+
+
+def orders_table() -> None:
+    """Derivatives of order n = 1..4 on the functions above, side by side."""
+    print("derivative order n = 1..4 (scipy.differentiate has first derivatives only)")
+    header = f"{'function':20s} {'n':>2s} {'method':22s} {'rel error':>9s} {'est/err':>9s}"
+    print(header + f" {'evals':>5s}")
+    print("-" * (len(header) + 6))
+    evals: dict[tuple[str, int], list[int]] = {}
+    for name, (fn, text, x) in FUNCTIONS.items():
+        for n in (1, 2, 3, 4):
+            exact = exact_derivative(text, x, n)
+            for method, run in order_contenders(fn, x, n).items():
+                with warnings.catch_warnings():  # numdifftools warns on its nan steps (log)
+                    warnings.simplefilter("ignore")
+                    value, estimate, count = run()
+                error = abs(value - exact) / abs(exact)
+                ratio = estimate / max(abs(value - exact), 1e-300)
+                shown = f"{ratio:9.2g}" if np.isfinite(ratio) else f"{'-':>9s}"
+                print(f"{name:20s} {n:2d} {method:22s} {error:9.1e} {shown} {count:5d}")
+                evals.setdefault((method, n), []).append(count)
+        print()
+    for (method, n), counts in sorted(evals.items(), key=lambda item: (item[0][1], item[0][0])):
+        print(f"n={n} {method:22s} median evaluations {statistics.median(counts)}")
 
 
 if __name__ == "__main__":

@@ -8,15 +8,16 @@ richardson, complex_step, auto (numerical).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import sympy
 
 import expr
 
-from .errors import CompareError
-from .registry import missing
+from .errors import CompareError, check_names
 
 AD_METHODS = ("reverse", "forward_mode")
 SYMBOLIC_METHODS = ("sympy", "graph")
@@ -37,26 +38,14 @@ NUMDIFF_NAMES = {
 }
 
 
-def requirements(methods: Sequence[str]) -> list[str]:
-    """The backend functions `methods` need (for `compare.registry.require`).
+def check_methods(methods: Sequence[str]) -> tuple[str, ...]:
+    """`methods` as a tuple of known method keys; a string, a non-sequence or an unknown
+    name is refused with the list of known methods.
 
-    >>> requirements(["reverse", "central"])
-    ['autodiff.grad', 'numdiff.gradient']
+    >>> check_methods(["reverse", "central"])
+    ('reverse', 'central')
     """
-    needed: dict[str, None] = {}
-    for method in methods:
-        if method == "reverse":
-            needed["autodiff.grad"] = None
-        elif method == "forward_mode":
-            needed["autodiff.jacfwd"] = None
-        elif method in SYMBOLIC_METHODS:
-            needed["symdiff.gradient"] = None
-            needed["symdiff.lambdify"] = None
-        elif method in NUMDIFF_NAMES:
-            needed["numdiff.gradient"] = None
-        else:
-            raise CompareError(f"unknown method {method!r}; known: {', '.join(_all_methods())}")
-    return list(needed)
+    return tuple(check_names(methods, "methods", _all_methods()))
 
 
 def flat(values: Any) -> np.ndarray:
@@ -81,11 +70,6 @@ def relative_error(estimate: Any, reference: Any) -> float:
     scale = float(np.max(np.abs(ref))) if ref.size else 0.0
     error = float(np.max(np.abs(est - ref))) if ref.size else 0.0
     return error / scale if scale > 0 else error
-
-
-def missing_symbolic() -> list[str]:
-    """Symbolic backend functions not available."""
-    return missing(["symdiff.gradient", "symdiff.lambdify"])
 
 
 def _argnums(f: expr.Function) -> int | tuple[int, ...]:
@@ -171,46 +155,73 @@ SWELL_MEASURES = {
 
 
 def swell_records(
-    depths: Sequence[int], seconds: float, method: str = "sympy"
+    depths: Sequence[int],
+    seconds: float,
+    method: str = "sympy",
+    progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """symdiff's swell curves of the logistic map's derivative as (depth, measure, size,
-    stopped, seconds) rows. method "sympy": SymPy's diff as a tree, as a DAG, expanded,
-    after CSE; method "graph": the graph method's derivative as a tree (exact, counted on
-    the DAG), as a DAG, and as its assignment program, plus the function's own SymPy tree
-    size (measure "function_tree"). `seconds` is the budget of each
-    step; a stopped step ends its series (the larger depths are recorded as stopped)."""
+    stopped, time_s, budget_s) rows, one depth at a time (`progress` is told each depth).
+    method "sympy": SymPy's diff as a tree, as a DAG, expanded, after CSE; method "graph":
+    the graph method's derivative as a tree (exact, counted on the DAG), as a DAG, and as
+    its assignment program, plus the function's own SymPy tree size (measure
+    "function_tree"). `seconds` is the budget of each step; a step over budget ends its
+    series (its row is marked stopped; larger depths are not run); when the differentiation
+    itself ran over, every form of the method stops."""
     import symdiff
 
-    modes = ("raw", "expanded", "cse") if method == "sympy" else ("raw", "program")
-    records = symdiff.swell_curve(
-        "logistic", list(depths), methods=(method,), modes=modes, budget_s=seconds, memory=False
-    )
+    modes = ["raw", "expanded", "cse"] if method == "sympy" else ["raw", "program"]
+    rows: list[dict[str, Any]] = []
+    for depth in depths:
+        if not modes:
+            break
+        if progress is not None:
+            progress(f"{method} depth {depth}")
+        # count_ops is not drawn: skip it (max_tree_size=0), so only the forms drawn count
+        records = symdiff.swell_curve(
+            "logistic",
+            [depth],
+            methods=(method,),
+            modes=modes,
+            budget_s=seconds,
+            memory=False,
+            max_tree_size=0,
+        )
+        for record in records:
+            rows += _swell_rows(record, seconds)
+            if record["budget_exceeded"]:
+                every = record.get("exceeded_step") in ("function size", "diff")
+                modes = [] if every else [m for m in modes if m != record["mode"]]
+    return rows
+
+
+def _swell_rows(record: dict[str, Any], seconds: float) -> list[dict[str, Any]]:
+    """Our rows of one symdiff swell record (one per measure it holds)."""
+    depth, stopped = int(record["size"]), bool(record["budget_exceeded"])
     rows = []
-    for record in records:
-        if record["method"] == "graph" and record["mode"] == "raw":
-            size = record.get("f_tree_size")
+    if record["method"] == "graph" and record["mode"] == "raw":
+        size = record.get("f_tree_size")
+        rows.append(
+            {
+                "depth": depth,
+                "measure": "function_tree",
+                "size": None if size is None else int(size),
+                "stopped": stopped and size is None,
+            }
+        )
+    for (name, mode, field), measure in SWELL_MEASURES.items():
+        if record["method"] == name and record["mode"] == mode:
+            size = record.get(field)
             rows.append(
                 {
-                    "depth": int(record["size"]),
-                    "measure": "function_tree",
+                    "depth": depth,
+                    "measure": measure,
                     "size": None if size is None else int(size),
-                    "stopped": bool(record["budget_exceeded"]) and size is None,
-                    "seconds": None,
+                    "stopped": stopped,
+                    "time_s": record.get("time_s"),
+                    "budget_s": seconds,
                 }
             )
-        for (name, mode, field), measure in SWELL_MEASURES.items():
-            if record["method"] == name and record["mode"] == mode:
-                size = record.get(field)
-                rows.append(
-                    {
-                        "depth": int(record["size"]),
-                        "measure": measure,
-                        "size": None if size is None else int(size),
-                        "stopped": bool(record["budget_exceeded"]),
-                        "seconds": record.get("time_s"),
-                        "budget_s": seconds,
-                    }
-                )
     return rows
 
 
@@ -234,10 +245,6 @@ def exact_errors(f: expr.Function, xs: Sequence[Any], reference: Any) -> dict[st
     """Relative error of reverse and forward AD and of symbolic differentiation at xs."""
     out = {}
     for method in (*AD_METHODS, *SYMBOLIC_METHODS):
-        if method in SYMBOLIC_METHODS and missing_symbolic():
-            continue
-        if method in AD_METHODS and missing(["autodiff.grad", "autodiff.jacfwd"]):
-            continue
         out[method] = relative_error(gradient(f, xs, method), reference)
     return out
 
@@ -251,8 +258,8 @@ def fd_sweep(
     dtype: str = "float64",
 ) -> list[dict[str, Any]]:
     """numdiff's sweep of a one-input scalar f, as compare records: kind="curve" rows
-    (method, h, error = relative error, model = the truncation + round-off model there) and
-    kind="optimum" rows (method, h = the model's optimal step, error = its error there;
+    (method, h, rel_error, model_rel_error = the truncation + round-off model there) and
+    kind="optimum" rows (method, h = the model's optimal step, rel_error = its error there;
     no row when the model has no finite optimum, as for the complex step)."""
     from numdiff import sweep
 
@@ -279,8 +286,8 @@ def fd_sweep(
                     "kind": "curve",
                     "method": method,
                     "h": float(record["step"]),
-                    "error": float(record["rel_error"]),
-                    "model": float(record["model_error"]),
+                    "rel_error": float(record["rel_error"]),
+                    "model_rel_error": float(record["model_error"]),
                 }
             )
         elif record["kind"] == "summary":
@@ -291,9 +298,9 @@ def fd_sweep(
                         "kind": "optimum",
                         "method": method,
                         "h": float(h),
-                        "error": float(record["theory_error"]),
+                        "rel_error": float(record["theory_error"]),
                         "best_h": float(record["best_step"]),
-                        "best_error": float(record["best_error"]),
+                        "best_rel_error": float(record["best_error"]),
                     }
                 )
     return rows
@@ -334,20 +341,35 @@ def _bar(label: str) -> str:
     return "v\u0304" + label[1:] if label.startswith("v") else f"{label}\u0304"
 
 
-#: The local partial d v / d arg_i of an op as text, from the labels of v and its args.
-_PARTIALS: dict[str, Callable[[str, list[str], int], str]] = {
-    "add": lambda v, a, i: "1",
-    "sub": lambda v, a, i: "1" if i == 0 else "-1",
-    "mul": lambda v, a, i: a[1 - i],
-    "div": lambda v, a, i: f"1/{a[1]}" if i == 0 else f"-{v}/{a[1]}",
-    "neg": lambda v, a, i: "-1",
-    "sin": lambda v, a, i: f"cos({a[0]})",
-    "cos": lambda v, a, i: f"-sin({a[0]})",
-    "exp": lambda v, a, i: v,
-    "log": lambda v, a, i: f"1/{a[0]}",
-    "tanh": lambda v, a, i: f"(1 - {v}²)",
-    "sqrt": lambda v, a, i: f"1/(2{v})",
-}
+@functools.lru_cache(maxsize=256)
+def _partial_template(op_name: str, i: int) -> tuple[Any, tuple, Any] | None:
+    """d op / d a_i from the op's SymPy counterpart, the output written back as a symbol
+    where it reappears (d exp = exp); None for ops that are not elementwise."""
+    op = expr.OPS[op_name]
+    if op.kind != "elementwise" or op.sympy is None:
+        return None
+    args = sympy.symbols(f"a0:{op.arity}")
+    value = op.sympy(*args)
+    out = sympy.Symbol("out")
+    return sympy.diff(value, args[i]).subs(value, out), args, out
+
+
+def partial_text(op_name: str, out_label: str, arg_labels: Sequence[str], i: int) -> str:
+    """The local partial d v / d arg_i of an op as text, from the labels of v and its args,
+    derived from the ops table ("∂" where it has no closed form).
+
+    >>> partial_text("sin", "v2", ["v0"], 0), partial_text("exp", "v2", ["v0"], 0)
+    ('cos(v0)', 'v2')
+    """
+    if expr.OPS[op_name].piecewise_constant:
+        return "0"
+    template = _partial_template(op_name, i)
+    if template is None:
+        return "∂"
+    d, args, out = template
+    names = {a: sympy.Symbol(label) for a, label in zip(args, arg_labels)}
+    text = str(d.xreplace({**names, out: sympy.Symbol(out_label)}))
+    return text.replace("**2", "²").replace("*", "·")
 
 
 def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
@@ -365,9 +387,8 @@ def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
         node = row["node"]
         terms = []
         for user, i in users.get(node, []):
-            partial_text = _PARTIALS.get(f.op(user))
             arg_labels = [labels[a] for a in f.args(user)]
-            partial = partial_text(labels[user], arg_labels, i) if partial_text else "∂"
+            partial = partial_text(f.op(user), labels[user], arg_labels, i)
             terms.append(_bar(labels[user]) + ("" if partial == "1" else f"·{partial}"))
         rule = " + ".join(terms) if terms else "1 (seed)"
         rows.append(

@@ -1,14 +1,17 @@
 """The command: `diffcompare [EXPERIMENT ...] [options]` (= `python -m compare`).
 
 Runs every experiment by default ("all"), writes figures, CSV, report.md and report.html
-into --out (default `figures/`).
+into --out (default `figures/`); `--jobs N` runs the experiments in N processes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .errors import CompareError
 
@@ -25,14 +28,24 @@ def _formats(text: str) -> list[str]:
     return formats
 
 
-def parser() -> argparse.ArgumentParser:
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a whole number >= 1, got {text!r}")
+    return jobs
+
+
+def parser(prog: str = "diffcompare") -> argparse.ArgumentParser:
     """The argument parser (experiments as positional subcommands)."""
     from . import __version__
     from .runner import experiment_names
 
     names = experiment_names()
     p = argparse.ArgumentParser(
-        prog="diffcompare",
+        prog=prog,
         description="Symbolic, numerical and automatic differentiation measured side by side: "
         "runs experiments and writes figures, their data (CSV) and a report.",
         epilog="experiments: all (default), " + ", ".join(names),
@@ -66,18 +79,28 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replot from the CSV files in --out without recomputing",
     )
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="run the experiments in N processes (default 1: serially)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
     p.add_argument("--version", action="version", version=f"diffcompare {__version__}")
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `diffcompare` and `python -m compare`; returns the exit status
-    (0 when every experiment ran or was skipped for a missing backend, 1 if one failed)."""
+def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
+    """Entry point of `diffcompare` and `python -m compare` (`prog` names the command in
+    messages and in the report); returns the exit status: 0 when every experiment ran, 1 if
+    one failed, 2 for bad arguments (a bad --out, --from-csv with nothing to read)."""
+    from .result import checked_out_dir
     from .runner import experiment_names, experiments, run
 
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser(prog).parse_args(argv)
     if args.list:
         for experiment in experiments():
             print(f"{experiment.name:18s} {experiment.title}")
@@ -86,34 +109,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [n for n in args.experiments if n not in known]
     if unknown:
         print(
-            f"diffcompare: no experiment {unknown[0]!r}; choose from all, "
+            f"{prog}: no experiment {unknown[0]!r}; choose from all, "
             f"{', '.join(experiment_names())}",
             file=sys.stderr,
         )
         return 2
     preset = "quick" if args.quick else "full" if args.full else "default"
     try:
-        results = run(
-            args.experiments,
-            args.out,
-            preset,
-            args.format,
-            args.style,
-            args.seed,
-            args.from_csv,
-            progress=not args.no_progress,
-        )
+        if not args.from_csv:
+            checked_out_dir(args.out)  # before any work: a bad --out costs nothing
+        executor = _executor(args.jobs)
+        try:
+            outcomes = run(
+                args.experiments,
+                args.out,
+                preset,
+                args.format,
+                args.style,
+                args.seed,
+                args.from_csv,
+                progress=not args.no_progress,
+                executor=executor,
+                command=" ".join([prog, shlex.join(argv)]).strip(),
+            )
+        finally:
+            if executor is not None:
+                executor.shutdown()
     except CompareError as error:
-        print(f"diffcompare: {error}", file=sys.stderr)
+        print(f"{prog}: {error}", file=sys.stderr)
         return 2
-    for result in results:
-        figures = ", ".join(f.name for f in result.figures)
+    for outcome in outcomes:
+        figures = ", ".join(f.name for f in outcome.figures)
         print(
-            f"{result.name:18s} {result.status:8s} {result.seconds:6.1f} s  "
-            f"{figures or result.message}"
+            f"{outcome.name:18s} {outcome.status:8s} {outcome.seconds:6.1f} s  "
+            f"{figures or outcome.message}"
         )
-    print(f"report: {args.out}/report.md, {args.out}/report.html")
-    return 1 if any(r.status == "failed" for r in results) else 0
+    out = os.path.join(args.out, "")
+    print(f"report: {out}report.md, {out}report.html")
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _executor(jobs: int) -> Any:
+    """A process pool of `jobs` workers (None for 1: run serially in this process)."""
+    if jobs == 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where available: the workers start with compare already imported
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
 if __name__ == "__main__":  # pragma: no cover

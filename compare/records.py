@@ -59,8 +59,29 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _check_rows(rows: Any, what: str) -> None:
+    if isinstance(rows, (str, bytes, dict)) or not isinstance(rows, Sequence):
+        raise CompareError(
+            f"{what} must be a list of dicts (tidy records), got {type(rows).__name__}"
+        )
+    bad = next((row for row in rows if not isinstance(row, dict)), None)
+    if bad is not None:
+        raise CompareError(f"{what} must be a list of dicts; one row is a {type(bad).__name__}")
+
+
+def _check_target(target: Any, what: str) -> None:
+    if not isinstance(target, (str, Path)) and not hasattr(
+        target, "write" if what == "target" else "read"
+    ):
+        raise CompareError(
+            f"{what} must be a path (str or Path) or an open text file, got {type(target).__name__}"
+        )
+
+
 def write_csv(rows: Sequence[Record], target: str | Path | IO[str]) -> None:
     """Write rows as CSV (header = union of keys; missing cells empty; floats round-trip)."""
+    _check_rows(rows, "rows")
+    _check_target(target, "target")
     rows = tidy(rows)
     header = columns(rows)
     if isinstance(target, (str, Path)):
@@ -102,6 +123,7 @@ def parse_cell(text: str) -> Any:
 def read_csv(source: str | Path | IO[str]) -> list[Record]:
     """Rows written by `write_csv`, with numbers, booleans and None restored (rows keep only
     their non-empty cells)."""
+    _check_target(source, "source")
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
@@ -146,3 +168,64 @@ def unique(rows: Iterable[Record], key: str) -> list[Any]:
         if key in row and row[key] is not None:
             seen.setdefault(row[key], None)
     return list(seen)
+
+
+#: The field that names the table of a row when an experiment records several tables.
+TABLE_KEY = "kind"
+
+
+def split_tables(rows: Sequence[Record]) -> dict[str, list[Record]]:
+    """Rows grouped by their table (the `kind` field, dropped from each row); rows without
+    one form the table "". One observation per row, one table per group.
+
+    >>> split_tables([{"kind": "a", "x": 1}, {"kind": "b", "y": 2}, {"kind": "a", "x": 3}])
+    {'a': [{'x': 1}, {'x': 3}], 'b': [{'y': 2}]}
+    """
+    tables: dict[str, list[Record]] = {}
+    for row in rows:
+        key = row.get(TABLE_KEY) or ""
+        tables.setdefault(str(key), []).append({k: v for k, v in row.items() if k != TABLE_KEY})
+    return tables
+
+
+def table_path(out_dir: str | Path, name: str, table: str) -> Path:
+    """The CSV file of one table of experiment `name`: name.csv, or name_table.csv."""
+    return Path(out_dir) / (f"{name}_{table}.csv" if table else f"{name}.csv")
+
+
+def write_tables(rows: Sequence[Record], out_dir: str | Path, name: str) -> list[Path]:
+    """Write each table of `rows` to its own CSV file (see `table_path`); return the paths."""
+    paths = []
+    for table, part in split_tables(rows).items():
+        path = table_path(out_dir, name, table)
+        write_csv(part, path)
+        paths.append(path)
+    return paths
+
+
+def table_files(out_dir: str | Path, name: str, others: Sequence[str] = ()) -> list[Path]:
+    """The CSV files of experiment `name` in out_dir (name.csv and name_*.csv, leaving out
+    the files of the experiments named in `others` whose names extend this one)."""
+    out = Path(out_dir)
+    longer = [o for o in others if o != name and o.startswith(name + "_")]
+    found = [out / f"{name}.csv"] if (out / f"{name}.csv").is_file() else []
+    for path in sorted(out.glob(f"{name}_*.csv")):
+        if not any(path.stem == o or path.stem.startswith(o + "_") for o in longer):
+            found.append(path)
+    return found
+
+
+def read_tables(out_dir: str | Path, name: str, others: Sequence[str] = ()) -> list[Record]:
+    """The records written by `write_tables` (each row gets its table back under `kind`)."""
+    files = table_files(out_dir, name, others)
+    if not files:
+        raise CompareError(
+            f"no records of {name!r} in {out_dir} (no {name}.csv or {name}_*.csv); run the "
+            "experiment first (without --from-csv) to write them"
+        )
+    rows: list[Record] = []
+    for path in files:
+        table = path.stem[len(name) + 1 :]
+        for row in read_csv(path):
+            rows.append({TABLE_KEY: table, **row} if table else row)
+    return rows

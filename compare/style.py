@@ -1,7 +1,8 @@
 """The look shared by every figure: one colour per method (Okabe–Ito), and two styles.
 
 `paper`: vector-friendly, serif, 7 in (double column) or 3.5 in wide, 8–9 pt text.
-`slides`: 16:9 at 200 dpi, 16–20 pt text, thick lines. Both are matplotlib rc contexts:
+`slides`: exactly 16:9 (12.8 x 7.2 in, 2560 x 1440 px at 200 dpi), 16–20 pt text, thick
+lines. Figures are saved at their exact size (no tight bounding box). Both are matplotlib rc contexts:
 nothing global is left behind after a `with style_context(...)` block.
 
 >>> method_style("reverse")["color"]
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CompareError
+from .errors import CompareError, check_names
 
 #: Okabe–Ito colours, by the role they play in every figure.
 GREEN = "#009E73"
@@ -99,6 +100,8 @@ ALIASES: dict[str, str] = {
 
 def method_style(name: str) -> dict[str, Any]:
     """Plot keywords (color, linestyle, marker, label) of a method, by key or alias."""
+    if not isinstance(name, str):
+        raise CompareError(f"method must be a method name (str), got {name!r}")
     key = ALIASES.get(name, name)
     if key.startswith("every"):
         key = "every"
@@ -122,7 +125,7 @@ _COMMON: dict[str, Any] = {
     "grid.alpha": 0.25,
     "grid.linewidth": 0.5,
     "legend.frameon": False,
-    "savefig.bbox": "tight",
+    "savefig.bbox": "standard",  # exact sizes: constrained layout keeps everything inside
     "savefig.dpi": 200,
     "figure.dpi": 100,
     "pdf.fonttype": 42,
@@ -159,7 +162,7 @@ STYLES: dict[str, dict[str, Any]] = {
         "lines.linewidth": 2.6,
         "lines.markersize": 8,
         "axes.linewidth": 1.4,
-        "figure.figsize": (40 / 3, 7.5),
+        "figure.figsize": (12.8, 7.2),  # 16:9, 2560 x 1440 px at 200 dpi
         "figure.constrained_layout.use": True,
     },
 }
@@ -170,12 +173,20 @@ FORMATS = ("png", "pdf", "svg")
 @contextmanager
 def style_context(name: str = "paper") -> Iterator[None]:
     """A matplotlib rc context for the style `name` ("paper" or "slides")."""
-    if name not in STYLES:
+    if not isinstance(name, str) or name not in STYLES:
         raise CompareError(f"unknown style {name!r}; choose one of {', '.join(STYLES)}")
     import matplotlib
 
     with matplotlib.rc_context(STYLES[name]):
         yield
+
+
+def slides_active() -> bool:
+    """Whether the slides style is in effect (its large type), for figure functions that
+    size tables and graph labels themselves."""
+    import matplotlib as mpl
+
+    return float(mpl.rcParams["font.size"]) >= 14
 
 
 def new_figure(
@@ -274,14 +285,13 @@ def end_label(
 
 
 def save_figure(
-    fig: Any, out_dir: str | Path, name: str, formats: Sequence[str] = ("png",)
+    fig: Any, out_dir: str | Path, name: str, formats: Sequence[str] = ("png",), close: bool = True
 ) -> list[Path]:
-    """Save `fig` as out_dir/name.<format> for each format; close it; return the paths."""
+    """Save `fig` as out_dir/name.<format> for each format; close it (unless `close` is
+    False); return the paths."""
     import matplotlib.pyplot as plt
 
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise CompareError(f"unknown figure format {bad[0]!r}; choose from {', '.join(FORMATS)}")
+    check_names(formats, "formats", FORMATS)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -289,5 +299,6 @@ def save_figure(
         path = out / f"{name}.{fmt}"
         fig.savefig(path, format=fmt)
         paths.append(path)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return paths

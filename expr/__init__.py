@@ -8,8 +8,9 @@
 
 import importlib
 import importlib.util
+from typing import TYPE_CHECKING
 
-from . import catalog
+from . import catalog, functions
 from .errors import (
     DomainError,
     ExprError,
@@ -20,52 +21,8 @@ from .errors import (
     TracerBoolError,
     UnknownNameError,
 )
-from .functions import (
-    abs,
-    absolute,
-    add,
-    amax,
-    broadcast_to,
-    cos,
-    divide,
-    dot,
-    eq,
-    exp,
-    ge,
-    greater,
-    greater_equal,
-    gt,
-    le,
-    less,
-    less_equal,
-    log,
-    logsumexp,
-    lt,
-    matmul,
-    max,
-    maximum,
-    mean,
-    minimum,
-    multiply,
-    negative,
-    power,
-    relu,
-    reshape,
-    sigmoid,
-    sign,
-    sin,
-    softplus,
-    sqrt,
-    square,
-    step,
-    subtract,
-    sum,
-    sum_to,
-    tan,
-    tanh,
-    transpose,
-    where,
-)
+from .functions import *  # noqa: F403  (one function per op of the table, see functions)
+from .functions import COMPOSITES, define_op
 from .graph import Function
 from .ops import OPS, Op
 from .reference import reference, reference_value
@@ -73,6 +30,9 @@ from .trace import as_function, trace
 from .tracer import Tracer, apply
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .sympy_bridge import from_sympy, parse, to_sympy
 
 #: Names loaded on first use (PEP 562), so `import expr` does not import SymPy.
 _LAZY = {
@@ -93,6 +53,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "COMPOSITES",
     "OPS",
     "DomainError",
     "ExprError",
@@ -105,57 +66,15 @@ __all__ = [
     "Tracer",
     "TracerBoolError",
     "UnknownNameError",
-    "abs",
-    "absolute",
-    "add",
-    "amax",
     "apply",
     "as_function",
-    "broadcast_to",
     "catalog",
-    "cos",
-    "divide",
-    "dot",
-    "eq",
-    "exp",
+    "define_op",
     "from_sympy",
-    "ge",
-    "greater",
-    "greater_equal",
-    "gt",
-    "le",
-    "less",
-    "less_equal",
-    "log",
-    "logsumexp",
-    "lt",
-    "matmul",
-    "max",
-    "maximum",
-    "mean",
-    "minimum",
-    "multiply",
-    "negative",
     "parse",
-    "power",
     "reference",
     "reference_value",
-    "relu",
-    "reshape",
-    "sigmoid",
-    "sign",
-    "sin",
-    "softplus",
-    "sqrt",
-    "square",
-    "step",
-    "subtract",
-    "sum",
-    "sum_to",
-    "tan",
-    "tanh",
     "to_sympy",
     "trace",
-    "transpose",
-    "where",
+    *functions.__all__,
 ]

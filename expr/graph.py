@@ -250,6 +250,12 @@ class Function:
                 try:
                     values[node] = kernel(*[values[a] for a in node_args], **attrs)
                 except (ValueError, TypeError, IndexError) as error:
+                    if any(np.iscomplexobj(values[a]) for a in node_args):
+                        raise InputError(
+                            f"{self.op(node)} at node {node} has no complex kernel ({error}); "
+                            "the complex step needs every op to take complex numbers: use "
+                            "another method"
+                        ) from None
                     shapes = [np.shape(values[a]) for a in node_args]
                     raise ShapeError(
                         f"{self.op(node)} at node {node} failed on operand shapes {shapes}: "
@@ -280,6 +286,19 @@ class Function:
         from .view import draw
 
         return draw(self, ax=ax, values=values, adjoints=adjoints, **kwargs)
+
+    def _repr_svg_(self) -> str | None:
+        """The drawn graph as SVG, for Jupyter (None above `view.NOTEBOOK_MAX_OPS` ops)."""
+        from .view import notebook_svg
+
+        return notebook_svg(self)
+
+    def _repr_latex_(self) -> str | None:
+        """The formula via SymPy's LaTeX, for Jupyter (None above `view.NOTEBOOK_MAX_OPS`
+        ops or when there is no SymPy form)."""
+        from .view import notebook_latex
+
+        return notebook_latex(self)
 
     def to_dot(self, values: Any = None, adjoints: Any = None) -> str:
         """The graph in Graphviz dot syntax."""

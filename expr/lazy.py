@@ -30,6 +30,10 @@ class Deferred:
         self._attr = attr
         self._target: Any = None
 
+    def loaded(self) -> bool:
+        """Whether its module is imported already (resolving then costs no import)."""
+        return self._module in sys.modules
+
     def resolve(self) -> Any:
         """The real object (importing its module the first time)."""
         if self._target is None:

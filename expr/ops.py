@@ -1,36 +1,43 @@
-"""The ops table: every primitive defined once, with its numpy kernel, output-shape rule and
-SymPy counterpart.
+"""The ops table: every primitive defined once — name and aliases, numpy (or scipy.special)
+kernel, SymPy counterpart, output-shape rule and domain.
 
-An op is applied by `expr.tracer.apply`; graphs store the op's name. The table `OPS` is the
-only mutable-looking module state of the package and is filled once, at import.
+Everything else is derived from this table: the `expr.<name>` functions, numpy dispatch on
+tracers (`np.arctan(t)` records "arctan"), the function names formulas and `from_sympy`
+accept, the reference's local partials, `autodiff`'s derived rules and the test strategies.
+`OPS` is the one sanctioned module-level registry: it is filled at import and grows only
+through `register` / `expr.define_op`.
 
 >>> float(OPS["sin"].kernel(0.0))
 0.0
 >>> OPS["add"].shape((2, 1), (3,))
 (2, 3)
+>>> resolve_name("atan")
+'arctan'
 """
 
 from __future__ import annotations
 
+import keyword
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ShapeError
-from .lazy import LazyModule
+from .errors import InputError, ShapeError, UnknownNameError
+from .lazy import Deferred, LazyModule
 
-# SymPy loads on first symbolic use, not at `import expr` (see expr.lazy).
+# SymPy (and its codegen functions) and scipy.special load on first use, not at
+# `import expr` (see expr.lazy): the table holds deferred references to them.
 sympy = LazyModule("sympy")
-_sympy_functions = LazyModule("expr.sympy_functions")
-relu, sigmoid, softplus = (
-    _sympy_functions.relu,
-    _sympy_functions.sigmoid,
-    _sympy_functions.softplus,
-)
+cfunctions = LazyModule("sympy.codegen.cfunctions")
+sf = LazyModule("expr.sympy_functions")
+special = LazyModule("scipy.special")
 
 Shape = tuple[int, ...]
+Interval = tuple[float, float]
+INF = math.inf
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,12 @@ class Op:
     """One primitive.
 
     kernel(*arrays, **attrs) computes it with numpy; shape(*shapes, **attrs) gives the output
-    shape or raises `ShapeError`; sympy(*exprs, **attrs) is the scalar SymPy counterpart
-    (elementwise ops only); symbolic(*object_arrays, **attrs) applies the op to numpy object
-    arrays of SymPy expressions (every op), which is how tensor graphs become SymPy.
+    shape or raises `ShapeError`; sympy(*exprs) is the scalar SymPy counterpart (elementwise
+    ops only); symbolic(*object_arrays, **attrs) applies the op to numpy object arrays of
+    SymPy expressions (every op), which is how tensor graphs become SymPy. `aliases` are
+    further names formulas and `expr` accept; `numpy` the numpy functions that record this op
+    when called on a tracer; `domain` one open interval per argument inside which the op is
+    smooth and real (tests draw points there; None: no interval describes it).
     """
 
     name: str
@@ -54,13 +64,87 @@ class Op:
     piecewise_constant: bool = False
     doc: str = ""
     attrs: tuple[str, ...] = field(default=())
+    aliases: tuple[str, ...] = field(default=())
+    numpy: tuple[Callable[..., Any], ...] = field(default=())
+    domain: tuple[Interval, ...] | None = None
+    builtin: bool = True
 
 
+#: Every op by its canonical name.
 OPS: dict[str, Op] = {}
+#: Every accepted name (canonical names and aliases) -> canonical op name.
+ALIASES: dict[str, str] = {}
 
 
-def _register(op: Op) -> None:
+#: numpy ufuncs and functions that record an op when called on a tracer -> op name.
+class _UfuncTable(dict):
+    """numpy function -> op name. Entries of a module not imported yet (scipy.special's)
+    hold a `Deferred`; a lookup that misses adds the real functions of loaded modules."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            for fn, name in list(self.items()):
+                if isinstance(fn, Deferred) and fn.loaded():
+                    self[fn.resolve()] = name
+        return dict.get(self, key, default)
+
+
+UFUNC_OPS: dict[Any, str] = _UfuncTable()
+
+
+def register(op: Op) -> Op:
+    """Add `op` to the table (its name, aliases and numpy functions must be new)."""
+    names = (op.name, *op.aliases)
+    for name in names:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise InputError(f"op name {name!r} must be a Python identifier")
+        if name in ALIASES:
+            raise InputError(
+                f"op name {name!r} is taken (by op {ALIASES[name]!r}); choose another name"
+            )
+    taken = [fn for fn in op.numpy if fn in UFUNC_OPS]
+    if taken:
+        raise InputError(f"numpy's {taken[0].__name__} already records op {UFUNC_OPS[taken[0]]!r}")
     OPS[op.name] = op
+    for name in names:
+        ALIASES[name] = op.name
+    for fn in op.numpy:
+        UFUNC_OPS[fn] = op.name
+    return op
+
+
+def resolve_name(name: str) -> str:
+    """The canonical op name of `name` (an op name or an alias); `UnknownNameError` if none.
+
+    >>> resolve_name("ln"), resolve_name("Heaviside")
+    ('log', 'heaviside')
+    """
+    try:
+        return ALIASES[name]
+    except (KeyError, TypeError):
+        shown = ", ".join(formula_names())
+        raise UnknownNameError(f"unknown function {name!r}; supported: {shown}") from None
+
+
+def lookup(name: str) -> Op:
+    """The `Op` of an op name or alias (see `resolve_name`)."""
+    return OPS[resolve_name(name)]
+
+
+def piecewise_constant_heads() -> set[Any]:
+    """SymPy function classes of the piecewise-constant ops (sign, floor, Heaviside, ...),
+    whose derivative is 0 by the toolkit's convention."""
+    heads = set()
+    for op in list(OPS.values()):
+        if op.piecewise_constant and op.sympy is not None:
+            built = op.sympy(*sympy.symbols(f"a0:{op.arity}", real=True))
+            heads.add(built.func)
+    return heads - {sympy.Piecewise}
+
+
+def formula_names() -> list[str]:
+    """Every name (with aliases) of the elementwise ops, the functions a formula may call."""
+    return sorted((n for n, op in ALIASES.items() if OPS[op].kind == "elementwise"), key=str.lower)
 
 
 # ----------------------------------------------------------------------------- shape rules
@@ -84,10 +168,15 @@ def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int, name: str) -> 
     """Axis argument of a reduction as a sorted tuple of non-negative ints (None = all axes)."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        raise ShapeError(
+            f"{name}: axis must be an int, a tuple of ints or None, got {axis!r}"
+        ) from None
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
             raise ShapeError(f"{name}: axis {axis!r} is out of range for an array of {ndim} dims")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
@@ -127,26 +216,69 @@ def _matmul_shape(a: Shape, b: Shape) -> Shape:
     return out
 
 
+def check_sizes(newshape: Any, name: str, argument: str = "newshape") -> Shape:
+    """`newshape` as a tuple of non-negative ints; floats, bools and negatives are refused."""
+    items = (newshape,) if isinstance(newshape, (int, np.integer)) else newshape
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise InputError(
+            f"{name}: {argument} must be a tuple of ints, got {type(newshape).__name__}"
+        ) from None
+    for n in items:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise InputError(
+                f"{name}: {argument} must hold non-negative ints, got {newshape!r} "
+                f"(the entry {n!r})"
+            )
+    return tuple(int(n) for n in items)
+
+
+def check_axes(axes: Any, ndim: int, name: str = "transpose") -> tuple[int, ...]:
+    """`axes` as a permutation of range(ndim) (negative entries count from the end)."""
+    try:
+        items = tuple(axes)
+    except TypeError:
+        raise InputError(f"{name}: axes must be a tuple of ints, got {axes!r}") from None
+    bad = [
+        a
+        for a in items
+        if isinstance(a, (bool, np.bool_))
+        or not isinstance(a, (int, np.integer))
+        or not -ndim <= a < ndim
+    ]
+    if bad or len(items) != ndim:
+        raise ShapeError(
+            f"{name}: axes {axes!r} are not a permutation of the {ndim} axes of the value "
+            f"(accepted: each of 0..{ndim - 1} once, or -{ndim}..-1)"
+        )
+    out = tuple(int(a) % ndim for a in items)
+    if sorted(out) != list(range(ndim)):
+        raise ShapeError(f"{name}: axes {axes!r} are not a permutation (an axis repeats)")
+    return out
+
+
 def _transpose_shape(shape: Shape, axes: tuple | None = None) -> Shape:
-    axes = tuple(reversed(range(len(shape)))) if axes is None else axes
+    axes = tuple(reversed(range(len(shape)))) if axes is None else check_axes(axes, len(shape))
     return tuple(shape[i] for i in axes)
 
 
 def _reshape_shape(shape: Shape, newshape: Shape) -> Shape:
-    size = int(np.prod(shape))
-    if int(np.prod(newshape)) != size:
+    newshape = check_sizes(newshape, "reshape")
+    size = math.prod(shape)
+    if math.prod(newshape) != size:
         raise ShapeError(f"reshape: cannot reshape {shape} ({size} elements) into {newshape}")
-    return tuple(newshape)
+    return newshape
 
 
 def _broadcast_to_shape(shape: Shape, newshape: Shape) -> Shape:
+    newshape = check_sizes(newshape, "broadcast_to")
     try:
-        np.broadcast_shapes(shape, newshape)
-        if tuple(np.broadcast_shapes(shape, newshape)) != tuple(newshape):
+        if tuple(np.broadcast_shapes(shape, newshape)) != newshape:
             raise ValueError
     except ValueError:
         raise ShapeError(f"broadcast_to: cannot broadcast shape {shape} to {newshape}") from None
-    return tuple(newshape)
+    return newshape
 
 
 def _sum_to_shape(shape: Shape, newshape: Shape) -> Shape:
@@ -159,9 +291,14 @@ def _probe(shape: Shape) -> np.ndarray:
     return np.broadcast_to(np.zeros(()), shape)
 
 
+def _numpy_index(index: tuple) -> tuple:
+    """An index attribute as numpy reads it: nested tuples (integer arrays) become arrays."""
+    return tuple(np.asarray(i, dtype=np.intp) if isinstance(i, tuple) else i for i in index)
+
+
 def _getitem_shape(shape: Shape, index: tuple) -> Shape:
     try:
-        return _probe(shape)[index].shape
+        return _probe(shape)[_numpy_index(index)].shape
     except IndexError as error:
         raise ShapeError(f"getitem: index {index!r} does not fit shape {shape}: {error}") from None
 
@@ -172,17 +309,56 @@ def _scatter_shape(shape: Shape, index: tuple, newshape: Shape) -> Shape:
     return tuple(newshape)
 
 
-def check_basic_index(index: Any) -> tuple:
-    """Index as a tuple of ints, slices, None and Ellipsis; anything else is refused."""
-    index = index if isinstance(index, tuple) else (index,)
-    for item in index:
-        if not (
-            isinstance(item, (int, np.integer, slice)) or item is None or item is Ellipsis
-        ) or isinstance(item, bool):
-            raise InputError(
-                f"only basic indexing is supported (ints, slices, None, ...), got {item!r}"
-            )
-    return tuple(int(i) if isinstance(i, np.integer) else i for i in index)
+def _index_item(item: Any) -> Any:
+    """One entry of an index: an int, slice, None or Ellipsis as is; an integer array (or
+    list) as nested tuples; a boolean mask as the nested tuples of its True positions."""
+    if isinstance(item, (bool, np.bool_)):
+        raise InputError(f"index: a bare bool {item!r} is not an index (use a boolean array)")
+    if isinstance(item, (int, np.integer)):
+        return int(item)
+    if isinstance(item, slice) or item is None or item is Ellipsis:
+        return item
+    from .tracer import Tracer
+
+    if isinstance(item, Tracer):
+        raise InputError(
+            "index: a traced value cannot be an index (its value is unknown while tracing); "
+            "use expr.where for a data-dependent choice"
+        )
+    array = np.asarray(item)
+    if array.dtype == bool:
+        return tuple(tuple(int(i) for i in axis) for axis in np.nonzero(array))
+    if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):
+        raise InputError(
+            f"index: {item!r} is not an index; accepted: ints, slices, None, ..., integer "
+            "arrays and boolean masks"
+        )
+    return np.asarray(array, dtype=np.intp).tolist() if array.ndim else int(array)
+
+
+def check_index(index: Any) -> tuple:
+    """Index as a hashable tuple: ints, slices, None, Ellipsis, integer arrays (as nested
+    tuples) and boolean masks (expanded to their True positions); anything else refused.
+
+    >>> check_index(([0, 2], slice(None)))
+    ((0, 2), slice(None, None, None))
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    out: list[Any] = []
+    for item in items:
+        converted = _index_item(item)
+        if isinstance(item, np.ndarray | list) and np.asarray(item).dtype == bool:
+            out.extend(converted)  # a k-dim mask indexes k axes
+        else:
+            out.append(_nested_tuple(converted))
+    return tuple(out)
+
+
+def _nested_tuple(value: Any) -> Any:
+    return tuple(_nested_tuple(v) for v in value) if isinstance(value, list) else value
+
+
+check_basic_index = check_index
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -245,12 +421,19 @@ def _sum_to(x: Any, newshape: Shape) -> np.ndarray:
 
 
 def _scatter(x: Any, index: tuple, newshape: Shape) -> np.ndarray:
+    """zeros(newshape) with x added at `index` (repeated positions add up)."""
     x = np.asarray(x)
-    out = np.zeros(newshape, dtype=x.dtype if x.dtype.kind in "fcO" else np.float64)
-    if x.dtype == object:
-        out = out.astype(object)
-    out[index] = x[()] if x.ndim == 0 else x  # a 0-d object array would be stored whole
+    dtype = x.dtype if x.dtype.kind in "fcO" else np.dtype(np.float64)
+    if dtype.kind == "O":
+        out = np.full(newshape, sympy.Integer(0), dtype=object)
+    else:
+        out = np.zeros(newshape, dtype=dtype)
+    np.add.at(out, _numpy_index(index), x[()] if x.ndim == 0 else x)
     return out
+
+
+def _getitem(x: Any, index: tuple) -> np.ndarray:
+    return np.asarray(x)[_numpy_index(index)]
 
 
 # ----------------------------------------------------------------------------- SymPy side
@@ -297,108 +480,200 @@ def _piecewise01(relation: Callable) -> Callable:
     return lambda a, b: sympy.Piecewise((1, relation(a, b)), (0, True))
 
 
+# ----------------------------------------------------------------------------- kernels (new)
+def _gelu(x: Any) -> np.ndarray:
+    """x Phi(x) written with erfc, so the left tail does not cancel."""
+    return 0.5 * x * special.erfc(-np.asarray(x) / math.sqrt(2.0))
+
+
+def _elu(x: Any, alpha: Any) -> np.ndarray:
+    positive = np.real(x) > 0
+    return np.where(positive, x, alpha * np.expm1(np.where(positive, 0, x)))
+
+
+def _leaky_relu(x: Any, slope: Any) -> np.ndarray:
+    return np.where(np.real(x) > 0, x, slope * np.asarray(x))
+
+
 # ----------------------------------------------------------------------------- the table
-def _elementwise(
+def elementwise_op(
     name: str,
-    arity: int,
     kernel: Callable,
     counterpart: Callable,
     doc: str,
     *,
+    arity: int = 1,
+    aliases: tuple[str, ...] = (),
+    numpy: tuple[Callable, ...] = (),
+    domain: tuple[Interval, ...] | str | None = "real",
     smooth: bool = True,
     piecewise_constant: bool = False,
+    builtin: bool = True,
+) -> Op:
+    """An elementwise `Op` (numpy broadcasting; SymPy counterpart vectorized over object
+    arrays). `domain` "real" (the default) is the whole real line for every argument."""
+    return Op(
+        name,
+        arity,
+        kernel,
+        _broadcast(name),
+        _vectorized(counterpart, arity),
+        sympy=counterpart,
+        smooth=smooth,
+        piecewise_constant=piecewise_constant,
+        doc=doc,
+        aliases=tuple(aliases),
+        numpy=tuple(numpy),
+        domain=((-INF, INF),) * arity if domain == "real" else domain,
+        builtin=builtin,
+    )
+
+
+def _elementwise(
+    name: str, arity: int, kernel: Callable, counterpart: Callable, doc: str, **options: Any
 ) -> None:
-    _register(
-        Op(
-            name,
-            arity,
-            kernel,
-            _broadcast(name),
-            _vectorized(counterpart, arity),
-            sympy=counterpart,
-            smooth=smooth,
-            piecewise_constant=piecewise_constant,
-            doc=doc,
-        )
-    )
+    register(elementwise_op(name, kernel, counterpart, doc, arity=arity, **options))
 
 
-_elementwise("add", 2, np.add, lambda a, b: a + b, "a + b")
-_elementwise("sub", 2, np.subtract, lambda a, b: a - b, "a - b")
-_elementwise("mul", 2, np.multiply, lambda a, b: a * b, "a * b")
-_elementwise("div", 2, np.divide, lambda a, b: a / b, "a / b")
-_elementwise("pow", 2, np.power, lambda a, b: a**b, "a ** b")
-_elementwise("neg", 1, np.negative, lambda a: -a, "-a")
-_elementwise("sin", 1, np.sin, sympy.sin, "sin a")
-_elementwise("cos", 1, np.cos, sympy.cos, "cos a")
-_elementwise("tan", 1, np.tan, sympy.tan, "tan a")
-_elementwise("exp", 1, np.exp, sympy.exp, "e ** a")
-_elementwise("log", 1, np.log, sympy.log, "natural log of a")
-_elementwise("sqrt", 1, np.sqrt, sympy.sqrt, "square root of a")
-_elementwise("tanh", 1, np.tanh, sympy.tanh, "tanh a")
-_elementwise("sigmoid", 1, _sigmoid, sigmoid, "1 / (1 + e ** -a)")
-_elementwise("softplus", 1, _softplus, softplus, "log(1 + e ** a)")
-_elementwise(
-    "relu",
-    1,
-    _relu,
-    relu,
-    "max(a, 0); derivative 0 at a = 0",
-    smooth=False,
-)
-_elementwise("abs", 1, np.abs, sympy.Abs, "|a|; derivative sign(a), 0 at a = 0", smooth=False)
-_elementwise(
-    "maximum", 2, np.maximum, sympy.Max, "max(a, b); ties split the derivative", smooth=False
-)
-_elementwise(
-    "minimum", 2, np.minimum, sympy.Min, "min(a, b); ties split the derivative", smooth=False
-)
-_elementwise(
-    "where",
-    3,
-    _where,
-    lambda c, a, b: sympy.Piecewise((a, sympy.Ne(c, 0)), (b, True)),
-    "a where c != 0 else b",
-    smooth=False,
-)
-_elementwise(
-    "sign",
-    1,
-    lambda a: np.sign(np.real(a)).astype(np.asarray(a).dtype),
-    sympy.sign,
-    "sign of a (-1, 0, 1)",
-    smooth=False,
-    piecewise_constant=True,
-)
-_elementwise(
-    "step",
-    2,
-    lambda a, b: _as_float(np.heaviside(np.real(a) - np.real(b), 0.5), a, b),
-    lambda a, b: sympy.Piecewise((1, a > b), (sympy.S.Half, sympy.Eq(a, b)), (0, True)),
-    "Heaviside step of a - b: 1 where a > b, 0.5 at a tie, 0 where a < b",
-    smooth=False,
-    piecewise_constant=True,
-)
-for _name, _fn, _rel in [
-    ("gt", np.greater, lambda a, b: a > b),
-    ("ge", np.greater_equal, lambda a, b: a >= b),
-    ("lt", np.less, lambda a, b: a < b),
-    ("le", np.less_equal, lambda a, b: a <= b),
-    ("eq", np.equal, sympy.Eq),
+POSITIVE: tuple[Interval, ...] = ((0.0, INF),)
+UNIT: tuple[Interval, ...] = ((-1.0, 1.0),)
+PIECEWISE_CONSTANT = {"smooth": False, "piecewise_constant": True}
+
+# fmt: off
+# name, arity, kernel, SymPy counterpart, doc; options: aliases, numpy functions, domain
+_elementwise("add", 2, np.add, lambda a, b: a + b, "a + b", numpy=(np.add,))
+_elementwise("sub", 2, np.subtract, lambda a, b: a - b, "a - b", aliases=("subtract",),
+             numpy=(np.subtract,))
+_elementwise("mul", 2, np.multiply, lambda a, b: a * b, "a * b", aliases=("multiply",),
+             numpy=(np.multiply,))
+_elementwise("div", 2, np.divide, lambda a, b: a / b, "a / b", aliases=("divide",),
+             numpy=(np.divide,), domain=((-INF, INF), (0.0, INF)))
+_elementwise("pow", 2, np.power, lambda a, b: a**b, "a ** b", aliases=("power",),
+             numpy=(np.power,), domain=((0.0, INF), (-INF, INF)))
+_elementwise("neg", 1, np.negative, lambda a: -a, "-a", aliases=("negative",),
+             numpy=(np.negative,))
+_elementwise("square", 1, np.square, lambda a: a**2, "a ** 2", numpy=(np.square,))
+_elementwise("reciprocal", 1, np.reciprocal, lambda a: 1 / a, "1 / a",
+             numpy=(np.reciprocal,), domain=POSITIVE)
+_elementwise("sqrt", 1, np.sqrt, sympy.sqrt, "square root of a", numpy=(np.sqrt,),
+             domain=POSITIVE)
+_elementwise("cbrt", 1, np.cbrt, sf.cbrt, "real cube root of a", numpy=(np.cbrt,),
+             domain=POSITIVE)
+_elementwise("hypot", 2, np.hypot, cfunctions.hypot, "sqrt(a ** 2 + b ** 2)",
+             numpy=(np.hypot,), domain=POSITIVE * 2)
+# trigonometric and inverse trigonometric
+_elementwise("sin", 1, np.sin, sympy.sin, "sin a", numpy=(np.sin,))
+_elementwise("cos", 1, np.cos, sympy.cos, "cos a", numpy=(np.cos,))
+_elementwise("tan", 1, np.tan, sympy.tan, "tan a", numpy=(np.tan,),
+             domain=((-math.pi / 2, math.pi / 2),))
+_elementwise("arcsin", 1, np.arcsin, sympy.asin, "inverse sine", aliases=("asin",),
+             numpy=(np.arcsin,), domain=UNIT)
+_elementwise("arccos", 1, np.arccos, sympy.acos, "inverse cosine", aliases=("acos",),
+             numpy=(np.arccos,), domain=UNIT)
+_elementwise("arctan", 1, np.arctan, sympy.atan, "inverse tangent", aliases=("atan",),
+             numpy=(np.arctan,))
+_elementwise("arctan2", 2, np.arctan2, sympy.atan2, "angle of the point (b, a)",
+             aliases=("atan2",), numpy=(np.arctan2,), domain=((-INF, INF), (0.0, INF)))
+# hyperbolic and inverse hyperbolic
+_elementwise("sinh", 1, np.sinh, sympy.sinh, "sinh a", numpy=(np.sinh,))
+_elementwise("cosh", 1, np.cosh, sympy.cosh, "cosh a", numpy=(np.cosh,))
+_elementwise("tanh", 1, np.tanh, sympy.tanh, "tanh a", numpy=(np.tanh,))
+_elementwise("arcsinh", 1, np.arcsinh, sympy.asinh, "inverse sinh", aliases=("asinh",),
+             numpy=(np.arcsinh,))
+_elementwise("arccosh", 1, np.arccosh, sympy.acosh, "inverse cosh", aliases=("acosh",),
+             numpy=(np.arccosh,), domain=((1.0, INF),))
+_elementwise("arctanh", 1, np.arctanh, sympy.atanh, "inverse tanh", aliases=("atanh",),
+             numpy=(np.arctanh,), domain=UNIT)
+# exponentials and logarithms
+_elementwise("exp", 1, np.exp, sympy.exp, "e ** a", numpy=(np.exp,))
+_elementwise("exp2", 1, np.exp2, lambda a: 2**a, "2 ** a", numpy=(np.exp2,))
+_elementwise("expm1", 1, np.expm1, cfunctions.expm1, "e ** a - 1, accurate near 0",
+             numpy=(np.expm1,))
+_elementwise("log", 1, np.log, sympy.log, "natural log of a", aliases=("ln",),
+             numpy=(np.log,), domain=POSITIVE)
+_elementwise("log2", 1, np.log2, cfunctions.log2, "base-2 log of a", numpy=(np.log2,),
+             domain=POSITIVE)
+_elementwise("log10", 1, np.log10, cfunctions.log10, "base-10 log of a",
+             numpy=(np.log10,), domain=POSITIVE)
+_elementwise("log1p", 1, np.log1p, cfunctions.log1p, "log(1 + a), accurate near 0",
+             numpy=(np.log1p,), domain=((-1.0, INF),))
+_elementwise("logaddexp", 2, np.logaddexp, sf.logaddexp, "log(e ** a + e ** b), stable",
+             numpy=(np.logaddexp,))
+# special functions (scipy.special kernels)
+_elementwise("erf", 1, special.erf, sympy.erf, "error function",
+             numpy=(special.erf,))
+_elementwise("erfc", 1, special.erfc, sympy.erfc, "1 - erf(a), accurate in the tail",
+             numpy=(special.erfc,))
+_elementwise("gammaln", 1, special.gammaln, sympy.loggamma, "log |Gamma(a)|",
+             aliases=("loggamma", "lgamma"), numpy=(special.gammaln,), domain=POSITIVE)
+_elementwise("digamma", 1, special.digamma, sympy.digamma, "Gamma'(a) / Gamma(a)",
+             aliases=("psi",), numpy=(special.digamma,), domain=POSITIVE)
+_elementwise("polygamma", 2, special.polygamma, sympy.polygamma,
+             "n-th derivative of digamma (n a non-negative integer constant)", domain=None)
+# network pieces
+_elementwise("sigmoid", 1, _sigmoid, sf.sigmoid, "1 / (1 + e ** -a)", aliases=("expit",),
+             numpy=(special.expit,))
+_elementwise("softplus", 1, _softplus, sf.softplus, "log(1 + e ** a)")
+_elementwise("gelu", 1, _gelu, lambda a: a * sympy.erfc(-a / sympy.sqrt(2)) / 2,
+             "a Phi(a), Phi the normal CDF (the erf form)")
+_elementwise("silu", 1, lambda a: a * _sigmoid(a), lambda a: a * sf.sigmoid(a),
+             "a sigmoid(a)", aliases=("swish",))
+_elementwise("relu", 1, _relu, sf.relu, "max(a, 0); derivative 0 at a = 0", smooth=False)
+_elementwise("elu", 2, _elu,
+             lambda a, b: sympy.Piecewise((a, a > 0), (b * cfunctions.expm1(a), True)),
+             "a where a > 0 else alpha (e ** a - 1)", smooth=False,
+             domain=((-INF, INF), (0.0, 2.0)))
+_elementwise("leaky_relu", 2, _leaky_relu,
+             lambda a, b: sympy.Piecewise((a, a > 0), (b * a, True)),
+             "a where a > 0 else slope a", smooth=False, domain=((-INF, INF), (0.0, 1.0)))
+# kinks: abs'(0) = 0, ties of maximum/minimum split the derivative
+_elementwise("abs", 1, np.abs, sympy.Abs, "|a|; derivative sign(a), 0 at a = 0",
+             aliases=("Abs", "absolute", "fabs"), numpy=(np.absolute, np.fabs), smooth=False)
+_elementwise("maximum", 2, np.maximum, sympy.Max, "max(a, b); ties split the derivative",
+             aliases=("Max",), numpy=(np.maximum, np.fmax), smooth=False)
+_elementwise("minimum", 2, np.minimum, sympy.Min, "min(a, b); ties split the derivative",
+             aliases=("Min",), numpy=(np.minimum, np.fmin), smooth=False)
+_elementwise("where", 3, _where, lambda c, a, b: sympy.Piecewise((a, sympy.Ne(c, 0)), (b, True)),
+             "a where c != 0 else b", smooth=False)
+_elementwise("mod", 2, np.mod, sf.mod, "a - b floor(a / b) (numpy.mod, Python's %)",
+             aliases=("Mod", "remainder"), numpy=(np.mod,), smooth=False,
+             domain=((-INF, INF), (0.0, INF)))
+# piecewise constant: derivative 0
+_elementwise("sign", 1, lambda a: np.sign(np.real(a)).astype(np.asarray(a).dtype), sympy.sign,
+             "sign of a (-1, 0, 1)", numpy=(np.sign,), **PIECEWISE_CONSTANT)
+_elementwise("floor", 1, np.floor, sympy.floor, "largest integer <= a", numpy=(np.floor,),
+             **PIECEWISE_CONSTANT)
+_elementwise("ceil", 1, np.ceil, sympy.ceiling, "smallest integer >= a",
+             aliases=("ceiling",), numpy=(np.ceil,), **PIECEWISE_CONSTANT)
+_elementwise("rint", 1, np.rint, sf.rint, "nearest integer, ties to even", numpy=(np.rint,),
+             **PIECEWISE_CONSTANT)
+_elementwise("floordiv", 2, np.floor_divide, lambda a, b: sympy.floor(a / b),
+             "floor(a / b) (numpy.floor_divide, Python's //)", aliases=("floor_divide",),
+             numpy=(np.floor_divide,), domain=((-INF, INF), (0.0, INF)), **PIECEWISE_CONSTANT)
+_elementwise("heaviside", 1, lambda a: _as_float(np.heaviside(np.real(a), 0.5), a),
+             lambda a: sympy.Heaviside(a, sympy.S.Half),
+             "Heaviside step of a: 1 where a > 0, 0.5 at 0, 0 where a < 0",
+             aliases=("Heaviside",), **PIECEWISE_CONSTANT)
+_elementwise("step", 2, lambda a, b: _as_float(np.heaviside(np.real(a) - np.real(b), 0.5), a, b),
+             lambda a, b: sympy.Piecewise((1, a > b), (sympy.S.Half, sympy.Eq(a, b)), (0, True)),
+             "Heaviside step of a - b: 1 where a > b, 0.5 at a tie, 0 where a < b",
+             **PIECEWISE_CONSTANT)
+for _name, _fn, _relation, _symbol, _alias in [
+    ("gt", np.greater, lambda a, b: a > b, ">", "greater"),
+    ("ge", np.greater_equal, lambda a, b: a >= b, ">=", "greater_equal"),
+    ("lt", np.less, lambda a, b: a < b, "<", "less"),
+    ("le", np.less_equal, lambda a, b: a <= b, "<=", "less_equal"),
+    ("eq", np.equal, sympy.Eq, "==", "equal"),
+    ("ne", np.not_equal, sympy.Ne, "!=", "not_equal"),
 ]:
-    _elementwise(
-        _name,
-        2,
-        _compare(_fn),
-        _piecewise01(_rel),
-        f"1.0 where a {_name} b else 0.0",
-        smooth=False,
-        piecewise_constant=True,
-    )
+    _elementwise(_name, 2, _compare(_fn), _piecewise01(_relation),
+                 f"1.0 where a {_symbol} b else 0.0", aliases=(_alias,), numpy=(_fn,),
+                 **PIECEWISE_CONSTANT)
+# fmt: on
 
 
-def _reduction(name: str, kernel: Callable, symbolic: Callable, doc: str) -> None:
-    _register(
+def _reduction(name: str, kernel: Callable, symbolic: Callable, doc: str, **options: Any) -> None:
+    register(
         Op(
             name,
             1,
@@ -406,19 +681,49 @@ def _reduction(name: str, kernel: Callable, symbolic: Callable, doc: str) -> Non
             _reduction_shape,
             symbolic,
             kind="reduction",
-            smooth=name not in ("max",),
             doc=doc,
             attrs=("axis", "keepdims"),
+            **options,
         )
     )
 
 
 _reduction("sum", np.sum, _sym_sum, "sum over axes")
 _reduction("mean", np.mean, _sym_mean, "mean over axes")
-_reduction("max", np.max, _sym_max, "max over axes; ties split the derivative")
+_reduction(
+    "max",
+    np.max,
+    _sym_max,
+    "max over axes; ties split the derivative",
+    smooth=False,
+    aliases=("amax",),
+)
 _reduction("logsumexp", _logsumexp, _sym_logsumexp, "log(sum(exp(a))) over axes, stable")
 
-for _op in [
+
+def _structural_op(
+    name: str,
+    kernel: Callable,
+    shape: Callable,
+    doc: str,
+    attrs: tuple[str, ...],
+    symbolic: Callable | None = None,
+) -> None:
+    register(
+        Op(
+            name,
+            1,
+            kernel,
+            shape,
+            symbolic or _structural(kernel),
+            kind="structural",
+            doc=doc,
+            attrs=attrs,
+        )
+    )
+
+
+register(
     Op(
         "matmul",
         2,
@@ -427,75 +732,47 @@ for _op in [
         _structural(np.matmul),
         kind="linear algebra",
         doc="a @ b",
-    ),
-    Op(
-        "transpose",
-        1,
-        np.transpose,
-        _transpose_shape,
-        _structural(np.transpose),
-        kind="structural",
-        doc="permute axes",
-        attrs=("axes",),
-    ),
-    Op(
-        "reshape",
-        1,
-        lambda x, newshape: np.reshape(x, newshape),
-        _reshape_shape,
-        _structural(lambda x, newshape: np.reshape(x, newshape)),
-        kind="structural",
-        doc="same elements, new shape",
-        attrs=("newshape",),
-    ),
-    Op(
-        "broadcast_to",
-        1,
-        lambda x, newshape: np.broadcast_to(x, newshape),
-        _broadcast_to_shape,
-        _structural(lambda x, newshape: np.array(np.broadcast_to(x, newshape))),
-        kind="structural",
-        doc="repeat along broadcast axes",
-        attrs=("newshape",),
-    ),
-    Op(
-        "sum_to",
-        1,
-        _sum_to,
-        _sum_to_shape,
-        _structural(_sum_to),
-        kind="structural",
-        doc="sum over broadcast axes down to newshape (adjoint of broadcast_to)",
-        attrs=("newshape",),
-    ),
-    Op(
-        "getitem",
-        1,
-        lambda x, index: np.asarray(x)[index],
-        _getitem_shape,
-        _structural(lambda x, index: x[index]),
-        kind="structural",
-        doc="basic indexing a[index]",
-        attrs=("index",),
-    ),
-    Op(
-        "scatter",
-        1,
-        _scatter,
-        _scatter_shape,
-        _structural(lambda x, index, newshape: _scatter_object(x, index, newshape)),
-        kind="structural",
-        doc="zeros(newshape) with a[index] = x (adjoint of getitem)",
-        attrs=("index", "newshape"),
-    ),
-]:
-    _register(_op)
+        numpy=(np.matmul,),
+    )
+)
+_structural_op("transpose", np.transpose, _transpose_shape, "permute axes", ("axes",))
+_structural_op(
+    "reshape",
+    lambda x, newshape: np.reshape(x, newshape),
+    _reshape_shape,
+    "same elements, new shape",
+    ("newshape",),
+)
+_structural_op(
+    "broadcast_to",
+    lambda x, newshape: np.broadcast_to(x, newshape),
+    _broadcast_to_shape,
+    "repeat along broadcast axes",
+    ("newshape",),
+    _structural(lambda x, newshape: np.array(np.broadcast_to(x, newshape))),
+)
+_structural_op(
+    "sum_to",
+    _sum_to,
+    _sum_to_shape,
+    "sum over broadcast axes down to newshape (adjoint of broadcast_to)",
+    ("newshape",),
+)
+_structural_op(
+    "getitem",
+    _getitem,
+    _getitem_shape,
+    "a[index]: basic, integer-array and boolean-mask indexing (a gather)",
+    ("index",),
+)
+_structural_op(
+    "scatter",
+    _scatter,
+    _scatter_shape,
+    "zeros(newshape) with x added at index (scatter-add: the adjoint of getitem)",
+    ("index", "newshape"),
+)
 
 
-def _scatter_object(x: np.ndarray, index: tuple, newshape: Shape) -> np.ndarray:
-    out = np.full(newshape, sympy.Integer(0), dtype=object)
-    out[index] = x[()] if np.ndim(x) == 0 and isinstance(x, np.ndarray) else x
-    return out
-
-
+#: Names of the elementwise ops at import (user ops from `define_op` come later).
 ELEMENTWISE = tuple(name for name, op in OPS.items() if op.kind == "elementwise")

@@ -11,6 +11,7 @@ differences carried out at twice the precision (error far below 10**-digits).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from . import reference_tensor
 from .errors import DomainError, InputError
 from .graph import Function, as_input
 from .lazy import LazyModule
@@ -28,7 +30,9 @@ sympy = LazyModule("sympy")  # loaded on the first reference computation
 
 @lru_cache(maxsize=512)
 def _local(op_name: str, consts: tuple[tuple[int, Any], ...]) -> tuple[Any, tuple]:
-    """mpmath callables for the value and the partials of one op (constant args fixed)."""
+    """mpmath callables for the value and the partials of one op (constant args fixed);
+    each carries `direct`: whether it is one mpmath operation on its arguments (so exact to
+    the working precision; others are checked for cancellation by `_apply`)."""
     op = OPS[op_name]
     fixed = dict(consts)
     symbols = [sympy.Symbol(f"a{i}", real=True) for i in range(op.arity)]
@@ -40,10 +44,30 @@ def _local(op_name: str, consts: tuple[tuple[int, Any], ...]) -> tuple[Any, tupl
         if i in fixed:
             partials.append(None)
         elif op.piecewise_constant:
-            partials.append(lambda *_: mpmath.mpf(0))
+            partials.append(_compiled(free, sympy.S.Zero))
         else:
-            partials.append(sympy.lambdify(free, sympy.diff(value, s), "mpmath"))
-    return sympy.lambdify(free, value, "mpmath"), tuple(partials)
+            partials.append(_compiled(free, sympy.diff(value, s)))
+    return _compiled(free, value), tuple(partials)
+
+
+def _compiled(free: list, expression: sympy.Expr) -> Any:
+    fn = sympy.lambdify(free, expression, "mpmath")
+    fn.direct = _direct(expression)
+    return fn
+
+
+def _direct(e: sympy.Basic) -> bool:
+    """Sums only of atoms, products, quotients and powers, and functions only of atoms:
+    mpmath rounds each such operation correctly, so no digits cancel."""
+    if e.is_Atom:
+        return True
+    if e.is_Add:
+        return all(a.is_Atom for a in e.args)
+    if e.is_Mul or e.is_Pow:
+        return all(_direct(a) for a in e.args)
+    if isinstance(e, sympy.core.function.Application) and not e.is_Piecewise:
+        return all(a.is_Atom for a in e.args)
+    return False
 
 
 def _const_exact(data: dict) -> Any:
@@ -129,9 +153,59 @@ def _sweep(f: Function, xs: Sequence[Any]) -> tuple[list, list]:
 
 
 def _apply(fn: Any, arity: int, args: list[Any]) -> Any:
+    """fn at args, with its own digits checked, so a partial that cancels (1 - tanh(a)^2 at
+    a = 100) is still exact to the digits asked. It is evaluated with 0.87 |a| extra digits
+    (what e^(2|a|) saturation can cancel), then at twice that precision (and again, up to
+    `MAX_DPS`) until two evaluations agree to the working precision."""
+    if getattr(fn, "direct", False):
+        return _once(fn, arity, args)
+    dps = mpmath.mp.dps
+    size = max((abs(v) for a in args for v in np.ravel(np.asarray(a, dtype=object))), default=0)
+    start = dps + 10 + int(0.87 * min(float(size), float(MAX_DPS)))
+    start = min(start, MAX_DPS // 2)
+    with mpmath.workdps(start):
+        value = _once(fn, arity, args)
+    higher = 2 * start
+    while higher <= MAX_DPS:
+        with mpmath.workdps(higher):
+            better = _once(fn, arity, args)
+        if _agree(value, better, dps):
+            return _rounded(better)
+        value, higher = better, 2 * higher
+    raise DomainError(
+        f"reference: a local derivative keeps cancelling at {MAX_DPS} digits; it is too "
+        "ill-conditioned here for the reference"
+    )
+
+
+#: Most digits `_apply` raises the precision to when a local evaluation cancels.
+MAX_DPS = 1600
+
+
+def _once(fn: Any, arity: int, args: list[Any]) -> Any:
     if all(not isinstance(a, np.ndarray) for a in args):
         return fn(*args)
     return np.frompyfunc(fn, arity, 1)(*args) if arity else fn()
+
+
+def _agree(a: Any, b: Any, dps: int) -> bool:
+    tolerance = mpmath.mpf(10) ** (-dps + 3)
+    for u, v in zip(np.ravel(np.asarray(a, dtype=object)), np.ravel(np.asarray(b, dtype=object))):
+        if isinstance(u, (mpmath.mpf, mpmath.mpc)) or isinstance(v, (mpmath.mpf, mpmath.mpc)):
+            if not (mpmath.isfinite(u) and mpmath.isfinite(v)):
+                if not (u == v or (mpmath.isnan(u) and mpmath.isnan(v))):
+                    return False
+                continue
+            if abs(u - v) > tolerance * max(abs(u), abs(v)):
+                return False
+    return True
+
+
+def _rounded(value: Any) -> Any:
+    """value at the working precision (unary plus rounds an mpf to mp.prec)."""
+    if isinstance(value, np.ndarray):
+        return np.frompyfunc(lambda v: +v if isinstance(v, mpmath.mpf) else v, 1, 1)(value)
+    return +value if isinstance(value, (mpmath.mpf, mpmath.mpc)) else value
 
 
 def _mp_logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -222,6 +296,10 @@ def _rows(f: Function, point: list[Any]) -> list[list[Any]]:
     elementwise = all(OPS[f.op(n)].kind == "elementwise" for n, *_ in f.program)
     if scalar and elementwise:
         return _reverse_rows(f, values, partials)
+    outputs = sum(math.prod(f.shape(n)) for n in f.outputs)
+    inputs = sum(math.prod(f.shape(n)) for n in f.inputs)
+    if outputs <= inputs and reference_tensor.supports(f):
+        return reference_tensor.reverse_rows(f, values, partials)
     return _forward_rows(f, values, partials)
 
 
@@ -238,6 +316,21 @@ def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
     return f, tuple(arrays), [a.shape for a in arrays]
 
 
+#: Fewest and most digits `reference` works at (below 15 it would be coarser than float64).
+MIN_DIGITS, MAX_DIGITS = 15, 1000
+
+
+def _check_digits(digits: Any) -> int:
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
+        raise InputError(f"reference: digits must be an int, got {digits!r}")
+    if not MIN_DIGITS <= digits <= MAX_DIGITS:
+        raise InputError(
+            f"reference: digits={digits} is out of range; accepted {MIN_DIGITS}..{MAX_DIGITS} "
+            "(fewer than 15 digits is coarser than float64 itself)"
+        )
+    return int(digits)
+
+
 def _mp_point(arrays: Sequence[np.ndarray]) -> list[Any]:
     return [_mp_array(a) for a in arrays]
 
@@ -249,6 +342,7 @@ def reference_value(f: Any, x: Any, digits: int = 50) -> Any:
     >>> mpmath.nstr(expr.reference_value("exp(x)", 1.0, digits=20), 20)
     '2.7182818284590452354'
     """
+    digits = _check_digits(digits)
     f, arrays, _ = _prepare(f, x)
     with mpmath.workdps(digits):
         values, _ = _sweep(f, _mp_point(arrays))
@@ -269,6 +363,9 @@ def reference(f: Any, x: Any, order: int = 1, digits: int = 50, exact: bool = Fa
     >>> float(expr.reference("x1*x2 + sin(x1)", (2.0, 3.0))[0])
     2.5838531634528574
     """
+    digits = _check_digits(digits)
+    if isinstance(order, bool) or order not in (0, 1, 2):
+        raise InputError(f"reference: order must be 0, 1 or 2, got {order!r}")
     f, arrays, shapes = _prepare(f, x)
     if order == 0:
         value = reference_value(f, arrays, digits)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any
 
 import numpy as np
 import sympy
-from sympy.core.function import AppliedUndef
+from sympy.core.function import Application, AppliedUndef
 from sympy.parsing.sympy_parser import (
     convert_xor,
     parse_expr,
@@ -23,62 +23,55 @@ from sympy.parsing.sympy_parser import (
 from . import functions as F
 from .errors import ParseError, UnknownNameError
 from .graph import Function
-from .ops import OPS
-from .sympy_functions import relu, sigmoid, softplus
+from .ops import OPS, formula_names, resolve_name
 from .tracer import GraphBuilder, Tracer, apply
 
-#: Names a string may use, with their SymPy meaning.
-STRING_FUNCTIONS: dict[str, Any] = {
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "tan": sympy.tan,
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "ln": sympy.log,
-    "sqrt": sympy.sqrt,
-    "tanh": sympy.tanh,
-    "sigmoid": sigmoid,
-    "softplus": softplus,
-    "relu": relu,
-    "abs": sympy.Abs,
-    "Abs": sympy.Abs,
-    "sign": sympy.sign,
-    "max": sympy.Max,
-    "min": sympy.Min,
-    "maximum": sympy.Max,
-    "minimum": sympy.Min,
-    "pi": sympy.pi,
-    "E": sympy.E,
-}
 _PARSER_GLOBALS = {
     name: getattr(sympy, name) for name in ("Integer", "Float", "Rational", "Symbol", "Function")
 }
-
-_UNARY = {
-    sympy.sin: "sin",
-    sympy.cos: "cos",
-    sympy.tan: "tan",
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.tanh: "tanh",
-    sympy.Abs: "abs",
-    sympy.sign: "sign",
-    sigmoid: "sigmoid",
-    softplus: "softplus",
-    relu: "relu",
-}
-_NARY = {sympy.Max: "maximum", sympy.Min: "minimum"}
+_CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
+#: SymPy spellings that are not an op's own counterpart.
+_SYMPY_SPELLINGS = {sympy.Mod: "mod"}
 _RELATIONAL = {
     sympy.StrictGreaterThan: "gt",
     sympy.GreaterThan: "ge",
     sympy.StrictLessThan: "lt",
     sympy.LessThan: "le",
     sympy.Equality: "eq",
+    sympy.Unequality: "ne",
 }
+_NARY = ("maximum", "minimum")
+
+
+def string_functions() -> dict[str, Any]:
+    """Names a formula may use (every elementwise op and alias of the table, `max`/`min`
+    for maximum/minimum, the constants pi and E), with their SymPy meaning."""
+    out: dict[str, Any] = {}
+    for name in formula_names():
+        op = OPS[resolve_name(name)]
+        out[name] = op.sympy
+    out.update(max=sympy.Max, min=sympy.Min, **_CONSTANTS)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _heads(size: int) -> dict[Any, str]:
+    """SymPy function class -> op name, from each op's counterpart applied to symbols (the
+    table only grows, so its size keys the cache)."""
+    heads: dict[Any, str] = dict(_SYMPY_SPELLINGS)
+    for op in list(OPS.values())[:size]:
+        if op.kind != "elementwise" or op.sympy is None:
+            continue
+        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
+        built = op.sympy(*symbols)
+        head = built.func
+        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
+            heads.setdefault(head, op.name)
+    return heads
 
 
 def _supported() -> str:
-    return ", ".join(sorted(n for n in STRING_FUNCTIONS if n not in ("pi", "E")))
+    return ", ".join(n for n in string_functions() if n not in _CONSTANTS)
 
 
 def _natural_key(name: str) -> list:
@@ -99,7 +92,7 @@ def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") ->
     try:
         expression = parse_expr(
             text,
-            local_dict=dict(STRING_FUNCTIONS),
+            local_dict=string_functions(),
             global_dict=dict(_PARSER_GLOBALS),
             transformations=(*standard_transformations, convert_xor),
         )
@@ -241,8 +234,6 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
         return out
     if e is sympy.true or e is sympy.false:
         return builder.const(1.0 if e is sympy.true else 0.0)
-    if isinstance(e, sympy.Unequality):
-        return F.subtract(1.0, F.eq(args[0], args[1]))
     # Boolean connectives SymPy makes of nested comparisons (values are 0.0 / 1.0 here).
     if isinstance(e, sympy.logic.boolalg.ITE):
         return F.where(args[0], args[1], args[2])
@@ -255,13 +246,22 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])
-    if func in _UNARY and len(args) == 1:
-        return apply(_UNARY[func], args[0])
-    if func in _NARY:
-        return reduce(getattr(F, _NARY[func]), args)
+    name = _heads(len(OPS)).get(func)
+    if name is not None:
+        op = OPS[name]
+        if name in _NARY and len(args) > 2:
+            return reduce(lambda a, b: apply(name, a, b), args)
+        if len(args) == op.arity or op.sympy(*e.args[: op.arity]) == e:
+            return apply(name, *args[: op.arity])
     raise UnknownNameError(
-        f"SymPy {func.__name__} is not supported (in {e}); supported functions: {_supported()}"
+        f"SymPy {func.__name__} is not supported (in {_short(e)}); supported functions: "
+        f"{_supported()}"
     )
+
+
+def _short(e: sympy.Basic) -> str:
+    text = str(e)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _convert(root: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:

@@ -1,12 +1,14 @@
-"""SymPy functions for the ops SymPy lacks: sigmoid, softplus, relu.
+"""SymPy functions for the ops SymPy lacks or prints badly: sigmoid, softplus, relu, cbrt
+(the real cube root), rint, mod (numpy's floor modulo), logaddexp.
 
-Each implements `fdiff` (so `sympy.diff` knows it) and prints itself for lambdify in numpy,
-mpmath and plain Python via its elementary rewrite.
+Each implements `fdiff` (so `sympy.diff` knows it) and prints itself for lambdify: through
+its numpy function where one exists (`numpy_name`), else through its elementary rewrite
+(also for mpmath and plain Python).
 
 >>> import sympy
 >>> x = sympy.Symbol("x")
 >>> sympy.diff(sigmoid(x), x)
-(1 - sigmoid(x))*sigmoid(x)
+sigmoid(-x)*sigmoid(x)
 """
 
 from __future__ import annotations
@@ -18,39 +20,48 @@ from sympy.core.evalf import prec_to_dps
 
 
 class _Elementary(sympy.Function):
-    """A function printed by lambdify as its elementary rewrite."""
+    """A function printed by lambdify as its elementary rewrite (or `numpy_name` in numpy)."""
+
+    numpy_name: str | None = None
 
     @classmethod
-    def elementary(cls, x: sympy.Expr) -> sympy.Expr:
+    def elementary(cls, *args: sympy.Expr) -> sympy.Expr:
         raise NotImplementedError
 
     @classmethod
-    def eval(cls, x: sympy.Expr) -> Any:
-        if x.is_Float:
-            return cls.elementary(x).evalf(prec_to_dps(x._prec))
+    def eval(cls, *args: sympy.Expr) -> Any:
+        if args and all(a.is_Float or a.is_Integer for a in args) and any(a.is_Float for a in args):
+            prec = max(a._prec for a in args if a.is_Float)
+            return cls.elementary(*args).evalf(prec_to_dps(prec))
         return None
 
-    def _eval_rewrite_as_exp(self, x: sympy.Expr, **kwargs: Any) -> sympy.Expr:
-        return self.elementary(x)
+    def _eval_rewrite_as_exp(self, *args: sympy.Expr, **kwargs: Any) -> sympy.Expr:
+        return self.elementary(*args)
 
     def _eval_evalf(self, prec: int) -> sympy.Expr:
-        return self.elementary(self.args[0])._eval_evalf(prec)
+        return self.elementary(*self.args)._eval_evalf(prec)
 
     def _code(self, printer: Any) -> str:
-        return printer._print(self.elementary(self.args[0]))
+        return f"({printer._print(self.elementary(*self.args))})"  # a unit inside any sum or power
 
-    _numpycode = _mpmathcode = _pythoncode = _lambdacode = _code
+    def _numpycode(self, printer: Any) -> str:
+        if self.numpy_name is None:
+            return self._code(printer)
+        args = ", ".join(printer._print(a) for a in self.args)
+        return f"{printer._module_format('numpy.' + self.numpy_name)}({args})"
+
+    _mpmathcode = _pythoncode = _lambdacode = _code
 
 
 class sigmoid(_Elementary):
-    """1 / (1 + exp(-x)); derivative sigmoid(x) (1 - sigmoid(x))."""
+    """1 / (1 + exp(-x)); derivative sigmoid(x) sigmoid(-x) (no cancellation as x grows)."""
 
     @classmethod
     def elementary(cls, x: sympy.Expr) -> sympy.Expr:
         return 1 / (1 + sympy.exp(-x))
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        return self * (1 - self)
+        return self * sigmoid(-self.args[0])
 
 
 class softplus(_Elementary):
@@ -73,3 +84,68 @@ class relu(_Elementary):
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         return sympy.Piecewise((1, self.args[0] > 0), (0, True))
+
+
+class cbrt(_Elementary):
+    """The real cube root sign(x) |x|^(1/3); derivative 1 / (3 cbrt(x)^2)."""
+
+    numpy_name = "cbrt"
+
+    @classmethod
+    def elementary(cls, x: sympy.Expr) -> sympy.Expr:
+        return sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3)
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return 1 / (3 * self**2)
+
+
+class rint(_Elementary):
+    """x rounded to the nearest integer, ties to even (numpy.rint); derivative 0."""
+
+    numpy_name = "rint"
+
+    @classmethod
+    def elementary(cls, x: sympy.Expr) -> sympy.Expr:
+        return sympy.Function("nint")(x)
+
+    @classmethod
+    def eval(cls, x: sympy.Expr) -> Any:
+        return None
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr:
+        import mpmath
+
+        return sympy.Float(mpmath.nint(self.args[0].evalf(prec)), prec_to_dps(prec))
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+class mod(_Elementary):
+    """a - b floor(a / b), the remainder with the sign of b (numpy.mod, Python's %);
+    derivative 1 in a and -floor(a / b) in b."""
+
+    numpy_name = "mod"
+
+    @classmethod
+    def elementary(cls, a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
+        return a - b * sympy.floor(a / b)
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        a, b = self.args
+        return sympy.S.One if argindex == 1 else -sympy.floor(a / b)
+
+
+class logaddexp(_Elementary):
+    """log(exp(a) + exp(b)), printed as numpy.logaddexp (no overflow); derivatives
+    sigmoid(a - b) and sigmoid(b - a)."""
+
+    numpy_name = "logaddexp"
+
+    @classmethod
+    def elementary(cls, a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
+        return sympy.log(sympy.exp(a) + sympy.exp(b))
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        a, b = self.args
+        return sigmoid(a - b) if argindex == 1 else sigmoid(b - a)

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import TraceError, TracerBoolError, UnknownNameError
-from .ops import OPS, check_basic_index
+from .errors import InputError, TraceError, TracerBoolError, UnknownNameError
+from .ops import OPS, UFUNC_OPS, check_index
 
 _BOOL_HELP = (
     "a traced value has no concrete truth value, so Python's `if`, `while`, `and`, `or`, "
@@ -102,7 +102,11 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
                     "argument instead"
                 )
     if builder is None:
-        return op.kernel(*args, **attrs)
+        try:
+            return op.kernel(*args, **attrs)
+        except (ValueError, TypeError, IndexError) as error:
+            op.shape(*[np.shape(a) for a in args], **attrs)  # names the shapes, if they are it
+            raise InputError(f"{name}: numpy refused the arguments: {error}") from None
     tracers = [a if isinstance(a, Tracer) else builder.const(a) for a in args]
     return _record(builder, name, op, tracers, attrs)
 
@@ -180,34 +184,6 @@ def reassert_guards(function: Any, inputs: Any) -> None:
                 "at these inputs it is not, so its graph does not apply: trace the Python "
                 "function at these inputs instead"
             )
-
-
-#: numpy ufuncs that act on tracers, and the op each one records.
-UFUNC_OPS = {
-    np.add: "add",
-    np.subtract: "sub",
-    np.multiply: "mul",
-    np.divide: "div",
-    np.power: "pow",
-    np.negative: "neg",
-    np.sin: "sin",
-    np.cos: "cos",
-    np.tan: "tan",
-    np.exp: "exp",
-    np.log: "log",
-    np.sqrt: "sqrt",
-    np.tanh: "tanh",
-    np.absolute: "abs",
-    np.maximum: "maximum",
-    np.minimum: "minimum",
-    np.sign: "sign",
-    np.greater: "gt",
-    np.greater_equal: "ge",
-    np.less: "lt",
-    np.less_equal: "le",
-    np.equal: "eq",
-    np.matmul: "matmul",
-}
 
 
 class Tracer:
@@ -296,10 +272,28 @@ class Tracer:
     def __le__(self, other: Any) -> Tracer:
         return apply("le", self, other)
 
-    __hash__ = object.__hash__
+    def __eq__(self, other: Any) -> Tracer:  # type: ignore[override]
+        return apply("eq", self, other)
+
+    def __ne__(self, other: Any) -> Tracer:  # type: ignore[override]
+        return apply("ne", self, other)
+
+    def __mod__(self, other: Any) -> Tracer:
+        return apply("mod", self, other)
+
+    def __rmod__(self, other: Any) -> Tracer:
+        return apply("mod", other, self)
+
+    def __floordiv__(self, other: Any) -> Tracer:
+        return apply("floordiv", self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tracer:
+        return apply("floordiv", other, self)
+
+    __hash__ = object.__hash__  # identity: tracers stay usable as dict keys
 
     def __getitem__(self, index: Any) -> Tracer:
-        return apply("getitem", self, index=check_basic_index(index))
+        return apply("getitem", self, index=check_index(index))
 
     def __len__(self) -> int:
         if not self.shape:
@@ -325,10 +319,47 @@ class Tracer:
 
         return max_(self, axis=axis, keepdims=keepdims)
 
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tracer:
+        from .functions import min as min_
+
+        return min_(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Tracer:
+        from .functions import prod
+
+        return prod(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tracer:
+        from .functions import var
+
+        return var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tracer:
+        from .functions import std
+
+        return std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
     def reshape(self, *shape: Any) -> Tracer:
         from .functions import reshape
 
         return reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def ravel(self) -> Tracer:
+        from .functions import ravel
+
+        return ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis: Any = None) -> Tracer:
+        from .functions import squeeze
+
+        return squeeze(self, axis)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """float64, or the dtype of the concrete value (float32 and complex are kept)."""
+        return np.dtype(np.float64) if self.value is None else np.result_type(self.value)
 
     def transpose(self, *axes: Any) -> Tracer:
         from .functions import transpose

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,17 @@ def labels(f: Any) -> dict[int, str]:
             k += 1
             out[node] = f"v{k}"
     return out
+
+
+def math_label(text: str) -> str:
+    """Griewank's labels with mathtext subscripts, as his tables print them (v-1 would
+    read as "v minus 1"): v-1 -> v₋₁, and the adjoint v̄3 -> v̄₃.
+
+    >>> math_label("v1 = v-1 × v0")
+    '$v_{1}$ = $v_{-1}$ × $v_{0}$'
+    """
+    text = re.sub("v\u0304(-?\\d+)", lambda m: f"$\\bar{{v}}_{{{m.group(1)}}}$", text)
+    return re.sub(r"(?<![\\{$])\bv(-?\d+)\b", lambda m: f"$v_{{{m.group(1)}}}$", text)
 
 
 def _format(value: Any) -> str:
@@ -157,7 +169,7 @@ def draw(
         else:
             head = f"{names[node]} = {_expression(f, node, names)}"
             colour = "#E6F5EF" if node in outputs else "white"
-        text = "\n".join([head, *_annotation(node, values, adjoints)])
+        text = "\n".join([math_label(head), *_annotation(node, values, adjoints)])
         boxes[node] = ax.text(
             *pos[node],
             text,
@@ -190,6 +202,55 @@ def draw(
     ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
     ax.set_axis_off()
     return ax
+
+
+#: Largest graph (op nodes) that notebooks draw or print as a formula: a bigger one is shown
+#: by its text repr (drawing and LaTeX of deep graphs are slow and unreadable).
+NOTEBOOK_MAX_OPS = 60
+
+
+def notebook_svg(f: Any) -> str | None:
+    """The graph drawn by `draw` as an SVG document (None for graphs over NOTEBOOK_MAX_OPS
+    ops). Cost: one matplotlib render.
+
+    >>> import expr
+    >>> notebook_svg(expr.parse("x1*x2 + sin(x1)")).count("<svg")
+    1
+    """
+    if f.size() > NOTEBOOK_MAX_OPS:
+        return None
+    import io
+
+    from matplotlib.figure import Figure
+
+    columns = max(layers(f).values(), default=0) + 1
+    fig = Figure(figsize=(min(12.0, 1.8 + 1.6 * columns), 2.5))
+    draw(f, ax=fig.subplots(), fontsize=9)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def notebook_latex(f: Any) -> str | None:
+    r"""The function as LaTeX via SymPy, "$$x_{1}, x_{2} \mapsto ...$$" (None over
+    NOTEBOOK_MAX_OPS ops, or when SymPy cannot hold it).
+
+    >>> import expr
+    >>> print(notebook_latex(expr.parse("x1*x2 + sin(x1)")))
+    $$x_{1}, x_{2} \mapsto x_{1} x_{2} + \sin{\left(x_{1} \right)}$$
+    """
+    if f.size() > NOTEBOOK_MAX_OPS:
+        return None
+    import sympy
+
+    from .errors import ExprError
+
+    try:
+        formula = f.to_sympy()
+    except ExprError:
+        return None
+    inputs = ", ".join(sympy.latex(sympy.Symbol(name)) for name in f.input_names)
+    return f"$${inputs} \\mapsto {sympy.latex(formula)}$$"
 
 
 def op_names() -> Sequence[str]:

@@ -1,9 +1,11 @@
-"""numdiff: finite differences, complex step, Richardson extrapolation, an adaptive method
-with an honest error estimate, and error sweeps over the step size.
+"""numdiff: finite differences of any order n = 1..6 (stencils derived exactly by Fornberg's
+algorithm), complex step, Richardson extrapolation, an adaptive method with an honest error
+estimate, Hessians and their diagonal, and error sweeps over the step size.
 
 Works on black-box numpy callables as well as `expr.Function`s, formula strings and SymPy
-expressions. Formulas live in one table (`numdiff.stencils.STENCILS`, keyed by
-(method, order)), step choice in `numdiff.steps`, extrapolation in `numdiff.richardson`.
+expressions. Methods are rows of one table (`numdiff.METHODS`); formulas are derived in
+`numdiff.stencils` (`STENCILS`, keyed by (method, n, accuracy)), step choice in
+`numdiff.steps`, the adaptive method in `numdiff.adaptive`.
 
 >>> import numpy as np
 >>> import numdiff
@@ -14,9 +16,10 @@ expressions. Formulas live in one table (`numdiff.stencils.STENCILS`, keyed by
 (True, True)
 """
 
-from .api import METHODS, Result, check_grad, derivative, gradient, hessian, jacobian
+from .api import Result, check_grad, derivative, gradient, jacobian
 from .errors import (
     ComplexStepError,
+    ConvergenceError,
     EvaluationError,
     MethodError,
     NonFiniteError,
@@ -24,7 +27,9 @@ from .errors import (
     NumdiffShapeError,
     StepError,
 )
-from .stencils import STENCILS
+from .hessians import hessdiag, hessian
+from .methods import METHODS
+from .stencils import STENCILS, fornberg, stencil
 from .steps import default_step, machine_epsilon, optimal_step
 from .sweeps import SWEEP_METHODS, summaries, sweep
 
@@ -33,6 +38,7 @@ __all__ = [
     "STENCILS",
     "SWEEP_METHODS",
     "ComplexStepError",
+    "ConvergenceError",
     "EvaluationError",
     "MethodError",
     "NonFiniteError",
@@ -43,11 +49,14 @@ __all__ = [
     "check_grad",
     "default_step",
     "derivative",
+    "fornberg",
     "gradient",
+    "hessdiag",
     "hessian",
     "jacobian",
     "machine_epsilon",
     "optimal_step",
+    "stencil",
     "summaries",
     "sweep",
 ]

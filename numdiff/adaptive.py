@@ -1,67 +1,88 @@
-"""method="auto": a short search for the length scale of f, then a high-order Richardson
-extrapolation at a model-chosen step, with an honest (conservative) error estimate.
+"""method="auto": a short search for the length scale of f, then a high-order central stencil
+on an equispaced grid at a model-chosen step, with a conservative error estimate. For any
+derivative order n = 1..6.
 
-For each input coordinate j, on phi(t) = f(x + t e_j):
+Along one line phi(t) = f(x + t u) (u = e_j for coordinate j):
 
-1. Scale probe. Central differences D(h) = f' + a h^2 + ... at h_1 = s/4
-   (s = max(|x_j|, 1)), h_1/8, h_1/64, ... until two successive ones show the asymptotic
-   regime: the relative truncation |a| h^2 / |D| at the larger step, with
-   a = (D(h) - D(h/8)) / (h^2 - h^2/64), is <= 1/4. (A step at which f is not finite
-   restarts the search 8x lower and bounds the scale by that step.) With f(x) this gives
-   Taylor coefficients c0 = f, c1 = f', c2 = f''/2, c3 = a and c4 = f''''/24 (from the two
-   second differences), a radius rho = min_{j=2,3,4} max_{i=j-2,j-1} (|c_i|/|c_j|)^(1/(j-i))
-   / 2 (the distance to the nearest singularity of a function with those coefficients,
-   halved for safety; the max ignores an accidentally small c_i, the min an accidentally
-   small c_j; only near neighbours are compared, so a large polynomial part in c0, c1 does
-   not hide the singularity) and an amplitude C = max_i |c_i| rho^i: the pole model
-   |f^(k)(x)| / k! ~ C rho^-k.
-2. Step. Equispaced central differences at h, 2h, ..., mh (m as large as the budget allows;
-   probe steps that are multiples of h are reused), extrapolated to 0 by Neville's scheme in
-   h^2 (the order-2m central stencil). With the pole model the truncation is
-   T(h) = C / rho (m!)^2 (h / rho)^(2m) and the round-off R(h) = kappa eps |f| W / h
-   (W = sum_k |c_k| / k over the Richardson weights c_k); h minimises T + R (smallest over
-   the outputs, clipped to [s eps^(1/3), h_1]).
-3. Error estimate: |T_m - T_{m-1}| + |T_m - T'_{m-1}| + B. T_{m-1}, T'_{m-1} drop the
-   largest and the smallest step: lower-order estimates whose distance to T_m exceeds the
-   error of T_m in the asymptotic regime. B bounds the round-off: kappa eps
-   sum_k |c_k| (|f(x + kh)| + |f(x - kh)|) / (2 kh) with kappa = 16 ulps per value, plus the
-   effect of the rounding of x + kh (eps |x| |f'| sum_k |c_k| / kh).
+1. Scale probe. Central differences D(h) = phi' + a h^2 + ... and second differences at
+   h_1, h_1/8, h_1/64, ... until two successive ones show the asymptotic regime (relative
+   truncation |c3| h^2 / |c1|, and for even n |c4| h^2 / |c2|, <= 1/4 at the larger step).
+   h_1 starts small relative to |x|: s/4 with s = max(|x|, 1), but below |x|/2 (and not
+   below s eps^(1/4)), so a function defined on one side of 0 is not probed on the other.
+   When the first two probes show almost no truncation, the step grows (to s/4, or the
+   geometric middle) where f stays finite and smooth, so a point near 0 is not held to a
+   tiny step. A probe at which f is not finite is retreated from (to |x|/4 when it crossed
+   0, else 8x lower) and bounds the scale; its non-finite values are not charged to the
+   budget. When only one side stays finite the method becomes one-sided (forward or
+   backward grid).
+   With f(x) this gives Taylor coefficients c0..c4, a radius rho (distance to the nearest
+   singularity of a function with those coefficients, halved) and an amplitude C: the pole
+   model |phi^(k)(0)| / k! ~ C rho^-k.
+2. Step. The central stencil for phi^(n) on the grid -m..m (Fornberg weights, accuracy p),
+   m as large as the budget allows (probe steps on the grid are reused), at the step that
+   minimises T(h) + R(h): T = |c_p| (n+p)! C rho^-(n+p) h^p, R = kappa eps |f| W / h^n.
+3. Error estimate: |T_m - T_inner| + |T_m - T_lacunary| + B. T_inner drops the outer pair of
+   points, T_lacunary the inner pair: lower-order estimates whose distance to T_m exceeds the
+   error of T_m in the asymptotic regime. B bounds the round-off: kappa eps sum |w_i| |f_i| /
+   h^n (kappa = 16 ulps per value, or 3x the noise the grid shows when that is larger:
+   `noise_level`) plus the rounding of x + k h (eps |x| |phi'| W / h^n).
+   When the corrections do not shrink (|T_m - T_inner| > |T_inner - T_inner2|) the table has
+   not converged: `converged` is False and the estimate is widened to twice the largest
+   distance to any lower-order estimate. A one-sided result that changes by more than 1%
+   when the step is doubled (a derivative that does not exist at a domain edge, such as
+   sqrt's at 0) is not converged, with an infinite bound.
+4. Tolerances (atol, rtol > 0): the grid starts at the smallest m with an error estimate and
+   grows by one pair of points per round until error <= atol + rtol |value|.
 
-Cost: f(x) once, then 2 evaluations per probe and per new step, <= `max_evals` (default
-15: typically f(x) + 2 or 3 probes + the new steps, probes that fall on the grid reused;
-a 10th- to 14th-order stencil).
+Cost: f(x) once, then 2 evaluations per probe and per new grid pair, <= `max_evals`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
-from .errors import StepError
-from .problem import Problem
-from .richardson import tableau, weights
-from .stencils import Stencil
-from .steps import default_step, machine_epsilon, model_constants, power_of_two, scale
+from .errors import NonFiniteError, StepError
+from .lines import Column, Line
+from .stencils import from_offsets
+from .steps import machine_epsilon, power_of_two
 
 PROBE_RATIO = 8.0  # each probe step is 8x smaller than the last
 ACCEPT = 0.25  # asymptotic when |c3| h^2 / |c1| <= 1/4 at the larger probe step
 SAFETY = 2.0  # the radius is halved: too small a step costs round-off, too large truncation
 KAPPA = 16.0  # ulps of error assumed per function value in the round-off bound
 FOURTH = 2.0  # the c3/c4 radius candidate (from second differences, the noisiest) is doubled
-MIN_EVALS = 10  # f(x), one probe pair and four extrapolation pairs
+MAX_GRID = 10  # at most the grid -10..10 (accuracy ~20): wider grids gain nothing in float64
+MAX_RETREATS = 12  # probes at which f is not finite (not charged to the budget)
+MAX_AUTO_EVALS = 1000  # a larger budget cannot be used: the grid stops at MAX_GRID
 
 
-@dataclass
-class AutoColumn:
-    """The result for one coordinate: derivative (m,), error estimate (m,), steps used."""
+def min_grid(n: int) -> int:
+    """The smallest grid half-width m whose inner and lacunary stencils still exist."""
+    return (n + 1) // 2 + 1
 
-    value: np.ndarray
-    error: np.ndarray
-    step: float
-    order: int
-    nfev: int
+
+def min_evals(n: int) -> int:
+    """f(x), one probe pair and the pairs of the smallest grid."""
+    return 1 + 2 + 2 * min_grid(n)
+
+
+Samples = dict  # offset (in grid units k, an int) -> value array (m,)
+
+
+@functools.cache
+def grid_weights(n: int, offsets: tuple[int, ...]) -> tuple[np.ndarray, float, int]:
+    """(weights, error constant, accuracy) of the n-th derivative on integer `offsets`
+    (Fornberg, exact), as float arrays aligned with `offsets` (zero weights included)."""
+    rule = from_offsets("grid", n, [Fraction(o) for o in offsets])
+    by_offset = dict(zip(rule.exact_offsets, rule.exact_weights))
+    w = np.array([float(by_offset.get(Fraction(o), 0)) for o in offsets])
+    return w, abs(rule.error_constant), rule.accuracy
 
 
 @dataclass
@@ -71,45 +92,28 @@ class _Probe:
     sizes: list
     seconds: list
     value: np.ndarray
+    pairs: list = field(default_factory=list)
     radius: np.ndarray | None = None
     amplitude: np.ndarray | None = None
     coefficients: list | None = None
     bound: float = np.inf
+    side: int = 0  # 0 central; +1 / -1: only that side is finite (one-sided grid)
+    domain: float = np.inf  # |x|: where a domain such as log's may end
 
 
-def _central_pairs(
-    problem: Problem, j: int, steps: list[float], check: bool = True
-) -> tuple[list, list, list]:
-    """Central differences at each step (one batch of 2 len(steps) points), the sums
-    |f(x + h)| + |f(x - h)|, and the sums f(x + h) + f(x - h)."""
-    points = np.repeat(problem.x[None, :], 2 * len(steps), axis=0)
-    for i, h in enumerate(steps):
-        points[2 * i, j] += h
-        points[2 * i + 1, j] -= h
-    values = problem(points, check=check)
-    diffs, sizes, sums = [], [], []
-    with np.errstate(invalid="ignore", over="ignore"):
-        for i in range(len(steps)):
-            plus, minus = values[2 * i], values[2 * i + 1]
-            actual = (points[2 * i, j] - points[2 * i + 1, j]) / 2.0
-            diffs.append((plus - minus) / (2.0 * actual))
-            sizes.append(np.abs(plus) + np.abs(minus))
-            sums.append(plus + minus)
-    return diffs, sizes, sums
-
-
-def _fit(probe: _Probe, eps: float) -> float:
-    """Taylor coefficients c0..c4 from f(x) and the last two probes, the radius
-    rho = min_j max_{i=j-2,j-1} (|c_i| / |c_j|)^(1/(j-i)) (j = 2, 3, 4), the pole amplitude
-    C = max_i |c_i| rho^i. Returns the relative truncation |c3| h^2 / |c1| at the larger step."""
-    (big, small), (d_big, d_small) = probe.steps[-2:], probe.diffs[-2:]
-    noise = KAPPA * eps * (probe.sizes[-1] + 2.0 * np.abs(probe.value))
+def _fit(probe: _Probe, eps: float, n: int, pair: tuple[int, int] = (-2, -1)) -> float:
+    """Taylor coefficients c0..c4 from f(x) and two probes (`pair`: the last two), the
+    radius rho = min_j max_{i=j-2,j-1} (|c_i| / |c_j|)^(1/(j-i)) (j = 2, 3, 4), the pole
+    amplitude C = max_i |c_i| rho^i. Returns the relative truncation at the larger step."""
+    i, j = pair
+    big, small, d_big, d_small = probe.steps[i], probe.steps[j], probe.diffs[i], probe.diffs[j]
+    noise = KAPPA * eps * (probe.sizes[j] + 2.0 * np.abs(probe.value))
     c3 = np.abs(d_big - d_small) / (big**2 - small**2)
     c3 = np.where(c3 * big**2 > noise / small, c3, 0.0)
-    c2 = np.abs(probe.seconds[-1]) / (2.0 * small**2)
+    c2 = np.abs(probe.seconds[j]) / (2.0 * small**2)
     c2 = np.where(c2 * small**2 > noise, c2, 0.0)
-    second_big = probe.seconds[-2] / big**2
-    c4 = np.abs(second_big - probe.seconds[-1] / small**2) / (2.0 * (big**2 - small**2))
+    second_big = probe.seconds[i] / big**2
+    c4 = np.abs(second_big - probe.seconds[j] / small**2) / (2.0 * (big**2 - small**2))
     c4 = np.where(c4 * big**2 * small**2 > noise, c4, 0.0)
     c0, c1 = np.abs(probe.value), np.abs(d_small)
     coefficients = [c0, c1, c2, c3, c4]
@@ -121,68 +125,171 @@ def _fit(probe: _Probe, eps: float) -> float:
             candidate = np.where(coefficients[j] > 0, np.max(ratios, axis=0), np.inf)
             radius = np.minimum(radius, candidate * (FOURTH if j == 4 else 1.0))
         radius = np.minimum(radius / SAFETY, probe.bound)
+        radius = np.minimum(radius, probe.domain)
         amplitude = np.max([c * radius**i for i, c in enumerate(coefficients)], axis=0)
         relative = np.where(c3 > 0, c3 * big**2 / np.maximum(c1, 1e-300), 0.0)
+        if n % 2 == 0:
+            even = np.where((c4 > 0) & (c2 > 0), c4 * big**2 / np.maximum(c2, 1e-300), 0.0)
+            relative = np.maximum(relative, even)
     probe.radius, probe.amplitude = radius, np.where(np.isfinite(amplitude), amplitude, 0.0)
     probe.coefficients = coefficients
     return float(np.max(relative))
 
 
-def _probe(problem: Problem, j: int, h: float, budget: int, eps: float) -> _Probe:
-    value = problem(problem.x[None, :])[0]
-    probe = _Probe([], [], [], [], value)
-    spent = 1
+def _first_step(line: Line, n: int, eps: float) -> float:
+    """h_1 = s/4, but below |x|/2 (not below s eps^(1/4)): x - h_1 keeps the sign of x."""
+    s = line.scale
+    return float(power_of_two(min(s / 4.0, max(line.distance_to_zero / 2.0, s * eps**0.25))))
+
+
+def probe(
+    line: Line, n: int, budget: int, eps: float, grow: bool = True
+) -> Generator[np.ndarray, np.ndarray, tuple[_Probe, int]]:
+    """The scale probe (module docstring, step 1). Yields offset batches, returns
+    (probe, finite evaluations spent). `grow`: try larger steps when f allows (not under a
+    tolerance, which the smaller step usually meets already)."""
+    value = (yield np.zeros(1))[0]
+    if not np.all(np.isfinite(value)):
+        raise line.nonfinite_error(0.0, value)
+    result = _Probe([], [], [], [], value, domain=line.distance_to_zero)
+    h = _first_step(line, n, eps)
+    spent, retreats, one_sided = 1, 0, {1: 0, -1: 0}
     while spent + 2 <= budget:
-        diffs, sizes, sums = _central_pairs(problem, j, [h], check=False)
+        plus, minus = yield np.array([h, -h])
+        finite = (bool(np.all(np.isfinite(plus))), bool(np.all(np.isfinite(minus))))
+        if not all(finite):
+            retreats += 1
+            result = _Probe([], [], [], [], value, bound=h, domain=line.distance_to_zero)
+            if any(finite):
+                spent += 1  # the finite side is charged, the other not
+                side = 1 if finite[0] else -1
+                one_sided[side] += 1
+                if one_sided[side] >= 2 or retreats >= MAX_RETREATS:
+                    result.side = side
+                    result.pairs = [(h, plus if side > 0 else minus)]  # reused on the grid
+                    return result, spent
+            if retreats >= MAX_RETREATS:
+                raise line.nonfinite_error(h, plus if not finite[0] else minus)
+            crossed = 0.0 < line.distance_to_zero < h
+            h = float(power_of_two(line.distance_to_zero / 4.0)) if crossed else h / PROBE_RATIO
+            continue
         spent += 2
-        if not np.all(np.isfinite(diffs[0])):
-            probe = _Probe([], [], [], [], value, bound=h)
-        else:
-            probe.steps.append(h)
-            probe.diffs.append(diffs[0])
-            probe.sizes.append(sizes[0])
-            probe.seconds.append(sums[0] - 2.0 * value)
-            if len(probe.steps) >= 2 and _fit(probe, eps) <= ACCEPT:
-                break
+        actual = line.actual_offset(h)
+        result.steps.append(h)
+        result.diffs.append((plus - minus) / (2.0 * actual))
+        result.sizes.append(np.abs(plus) + np.abs(minus))
+        result.seconds.append(plus + minus - 2.0 * value)
+        result.pairs.append((plus, minus))
+        if len(result.steps) >= 2 and (relative := _fit(result, eps, n)) <= ACCEPT:
+            if grow and len(result.steps) == 2 and relative <= ACCEPT / PROBE_RATIO**2:
+                spent = yield from _grow(line, result, n, budget, spent, eps)
+            break
         h = h / PROBE_RATIO
-    return probe
+    return result, spent
 
 
-def roundoff_weight(m: int) -> float:
-    """W = sum_k |c_k| / k for the Richardson weights of the steps 1..m (in units of h).
+def _grow(
+    line: Line, result: _Probe, n: int, budget: int, spent: int, eps: float
+) -> Generator[np.ndarray, np.ndarray, int]:
+    """The first probes showed almost no truncation at a step held below |x|/2: try s/4
+    (across 0 only where f stays finite), then the geometric middle, and keep the first
+    that is still asymptotic, so a point near 0 is not held to a tiny step. The fit is then
+    taken from the two largest probes. Returns the evaluations spent."""
+    top = float(power_of_two(line.scale / 4.0))
+    for up in (top, float(power_of_two(np.sqrt(top * result.steps[0])))):
+        if up <= result.steps[0] * 2 or spent + 2 > budget:
+            return spent
+        plus, minus = yield np.array([up, -up])
+        finite = [bool(np.all(np.isfinite(v))) for v in (plus, minus)]
+        spent += sum(finite)  # a side where f is not finite is not charged
+        if not all(finite):
+            result.bound = min(result.bound, up)
+            continue
+        grown = _Probe(
+            [up, *result.steps],
+            [(plus - minus) / (2.0 * line.actual_offset(up)), *result.diffs],
+            [np.abs(plus) + np.abs(minus), *result.sizes],
+            [plus + minus - 2.0 * result.value, *result.seconds],
+            result.value,
+            [(plus, minus), *result.pairs],
+            domain=max(result.domain, up),
+            bound=result.bound,
+        )
+        if _fit(grown, eps, n, pair=(0, 1)) <= ACCEPT:
+            result.__dict__.update(grown.__dict__)
+            return spent
+    return spent
 
-    >>> round(roundoff_weight(1), 6), round(roundoff_weight(6), 3)
+
+def roundoff_weight(n: int, m: int) -> float:
+    """W = sum |w_i| of the n-th derivative stencil on the grid -m..m (in units of h^-n).
+
+    >>> round(roundoff_weight(1, 1), 6), round(roundoff_weight(1, 6), 3)
     (1.0, 2.45)
     """
-    c = weights([float(k) for k in range(1, m + 1)])
-    return float(np.sum(np.abs(c) / np.arange(1, m + 1)))
+    return float(np.sum(np.abs(grid_weights(n, tuple(range(-m, m + 1)))[0])))
 
 
-def _model_step(probe: _Probe, m: int, eps: float) -> float:
+def _model_step(probe_: _Probe, n: int, m: int, eps: float) -> float:
     """The step minimising T(h) + R(h) (module docstring), smallest over the outputs."""
-    if probe.radius is None:
-        return float(probe.bound / 16.0)
-    rho, amplitude = probe.radius, probe.amplitude
-    value = np.maximum(np.abs(probe.value), probe.sizes[-1] / 2.0)
+    return _model(probe_, n, m, eps)[0]
+
+
+def _model(probe_: _Probe, n: int, m: int, eps: float) -> tuple[float, float]:
+    """(step, largest predicted error T + R at that step) of the grid -m..m."""
+    if probe_.radius is None:
+        return float(probe_.bound / 16.0), np.inf
+    rho, amplitude = probe_.radius, probe_.amplitude
+    _, constant, p = grid_weights(n, tuple(range(-m, m + 1)))
+    value = np.maximum(np.abs(probe_.value), probe_.sizes[-1] / 2.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        truncation = amplitude / rho * math.factorial(m) ** 2 / rho ** (2 * m)
-        roundoff = KAPPA * eps * np.maximum(value, 1e-300) * roundoff_weight(m)
-        h = (roundoff / (2 * m * truncation)) ** (1.0 / (2 * m + 1))
+        growth = math.factorial(n + p) * constant
+        truncation = amplitude * growth / rho ** (n + p)
+        roundoff = KAPPA * eps * np.maximum(value, 1e-300) * roundoff_weight(n, m)
+        h = (n * roundoff / (p * truncation)) ** (1.0 / (n + p))
     h = np.where((truncation > 0) & np.isfinite(h), h, np.inf)
-    return float(np.min(h))
+    step = float(np.min(h))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        error = truncation * step**p + roundoff / step**n
+    return step, float(np.max(np.where(np.isfinite(error), error, np.inf)))
 
 
-def _plan(probes: list[float], target: float, pairs: int) -> tuple[float, dict, int]:
-    """Step h near `target` and count m of equispaced steps h..mh such that the probe steps
-    that are multiples kh (k <= m) are reused and at most `pairs` new pairs are needed.
+def _tolerance_plan(
+    found: _Probe, n: int, m_full: int, eps: float, tolerance: Tolerance
+) -> tuple[int, float] | None:
+    """Under a tolerance: the smallest grid -m..m, and a step, at which the pole model
+    predicts that the error estimate meets it. The estimate of a grid is about the error of
+    its inner grid (-(m-1)..(m-1)), so h makes that truncation 1/10 of the goal while the
+    round-off of the grid stays below 1/10 of it too. None when no grid qualifies."""
+    if found.radius is None:
+        return None
+    rho, amplitude = found.radius, found.amplitude
+    size = math.factorial(n) * float(np.max(found.coefficients[min(n, 4)]))
+    goal = (tolerance.atol + tolerance.rtol * size) / 10.0
+    value = float(np.max(np.maximum(np.abs(found.value), found.sizes[-1] / 2.0)))
+    for m in range(min_grid(n), m_full + 1):
+        _, constant, p = grid_weights(n, tuple(range(1 - m, m)))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            coefficient = np.max(amplitude * math.factorial(n + p) * constant / rho ** (n + p))
+            h = (goal / coefficient) ** (1.0 / p) if coefficient > 0 else np.inf
+        h = min(h, _model_step(found, n, m, eps))
+        if np.isfinite(h) and KAPPA * eps * value * roundoff_weight(n, m) / h**n <= goal:
+            return m, float(h)
+    return None
+
+
+def _plan(probes: list[float], target: float, pairs: int, m_min: int) -> tuple[float, dict, int]:
+    """Step h near `target` and grid half-width m >= m_min such that the probe steps that
+    are multiples kh (k <= m) are reused and at most `pairs` new pairs are needed.
     Returns (h, {k: probe index}, m)."""
-    best = (float(power_of_two(target)), {}, pairs)
+    best = (float(power_of_two(target)), {}, min(max(pairs, m_min), MAX_GRID))
+    top = min(pairs + len(probes), MAX_GRID)
     for p in probes:
-        for k in range(1, pairs + len(probes) + 1):
+        for k in range(1, top + 1):
             h = p / k
             if not target / 1.5 <= h <= target * 1.5:
                 continue
-            for m in range(pairs + len(probes), best[2], -1):
+            for m in range(top, max(best[2], m_min - 1), -1):
                 reused = {}
                 for i2, p2 in enumerate(probes):
                     k2 = p2 / h
@@ -194,78 +301,234 @@ def _plan(probes: list[float], target: float, pairs: int) -> tuple[float, dict, 
     return best
 
 
-def auto_column(problem: Problem, j: int, max_evals: int = 15) -> AutoColumn:
-    """Adaptive derivative along coordinate j; see the module docstring. O(max_evals) calls."""
-    if max_evals < MIN_EVALS:
-        raise StepError(f"method='auto' needs max_evals >= {MIN_EVALS}, got {max_evals}")
-    eps = machine_epsilon(problem.dtype)
-    s = float(scale(problem.x[j]))
-    h_first = float(power_of_two(s / 4.0))
-    start = problem.nfev
-    probe = _probe(problem, j, h_first, max_evals - 6, eps)
-    pairs_left = (max_evals - (problem.nfev - start)) // 2
-    top = probe.steps[0] if probe.steps else h_first
-    target = float(np.clip(_model_step(probe, pairs_left + 1, eps), s * eps ** (1 / 3), top))
-    h, reused, m = _plan(probe.steps, target, pairs_left)
-    multiples = [k for k in range(1, m + 1) if k not in reused]
-    diffs, sizes, _ = _central_pairs(problem, j, [k * h for k in multiples])
-    by_k = dict(zip(multiples, zip(diffs, sizes)))
+@dataclass(frozen=True)
+class Tolerance:
+    """Stop when error <= atol + rtol |value| (both 0: use the whole budget)."""
+
+    atol: float = 0.0
+    rtol: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.atol > 0 or self.rtol > 0
+
+    def met(self, value: np.ndarray, error: np.ndarray) -> bool:
+        return bool(np.all(error <= self.atol + self.rtol * np.abs(value)))
+
+
+def auto_line(
+    line: Line, n: int, max_evals: int, tolerance: Tolerance
+) -> Generator[np.ndarray, np.ndarray, Column]:
+    """Adaptive n-th derivative along `line`; see the module docstring. O(max_evals) calls."""
+    eps = machine_epsilon(line.dtype)
+    budget = max_evals - 2 * min_grid(n)
+    found, spent = yield from probe(line, n, budget, eps, grow=not tolerance.active)
+    if found.side:
+        return (yield from _one_sided(line, n, found, max_evals - spent, tolerance, eps))
+    pairs_left = (max_evals - spent) // 2
+    m_full = max(min(pairs_left + 1, MAX_GRID), min_grid(n))  # one probe step often reused
+    top = found.steps[0] if found.steps else _first_step(line, n, eps)
+    quick = _tolerance_plan(found, n, m_full, eps, tolerance) if tolerance.active else None
+    target = quick[1] if quick else _model_step(found, n, m_full, eps)
+    target = float(np.clip(target, line.scale * eps ** (1 / (n + 2)), top))
+    start = quick[0] if quick else min_grid(n)
+    limit = min(found.domain, found.bound)  # the grid stays within limit / 2
+    for _ in range(MAX_RETREATS):
+        target = min(target, limit / (2 * m_full))
+        h, reused, m = _plan(found.steps, target, pairs_left, min_grid(n))
+        column, bad = yield from _grid(line, n, found, h, reused, (start, m), tolerance, eps)
+        if column is not None:
+            return column
+        limit = min(limit, bad)  # f is not finite there: retreat (not charged to the budget)
+    raise line.nonfinite_error(limit, np.array([np.nan]))
+
+
+def _grid(
+    line: Line,
+    n: int,
+    found: _Probe,
+    h: float,
+    reused: dict,
+    widths: tuple[int, int],
+    tolerance: Tolerance,
+    eps: float,
+) -> Generator[np.ndarray, np.ndarray, tuple[Column | None, float]]:
+    """The grid -m..m at step h (probe values reused); under a tolerance it starts at the
+    first of `widths` and grows one pair per round up to the second. Returns (column, 0) or
+    (None, |offset| of the first non-finite value)."""
+    samples: Samples = {0: found.value}
     for k, i in reused.items():
-        by_k[k] = (probe.diffs[i], probe.sizes[i])
-    ks = sorted(by_k, reverse=True)
-    steps = [k * h for k in ks]
-    value, error = _extrapolate(
-        steps, [by_k[k][0] for k in ks], [by_k[k][1] for k in ks], problem.x[j], eps
-    )
-    return AutoColumn(value, error, h, 2 * len(ks), problem.nfev - start)
+        samples[k], samples[-k] = found.pairs[i]
+    m = widths[1]
+    first = min(m, widths[0]) if tolerance.active else m
+    column = None
+    for width in range(first, m + 1):
+        missing = [k for k in range(1, width + 1) if k not in samples]
+        if missing:
+            offsets = np.array([s * k * h for k in missing for s in (1, -1)])
+            values = yield offsets
+            bad = ~np.all(np.isfinite(values), axis=1)
+            if np.any(bad):
+                return None, float(np.min(np.abs(offsets[bad])))
+            for row, k in enumerate(missing):
+                samples[k], samples[-k] = values[2 * row], values[2 * row + 1]
+        column = _estimate(line, n, samples, h, central_sets(width), eps, found)
+        if tolerance.active and column.converged and tolerance.met(column.value, column.error):
+            break
+    return column, 0.0
 
 
-def _extrapolate(
-    steps: list[float], values: list, sizes: list, x: float, eps: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Neville's extrapolation over all steps (largest first), with the error estimate."""
-    table = tableau(steps, values)
-    best = table[-1][-1]
-    spread = np.abs(best - table[-1][-2]) + np.abs(best - table[-2][-1])
-    c = np.abs(weights(steps))
-    roundoff = KAPPA * eps * sum(ci * size / (2.0 * h) for ci, size, h in zip(c, sizes, steps))
-    placement = eps * abs(float(x)) * np.abs(best) * sum(ci / h for ci, h in zip(c, steps))
-    return best, spread + roundoff + placement
+def _check_finite(line: Line, offsets: np.ndarray, values: np.ndarray) -> None:
+    bad = ~np.all(np.isfinite(values), axis=1)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise line.nonfinite_error(float(offsets[i]), values[i])
 
 
-def estimated_steps(problem: Problem, stencil: Stencil | str, budget: int = 9) -> np.ndarray:
-    """step="estimate": per coordinate, the model-optimal step of `stencil` with the model
-    constants estimated by the scale probe above (f(x) + 2 to 4 central pairs, <= `budget`
-    evaluations; a probe step where f is not finite bounds the scale, and if no two finite
-    probes fit in the budget the textbook step for the length bound / 8 is used): h = (eps F W / (p |c| M))^(1/(p+1)) with F = |f(x)| and M = |f^(p+1)(x)|
-    taken as 2 c2 (p = 1), 6 c3 (p = 2) or (p+1)! C rho^-(p+1) (higher orders), the largest
-    over the outputs; h = s (max(|x_j|, 1)) when the probe sees no third derivative above
-    noise (central differences at s/4 and s/32 agree: f is a polynomial of degree <= 2
-    there, and stencils of order >= 2 are exact). Clipped to [s eps, s].
-    """
-    eps = machine_epsilon(problem.dtype)
-    order, constant, weight_sum = model_constants(stencil)
-    steps = np.zeros(problem.n)
-    for j in range(problem.n):
-        s = float(scale(problem.x[j]))
-        probe = _probe(problem, j, float(power_of_two(s / 4.0)), budget, eps)
-        if probe.coefficients is None:
-            steps[j] = float(default_step(stencil, 0.0, problem.dtype)) * min(probe.bound / 8, s)
-            continue
-        c = probe.coefficients
-        if order == 1:
-            bound = 2.0 * c[2]
-        elif order == 2:
-            bound = 6.0 * c[3]
-        else:
-            rho = probe.radius * SAFETY
-            bound = math.factorial(order + 1) * np.max(
-                [ci * rho ** (i - order - 1) for i, ci in enumerate(c)], axis=0
-            )
-        value = np.maximum(np.abs(probe.value), probe.sizes[-1] / 2.0)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            h = (eps * value * weight_sum / (order * constant * bound)) ** (1.0 / (order + 1))
-        flat = (c[3] == 0) if order > 1 else (bound == 0)
-        h = np.where(np.isfinite(h) & (bound > 0) & ~flat, h, s)
-        steps[j] = float(np.clip(np.min(h), s * eps, s))
-    return steps
+def central_sets(m: int) -> tuple[tuple[int, ...], ...]:
+    """Grid -m..m, its inner part (|k| < m), its lacunary part (no +-1), and |k| < m - 1."""
+    full = tuple(range(-m, m + 1))
+    return full, full[1:-1], tuple(k for k in full if abs(k) != 1), full[2:-2]
+
+
+def one_sided_sets(count: int, side: int) -> tuple[tuple[int, ...], ...]:
+    """Grid 0..count (times `side`), without the last point, without the first step, and
+    without the last two points."""
+    full = tuple(side * k for k in range(count + 1))
+    return full, full[:-1], tuple(k for k in full if abs(k) != 1), full[:-2]
+
+
+def _estimate(
+    line: Line, n: int, samples: Samples, h: float, sets: tuple, eps: float, found: _Probe
+) -> Column:
+    """The grid stencil, its inner and lacunary sub-stencils, and the error estimate."""
+    full, inner, lacunary, inner2 = sets
+    values = np.stack([samples[k] for k in full])
+    weights, _, accuracy = grid_weights(n, full)
+    best = weights @ (values - samples[0]) / h**n  # sum w = 0: exact 0 for a constant
+    lower_inner, lower_lacunary = _apply(n, inner, h, samples), _apply(n, lacunary, h, samples)
+    roundoff = KAPPA * eps * (np.abs(weights) @ np.abs(values)) / h**n
+    if full[0] < 0:  # an equispaced grid -m..m: the noise it shows, if more than 16 ulps
+        roundoff = np.maximum(roundoff, 3.0 * noise_level(values) * np.sum(np.abs(weights)) / h**n)
+    slope = np.abs(found.diffs[-1]) if found.diffs else np.abs(best) if n == 1 else 0.0
+    placement = eps * line.position * slope * np.sum(np.abs(weights)) / h**n
+    floor = roundoff + placement
+    spread = np.abs(best - lower_inner) + np.abs(best - lower_lacunary)
+    converged = True
+    if len(inner2) > n:
+        lower2 = _apply(n, inner2, h, samples)
+        shrinking = np.abs(best - lower_inner) <= np.abs(lower_inner - lower2) + 2.0 * floor
+        converged = bool(np.all(shrinking))
+        if not converged:
+            widest = np.max([np.abs(best - v) for v in (lower_inner, lower_lacunary, lower2)], 0)
+            spread = np.maximum(spread, 2.0 * widest)
+    return Column(best, spread + floor, h, accuracy, converged)
+
+
+def noise_level(values: np.ndarray) -> np.ndarray:
+    """The noise of f seen on an equispaced grid (rows), per output: the smallest over the
+    upper half of difference orders k of sqrt(gamma_k mean((Delta^k f)^2)), gamma_k =
+    (k!)^2 / (2k)! (Hamming; Moré and Wild's ECnoise). Smooth signal makes it larger, so
+    it can only make the bound more conservative."""
+    levels = []
+    diff = values
+    for k in range(1, values.shape[0]):
+        diff = np.diff(diff, axis=0)
+        if 2 * k >= values.shape[0] - 1:
+            gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
+            levels.append(np.sqrt(gamma * np.mean(diff**2, axis=0)))
+    return np.min(levels, axis=0)
+
+
+def _apply(n: int, offsets: tuple[int, ...], h: float, samples: Samples) -> np.ndarray:
+    w = grid_weights(n, offsets)[0]
+    return w @ (np.stack([samples[k] for k in offsets]) - samples[0]) / h**n
+
+
+def _one_sided(
+    line: Line, n: int, found: _Probe, budget: int, tolerance: Tolerance, eps: float
+) -> Generator[np.ndarray, np.ndarray, Column]:
+    """Only one side of x is finite: a one-sided grid 0..K (sign `found.side`) at a step
+    below the distance where the other side failed, K as large as the budget allows."""
+    side = found.side
+    h = float(power_of_two(found.bound / 4.0))
+    samples: Samples = {0: found.value}
+    edge, value = found.pairs[0]
+    if float(edge / h).is_integer():
+        samples[side * round(edge / h)] = value
+    count = min(max(budget + len(samples) - 1, n + 3), 2 * MAX_GRID)
+    first = n + 3 if tolerance.active else count
+    column = None
+    for width in range(first, count + 1):
+        missing = [k for k in range(1, width + 1) if side * k not in samples]
+        if missing:
+            offsets = np.array([side * k * h for k in missing])
+            values = yield offsets
+            for row, k in enumerate(missing):
+                samples[side * k] = values[row]
+            _check_finite(line, offsets, values)
+        column = _estimate(line, n, samples, h, one_sided_sets(width, side), eps, found)
+        _scale_check(n, samples, h, column)
+        if tolerance.active and column.converged and tolerance.met(column.value, column.error):
+            break
+    return column
+
+
+def _scale_check(n: int, samples: Samples, h: float, column: Column) -> None:
+    """At a domain edge the derivative may not exist (sqrt at 0): the one-sided stencil on
+    the even points only (step 2h) must agree with the full one to within 1% and the error
+    estimate, else the result is marked not converged with no finite bound."""
+    coarse = tuple(k for k in sorted(samples) if k % 2 == 0)
+    if len(coarse) <= n + 1:
+        return
+    gap = np.abs(column.value - _apply(n, coarse, h, samples))
+    if np.any(gap > np.maximum(0.01 * np.abs(column.value), column.error)):
+        column.converged = False
+        column.error = np.full_like(column.error, np.inf)
+
+
+def estimated_steps(line: Line, rule: object, budget: int = 9):
+    """step="estimate" along `line`: the model-optimal step of `rule` (a stencil for the
+    n-th derivative, accuracy p) with the model constants estimated by the scale probe above
+    (f(x) + 2 to 4 central pairs, <= `budget` evaluations): h = (n eps F W / (p |c| M))^(1/(n+p))
+    with F = |f(x)| and M = |f^(n+p)(x)| taken as 2 c2, 6 c3 or 24 c4 (n + p = 2, 3, 4) or
+    (n+p)! C rho^-(n+p) (higher), the largest over the outputs; h = s (max(|x_j|, 1)) when
+    the probe sees no derivative of that order above noise (the stencil is then exact).
+    Clipped to [s eps^(1/n), s]. A generator like `auto_line`; returns the step."""
+    eps = machine_epsilon(line.dtype)
+    n, p = rule.derivative, rule.accuracy
+    found, _ = yield from probe(line, n, budget, eps)
+    s = line.scale
+    if found.coefficients is None:
+        return min(found.bound / 8.0, s) * eps ** (1.0 / (n + p))
+    c = found.coefficients
+    k = n + p
+    if k <= 4:
+        bound = math.factorial(k) * c[k]
+    else:
+        rho = found.radius * SAFETY
+        bound = math.factorial(k) * np.max([ci * rho ** (i - k) for i, ci in enumerate(c)], 0)
+    value = np.maximum(np.abs(found.value), found.sizes[-1] / 2.0)
+    constant, weight = abs(rule.error_constant), rule.roundoff_weight
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        h = (n * eps * value * weight / (p * constant * bound)) ** (1.0 / k)
+    flat = (c[3] == 0) if k > 2 else (bound == 0)  # no truncation above noise: exact at s
+    h = np.where(np.isfinite(h) & (bound > 0) & ~flat, h, s)
+    return float(np.clip(np.min(h), s * eps ** (1.0 / n), s))
+
+
+def check_budget(n: int, max_evals: int) -> None:
+    """Refuse budgets auto cannot work with (too small) or cannot use (too large)."""
+    if max_evals < min_evals(n):
+        raise StepError(
+            f"method='auto' for derivative n={n} needs max_evals >= {min_evals(n)}, got {max_evals}"
+        )
+    if max_evals > MAX_AUTO_EVALS:
+        raise StepError(
+            f"max_evals={max_evals} is above the limit {MAX_AUTO_EVALS} of method='auto' "
+            f"(its grid stops at -{MAX_GRID}..{MAX_GRID}, so more evaluations are never "
+            "used); give a smaller max_evals, or atol/rtol to stop early"
+        )
+
+
+__all__ = ["NonFiniteError", "Tolerance", "auto_line", "estimated_steps"]

@@ -35,3 +35,8 @@ class NumdiffShapeError(NumdiffError, ShapeError):
 
 class MethodError(NumdiffError):
     """An unknown method name, or an order the method does not offer."""
+
+
+class ConvergenceError(NumdiffError):
+    """method="auto" could not settle the derivative (its table did not converge): the value
+    is not trustworthy. `full_output=True` returns it with converged=False and its bound."""

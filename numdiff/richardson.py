@@ -35,8 +35,8 @@ def _nodes(steps: Sequence[float], power: int) -> np.ndarray:
 def weights(steps: Sequence[float], power: int = 2) -> np.ndarray:
     """Lagrange weights c_i at y = 0 for nodes y_i = steps_i^power (they sum to 1). O(k^2).
 
-    >>> weights([1.0, 0.5]).tolist()  # (4 D(h/2) - D(h)) / 3
-    [-0.3333333333333333, 1.3333333333333333]
+    >>> np.round(weights([1.0, 0.5]), 12).tolist()  # (4 D(h/2) - D(h)) / 3
+    [-0.333333333333, 1.333333333333]
     """
     y = _nodes(steps, power)
     c = np.ones_like(y)
@@ -50,7 +50,7 @@ def weights(steps: Sequence[float], power: int = 2) -> np.ndarray:
 def extrapolate(steps: Sequence[float], values: Sequence, power: int = 2) -> np.ndarray:
     """sum_i c_i values_i: the extrapolation of values (stacked on axis 0) to h = 0. O(k^2).
 
-    >>> float(extrapolate([1.0, 0.5], [3.0, 1.5]))  # D(h) = 1 + 2 h^2 -> 1 + h^2 / 2
+    >>> round(float(extrapolate([1.0, 0.5], [3.0, 1.5])), 12)  # D(h) = 1 + 2 h^2
     1.0
     """
     c = weights(steps, power)
@@ -63,7 +63,7 @@ def tableau(steps: Sequence[float], values: Sequence, power: int = 2) -> list[li
     O(k^2) combinations of the value arrays.
 
     >>> T = tableau([1.0, 0.5, 0.25], [3.0, 1.5, 1.125])  # D(h) = 1 + 2 h^2
-    >>> [float(t) for t in T[2]]
+    >>> [round(float(t), 12) for t in T[2]]
     [1.125, 1.0, 1.0]
     """
     y = _nodes(steps, power)

@@ -37,99 +37,92 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import mpmath
 import numpy as np
 
 import expr
 
-from .errors import NumdiffError, StepError
+from .adaptive import Tolerance
+from .errors import MethodError, NumdiffError, StepError
+from .lines import drive
+from .methods import METHODS, Plan
 from .problem import Problem
-from .richardson import extrapolate
-from .stencils import COMPLEX_STEP, RICHARDSON_LEVELS, RICHARDSON_RATIO, STENCILS, Stencil
-from .steps import machine_epsilon, model_constants, model_error, optimal_step, scale
+from .stencils import STENCILS
+from .steps import machine_epsilon, model_error, optimal_step, scale
 
 DEFAULT_METHODS = ("forward", "central", "five_point", "richardson", "complex")
 
-# Sweep method names -> (table key or special, label). "richardson" and "complex" are the
-# two formulas that are not a plain row of STENCILS.
+# Sweep method names -> (row of numdiff.METHODS, accuracy): fixed-step methods only ("auto"
+# chooses its own step).
 SWEEP_METHODS: dict[str, tuple[str, int]] = {
     "forward": ("forward", 1),
     "backward": ("backward", 1),
     "central": ("central", 2),
-    "five_point": ("central", 4),
+    "five_point": ("five_point", 4),
     "central6": ("central", 6),
     "central8": ("central", 8),
-    "richardson": ("richardson", 2 * RICHARDSON_LEVELS),
+    "richardson": ("richardson", 6),
     "complex": ("complex", 2),
 }
 
 
-def _resolve(method: str | tuple[str, int]) -> tuple[str, str, int, Stencil | str]:
-    """(label, method, order, stencil-or-"richardson") of a sweep method."""
-    if isinstance(method, tuple):
-        key = (str(method[0]), int(method[1]))
+def _resolve(method: Any, n: int) -> tuple[str, str, Any]:
+    """(label, row name, formula) of a sweep method: a name in SWEEP_METHODS or a
+    (method, accuracy) row of STENCILS."""
+    if isinstance(method, tuple) and len(method) == 2:
+        key = (str(method[0]), n, method[1])
         if key not in STENCILS:
-            raise NumdiffError(f"no stencil {key}; the table has {sorted(STENCILS)}")
-        label = f"{key[0]}{key[1]}"
-        return label, key[0], key[1], STENCILS[key]
-    if method not in SWEEP_METHODS:
+            raise NumdiffError(
+                f"no stencil {method!r} for n={n}; the table has (method, accuracy) pairs "
+                f"{sorted({(k[0], k[2]) for k in STENCILS})}"
+            )
+        return f"{key[0]}{key[2]}", key[0], STENCILS[key]
+    if not isinstance(method, str) or method not in SWEEP_METHODS:
         raise NumdiffError(
             f"unknown sweep method {method!r}; choose from {', '.join(SWEEP_METHODS)} or "
-            "give a (method, order) row of numdiff.STENCILS"
+            "give a (method, accuracy) row of numdiff.STENCILS"
         )
-    name, order = SWEEP_METHODS[method]
-    if name == "richardson":
-        return method, name, order, "richardson"
-    if name == "complex":
-        return method, name, order, COMPLEX_STEP
-    return method, name, order, STENCILS[name, order]
+    name, accuracy = SWEEP_METHODS[method]
+    try:
+        rule = METHODS[name].rule(n, accuracy)
+    except MethodError as error:
+        raise NumdiffError(f"sweep method {method!r}: {error}") from None
+    return method, name, rule
 
 
-def _values(problem: Problem, j: int, stencil: Stencil | str, steps: np.ndarray) -> np.ndarray:
-    """The method's derivative estimate at every step (nan where f is not finite)."""
-    x = problem.x
-    if stencil is COMPLEX_STEP:
-        ctype = np.result_type(problem.dtype, np.complex64)
-        points = np.repeat(x.astype(ctype)[None, :], steps.size, axis=0)
-        points[:, j] += (1j * steps).astype(ctype)
-        values = problem.complex_values(points, check=False)[:, 0]
-        actual = np.imag(points[:, j]).astype(np.float64)  # the step as stored in dtype
-        with np.errstate(all="ignore"):
-            return np.imag(values).astype(np.float64) / actual
-    if isinstance(stencil, str):
-        levels = [RICHARDSON_RATIO**-k for k in range(RICHARDSON_LEVELS)]
-        offsets = [s * lv for lv in levels for s in (1.0, -1.0)]
-        shifts = np.outer(steps, offsets).astype(problem.dtype)
-    else:
-        shifts = np.outer(steps, stencil.offsets).astype(problem.dtype)
-    points = np.repeat(x[None, :], shifts.size, axis=0)
-    points[:, j] = x[j] + shifts.ravel()
-    values = problem(points, check=False)[:, 0].astype(np.float64).reshape(shifts.shape)
+def _values(problem: Problem, j: int, name: str, rule: Any, steps: np.ndarray, n: int):
+    """The method's estimate at every step (nan where f is not finite), through the row's
+    own computation: one line per step, all in one batch."""
+    row = METHODS[name]
+
+    def given(line, formula):
+        return float(steps[line.index])
+        yield  # pragma: no cover
+
+    plan = Plan(n, None, given, 0, Tolerance(), measure=True)
+    direction = np.eye(problem.n)[j]
+    lines = [problem.line(direction, k) for k in range(steps.size)]
     with np.errstate(all="ignore"):
-        if isinstance(stencil, str):
-            diffs = [
-                (values[:, 2 * k] - values[:, 2 * k + 1]) / (2.0 * steps * levels[k])
-                for k in range(RICHARDSON_LEVELS)
-            ]
-            return np.asarray(extrapolate(levels, diffs))
-        return values @ np.asarray(stencil.weights) / steps
+        columns = drive(problem, lines, lambda line: row.run(line, rule, plan))
+    return np.array([float(np.real(c.value[0])) for c in columns])
 
 
 def _mpmath_derivative(
-    problem: Problem, j: int, k: int, max_ops: int, digits: int = 50
+    problem: Problem, j: int, k: int, max_ops: int, digits: int = 50, signed: bool = False
 ) -> float | None:
-    """|d^k f / dx_j^k| at x in 50-digit mpmath, or None when f is a black box.
+    """|d^k f / dx_j^k| (signed with `signed`) at x in 50-digit mpmath, or None when f is a
+    black box.
 
     f (`Function.to_sympy()`) is lambdified to mpmath without differentiating it (no
     expression swell) and `mpmath.diff` differentiates numerically at `digits` digits of
     working precision, far beyond what the model needs."""
+    import mpmath
+    import sympy
+
     f = problem.function
     if f is None or problem.m != 1 or any(s != () for s in problem.shapes):
         return None
     if f.size() > max_ops:  # the SymPy tree of a DAG can grow exponentially with depth
         return None
-    import sympy  # only for the 50-digit model constants
-
     e = f.to_sympy()
     by_name = {s.name: s for s in e.free_symbols}
     names = f.input_names
@@ -149,7 +142,8 @@ def _mpmath_derivative(
             value = mpmath.diff(along, point[j], k)
         except (ValueError, ZeroDivisionError, TypeError):
             return None
-        return abs(float(mpmath.re(value)))
+        value = float(mpmath.re(value))
+        return value if signed else abs(value)
 
 
 def _fd_derivative(problem: Problem, j: int, k: int) -> float:
@@ -182,9 +176,83 @@ def _name(f: Any, name: str | None) -> str:
     return str(getattr(f, "__name__", type(f).__name__))
 
 
+def _sweep_steps(steps: Any) -> np.ndarray:
+    steps = np.logspace(-16, 0, 129) if steps is None else steps
+    if isinstance(steps, str):
+        raise StepError(f"sweep: steps must be an array of positive numbers, got {steps!r}")
+    try:
+        array = np.asarray(steps)
+    except (TypeError, ValueError):
+        array = np.asarray([], dtype=object)
+    if array.dtype.kind not in "iuf":
+        raise StepError(f"sweep: steps must be real positive numbers, got {steps!r}")
+    array = array.astype(np.float64).ravel()
+    if array.size == 0 or not np.all(np.isfinite(array)) or np.any(array <= 0):
+        raise StepError("sweep: steps must be a non-empty array of positive finite numbers")
+    if array.size > 100_000:
+        raise StepError(f"sweep: at most 100000 steps, got {array.size}")
+    return array
+
+
+def _reference(problem: Problem, wrt: int, n: int, reference: Any, max_ops: int) -> float:
+    """The exact n-th derivative along wrt: given, or expr.reference (n = 1), or 50-digit
+    mpmath (n >= 2); refused when it is not a finite number."""
+    if reference is None:
+        if problem.function is None:
+            raise NumdiffError(
+                "sweep: give reference= (the exact derivative) for a black-box callable; "
+                "for expr.Function, strings and SymPy it is computed with expr.reference"
+            )
+        if n == 1:
+            exact = expr.reference(problem.function, _float64_point(problem))
+            parts = exact if isinstance(exact, tuple) else (exact,)
+            reference = np.concatenate([np.ravel(np.asarray(e, dtype=float)) for e in parts])[wrt]
+        else:
+            reference = _mpmath_derivative(problem, wrt, n, 10**9, signed=True)
+            if reference is None:
+                raise NumdiffError(f"sweep: give reference= for the derivative n={n} of this f")
+    if isinstance(reference, (str, bytes, bool)) or not np.isscalar(reference):
+        raise NumdiffError(f"sweep: reference must be a number, got {reference!r}")
+    try:
+        value = float(reference)
+    except (TypeError, ValueError):
+        raise NumdiffError(f"sweep: reference must be a real number, got {reference!r}") from None
+    if not math.isfinite(value):
+        raise NumdiffError(f"sweep: reference must be finite, got {reference!r}")
+    return value
+
+
+def _sweep_problem(
+    f: Any, x: Any, methods: Any, dtype: Any, wrt: Any, n: Any
+) -> tuple[Problem, float]:
+    """Validate the sweep's arguments; the problem (in `dtype`) and |f(x)|."""
+    if isinstance(methods, str) or not isinstance(methods, (list, tuple)):
+        raise NumdiffError(
+            f"sweep: methods must be a list of method names, got {methods!r} "
+            f"(for one method write methods=[{methods!r}])"
+        )
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 6:
+        raise NumdiffError(f"sweep: n must be an integer in [1, 6], got {n!r}")
+    several = isinstance(x, (tuple, list))
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise NumdiffError(f"sweep: dtype must be a float dtype, got {dtype!r}") from None
+        x = type(x)(np.asarray(v, dtype=dtype) for v in x) if several else np.asarray(x, dtype)
+    problem = Problem.build(f, x)
+    value_bound = abs(float(np.asarray(problem.center_value()[0], dtype=np.float64)))
+    if problem.m != 1:
+        raise NumdiffError(f"sweep needs a scalar-valued f; it returns {problem.out_shape}")
+    if isinstance(wrt, bool) or not isinstance(wrt, int) or not 0 <= wrt < problem.n:
+        raise NumdiffError(f"wrt={wrt!r} is not a coordinate of x (it has {problem.n})")
+    return problem, value_bound
+
+
 def sweep(
     f: Any,
     x: Any,
+    *,
     steps: Sequence[float] | np.ndarray | None = None,
     methods: Sequence[str | tuple[str, int]] = DEFAULT_METHODS,
     reference: float | None = None,
@@ -192,124 +260,120 @@ def sweep(
     wrt: int = 0,
     name: str | None = None,
     model_max_ops: int = 24,
+    n: int = 1,
 ) -> list[dict[str, Any]]:
     """Error of each method at each step (module docstring for the records and the model).
 
     Parameters
     ----------
     f, x : as for `numdiff.derivative` (f scalar-valued; x a number or a tuple of inputs).
-    steps : the steps h (positive; default np.logspace(-16, 0, 129)); methods : names in `SWEEP_METHODS` or (method, order)
-        rows of `STENCILS`.
-    reference : the exact f'(x); by default `expr.reference(f, x)` (50-digit mpmath), which
-        needs f in a form `expr` reads (a black-box callable needs `reference=`).
+    steps : the steps h (positive; default np.logspace(-16, 0, 129)).
+    methods : a list of names in `SWEEP_METHODS` or (method, accuracy) rows of `STENCILS`.
+    reference : the exact f^(n)(x); by default `expr.reference(f, x)` (n = 1) or 50-digit
+        mpmath (n >= 2), which need f in a form `expr` reads (a black box needs `reference=`).
     dtype : evaluate in this float dtype (np.float32 for the single-precision V-curves);
         default the dtype of x. wrt : the flat input coordinate to differentiate along.
     name : the "function" field of the records (default: f's name or text).
     model_max_ops : graphs with more ops than this get the model constant M by differences
         instead of 50-digit mpmath (the SymPy tree of a deep DAG grows exponentially).
+    n : the derivative order (1..6): the model is |c| M h^p + eps F W / h^n, M = |f^(n+p)|.
 
     Cost: sum over methods of (points per step) x len(steps) evaluations, plus the model
     constants (one SymPy derivative or a few evaluations per method).
     """
-    steps = np.logspace(-16, 0, 129) if steps is None else steps
-    steps = np.asarray(steps, dtype=np.float64).ravel()
-    if steps.size == 0 or not np.all(np.isfinite(steps)) or np.any(steps <= 0):
-        raise StepError("sweep: steps must be a non-empty array of positive finite numbers")
-    several = isinstance(x, (tuple, list))
-    if dtype is not None:
-        x = type(x)(np.asarray(v, dtype=dtype) for v in x) if several else np.asarray(x, dtype)
-    problem = Problem.build(f, x)
-    value_bound = abs(float(np.asarray(problem(problem.x[None, :])[0, 0], dtype=np.float64)))
-    if problem.m != 1:
-        raise NumdiffError(f"sweep needs a scalar-valued f; it returns {problem.out_shape}")
-    if not 0 <= wrt < problem.n:
-        raise NumdiffError(f"wrt={wrt} is not a coordinate of x (it has {problem.n})")
-    if reference is None:
-        if problem.function is None:
-            raise NumdiffError(
-                "sweep: give reference= (the exact derivative) for a black-box callable; "
-                "for expr.Function, strings and SymPy it is computed with expr.reference"
-            )
-        exact = expr.reference(problem.function, _float64_point(problem))
-        exact_flat = np.concatenate(
-            [
-                np.ravel(np.asarray(e, dtype=float))
-                for e in (exact if isinstance(exact, tuple) else (exact,))
-            ]
-        )
-        reference = float(exact_flat[wrt])
-    reference = float(reference)
-    eps = machine_epsilon(problem.dtype)
-    label_of = _name(f, name)
-    x_value = float(problem.x[wrt])
-    scale_ref = abs(reference) if reference != 0 else 1.0
+    steps = _sweep_steps(steps)
+    if isinstance(model_max_ops, bool) or not isinstance(model_max_ops, int) or model_max_ops < 0:
+        raise NumdiffError(f"sweep: model_max_ops must be an integer >= 0, got {model_max_ops!r}")
+    if name is not None and not isinstance(name, str):
+        raise NumdiffError(f"sweep: name must be a string or None, got {name!r}")
+    problem, value_bound = _sweep_problem(f, x, methods, dtype, wrt, n)
+    reference = _reference(problem, wrt, n, reference, model_max_ops)
     records: list[dict[str, Any]] = []
     for method in methods:
-        label, method_name, order, stencil = _resolve(method)
-        values = _values(problem, wrt, stencil, steps)
-        with np.errstate(all="ignore"):
-            abs_error = np.abs(values - reference)
-        rel_error = abs_error / scale_ref
-        k = model_constants(stencil)[0] + 1
-        bound = _mpmath_derivative(problem, wrt, k, model_max_ops)
-        source = "mpmath"
-        if bound is None:
-            bound, source = _fd_derivative(problem, wrt, k), "finite difference"
-        model = model_error(stencil, steps, bound, value_bound, eps) / scale_ref
-        theory_step, theory_error = optimal_step(stencil, bound, value_bound, eps)
-        theory_error /= scale_ref
-        if stencil is COMPLEX_STEP:
-            model = model + eps / 2.0
-            theory_step = float(np.sqrt(6.0 * eps * scale_ref / bound)) if bound else np.inf
-            theory_error = eps / 2.0
+        label, method_name, rule = _resolve(method, n)
+        values = _values(problem, wrt, method_name, rule, steps, n)
         base = {
-            "function": label_of,
-            "x": x_value,
+            "function": _name(f, name),
+            "x": float(problem.x[wrt]),
             "wrt": wrt,
             "dtype": str(problem.dtype),
             "method": method_name,
-            "order": order,
+            "n": n,
+            "order": rule.accuracy,
             "label": label,
         }
-        for h, v, ae, re, me in zip(steps, values, abs_error, rel_error, model):
-            records.append(
-                {
-                    **base,
-                    "kind": "step",
-                    "step": float(h),
-                    "value": float(v),
-                    "reference": reference,
-                    "abs_error": float(ae),
-                    "rel_error": float(re),
-                    "model_error": float(me),
-                }
-            )
-        finite = np.where(np.isfinite(rel_error), rel_error, np.inf)
-        best = int(np.argmin(finite))
-        records.append(
-            {
-                **base,
-                "kind": "summary",
-                "best_step": float(steps[best]),
-                "best_error": float(finite[best]),
-                "theory_step": float(theory_step),
-                "theory_error": float(theory_error),
-                "derivative_bound": bound,
-                "derivative_order": k,
-                "value_bound": value_bound,
-                "eps": eps,
-                "constants": source,
-                "reference": reference,
-                "nfev_per_step": _points_per_step(stencil),
-            }
-        )
+        bound, source = _model(problem, wrt, rule, model_max_ops)
+        rows = _records(problem, rule, steps, values, reference, value_bound, bound, base)
+        rows[-1]["constants"] = source
+        records += rows
     return records
 
 
-def _points_per_step(stencil: Stencil | str) -> int:
-    if isinstance(stencil, str):
-        return 2 * RICHARDSON_LEVELS
-    return 1 if stencil is COMPLEX_STEP else stencil.points
+def _model(problem: Problem, wrt: int, rule: Any, max_ops: int) -> tuple[float, str]:
+    """M = |f^(n+p)(x)| along wrt: 50-digit mpmath, or differences for a black box."""
+    k = rule.derivative + rule.accuracy
+    bound = _mpmath_derivative(problem, wrt, k, max_ops)
+    if bound is None:
+        return _fd_derivative(problem, wrt, k), "finite difference"
+    return bound, "mpmath"
+
+
+def _records(
+    problem: Problem,
+    rule: Any,
+    steps: np.ndarray,
+    values: np.ndarray,
+    reference: float,
+    value_bound: float,
+    bound: float,
+    base: dict,
+) -> list[dict[str, Any]]:
+    """The step records and the summary of one method (module docstring)."""
+    eps = machine_epsilon(problem.dtype)
+    scale_ref = abs(reference) if reference != 0 else 1.0
+    with np.errstate(all="ignore"):
+        abs_error = np.abs(values - reference)
+    rel_error = abs_error / scale_ref
+    model = model_error(rule, steps, bound, value_bound, eps) / scale_ref + rule.rounding * eps
+    theory_step, theory_error = optimal_step(rule, bound, value_bound, eps)
+    theory_error = theory_error / scale_ref + rule.rounding * eps
+    if rule.roundoff_weight == 0:  # no cancellation: the largest step below the floor
+        floor = rule.rounding * eps * scale_ref
+        with np.errstate(divide="ignore"):
+            truncation = abs(rule.error_constant) * bound
+            theory_step = (floor / truncation) ** (1.0 / rule.accuracy) if truncation else np.inf
+    rows = [
+        {
+            **base,
+            "kind": "step",
+            "step": float(h),
+            "value": float(v),
+            "reference": reference,
+            "abs_error": float(ae),
+            "rel_error": float(re),
+            "model_error": float(me),
+        }
+        for h, v, ae, re, me in zip(steps, values, abs_error, rel_error, model)
+    ]
+    finite = np.where(np.isfinite(rel_error), rel_error, np.inf)
+    best = int(np.argmin(finite))
+    rows.append(
+        {
+            **base,
+            "kind": "summary",
+            "best_step": float(steps[best]),
+            "best_error": float(finite[best]),
+            "theory_step": float(theory_step),
+            "theory_error": float(theory_error),
+            "derivative_bound": bound,
+            "derivative_order": rule.derivative + rule.accuracy,
+            "value_bound": value_bound,
+            "eps": eps,
+            "reference": reference,
+            "nfev_per_step": rule.points,
+        }
+    )
+    return rows
 
 
 def _float64_point(problem: Problem) -> Any:
@@ -320,6 +384,10 @@ def _float64_point(problem: Problem) -> Any:
 
 def summaries(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The summary records of a sweep (one per method)."""
+    if isinstance(records, (str, bytes)) or not isinstance(records, Sequence):
+        raise NumdiffError(f"summaries needs the list of records of sweep, got {records!r}")
+    if not all(isinstance(r, dict) and "kind" in r for r in records):
+        raise NumdiffError("summaries needs the records of sweep (dicts with a 'kind' field)")
     return [r for r in records if r["kind"] == "summary"]
 
 

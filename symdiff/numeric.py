@@ -99,7 +99,7 @@ def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
         )
     assignments = list(program.assignments)
     compiled = sympy.lambdify(
-        symbols, list(program.outputs), modules="numpy", cse=lambda e: (assignments, e)
+        symbols, list(program.outputs), modules=["scipy", "numpy"], cse=lambda e: (assignments, e)
     )
     out_shape = (len(program.outputs),) if shape is None else shape
 

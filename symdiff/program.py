@@ -135,11 +135,17 @@ def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Prog
 
 
 def no_delta(e: sympy.Expr) -> sympy.Expr:
-    """Derivatives of step functions (sign, Heaviside, comparisons) are 0 away from the kink
-    and 0 by the toolkit's convention at it: drop SymPy's DiracDelta terms (and the
-    unevaluated Derivative(sign(u)) SymPy leaves when it cannot tell u is real)."""
+    """Derivatives of step functions (sign, Heaviside, floor, comparisons: the ops the table
+    marks piecewise constant) are 0 away from the kink and 0 by the toolkit's convention at
+    it: drop SymPy's DiracDelta terms and the unevaluated Derivative(floor(u)), ... it leaves."""
+    steps = expr.ops.piecewise_constant_heads()
+
+    def of_step(d: Any) -> bool:
+        inner = d.expr if isinstance(d, sympy.Subs) else d
+        return isinstance(inner, sympy.Derivative) and inner.expr.func in steps
+
     deltas = e.atoms(sympy.DiracDelta) | {
-        d for d in e.atoms(sympy.Derivative) if d.expr.func in (sympy.sign, sympy.Heaviside)
+        d for d in e.atoms(sympy.Derivative, sympy.Subs) if of_step(d)
     }
     return e.xreplace(dict.fromkeys(deltas, sympy.S.Zero)) if deltas else e
 

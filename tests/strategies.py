@@ -1,8 +1,9 @@
 """Hypothesis strategies: random expressions over every op of the table, inputs in domain.
 
 An expression is built op by op from a pool of values of shapes (), (3,) and (2, 3) (all
-mutually broadcastable). Ops with a restricted domain get their argument through a guard
-that maps the real line into the domain (log(0.5 + sigmoid(a)), tan(0.5 tanh(a)), ...), so
+mutually broadcastable). The elementwise ops come from the table: an op that is not `tame`
+(a restricted domain, or fast growth) gets its arguments through a guard mapping the real
+line into its domain (`guard`: log(1.5 + 1.35 tanh(a)), arcsin(0.9 tanh(a)), ...), so
 every drawn point is inside every op's domain and values stay bounded at depth 6.
 """
 
@@ -18,42 +19,79 @@ import expr
 
 SHAPES = [(), (3,), (2, 3)]
 
+#: Points are drawn inside each op's domain intersected with this interval.
+BOX = (-3.0, 3.0)
 
-def _positive(a: Any) -> Any:
-    return 0.5 + expr.sigmoid(a)
+
+def sampling_interval(interval: tuple[float, float]) -> tuple[float, float]:
+    """An op's domain interval cut to `BOX`, with 5% margins (closed, for uniform draws)."""
+    lo, hi = max(interval[0], BOX[0]), min(interval[1], BOX[1])
+    margin = 0.05 * (hi - lo)
+    return lo + margin, hi - margin
 
 
-def _bounded(a: Any, scale: float = 2.0) -> Any:
-    return scale * expr.tanh(a)
+def domain_point(op: expr.Op, rng: np.random.Generator) -> list[float]:
+    """One random argument list inside `op.domain` (see `sampling_interval`)."""
+    return [float(rng.uniform(*sampling_interval(d))) for d in op.domain]
+
+
+def sampled_ops(kind: str = "elementwise") -> list[str]:
+    """Ops of the table of that kind whose domain tests can draw from."""
+    return [n for n, op in expr.OPS.items() if op.kind == kind and op.domain is not None]
 
 
 def _reshape_t(a: Any) -> Any:
     return expr.reshape(expr.transpose(a), (2, 3))
 
 
-# name -> (required argument shapes or None for any, builder(args) -> value)
-UNARY_SAFE = ["neg", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "abs", "sign"]
-BINARY_SAFE = ["add", "sub", "mul", "maximum", "minimum", "gt", "ge", "lt", "le", "eq", "step"]
+def guard(interval: tuple[float, float]) -> Any:
+    """v -> mid + half tanh(v): the real line onto the op's `sampling_interval`."""
+    low, high = sampling_interval(interval)
+    mid, half = (low + high) / 2, (high - low) / 2
+    return lambda v: mid + half * expr.tanh(v)
 
 
-def _apply_unary(name: str, a: Any) -> Any:
-    guarded = {
-        "exp": lambda v: expr.exp(_bounded(v, 3.0)),
-        "log": lambda v: expr.log(_positive(v)),
-        "sqrt": lambda v: expr.sqrt(_positive(v)),
-        "tan": lambda v: expr.tan(_bounded(v, 0.5)),
-    }
-    if name in guarded:
-        return guarded[name](a)
-    return expr.apply(name, a)
+def tame(op: expr.Op) -> bool:
+    """Whether the op's domain is the whole real line and it maps [-10, 10]^arity into
+    |out| <= sum |args| + 2 (slow growth): such ops take their arguments unguarded."""
+    if any(d != (-np.inf, np.inf) for d in op.domain):
+        return False
+    grid = np.meshgrid(*[np.linspace(-10.0, 10.0, 41)] * op.arity)
+    with np.errstate(all="ignore"):
+        out = np.asarray(op.kernel(*grid), dtype=float)
+    bound = sum(np.abs(g) for g in grid) + 2.0
+    return bool(np.all(np.isfinite(out)) and np.all(np.abs(out) <= bound))
 
 
-def _apply_binary(name: str, a: Any, b: Any) -> Any:
-    if name == "div":
-        return a / _positive(b)
-    if name == "pow":
-        return _positive(a) ** _bounded(b)
-    return expr.apply(name, a, b)
+#: The builtin elementwise ops the strategy draws (every one with a domain; `where` and the
+#: `polygamma` of integer order are built specially), with whether each is tame.
+ELEMENTWISE = {
+    name: tame(expr.OPS[name])
+    for name, op in expr.OPS.items()
+    if op.kind == "elementwise" and op.builtin and op.domain is not None and name != "where"
+}
+
+
+def _apply_elementwise(name: str, args: list[Any]) -> Any:
+    op = expr.OPS[name]
+    if not ELEMENTWISE[name]:
+        args = [guard(d)(v) for d, v in zip(op.domain, args)]
+    return expr.apply(name, *args)
+
+
+#: Distance of an op's arguments from its kink or jump, elementwise (floats).
+KINKS = {
+    **dict.fromkeys(
+        ["abs", "relu", "sign", "heaviside", "elu", "leaky_relu"], lambda a, *_: np.abs(a)
+    ),
+    **dict.fromkeys(
+        ["maximum", "minimum", "gt", "ge", "lt", "le", "eq", "ne", "step"],
+        lambda a, b: np.abs(a - b),
+    ),
+    **dict.fromkeys(["floor", "ceil"], lambda a: np.abs(a - np.round(a))),
+    "rint": lambda a: np.abs(np.abs(a - np.floor(a)) - 0.5),
+    **dict.fromkeys(["mod", "floordiv"], lambda a, b: np.abs(a / b - np.round(a / b)) * np.abs(b)),
+}
 
 
 @dataclass
@@ -111,8 +149,7 @@ STRUCTURAL = [
     "scatter",
     "matmul",
 ]
-ALL_NAMES = [*UNARY_SAFE, "exp", "log", "sqrt", "tan", *BINARY_SAFE, "div", "pow", "where"]
-ALL_NAMES += STRUCTURAL
+ALL_NAMES = [*ELEMENTWISE, "where", "polygamma", *STRUCTURAL]
 
 
 @st.composite
@@ -133,8 +170,9 @@ def expressions(
     plan = draw(
         st.lists(
             st.tuples(
-                st.sampled_from(
-                    [n for n in ALL_NAMES if not scalar or n not in STRUCTURAL or n == "matmul"]
+                st.one_of(  # structural ops as often as elementwise ones (they are fewer)
+                    st.sampled_from([n for n in ALL_NAMES if n not in STRUCTURAL]),
+                    st.sampled_from(STRUCTURAL if not scalar else ["matmul"]),
                 ),
                 st.integers(0, 10**6),
                 st.integers(0, 10**6),
@@ -164,12 +202,15 @@ def expressions(
                 pool.append(out)
             elif name == "where":
                 pool.append((expr.where(expr.gt(a, b), a, b * 0.5), _broadcast(sa, sb)))
-            elif name in BINARY_SAFE or name in ("div", "pow"):
-                if a is b and name in ("maximum", "minimum", "sub", "eq", "ge", "le"):
+            elif name == "polygamma":
+                order = float(i % 3)
+                pool.append((expr.polygamma(order, 0.5 + 2.0 * expr.sigmoid(a)), sa))
+            elif expr.OPS[name].arity == 2:
+                if a is b and name in KINKS:
                     b = b * 0.5 + 0.25
-                pool.append((_apply_binary(name, a, b), _broadcast(sa, sb)))
+                pool.append((_apply_elementwise(name, [a, b]), _broadcast(sa, sb)))
             else:
-                pool.append((_apply_unary(name, a), sa))
+                pool.append((_apply_elementwise(name, [a]), sa))
             used.append(name)
         total = pool[-1][0]
         for x, _ in pool[:n_inputs]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import mpmath
 import networkx as nx
 import numpy as np
 import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import domain_point, sampled_ops
 
 import expr
 from expr import catalog
@@ -142,19 +144,17 @@ def test_every_op_has_kernel_shape_rule_and_symbolic_form():
             assert op.sympy is not None, name
 
 
-@pytest.mark.parametrize("name", [n for n, op in expr.OPS.items() if op.kind == "elementwise"])
+@pytest.mark.parametrize("name", sampled_ops())
 def test_elementwise_kernels_match_their_sympy_counterparts(name):
     op = expr.OPS[name]
     rng = np.random.default_rng(7)
     symbols = sympy.symbols(f"a0:{op.arity}", real=True)
     f = sympy.lambdify(symbols, op.sympy(*symbols), "mpmath")
     for _ in range(20):
-        args = rng.uniform(0.1, 2.0, op.arity) * rng.choice([-1, 1], op.arity)
-        if name in ("log", "sqrt"):
-            args = np.abs(args)
-        if name == "pow":
-            args[0] = abs(args[0])
-        assert close(op.kernel(*args), float(f(*args)), rtol=1e-14), (name, args)
+        args = domain_point(op, rng)
+        with mpmath.workdps(30):
+            exact = float(f(*[mpmath.mpf(a) for a in args]))
+        assert np.isclose(op.kernel(*args), exact, rtol=1e-14, atol=1e-15), (name, args)
 
 
 def test_stable_kernels_do_not_overflow():
@@ -315,7 +315,7 @@ def test_reference_reaches_deep_graphs():
         (lambda: expr.parse("x*y")(1.0, 2.0, 3.0), expr.InputError, ["takes 2"]),
         (lambda: expr.parse("x*y")(1.0, q=2.0), expr.InputError, ["'q'", "x, y"]),
         (lambda: expr.parse("x")("abc"), expr.InputError, ["dtype"]),
-        (lambda: expr.trace(lambda x: x[[0, 1]], np.ones(3)), expr.InputError, ["basic indexing"]),
+        (lambda: expr.trace(lambda x: x[1.5], np.ones(3)), expr.InputError, ["integer arrays"]),
         (lambda: expr.trace(lambda x: 1 / 0 * x, 1.0), expr.TraceError, ["ZeroDivisionError"]),
         (lambda: expr.reference("log(x)", -1.0), expr.DomainError, ["log"]),
         (lambda: catalog.get("nope"), expr.InputError, ["rosenbrock"]),

@@ -40,18 +40,14 @@ def test_auto_on_the_catalog(entry):
 @pytest.mark.parametrize("entry", SMOOTH, ids=lambda e: e.name)
 def test_auto_estimate_is_honest_at_random_points(entry):
     """The estimate bounds the error at other points too (accuracy there is not promised:
-    e.g. the degree-16 logistic polynomial reaches only ~1e-11 at some points)."""
+    e.g. the degree-16 logistic polynomial reaches only ~1e-11 at some points). l_4 is
+    evaluated with ~100 ulps of error at some points, more than the 16 ulps per value the
+    round-off bound assumes: the noise the grid itself shows (`noise_level`) covers it."""
     f = entry.function()
     for seed in (1, 2, 3):
         x = tuple(entry.inputs(seed=seed))
         value, error, _ = _auto(f, x)
         true = np.abs(value - _flat(expr.reference(f, x)))
-        if entry.name == "logistic" and seed == 2:
-            # l_4 is evaluated with ~100 ulps of error here (4^4 amplification through the
-            # map), more than the 16 ulps per value the round-off bound assumes: the estimate
-            # is 2% low. Documented weakness; asserted so that a fix shows up.
-            assert np.all(error >= 0.9 * true)
-            continue
         assert np.all(error >= true), (seed, error, true)
 
 
@@ -89,7 +85,7 @@ def test_auto_vectorized_and_float32():
     exact = np.cos(0.3) * np.exp(np.sin(0.3))
     assert abs(r.value - exact) <= r.error and r.ncalls < r.nfev <= 15
     r32 = numdiff.derivative(f, np.float32(0.3), method="auto", full_output=True)
-    assert abs(float(r32.value) - exact) <= float(r32.error) < 1e-4
+    assert abs(float(r32.value) - exact) <= float(r32.error) < 5e-4  # 16 ulps per value
     with pytest.raises(numdiff.StepError, match="max_evals"):
         numdiff.derivative(f, 0.3, method="auto", max_evals=5)
 

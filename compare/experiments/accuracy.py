@@ -7,7 +7,7 @@ mpmath reference `expr.reference`.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,8 +16,10 @@ import expr
 from expr import catalog
 
 from .. import backends
+from ..errors import CompareError
+from ..plots import accuracy as pa
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 
 #: Functions of the V-curve figure: (catalog name, panel label).
 SWEEP_FUNCTIONS = (
@@ -27,6 +29,8 @@ SWEEP_FUNCTIONS = (
     ("logistic", "logistic $l_4$ at $x_0$ = 0.2"),
 )
 FD_METHODS = ("forward", "central", "central4", "complex_step")
+#: Presets of the step-size sweeps: the number of steps in [1e-16, 1].
+STEP_PRESETS = {"quick": {"points": 33}, "default": {"points": 65}, "full": {"points": 161}}
 
 
 def _steps(points: int) -> np.ndarray:
@@ -39,19 +43,24 @@ def accuracy_sweep(
     methods: tuple[str, ...] = FD_METHODS,
     dtype: str = "float64",
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Record]:
     """Relative error of each finite-difference method vs step h (`points` steps log-spaced
     in [1e-16, 1]), the theoretical optimal step of each, and the error of reverse/forward
     AD and symbolic differentiation at the same point. Cost: O(len(functions) * points)
     evaluations.
 
-    Records: kind="curve" (function, method, h, error), kind="optimum" (function, method,
-    h), kind="exact" (function, method, error).
+    Records: kind="curve" (function, method, h, rel_error, model_rel_error),
+    kind="optimum" (function, method, h, rel_error of the model there, best_h,
+    best_rel_error), kind="exact" (function, method, rel_error).
     """
-    require("numdiff.sweep")
+    if dtype not in ("float32", "float64"):
+        raise CompareError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     labels = dict(SWEEP_FUNCTIONS)
     rows: list[Record] = []
     for name in functions:
+        if progress is not None:
+            progress(f"{name}, {dtype}: {points} steps")
         entry = catalog.get(name)
         f = entry.function()
         x = entry.point
@@ -62,7 +71,7 @@ def accuracy_sweep(
             rows.append({**common, **row})
         if dtype == "float64":
             for method, error in backends.exact_errors(f, x, ref).items():
-                rows.append({**common, "kind": "exact", "method": method, "error": error})
+                rows.append({**common, "kind": "exact", "method": method, "rel_error": error})
     return rows
 
 
@@ -71,12 +80,14 @@ def precision(
     points: int = 49,
     methods: tuple[str, ...] = ("forward", "central", "complex_step"),
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Record]:
     """The V-curves in float32 and float64 (the optimal step moves with machine epsilon)."""
-    require("numdiff.sweep")
     rows: list[Record] = []
     for dtype in ("float32", "float64"):
-        for record in accuracy_sweep(functions, points, methods, dtype=dtype, seed=seed):
+        for record in accuracy_sweep(
+            functions, points, methods, dtype=dtype, seed=seed, progress=progress
+        ):
             if record["kind"] != "exact":
                 rows.append(record)
     return rows
@@ -105,11 +116,11 @@ def accuracy_table(
     """Error of every method (default steps) on every scalar-valued smooth catalog function
     at its textbook point (families at their default size; functions of more than
     `max_inputs` scalar inputs are left out: SymPy differentiates tensors element by element,
-    too slow for a default run). One record per (function, method): error, or a note when
-    the method failed on that function.
+    too slow for a default run). One record per (function, method): rel_error; a method
+    that fails on a function gives a row of the table kind="failure" (function, method,
+    exception) instead.
     """
-    methods = methods or _table_methods()
-    require(*backends.requirements(methods))
+    methods = backends.check_methods(methods or _table_methods())
     rows: list[Record] = []
     for entry in catalog.entries(smooth=True):
         if entry.family is not None and not include_families:
@@ -130,9 +141,57 @@ def accuracy_table(
             }
             try:
                 estimate = backends.flat(backends.gradient(f, x, method))
-                row["error"] = backends.relative_error(estimate, ref)
+                row["rel_error"] = backends.relative_error(estimate, ref)
             except expr.ExprError as error:
-                row["error"] = math.nan
-                row["note"] = f"{type(error).__name__}: {error}"[:120]
+                row = {"kind": "failure", "function": entry.name, "method": method}
+                row["exception"] = f"{type(error).__name__}: {error}"[:120]
             rows.append(row)
     return rows
+
+
+EXPERIMENTS = (
+    Experiment(
+        "accuracy_sweep",
+        "Error vs step size: the V-curves",
+        accuracy_sweep,
+        (
+            FigureSpec(
+                "fig01_accuracy_sweep",
+                "Step size vs error: the V-curve",
+                pa.plot_accuracy_sweep,
+                pa.caption_accuracy_sweep,
+                panels=4,
+            ),
+        ),
+        STEP_PRESETS,
+    ),
+    Experiment(
+        "accuracy_table",
+        "Error of every method on every function",
+        accuracy_table,
+        (
+            FigureSpec(
+                "fig02_accuracy_table",
+                "Error of every method on every function",
+                pa.plot_accuracy_table,
+                pa.caption_accuracy_table,
+            ),
+        ),
+        {"quick": {"include_families": False}, "default": {}, "full": {}},
+    ),
+    Experiment(
+        "precision",
+        "float32 vs float64",
+        precision,
+        (
+            FigureSpec(
+                "fig13_precision",
+                "float32 vs float64",
+                pa.plot_precision,
+                pa.caption_precision,
+                panels=2,
+            ),
+        ),
+        STEP_PRESETS,
+    ),
+)

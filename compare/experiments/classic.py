@@ -3,6 +3,8 @@ cheap-gradient ratio."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 import expr
@@ -10,18 +12,19 @@ from expr import catalog
 
 from .. import backends
 from ..errors import CompareError
+from ..plots import classic as pc
+from ..plots import worked as pw
 from ..records import Record, select
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 from ..report import markdown_table
 from ..timing import median_time
-from .accuracy import _steps
+from .accuracy import STEP_PRESETS, _steps
 
 
 def worked_example(seed: int = 0) -> list[Record]:
     """x1·x2 + sin(x1) at (2, 3): the forward table (kind="forward"), the backward table
     (kind="backward": adjoint of every node, seed 1 at the output) and the gradient checked
     against the 50-digit reference (kind="gradient")."""
-    require("autodiff.grad")
     entry = catalog.get("worked_example")
     f = entry.function()
     x = entry.point
@@ -50,7 +53,7 @@ def worked_example(seed: int = 0) -> list[Record]:
                 "name": name,
                 "value": float(grads[i]),
                 "reference": float(ref[i]),
-                "error": abs(float(grads[i]) - float(ref[i])) / abs(float(ref[i])),
+                "rel_error": abs(float(grads[i]) - float(ref[i])) / abs(float(ref[i])),
             }
         )
     return rows
@@ -76,7 +79,6 @@ def logistic_classic(max_depth: int = 4, points: int = 65, seed: int = 0) -> lis
     """l_1..l_max_depth of the logistic map with the sizes of dl_n/dx (raw SymPy diff,
     expanded, after CSE), kind="table"; and the forward/central/complex-step sweep for l_4
     at x0 = 0.2 (kind="curve"/"optimum"/"exact")."""
-    require("numdiff.derivative", "symdiff.derivative")
     rows: list[Record] = []
     for n in range(1, max_depth + 1):
         f = catalog.logistic_map(n)
@@ -88,7 +90,7 @@ def logistic_classic(max_depth: int = 4, points: int = 65, seed: int = 0) -> lis
     for row in backends.fd_sweep(f, x, _steps(points), ("forward", "central", "complex_step"), ref):
         rows.append({**common, **row})
     for method, error in backends.exact_errors(f, x, ref).items():
-        rows.append({**common, "kind": "exact", "method": method, "error": error})
+        rows.append({**common, "kind": "exact", "method": method, "rel_error": error})
     return rows
 
 
@@ -108,6 +110,7 @@ def swell(
     sympy_max_depth: int = 30,
     seconds: float = 5.0,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Record]:
     """Size of d l_k/dx of the logistic map against the depth k.
 
@@ -118,15 +121,18 @@ def swell(
     CSE) runs k = 1, 2, ... up to `sympy_max_depth` until a step takes over `seconds`
     (that series is then stopped, marked `stopped`).
 
-    Records: depth, measure, size, stopped, seconds (symdiff's time for that form).
+    Records: depth, measure, size, stopped, time_s (symdiff's time for that form),
+    budget_s.
     """
-    require("symdiff.swell_curve", "autodiff.grad")
     if not isinstance(sympy_max_depth, int) or sympy_max_depth < 1:
         raise CompareError(f"sympy_max_depth must be an int >= 1, got {sympy_max_depth!r}")
     depths = swell_depths(max_depth)
-    rows = backends.swell_records(range(1, min(sympy_max_depth, max_depth) + 1), seconds)
-    rows += backends.swell_records(depths, seconds, method="graph")
+    sympy_depths = range(1, min(sympy_max_depth, max_depth) + 1)
+    rows = backends.swell_records(sympy_depths, seconds, progress=progress)
+    rows += backends.swell_records(depths, seconds, method="graph", progress=progress)
     for depth in depths:
+        if progress is not None:
+            progress(f"AD graph depth {depth}")
         f = catalog.logistic_map(depth)
         rows.append({"depth": depth, "measure": "function", "size": f.size(), "stopped": False})
         rows.append(
@@ -143,8 +149,8 @@ def swell(
 def cheap_gradient(repeat: int = 5, seed: int = 0) -> list[Record]:
     """ops(value + gradient) / ops(f) counted by the instrumented reverse executor, and the
     time ratio, for every catalog function with a scalar output (families at their default
-    size). Records: function, ops_f, ops_grad, ratio_ops, time_f, time_grad, ratio_time."""
-    require("autodiff.grad")
+    size). Records: function, n_inputs, ops_f, ops_grad, ratio_ops, time_f_s, time_grad_s,
+    ratio_time."""
     rows: list[Record] = []
     for entry in catalog.entries(smooth=True):
         f = entry.function()
@@ -163,8 +169,8 @@ def cheap_gradient(repeat: int = 5, seed: int = 0) -> list[Record]:
                 "ops_f": counts["ops_f"],
                 "ops_grad": counts["ops_grad"],
                 "ratio_ops": counts["ops_grad"] / counts["ops_f"],
-                "time_f": t_f,
-                "time_grad": t_g,
+                "time_f_s": t_f,
+                "time_grad_s": t_g,
                 "ratio_time": t_g / t_f,
             }
         )
@@ -183,3 +189,64 @@ def logistic_tables(records: list[Record]) -> list[tuple[str, str]]:
             ),
         )
     ]
+
+
+EXPERIMENTS = (
+    Experiment(
+        "swell",
+        "Expression swell: tree vs DAG vs CSE vs AD graph",
+        swell,
+        (FigureSpec("fig05_swell", "Expression swell", pc.plot_swell, pc.caption_swell, 2),),
+        {
+            "quick": {"max_depth": 50, "seconds": 1.0},
+            "default": {"max_depth": 100, "seconds": 5.0},
+            "full": {"max_depth": 100, "sympy_max_depth": 40, "seconds": 60.0},
+        },
+    ),
+    Experiment(
+        "cheap_gradient",
+        "The cheap-gradient ratio",
+        cheap_gradient,
+        (
+            FigureSpec(
+                "fig08_cheap_gradient",
+                "Cheap gradient ratio",
+                pc.plot_cheap_gradient,
+                pc.caption_cheap_gradient,
+            ),
+        ),
+        {"quick": {"repeat": 3}, "default": {"repeat": 5}, "full": {"repeat": 11}},
+    ),
+    Experiment(
+        "worked_example",
+        "The worked example x1·x2 + sin(x1) at (2, 3)",
+        worked_example,
+        (
+            FigureSpec(
+                "fig10_worked_example",
+                "The worked example",
+                pw.plot_worked_example,
+                pw.caption_worked_example,
+                panels=3,
+            ),
+        ),
+        tables=worked_tables,
+    ),
+    Experiment(
+        "logistic_classic",
+        "The logistic-map classic",
+        logistic_classic,
+        (
+            FigureSpec(
+                "fig11_logistic_classic",
+                "The logistic-map classic",
+                pc.plot_logistic_classic,
+                pc.caption_logistic_classic,
+                panels=2,
+            ),
+        ),
+        STEP_PRESETS,
+        logistic_tables,
+        limits={"max_depth": 6},  # SymPy expands d l_n/dx in full: 2^n terms
+    ),
+)

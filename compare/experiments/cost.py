@@ -7,6 +7,7 @@ shared, so ratios of medians are what the figures show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,9 @@ import expr
 from expr import catalog
 
 from .. import backends
+from ..plots import cost as pcost
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 from ..timing import median_time, once
 
 #: Function evaluations (or sweeps) each method needs for a gradient of f: R^n -> R.
@@ -65,6 +67,7 @@ def cost_scaling(
     mlp_hidden: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
     mlp_symbolic_max: int = 12,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Record]:
     """Time of f and of its full gradient by forward and central differences, forward mode
     (jacfwd, n sweeps), reverse mode (grad, 1 sweep) and symbolic (diff + lambdify once:
@@ -73,20 +76,20 @@ def cost_scaling(
     (h in `mlp_hidden`). `cost` = time / time(f). Symbolic runs up to n = `symbolic_max`
     (Rosenbrock) and `mlp_symbolic_max` (MLP).
 
-    Records: function, n, size (n or h), method, kind ("gradient", "function" or
-    "setup"), seconds, cost, evaluations (the count the method's theory predicts). Each
-    cost is the ratio of two adjacent medians (the method's, and f's timed just before it).
+    Records, three tables: kind="function" (function, n, size = n or h, time_s of f),
+    kind="gradient" (function, n, size, method, time_s, cost, evaluations = the count the
+    method's theory predicts), kind="setup" (function, n, size, method, time_s, cost of
+    SymPy's one-off diff + lambdify). Each cost is the ratio of two adjacent medians (the
+    method's, and f's timed just before it).
     """
-    require("autodiff.grad", "autodiff.jacfwd", "numdiff.gradient")
     rows: list[Record] = []
     for name, n, size, f, x in _instances(sizes, mlp_hidden, seed):
+        if progress is not None:
+            progress(f"{name} n = {n}")
         common = {"function": name, "n": n, "size": size}
         t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3)
         function_row = len(rows)
-        rows.append(
-            {**common, "method": "f", "kind": "function", "seconds": t_f}
-            | {"cost": 1.0, "evaluations": 1}
-        )
+        rows.append({**common, "kind": "function", "time_s": t_f})
         timed: dict[str, Any] = {
             "forward": backends.gradient_callable(f, "forward"),
             "central": backends.gradient_callable(f, "central"),
@@ -95,7 +98,7 @@ def cost_scaling(
         }
         setup = None
         limit = symbolic_max if name == "rosenbrock" else mlp_symbolic_max
-        if n <= limit and not backends.missing_symbolic():
+        if n <= limit:
             call, setup = once(lambda f=f: backends.symbolic_callable(f, "sympy"))
             timed["sympy"] = call
         # The machine is shared: time f right next to each method, and take each cost as
@@ -112,16 +115,15 @@ def cost_scaling(
             )
             costs[method] = timings[method] / t_local
             t_f = t_f if method == "reverse" else min(t_f, t_local)
-        rows[function_row]["seconds"] = t_f
+        rows[function_row]["time_s"] = t_f
         if setup is not None:
             rows.append(
                 {
                     **common,
                     "method": "sympy",
                     "kind": "setup",
-                    "seconds": setup,
+                    "time_s": setup,
                     "cost": setup / t_f,
-                    "evaluations": 1,
                 }
             )
         for method, seconds in timings.items():
@@ -130,7 +132,7 @@ def cost_scaling(
                     **common,
                     "method": method,
                     "kind": "gradient",
-                    "seconds": seconds,
+                    "time_s": seconds,
                     "cost": costs[method],
                     "evaluations": EVALUATIONS[method](n),
                 }
@@ -156,11 +158,11 @@ def crossover(
     seed: int = 0,
 ) -> list[Record]:
     """Full Jacobian of f(x) = tanh(W2 tanh(W1 x)): R^n -> R^m with n * m = `total`, by
-    jacfwd (n forward sweeps) and jacrev (m reverse sweeps). ratio = t_jacfwd / t_jacrev.
+    jacfwd (n forward sweeps) and jacrev (m reverse sweeps).
 
-    Records: n, m, n_over_m, t_jacfwd, t_jacrev, ratio, agree (max |J_fwd - J_rev|).
+    Records: n, m, n_over_m, time_jacfwd_s, time_jacrev_s, ratio (= time_jacfwd_s /
+    time_jacrev_s), max_abs_difference (max |J_fwd - J_rev|), hidden.
     """
-    require("autodiff.jacfwd", "autodiff.jacrev")
     rows: list[Record] = []
     n = 1
     while n <= total:
@@ -177,12 +179,71 @@ def crossover(
                 "n": n,
                 "m": m,
                 "n_over_m": n / m,
-                "t_jacfwd": t_fwd,
-                "t_jacrev": t_rev,
+                "time_jacfwd_s": t_fwd,
+                "time_jacrev_s": t_rev,
                 "ratio": t_fwd / t_rev,
-                "agree": agree,
+                "max_abs_difference": agree,
                 "hidden": hidden,
             }
         )
         n *= 2
     return rows
+
+
+EXPERIMENTS = (
+    Experiment(
+        "cost_scaling",
+        "Cost of a full gradient vs number of inputs",
+        cost_scaling,
+        (
+            FigureSpec(
+                "fig03_cost_scaling",
+                "Cost of a full gradient vs n",
+                pcost.plot_cost_scaling,
+                pcost.caption_cost_scaling,
+                panels=4,
+            ),
+        ),
+        {
+            "quick": {
+                "sizes": (2, 4, 8, 16, 32),
+                "symbolic_max": 16,
+                "repeat": 5,
+                "mlp_hidden": (1, 2, 4, 8),
+                "mlp_symbolic_max": 7,
+            },
+            "default": {
+                "sizes": (2, 4, 8, 16, 32, 64, 128, 256),
+                "symbolic_max": 64,
+                "repeat": 5,
+                "mlp_hidden": (1, 2, 4, 8, 16, 32, 64),
+                "mlp_symbolic_max": 12,
+            },
+            "full": {
+                "sizes": (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+                "symbolic_max": 128,
+                "repeat": 9,
+                "mlp_hidden": (1, 2, 4, 8, 16, 32, 64, 128),
+                "mlp_symbolic_max": 22,
+            },
+        },
+    ),
+    Experiment(
+        "crossover",
+        "Forward vs reverse mode for full Jacobians",
+        crossover,
+        (
+            FigureSpec(
+                "fig04_crossover",
+                "Forward vs reverse crossover",
+                pcost.plot_crossover,
+                pcost.caption_crossover,
+            ),
+        ),
+        {
+            "quick": {"total": 64, "repeat": 3},
+            "default": {"total": 1024, "repeat": 5},
+            "full": {"total": 1024, "repeat": 9},
+        },
+    ),
+)

@@ -16,8 +16,9 @@ import numpy as np
 
 import expr
 
+from ..plots import memory as pm
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 
 
 def _layer(h: Any, W: Any, b: Any) -> Any:
@@ -85,11 +86,11 @@ def memory(
     schedule_snapshots: int = 3,
     seed: int = 0,
 ) -> list[Record]:
-    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, measure),
+    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, snapshots = most
+    snapshots held at once, measure),
     kind="tradeoff" and kind="frontier" at T = fixed_depth (strategy, setting,
     forward_ratio = forward steps / T, peak_bytes), kind="schedule" (one row per action of
     binomial(schedule_snapshots) over schedule_depth steps)."""
-    require("autodiff.schedule", "autodiff.checkpoint_sequential")
     import autodiff
 
     x, W, b = _chain_inputs(width, batch, seed)
@@ -105,7 +106,7 @@ def memory(
                     "label": label,
                     "peak_bytes": stats.peak_bytes,
                     "forward_steps": stats.forward_evals,
-                    "snapshots": stats.peak_snapshots if key == "binomial" else None,
+                    "snapshots": stats.peak_snapshots,
                     "measure": "executor",
                 }
             )
@@ -117,6 +118,7 @@ def memory(
                     "strategy": key,
                     "peak_bytes": sweep(T, x, W, b),
                     "forward_steps": T if key == "forward_mode" else 2 * T,
+                    "snapshots": 0,
                     "measure": "live values",
                 }
             )
@@ -174,3 +176,29 @@ def memory(
             }
         )
     return rows
+
+
+EXPERIMENTS = (
+    Experiment(
+        "memory",
+        "Memory vs depth with checkpointing; the memory/recompute trade-off; the schedule",
+        memory,
+        (
+            FigureSpec(
+                "fig06_memory",
+                "Memory vs depth with checkpointing",
+                pm.plot_memory,
+                pm.caption_memory,
+                panels=2,
+            ),
+            FigureSpec(
+                "fig07_schedule", "The checkpoint schedule", pm.plot_schedule, pm.caption_schedule
+            ),
+        ),
+        {
+            "quick": {"depths": (4, 8, 16, 32, 64), "fixed_depth": 32},
+            "default": {"depths": (4, 8, 16, 32, 64, 128, 256, 512), "fixed_depth": 64},
+            "full": {"depths": (4, 8, 16, 32, 64, 128, 256, 512, 1024), "fixed_depth": 256},
+        },
+    ),
+)

@@ -7,8 +7,9 @@ from typing import Any
 import expr
 
 from .. import backends
+from ..plots import nonsmooth as pn
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 
 #: (function, inputs, label, convention or true derivative d/dx, at the kink?)
 CASES: tuple[tuple[str, tuple[float, ...], str, float, bool], ...] = (
@@ -29,11 +30,12 @@ METHODS = ("reverse", "forward_mode", "sympy", "graph", "central", "forward", "c
 def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]:
     """d/dx of |x|, relu(x), max(x, y) at and 1e-3 away from the kink by every method.
 
-    Records: case, function, x, method, derivative (of the first input; None on error),
-    expected (the documented convention at the kink: abs'(0) = relu'(0) = 0, max splits
-    1/2-1/2; the true derivative elsewhere), at_kink, matches, note.
+    Records: case, function, x, method, derivative (of the first input), expected (the
+    documented convention at the kink: abs'(0) = relu'(0) = 0, max splits 1/2-1/2; the
+    true derivative elsewhere), at_kink, matches; a method that raises gives a row of the
+    table kind="raises" (case, function, x, method, expected, at_kink, exception, clean_error).
     """
-    require(*backends.requirements(methods))
+    methods = backends.check_methods(methods)
     rows: list[Record] = []
     for name, xs, label, expected, at_kink in CASES:
         f = expr.catalog.get(name).function()
@@ -51,8 +53,8 @@ def nonsmooth(methods: tuple[str, ...] = METHODS, seed: int = 0) -> list[Record]
                 row["derivative"] = value
                 row["matches"] = bool(abs(value - expected) <= 1e-6)
             except Exception as error:  # what a method raises at a kink is part of the data
-                row["matches"] = False
-                row["note"] = f"{type(error).__name__}: {error}"[:160]
+                row["kind"] = "raises"
+                row["exception"] = f"{type(error).__name__}: {error}"[:160]
                 row["clean_error"] = isinstance(error, expr.ExprError)
             rows.append(row)
     return rows
@@ -75,3 +77,18 @@ def nonsmooth_table(records: list[Record]) -> list[tuple[str, str]]:
         rows.append(row)
     columns = ["case", *(label(m) for m in methods), "expected"]
     return [("Non-smooth points: d/dx returned by each method", markdown_table(rows, columns))]
+
+
+EXPERIMENTS = (
+    Experiment(
+        "nonsmooth",
+        "Non-smooth points",
+        nonsmooth,
+        (
+            FigureSpec(
+                "fig12_nonsmooth", "Non-smooth points", pn.plot_nonsmooth, pn.caption_nonsmooth
+            ),
+        ),
+        tables=nonsmooth_table,
+    ),
+)

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ..plots import mlp as pmlp
 from ..records import Record
-from ..registry import require
+from ..registry import Experiment, FigureSpec
 
 
 def _torch_losses(
@@ -68,7 +69,6 @@ def mlp(
     p = probability of class 1 after training), kind="data" (x1, x2, label),
     kind="summary" (accuracy, max_loss_difference to torch, settings).
     """
-    require("autodiff.nn")
     from autodiff import nn
 
     X, y = nn.two_moons(samples, noise=noise, seed=seed)
@@ -108,3 +108,18 @@ def mlp(
     ]
     rows.append(summary)
     return rows
+
+
+EXPERIMENTS = (
+    Experiment(
+        "mlp",
+        "Two-moons MLP trained with our reverse mode",
+        mlp,
+        (FigureSpec("fig09_mlp", "Two-moons MLP", pmlp.plot_mlp, pmlp.caption_mlp, panels=2),),
+        {
+            "quick": {"steps": 150, "grid": 41},
+            "default": {"steps": 400, "grid": 61},
+            "full": {"steps": 2000, "grid": 121},
+        },
+    ),
+)

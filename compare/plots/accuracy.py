@@ -6,12 +6,26 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import CompareError
 from ..records import Record, select, unique
-from ..style import GUIDE, label, log_ticks, method_style
+from ..style import GUIDE, label, log_ticks, method_style, slides_active
 from .common import EPS32, EPS64, FLOOR, argmin_row, axes_of, sci, shown, slope_guide
 
 ORDERS = {"forward": 1, "backward": 1, "central": 2, "central4": 4}
 EXACT_STYLE = {"reverse": "-", "forward_mode": (0, (5, 3)), "sympy": ":", "graph": "-."}
+
+
+def featured_function(records: Sequence[Record]) -> str:
+    """The function a figure or caption features: exp when present, else the first
+    (figures 1 and 13 and their captions read the same selection).
+
+    >>> featured_function([{"function": "sin"}, {"function": "exp"}])
+    'exp'
+    """
+    functions = unique(records, "function")
+    if not functions:
+        raise CompareError("no records with a 'function' field: nothing to draw")
+    return "exp" if "exp" in functions else functions[0]
 
 
 def _curve(ax: Any, rows: Sequence[Record], method: str) -> None:
@@ -20,7 +34,7 @@ def _curve(ax: Any, rows: Sequence[Record], method: str) -> None:
     style["marker"] = None
     if method == "complex_step":  # drawn wide and underneath: its h^2 side equals central's
         style.update(linewidth=3.0, alpha=0.6, zorder=1)
-    ax.plot([r["h"] for r in rows], [shown(r.get("error")) for r in rows], **style)
+    ax.plot([r["h"] for r in rows], [shown(r.get("rel_error")) for r in rows], **style)
 
 
 def _v_panel(
@@ -29,20 +43,10 @@ def _v_panel(
     eps: float,
     guides: bool = True,
     exact: bool = True,
-    band_text: bool = True,
 ) -> None:
     curves = select(rows, kind="curve")
     methods = unique(curves, "method")
     ax.axhspan(FLOOR / 3, eps, color="0.92", zorder=0, lw=0)
-    if band_text:
-        ax.text(
-            1.5e-16,
-            eps * 1.8,
-            f"shaded: error ≤ ε = {eps:.1e}",
-            fontsize="small",
-            color="0.35",
-            va="bottom",
-        )
     for method in methods:
         _curve(ax, select(curves, method=method), method)
     for row in select(rows, kind="optimum"):
@@ -54,7 +58,7 @@ def _v_panel(
         for row in select(rows, kind="exact"):
             style = method_style(row["method"])
             ax.axhline(
-                shown(row["error"]),
+                shown(row["rel_error"]),
                 color=style["color"],
                 lw=1.1,
                 ls=EXACT_STYLE.get(row["method"], "-"),
@@ -65,13 +69,16 @@ def _v_panel(
         for method in methods:
             order = ORDERS.get(method)
             anchor = [r for r in select(curves, method=method) if 5e-3 <= r["h"] <= 2e-2]
-            if order and anchor and anchor[0].get("error"):
+            if order and anchor and anchor[0].get("rel_error"):
                 r = anchor[0]
-                slope_guide(ax, r["h"], r["error"] * 8, order, 1.6, f"$h^{order}$", direction=-1)
+                slope_guide(
+                    ax, r["h"], r["rel_error"] * 8, order, 1.6, f"$h^{order}$", direction=-1
+                )
         central = [r for r in select(curves, method="central") if 3e-14 <= r["h"] <= 1e-13]
-        if central and central[0].get("error"):
+        if central and central[0].get("rel_error"):
             r = central[0]
-            slope_guide(ax, r["h"], r["error"] * 8, -1, 3, "$h^{-1}$ (round-off)")
+            # well above the curves, labelled above its far end, off the data
+            slope_guide(ax, r["h"], r["rel_error"] * 60, -1, 3, "$h^{-1}$ (round-off)", va_offset=5)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(1e-16, 1.0)
@@ -81,15 +88,15 @@ def _v_panel(
     ax.set_ylabel("relative error")
 
 
-def plot_accuracy_sweep(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_accuracy_sweep(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 1: one V-curve panel per function; AD/symbolic as horizontal lines."""
     functions = unique(select(records, kind="curve"), "function")
     ncols = 2 if len(functions) > 1 else 1
     nrows = math.ceil(len(functions) / ncols)
-    fig, axes = axes_of(ax, nrows, ncols, aspect=0.42 * nrows)
+    fig, axes = axes_of(fig, ax, nrows, ncols, aspect=0.42 * nrows)
     for i, (panel, function) in enumerate(zip(axes, functions)):
         rows = select(records, function=function)
-        _v_panel(panel, rows, EPS64, guides=True, band_text=False)
+        _v_panel(panel, rows, EPS64, guides=True)
         panel.set_title(f"({chr(97 + i)}) {rows[0].get('label', function)}", loc="left")
         if i % ncols:
             panel.set_ylabel("")
@@ -109,17 +116,18 @@ def plot_accuracy_sweep(records: Sequence[Record], ax: Any = None) -> Any:
 
 def caption_accuracy_sweep(records: Sequence[Record]) -> str:
     """Caption of figure 1 with the numbers of this run (exp panel when present)."""
-    functions = unique(select(records, kind="curve"), "function")
-    name = "exp" if "exp" in functions else functions[0]
+    name = featured_function(records)
     rows = select(records, function=name)
-    central = argmin_row(select(rows, kind="curve", method="central"), "error")
-    forward = argmin_row(select(rows, kind="curve", method="forward"), "error")
-    complex_ = argmin_row(select(rows, kind="curve", method="complex_step"), "error")
+    central = argmin_row(select(rows, kind="curve", method="central"), "rel_error")
+    forward = argmin_row(select(rows, kind="curve", method="forward"), "rel_error")
+    complex_ = argmin_row(select(rows, kind="curve", method="complex_step"), "rel_error")
     reverse = select(rows, kind="exact", method="reverse")
     ad_text = "n/a"
     if reverse:
         ad_text = (
-            "exact here (error 0)" if reverse[0]["error"] == 0 else f"at {sci(reverse[0]['error'])}"
+            "exact here (error 0)"
+            if reverse[0]["rel_error"] == 0
+            else f"at {sci(reverse[0]['rel_error'])}"
         )
     parts = [
         "Relative error of the derivative against the step size h for finite differences "
@@ -131,18 +139,18 @@ def caption_accuracy_sweep(records: Sequence[Record]) -> str:
     if central:
         parts.append(
             f"For {rows[0].get('label', name)}, central differences bottom out at "
-            f"{sci(central['error'])} at h = {sci(central['h'], 1)}, "
-            f"{math.log10(central['error'] / EPS64):.0f} orders of magnitude above machine "
+            f"{sci(central['rel_error'])} at h = {sci(central['h'], 1)}, "
+            f"{math.log10(central['rel_error'] / EPS64):.0f} orders of magnitude above machine "
             f"epsilon, while reverse-mode AD is {ad_text}"
             + (
-                f"; forward differences at {sci(forward['error'])} (h = {sci(forward['h'], 1)})"
+                f"; forward differences at {sci(forward['rel_error'])} (h = {sci(forward['h'], 1)})"
                 if forward
                 else ""
             )
-            + (f"; the complex step reaches {sci(complex_['error'])}" if complex_ else "")
+            + (f"; the complex step reaches {sci(complex_['rel_error'])}" if complex_ else "")
             + "."
         )
-    worst_exact = max((r["error"] for r in select(records, kind="exact")), default=None)
+    worst_exact = max((r["rel_error"] for r in select(records, kind="exact")), default=None)
     if worst_exact is not None:
         parts.append(f"The largest AD/symbolic error over all panels is {sci(worst_exact)}.")
     parts.append("float64; reference: 50-digit mpmath.")
@@ -163,12 +171,14 @@ TABLE_ORDER = (
 )
 
 
-def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 2: functions down, error across (log), one marker per method."""
+    import matplotlib as mpl
+
     functions = unique(records, "function")
     methods = [m for m in TABLE_ORDER if m in unique(records, "method")]
     methods += [m for m in unique(records, "method") if m not in methods]
-    fig, axes = axes_of(ax, aspect=0.12 + 0.042 * len(functions))
+    fig, axes = axes_of(fig, ax, aspect=0.12 + 0.042 * len(functions))
     panel = axes[0]
     panel.axvspan(FLOOR / 3, EPS64, color="0.92", lw=0, zorder=0)
     panel.axvline(EPS64, color=GUIDE, lw=0.8, ls="--")
@@ -188,8 +198,8 @@ def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
         xs, ys = [], []
         for i, function in enumerate(functions):
             for row in select(records, function=function, method=method):
-                if row.get("error") is not None and math.isfinite(row["error"]):
-                    xs.append(shown(row["error"]))
+                if row.get("rel_error") is not None and math.isfinite(row["rel_error"]):
+                    xs.append(shown(row["rel_error"]))
                     ys.append(i + offset)
         panel.plot(
             xs,
@@ -198,7 +208,7 @@ def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
             marker=style["marker"],
             color=style["color"],
             label=style["label"],
-            markersize=4,
+            markersize=1.15 * float(mpl.rcParams["lines.markersize"]),
             alpha=0.9,
         )
     panel.set_yticks(range(len(functions)))
@@ -206,7 +216,11 @@ def plot_accuracy_table(records: Sequence[Record], ax: Any = None) -> Any:
     panel.set_ylim(len(functions) - 0.5, -0.5)
     panel.set_xscale("log")
     worst = max(
-        (r["error"] for r in records if r.get("error") is not None and math.isfinite(r["error"])),
+        (
+            r["rel_error"]
+            for r in records
+            if r.get("rel_error") is not None and math.isfinite(r["rel_error"])
+        ),
         default=1e-8,
     )
     panel.set_xlim(FLOOR / 3, max(worst, 1e-12) * 30)
@@ -223,21 +237,21 @@ def caption_accuracy_table(records: Sequence[Record]) -> str:
 
     def worst(method: str) -> float | None:
         errors = [
-            r["error"]
+            r["rel_error"]
             for r in select(records, method=method)
-            if r.get("error") is not None and math.isfinite(r["error"])
+            if r.get("rel_error") is not None and math.isfinite(r["rel_error"])
         ]
         return max(errors) if errors else None
 
     def best(method: str) -> float | None:
         errors = [
-            r["error"]
+            r["rel_error"]
             for r in select(records, method=method)
-            if r.get("error") is not None and math.isfinite(r["error"])
+            if r.get("rel_error") is not None and math.isfinite(r["rel_error"])
         ]
         return min(errors) if errors else None
 
-    failed = [r for r in records if r.get("error") is None or not math.isfinite(r["error"])]
+    failed = [r for r in records if r.get("rel_error") is None or not math.isfinite(r["rel_error"])]
     text = (
         f"Relative error of the gradient of each of the {len(functions)} smooth scalar catalog "
         "functions at its textbook point, one marker per method (default steps for the "
@@ -254,21 +268,23 @@ def caption_accuracy_table(records: Sequence[Record]) -> str:
 
 
 # ------------------------------------------------------------------ figure 13
-def plot_precision(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 13: the V-curves of one function in float32 and float64 side by side."""
-    function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
-    fig, axes = axes_of(ax, 1, 2, aspect=0.36)
+    import matplotlib as mpl
+
+    function = featured_function(records)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.36)
     for panel, dtype, eps in zip(axes, ("float32", "float64"), (EPS32, EPS64)):
         rows = select(records, function=function, dtype=dtype)
         _v_panel(panel, rows, eps, guides=False, exact=False)
         for method in unique(select(rows, kind="curve"), "method"):
-            best = argmin_row(select(rows, kind="curve", method=method), "error")
+            best = argmin_row(select(rows, kind="curve", method=method), "rel_error")
             if best:
                 panel.plot(
                     [best["h"]],
-                    [shown(best["error"])],
+                    [shown(best["rel_error"])],
                     marker="o",
-                    ms=5,
+                    ms=1.4 * float(mpl.rcParams["lines.markersize"]),
                     mfc="white",
                     color=method_style(method)["color"],
                 )
@@ -290,14 +306,18 @@ def plot_precision(records: Sequence[Record], ax: Any = None) -> Any:
             loc="left",
         )
     axes[1].set_ylabel("")
+    from matplotlib.patches import Patch
+
     handles, labels_ = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels_, loc="outside upper center", ncol=4)
+    handles.append(Patch(color="0.92"))
+    labels_.append(f"shaded: error ≤ ε (float32 {EPS32:.1e}, float64 {EPS64:.1e})")
+    fig.legend(handles, labels_, loc="outside upper center", ncol=2 if slides_active() else 4)
     return fig
 
 
 def caption_precision(records: Sequence[Record]) -> str:
     """Caption of figure 13."""
-    function = "exp" if "exp" in unique(records, "function") else unique(records, "function")[0]
+    function = featured_function(records)
     parts = [
         "Relative error against step size for the same function computed in float32 (left) "
         "and float64 (right); open circles mark each method's best step, dotted lines the "
@@ -308,7 +328,7 @@ def caption_precision(records: Sequence[Record]) -> str:
         for method in ("forward", "central"):
             best = argmin_row(
                 select(records, function=function, dtype=dtype, kind="curve", method=method),
-                "error",
+                "rel_error",
             )
             found[dtype, method] = best
     c32, c64 = found["float32", "central"], found["float64", "central"]
@@ -316,8 +336,8 @@ def caption_precision(records: Sequence[Record]) -> str:
     if c32 and c64:
         parts.append(
             f"The best central step moves from h = {sci(c64['h'], 1)} (float64) to "
-            f"{sci(c32['h'], 1)} (float32) and its error from {sci(c64['error'])} to "
-            f"{sci(c32['error'])}, as ε^(1/3) predicts"
+            f"{sci(c32['h'], 1)} (float32) and its error from {sci(c64['rel_error'])} to "
+            f"{sci(c32['rel_error'])}, as ε^(1/3) predicts"
             + (
                 f"; forward differences from h = {sci(f64['h'], 1)} to {sci(f32['h'], 1)} (ε^(1/2))"
                 if f32 and f64

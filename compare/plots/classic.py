@@ -10,27 +10,31 @@ from typing import Any
 import numpy as np
 
 from ..records import Record, select
-from ..style import GREEN, GUIDE, PINK, end_label, method_style
+from ..style import GREEN, GUIDE, PINK, method_style, slides_active
 from .accuracy import _v_panel
 from .common import EPS64, argmin_row, axes_of, sci
 
 #: Series of the swell figure: measure -> (label, colour, line style, marker). Pink:
-#: symbolic (SymPy diff solid-ish, the "graph" method dashed); green: reverse-mode AD.
+#: symbolic (SymPy diff; the "graph" method dashed, in a darker pink so the two families
+#: read apart); green: reverse-mode AD; grey: the function itself.
+GRAPH_PINK = "#8E3B72"
 SWELL_SERIES = {
     "tree": ("SymPy diff: tree", PINK, "-", "D"),
     "expanded": ("SymPy diff: expanded", PINK, ":", "v"),
     "cse": ("SymPy diff: after CSE", PINK, (0, (1, 1)), "s"),
     "dag": ("SymPy diff: DAG", PINK, "-.", "o"),
-    "graph_tree": ("'graph' method: tree", PINK, "--", "^"),
-    "graph_program": ("'graph' method: program (CSE)", PINK, "--", "s"),
-    "graph": ("'graph' method: DAG", PINK, "--", "d"),
+    "graph_tree": ("'graph' method: tree (counted)", GRAPH_PINK, "--", "^"),
+    "graph": ("'graph' method: DAG", GRAPH_PINK, "--", "d"),
+    "graph_program": ("'graph' method: program", GRAPH_PINK, "--", "s"),
     "ad_graph": ("reverse-mode gradient graph", GREEN, "-", "o"),
     "function_tree": ("the function $l_k$: tree", "0.3", ":", None),
     "function": ("the function $l_k$: graph", "0.3", "-", None),
 }
 
-#: Series with sharing (shown again on linear axes in panel b).
-SHARED_MEASURES = ("dag", "cse", "graph_program", "graph", "ad_graph", "function")
+#: Panel (a), log scale: the tree forms (the ones that swell), with the AD graph for scale;
+#: panel (b), linear scale: the forms with sharing.
+TREE_MEASURES = ("tree", "expanded", "graph_tree", "function_tree", "ad_graph")
+SHARED_MEASURES = ("dag", "cse", "graph", "graph_program", "ad_graph", "function")
 
 
 def _swell_rows(records: Sequence[Record], measure: str) -> tuple[list[Record], Record | None]:
@@ -41,41 +45,42 @@ def _swell_rows(records: Sequence[Record], measure: str) -> tuple[list[Record], 
     return done, (stopped[0] if stopped else None)
 
 
-def plot_swell(records: Sequence[Record], ax: Any = None) -> Any:
-    """Figure 5: size of the derivative of the logistic map l_k vs depth k: (a) every
-    form on a log axis, (b) the forms with sharing on linear axes."""
-    from matplotlib.lines import Line2D
-    from matplotlib.ticker import LogLocator, NullFormatter
+def _swell_panel(panel: Any, records: Sequence[Record], measures: Sequence[str]) -> bool:
+    """Draw the series `measures` into `panel`, × where a series ran over its budget;
+    returns whether any series was stopped."""
+    import matplotlib as mpl
 
-    fig, axes = axes_of(ax, 1, 2, aspect=0.42)
-    log_ax = axes[0]
-    lin_ax = axes[1] if len(axes) > 1 else None
-    biggest = 1.0
-    for measure, (text, colour, ls, marker) in SWELL_SERIES.items():
+    any_stopped = False
+    for measure in measures:
         done, stopped = _swell_rows(records, measure)
         if not done:
             continue
-        depths = [r["depth"] for r in done]
-        sizes = [float(r["size"]) for r in done]
-        biggest = max(biggest, max(sizes))
-        style = {"color": colour, "ls": ls, "marker": marker, "ms": 3, "label": text}
-        log_ax.plot(depths, sizes, **style)
-        if lin_ax is not None and measure in SHARED_MEASURES:
-            lin_ax.plot(depths, sizes, **style)
+        text, colour, ls, marker = SWELL_SERIES[measure]
+        depths, sizes = [r["depth"] for r in done], [float(r["size"]) for r in done]
+        size = 0.8 * float(mpl.rcParams["lines.markersize"])
+        panel.plot(depths, sizes, color=colour, ls=ls, marker=marker, ms=size, label=text)
         if stopped is not None:
-            log_ax.plot(
+            any_stopped = True
+            panel.plot(
                 [stopped["depth"]], [sizes[-1]], marker="x", color=colour, ms=7, mew=1.8, ls="none"
             )
-            if lin_ax is not None and measure in SHARED_MEASURES:
-                lin_ax.plot(
-                    [stopped["depth"]],
-                    [sizes[-1]],
-                    marker="x",
-                    color=colour,
-                    ms=7,
-                    mew=1.8,
-                    ls="none",
-                )
+    return any_stopped
+
+
+def plot_swell(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+    """Figure 5: size of the derivative of the logistic map l_k vs depth k: (a) the tree
+    forms on log-log axes, (b) the forms with sharing on linear axes."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    fig, (log_ax, lin_ax) = axes_of(fig, ax, 1, 2, aspect=0.55)
+    stopped = _swell_panel(log_ax, records, TREE_MEASURES)
+    stopped |= _swell_panel(lin_ax, records, SHARED_MEASURES)
+    biggest = max([1.0] + [float(r["size"]) for r in records if r.get("size") is not None])
+    log_ax.set_xscale("log")
+    log_ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    log_ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    log_ax.xaxis.set_minor_formatter(NullFormatter())
     log_ax.set_yscale("log")
     top = 10.0 ** math.ceil(math.log10(biggest) + 0.5)
     log_ax.set_ylim(1, top)
@@ -84,31 +89,26 @@ def plot_swell(records: Sequence[Record], ax: Any = None) -> Any:
     log_ax.yaxis.set_major_locator(LogLocator(base=10.0**stride, numticks=30))
     log_ax.yaxis.set_minor_locator(LogLocator(base=10.0, subs=(1.0,), numticks=100))
     log_ax.yaxis.set_minor_formatter(NullFormatter())
-    log_ax.set_xlabel("depth k of the logistic map $l_k$")
+    log_ax.set_title("(a) the trees swell (log-log)", loc="left")
+    lin_ax.set_ylim(bottom=0)
+    lin_ax.set_xlim(left=0)
+    lin_ax.set_title("(b) with sharing: linear", loc="left")
+    for panel in (log_ax, lin_ax):
+        panel.set_xlabel("depth k of the logistic map $l_k$")
     log_ax.set_ylabel("size of d$l_k$/dx (nodes)")
-    log_ax.set_title("(a) every form, log scale", loc="left")
-    handles, labels = log_ax.get_legend_handles_labels()
-    if any(_swell_rows(records, m)[1] is not None for m in SWELL_SERIES):
-        budget = _budget_text(records)
+    lin_ax.set_ylabel("size (nodes)")
+    # one key under both panels, grouped by column: SymPy diff, the graph method and AD,
+    # the function and the budget mark
+    entries: dict[str, Any] = {}
+    for panel in (log_ax, lin_ax):
+        for handle, text in zip(*panel.get_legend_handles_labels()):
+            entries.setdefault(text, handle)
+    order = [SWELL_SERIES[m][0] for m in SWELL_SERIES if SWELL_SERIES[m][0] in entries]
+    handles = [entries[text] for text in order]
+    if stopped:
         handles.append(Line2D([], [], color="0.3", marker="x", ls="none", ms=7, mew=1.8))
-        labels.append(f"stopped by the time budget{budget}")
-    if lin_ax is not None:
-        lin_ax.set_xlabel("depth k of the logistic map $l_k$")
-        lin_ax.set_ylabel("size (nodes)")
-        lin_ax.set_ylim(bottom=0)
-        lin_ax.set_xlim(left=0)
-        lin_ax.set_title("(b) the forms with sharing, linear scale", loc="left")
-        for measure in ("graph_program", "ad_graph", "graph", "function"):
-            done, _ = _swell_rows(records, measure)
-            if done:
-                end_label(
-                    lin_ax,
-                    [r["depth"] for r in done],
-                    [float(r["size"]) for r in done],
-                    f"{int(done[-1]['size'])}",
-                    SWELL_SERIES[measure][1],
-                )
-    fig.legend(handles, labels, loc="outside lower center", ncol=4)
+        order.append(f"stopped by the time budget{_budget_text(records)}")
+    fig.legend(handles, order, loc="outside lower center", ncol=3, fontsize="small")
     return fig
 
 
@@ -126,12 +126,13 @@ def caption_swell(records: Sequence[Record]) -> str:
 
     parts = [
         "Size of the derivative of the logistic map l_k (l_{k+1} = 4 l_k (1 − l_k)) "
-        "against the depth k: (a) on a log scale, SymPy's diff as a tree, expanded, after "
-        "common-subexpression elimination and as a DAG; the symbolic 'graph' method's "
-        "derivative as a tree (counted exactly on its DAG), as a DAG and as its assignment "
-        "program; the reverse-mode gradient graph; the function itself as a tree and as a "
-        "graph; × marks where SymPy ran over its time budget. (b) The forms with sharing on "
-        "linear axes."
+        "against the depth k: (a) the tree forms on log-log axes: SymPy's diff as a tree "
+        "and expanded, the symbolic 'graph' method's derivative as a tree (counted exactly on "
+        "its DAG), the function itself as a tree, and the reverse-mode gradient graph for "
+        "scale; (b) the forms with sharing on linear axes: SymPy's diff as a DAG and after "
+        "common-subexpression elimination, the graph method's DAG and assignment program, "
+        "the reverse-mode gradient graph and the function's graph; × marks where SymPy ran "
+        "over its time budget."
     ]
     tree, stopped = last("tree"), _swell_rows(records, "tree")[1]
     if tree:
@@ -166,95 +167,120 @@ def _size_at(records: Sequence[Record], measure: str, depth: int) -> str:
 
 
 # ------------------------------------------------------------------ figure 8
-def plot_cheap_gradient(records: Sequence[Record], ax: Any = None) -> Any:
-    """Figure 8: ops(value + gradient) / ops(f) and the time ratio, per catalog function."""
-    rows = sorted(records, key=lambda r: r["ratio_ops"])
-    fig, axes = axes_of(ax, aspect=0.42)
+def _cheap_rows(records: Sequence[Record]) -> list[Record]:
+    """The rows of figure 8, in the order drawn (by op ratio): plot and caption use these."""
+    return sorted(records, key=lambda r: r["ratio_ops"])
+
+
+def plot_cheap_gradient(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+    """Figure 8: ops(value + gradient) / ops(f) and the time ratio, one pair of horizontal
+    bars per catalog function (functions down, so every name reads horizontally)."""
+    rows = _cheap_rows(records)
+    fig, axes = axes_of(fig, ax, aspect=0.16 + 0.032 * len(rows))
     panel = axes[0]
-    x = np.arange(len(rows))
-    width = 0.38
-    panel.bar(
-        x - width / 2,
+    y = np.arange(len(rows))
+    height = 0.38
+    panel.barh(
+        y - height / 2,
         [r["ratio_ops"] for r in rows],
-        width,
+        height,
         color=GREEN,
         label="ops(value + gradient) / ops(f)",
     )
-    panel.bar(
-        x + width / 2,
+    panel.barh(
+        y + height / 2,
         [r["ratio_time"] for r in rows],
-        width,
+        height,
         color="#7FDDC0",
         hatch="///",
         edgecolor="white",
         label="time(value + gradient) / time(f)",
     )
     for level, text in ((3.0, "Baur–Strassen: 3"), (4.0, "Griewank: 4")):
-        panel.axhline(level, color=GUIDE, ls="--", lw=0.8)
+        panel.axvline(level, color=GUIDE, ls="--", lw=0.8)
         panel.annotate(
             text,
-            (1.0, level),
-            xycoords=("axes fraction", "data"),
-            xytext=(3, 0),
+            (level, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 3),
             textcoords="offset points",
-            ha="left",
-            va="center",
+            ha="right" if level == 3.0 else "left",
+            va="bottom",
             fontsize="small",
             color="0.3",
             annotation_clip=False,
         )
-    panel.set_xticks(x)
-    panel.set_xticklabels([r["function"] for r in rows], rotation=40, ha="right")
-    panel.set_ylabel("cost of value + gradient / cost of f")
-    panel.set_xlim(-0.6, len(rows) - 0.4)
+    panel.set_yticks(y)
+    panel.set_yticklabels([r["function"] for r in rows])
+    panel.set_ylim(len(rows) - 0.4, -0.6)
+    panel.set_xlabel("cost of value + gradient / cost of f")
     tallest = max([4.0] + [r["ratio_ops"] for r in rows] + [r["ratio_time"] for r in rows])
-    panel.set_ylim(0, tallest * 1.3)
-    panel.legend(fontsize="small", loc="upper left", ncol=2)
+    panel.set_xlim(0, tallest * 1.05)
+    panel.grid(axis="y", alpha=0)
+    panel.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return fig
 
 
 def caption_cheap_gradient(records: Sequence[Record]) -> str:
     """Caption of figure 8."""
-    ops = [r["ratio_ops"] for r in records]
-    times = [r["ratio_time"] for r in records]
-    worst = max(records, key=lambda r: r["ratio_ops"])
+    rows = _cheap_rows(records)
+    ops = [r["ratio_ops"] for r in rows]
+    times = [r["ratio_time"] for r in rows]
+    top = [r["function"] for r in rows if abs(r["ratio_ops"] - max(ops)) < 1e-9]
+    largest = top[0] if len(top) == 1 else f"{len(top)} functions tie: {', '.join(top)}"
     return (
         "Cost of the value and the full gradient by reverse mode divided by the cost of the "
         "value alone, per catalog function: op nodes of the recorded value-and-gradient graph "
         "over op nodes of f, and median wall-clock time of the compiled programs "
         "(autodiff.jit: straight-line numpy code) of both. "
-        f"The op ratio ranges from {min(ops):.2f} to {max(ops):.2f} (largest: "
-        f"{worst['function']}) over {len(records)} functions — "
-        f"{'all' if max(ops) <= 4 else 'not all'} within Griewank's bound of 4 — and the "
-        f"time ratio from {min(times):.2f} to {max(times):.2f}."
+        f"The op ratio ranges from {min(ops):.2f} to {max(ops):.2f} (largest: {largest}) "
+        f"over {len(rows)} functions — {'all' if max(ops) <= 4 else 'not all'} within "
+        f"Griewank's bound of 4 — and the time ratio from {min(times):.2f} to "
+        f"{max(times):.2f}."
     )
 
 
 # ------------------------------------------------------------------ figure 11
-def compact(text: str) -> str:
-    """SymPy's printed form made shorter for a table cell: ** -> ^, 16*x -> 16x, other
-    * -> ·.
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
-    >>> compact("16*x*(1 - x)**2")
-    '16x·(1 - x)^2'
+
+def compact(text: str) -> str:
+    """SymPy's printed form as a textbook writes it: powers as superscripts (x**3 -> x³),
+    products by juxtaposition where unambiguous (16*x*(1 - x) -> 16x(1 - x)), other
+    products with ·; the CSE symbols x0, x1, ... become t₀, t₁, ... (never mistaken for
+    powers of x).
+
+    >>> compact("16*x*(1 - x)**2 - x*x12*(8*x - 4)")
+    '16x(1 - x)² - x·t₁₂(8x - 4)'
     """
-    text = re.sub(r"(\d)\*([A-Za-z(])", r"\1\2", text.replace("**", "^"))
+    text = re.sub(r"\bx(\d+)\b", lambda m: "t" + m.group(1).translate(_SUBSCRIPTS), text)
+    text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    text = re.sub(r"(?<=\d)\*(?=[A-Za-z(])", "", text)  # 16*x -> 16x, 16*( -> 16(
+    text = re.sub(r"(?<=[A-Za-z)¹²³⁰-⁹₀-₉])\*(?=\()", "", text)  # x*( -> x(, )*( -> )(
     return text.replace("*", "·")
 
 
-def table_cell(text: str | None, width: int) -> str:
-    """An expression for a table cell: in full when it fits in `width` characters, else
-    truncated with an ellipsis.
+def table_cell(text: str | None, width: int, lines: int = 1) -> str:
+    """An expression for a table cell: in full when it fits in `lines` lines of `width`
+    characters (wrapped at spaces), else cut at the ellipsis.
 
     >>> table_cell("4 - 8*x", 30)
     '4 - 8x'
     >>> table_cell("a*b + c*d + e*f", 8)
     'a·b + c…'
+    >>> print(table_cell("a*b + c*d + e*f", 9, lines=2))
+    a·b + c·d
+    + e·f
     """
+    import textwrap
+
     body = compact(text or "")
-    if len(body) > width:
-        body = body[: width - 1].rstrip() + "…"
-    return body
+    wrapped = textwrap.wrap(body, width, break_long_words=True) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return "\n".join(wrapped)
 
 
 def cse_summary(text: str) -> str:
@@ -269,59 +295,64 @@ def cse_summary(text: str) -> str:
     return (f"{defs} defs; " if defs else "") + parts[-1]
 
 
-def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
-    """Figure 11: (a) table of l_1..l_4 and dl_n/dx as SymPy's diff writes it, expanded and
-    after CSE (short forms in full, long ones truncated), each with its op count; (b) error
-    vs step for dl_4/dx at 0.2."""
-    if ax is None:
-        from ..style import new_figure
+#: Figure 11's table: (record field of the form, field of its op count, column title,
+#: share of the table's width).
+LOGISTIC_COLUMNS = (
+    ("l_n", "size_f", "$l_n$", 0.21),
+    ("derivative_raw", "size_raw", "d$l_n$/dx (SymPy diff)", 0.24),
+    ("derivative_expanded", "size_expanded", "expanded", 0.18),
+    ("derivative_cse", "size_cse", "after CSE", 0.19),
+)
+OPS_WIDTH = 0.04
 
-        fig, grid = new_figure(2, 1, aspect=0.85, gridspec_kw={"height_ratios": [1.0, 1.5]})
-        table_ax, sweep_ax = grid[0, 0], grid[1, 0]
-    else:
-        fig, axes = axes_of(ax, 1, 2)
-        table_ax, sweep_ax = axes
-    rows = sorted(select(records, kind="table"), key=lambda r: r["n"])
-    table_ax.set_axis_off()
-    slides = fig.get_figwidth() > 9
-    width = 22
-    columns = (
-        ("l_n", "size_f"),
-        ("derivative_raw", "size_raw"),
-        ("derivative_expanded", "size_expanded"),
-        ("derivative_cse", "size_cse"),
-    )
+
+def _logistic_table(table_ax: Any, rows: Sequence[Record]) -> None:
+    """Figure 11 (a): l_n and the three forms of dl_n/dx, wrapped to two lines per cell
+    (cut at the ellipsis only when longer), each with its op count."""
+    slides = slides_active()
+    fontsize = 12 if slides else 6.5
+    root = table_ax.get_figure(root=True)
+    width_pt = root.get_figwidth() * 72 * 0.96
     cells = []
     for r in rows:
         line = [f"$l_{r['n']}$"]
-        for text, ops in columns:
+        for text, ops, _, share in LOGISTIC_COLUMNS:
             value = r.get(text) or ""
             if text == "derivative_cse":
                 value = cse_summary(value)
-            line += [table_cell(value, width), str(r.get(ops, ""))]
+            chars = int(share * width_pt / (0.68 * fontsize))
+            line += [table_cell(value, chars, lines=2), str(r.get(ops, ""))]
         cells.append(line)
-    labels = ["", "$l_n$", "ops", "d$l_n$/dx (SymPy diff)", "ops", "expanded", "ops"]
-    labels += ["after CSE", "ops"]
+    labels = [""] + [x for _, _, title, _ in LOGISTIC_COLUMNS for x in (title, "ops")]
+    widths = [1.0 - sum(c[3] for c in LOGISTIC_COLUMNS) - OPS_WIDTH * len(LOGISTIC_COLUMNS)]
+    widths += [x for c in LOGISTIC_COLUMNS for x in (c[3], OPS_WIDTH)]
     table = table_ax.table(
         cellText=cells,
         colLabels=labels,
-        colWidths=[0.03] + [0.195, 0.0475] * 4,
-        loc="center",
+        colWidths=widths,
+        bbox=[0, 0, 1, 1],  # exactly the panel: rows share its height
         cellLoc="left",
         edges="horizontal",
     )
     table.auto_set_font_size(False)
-    table.set_fontsize(14 if slides else 6.5)
-    table.scale(1.0, 2.0 if slides else 1.5)
+    table.set_fontsize(fontsize)
     for (_row, col), cell in table.get_celld().items():
         if col % 2 == 0 and col > 0:
             cell.get_text().set_horizontalalignment("right")
             cell.PAD = 0.05
+    table_ax.set_axis_off()
     table_ax.set_title(
-        "(a) the logistic map $l_{n+1} = 4 l_n (1 - l_n)$, $l_0 = x$, and d$l_n$/dx; "
-        "ops: operations of the expression tree",
-        loc="left",
+        "(a) $l_{n+1} = 4 l_n (1 - l_n)$, $l_0 = x$; ops: operations of the tree", loc="left"
     )
+
+
+def plot_logistic_classic(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+    """Figure 11: (a) table of l_1..l_4 and dl_n/dx as SymPy's diff writes it, expanded and
+    after CSE (in full up to two lines, longer ones cut), each with its op count; (b) error
+    vs step for dl_4/dx at 0.2."""
+    ratios = [1.3, 1.3] if slides_active() else [1.0, 1.4]
+    fig, (table_ax, sweep_ax) = axes_of(fig, ax, 2, 1, aspect=0.9, height_ratios=ratios)
+    _logistic_table(table_ax, sorted(select(records, kind="table"), key=lambda r: r["n"]))
     _v_panel(
         sweep_ax,
         select(records, kind="curve")
@@ -329,7 +360,6 @@ def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
         + select(records, kind="exact"),
         EPS64,
         guides=True,
-        band_text=False,
     )
     sweep_ax.set_title("(b) relative error of d$l_4$/dx at $x_0$ = 0.2", loc="left")
     fig.legend(*sweep_ax.get_legend_handles_labels(), loc="outside lower center", ncol=4)
@@ -339,14 +369,14 @@ def plot_logistic_classic(records: Sequence[Record], ax: Any = None) -> Any:
 def caption_logistic_classic(records: Sequence[Record]) -> str:
     """Caption of figure 11."""
     rows = sorted(select(records, kind="table"), key=lambda r: r["n"])
-    central = argmin_row(select(records, kind="curve", method="central"), "error")
-    forward = argmin_row(select(records, kind="curve", method="forward"), "error")
-    complex_ = argmin_row(select(records, kind="curve", method="complex_step"), "error")
+    central = argmin_row(select(records, kind="curve", method="central"), "rel_error")
+    forward = argmin_row(select(records, kind="curve", method="forward"), "rel_error")
+    complex_ = argmin_row(select(records, kind="curve", method="complex_step"), "rel_error")
     parts = [
         "The logistic map, the classic of every lecture on differentiation: (a) l_1..l_4 "
         "and dl_n/dx as SymPy's diff writes it, expanded, and after common-subexpression "
-        "elimination (k defs = k assignments before the result d), short forms in full and "
-        "long ones cut at the ellipsis, each with its number of tree operations; "
+        "elimination (k defs = k assignments t_i before the result d), in full up to two "
+        "lines and cut at the ellipsis beyond, each with its number of tree operations; "
         "(b) relative error of dl_4/dx at x0 = 0.2 against the step size."
     ]
     if rows:
@@ -358,10 +388,10 @@ def caption_logistic_classic(records: Sequence[Record]) -> str:
         )
     if central and forward:
         parts.append(
-            f"Forward differences reach at best {sci(forward['error'])} (h = "
-            f"{sci(forward['h'], 1)}), central {sci(central['error'])} (h = "
+            f"Forward differences reach at best {sci(forward['rel_error'])} (h = "
+            f"{sci(forward['h'], 1)}), central {sci(central['rel_error'])} (h = "
             f"{sci(central['h'], 1)})"
-            + (f", the complex step {sci(complex_['error'])}" if complex_ else "")
+            + (f", the complex step {sci(complex_['rel_error'])}" if complex_ else "")
             + "."
         )
     return " ".join(parts) + " Reference: 50-digit mpmath."

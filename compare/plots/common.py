@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..errors import CompareError
 from ..records import Record
 from ..style import GUIDE
 
@@ -27,16 +28,40 @@ def shown(error: float | None, floor: float = FLOOR) -> float:
 
 
 def axes_of(
-    ax: Any, nrows: int = 1, ncols: int = 1, aspect: float = 0.4, width: str = "double"
+    fig: Any,
+    ax: Any,
+    nrows: int = 1,
+    ncols: int = 1,
+    aspect: float = 0.4,
+    width: str = "double",
+    **gridspec: Any,
 ) -> tuple[Any, list[Any]]:
-    """(figure, flat list of axes): the given ax (and its figure) or a new styled figure."""
+    """(figure, flat list of nrows x ncols axes) to draw into: a grid made in the given
+    Figure or SubFigure `fig`, the given Axes `ax` (single-panel figures only), or a new
+    figure sized by the current style. `gridspec` goes to the grid (height_ratios, ...)."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import FigureBase
+
     if ax is not None:
-        axes = list(ax) if isinstance(ax, (list, tuple)) else [ax]
-        return axes[0].figure, axes
+        if nrows * ncols > 1:
+            raise CompareError(
+                f"this figure has {nrows * ncols} panels and cannot draw into one Axes; pass "
+                "fig= (a Figure or SubFigure) instead"
+            )
+        if not isinstance(ax, Axes):
+            raise CompareError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+        return ax.figure, [ax]
+    if fig is not None:
+        if not isinstance(fig, FigureBase):
+            raise CompareError(
+                f"fig must be a matplotlib Figure or SubFigure, got {type(fig).__name__}"
+            )
+        grid = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw=gridspec or None)
+        return fig, list(grid.ravel())
     from ..style import new_figure
 
-    fig, grid = new_figure(nrows, ncols, aspect=aspect, width=width)
-    return fig, list(grid.ravel())
+    new, grid = new_figure(nrows, ncols, aspect=aspect, width=width, gridspec_kw=gridspec or None)
+    return new, list(grid.ravel())
 
 
 def slope_guide(
@@ -47,21 +72,23 @@ def slope_guide(
     decades: float,
     text: str,
     direction: int = 1,
+    va_offset: float = 0.0,
     **kwargs: Any,
 ) -> None:
     """A thin grey line of the given log-log slope from (x0, y0) over `decades` of x,
-    labelled at its far end. direction=-1 draws towards smaller x."""
+    labelled at its far end (raised by `va_offset` points). direction=-1 draws towards
+    smaller x."""
     x1 = x0 * 10 ** (direction * decades)
     y1 = y0 * (x1 / x0) ** slope
     ax.plot([x0, x1], [y0, y1], color=GUIDE, lw=0.8, ls="--", zorder=1)
     ax.annotate(
         text,
         (x1, y1),
-        xytext=(2, 0),
+        xytext=(2, va_offset),
         textcoords="offset points",
         color="0.35",
         fontsize="small",
-        va="center",
+        va="bottom" if va_offset else "center",
         ha="left" if direction > 0 else "right",
         **kwargs,
     )

@@ -19,17 +19,17 @@ GRADIENT_METHODS = ("forward", "central", "forward_mode", "sympy", "reverse")
 #: Functions of figure 3, in row order: record name -> row title.
 COST_FUNCTIONS = {
     "rosenbrock": "Rosenbrock(n)",
-    "mlp": "MLP 2-h-2, n = 5h+2",
+    "mlp": "MLP (n = 5h+2)",
 }
 
 
-def plot_cost_scaling(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_cost_scaling(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 3: per function (one row each: Rosenbrock, MLP), (a) seconds vs n and
     (b) cost in function evaluations vs n."""
     names = [name for name in COST_FUNCTIONS if select(records, function=name)]
     names += [n for n in unique(records, "function") if n not in names]
     rows_n = max(1, len(names))
-    fig, axes = axes_of(ax, rows_n, 2, aspect=0.4 * rows_n)
+    fig, axes = axes_of(fig, ax, rows_n, 2, aspect=0.4 * rows_n)
     for row, name in enumerate(names):
         subset = select(records, function=name)
         letters = "abcdefgh"[2 * row : 2 * row + 2]
@@ -49,7 +49,7 @@ def _cost_row(
     base = sorted(select(records, kind="function"), key=lambda r: r["n"])
     time_ax.plot(
         [r["n"] for r in base],
-        [r["seconds"] for r in base],
+        [r["time_s"] for r in base],
         color="0.3",
         lw=1,
         marker=".",
@@ -61,16 +61,16 @@ def _cost_row(
             continue
         style = method_style(method)
         ns = [r["n"] for r in rows]
-        time_ax.plot(ns, [r["seconds"] for r in rows], **style)
+        time_ax.plot(ns, [r["time_s"] for r in rows], **style)
         cost_ax.plot(ns, [r["cost"] for r in rows], **style)
         if method == "reverse":
             cost_ax.annotate(
                 f"reverse: {rows[-1]['cost']:.1f} f",
                 (ns[-1], rows[-1]["cost"]),
-                xytext=(0, 6),
+                xytext=(4, 0),  # right of the line's end: no line runs through it
                 textcoords="offset points",
-                ha="right",
-                va="bottom",
+                ha="left",
+                va="center",
                 color=style["color"],
                 fontsize="small",
             )
@@ -78,7 +78,7 @@ def _cost_row(
     if setup:
         time_ax.plot(
             [r["n"] for r in setup],
-            [r["seconds"] for r in setup],
+            [r["time_s"] for r in setup],
             color=method_style("sympy")["color"],
             ls=":",
             marker="D",
@@ -106,7 +106,7 @@ def _cost_row(
             slope_guide(
                 time_ax,
                 ns[0],
-                max(r["seconds"] for r in first) * 3,
+                max(r["time_s"] for r in first) * 3,
                 1,
                 math.log10(ns[-1] / ns[0]),
                 "slope 1",
@@ -119,7 +119,7 @@ def _cost_row(
     time_ax.set_ylabel("time per gradient (s)")
     cost_ax.set_ylabel("cost (evaluations of f)")
     time_ax.set_title(f"({letters[0]}) {title}: time", loc="left")
-    cost_ax.set_title(f"({letters[1]}) {title}: time / time of f", loc="left")
+    cost_ax.set_title(f"({letters[1]}) {title}: cost", loc="left")
 
 
 def _at(records: Sequence[Record], method: str, n: int) -> float | None:
@@ -155,7 +155,7 @@ def caption_cost_scaling(records: Sequence[Record]) -> str:
         setup = sorted(select(subset, kind="setup"), key=lambda r: r["n"])
         if setup:
             parts.append(
-                f"Symbolic differentiation pays a one-off {setup[-1]['seconds']:.2g} s (diff + "
+                f"Symbolic differentiation pays a one-off {setup[-1]['time_s']:.2g} s (diff + "
                 f"lambdify, n = {setup[-1]['n']}) before each evaluation costs "
                 f"{_fmt(_at(subset, 'sympy', setup[-1]['n']))} f."
             )
@@ -185,9 +185,9 @@ def crossing(records: Sequence[Record]) -> float | None:
     return None
 
 
-def plot_crossover(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_crossover(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 4: t(jacfwd) / t(jacrev) against n / m, the line 1 and the crossover."""
-    fig, axes = axes_of(ax, aspect=0.5, width="single")
+    fig, axes = axes_of(fig, ax, aspect=0.8, width="single")
     panel = axes[0]
     rows = sorted(records, key=lambda r: r["n_over_m"])
     xs = np.array([r["n_over_m"] for r in rows])
@@ -247,7 +247,7 @@ def plot_crossover(records: Sequence[Record], ax: Any = None) -> Any:
     panel.set_yscale("log")
     log_ticks(panel, "y")
     panel.set_xlabel("n / m (inputs / outputs)")
-    panel.set_ylabel("time(jacfwd) / time(jacrev)")
+    panel.set_ylabel("time ratio jacfwd / jacrev")
     return fig
 
 
@@ -264,5 +264,5 @@ def caption_crossover(records: Sequence[Record]) -> str:
         f"m = {rows[-1]['m']} it takes {_times(rows[-1]['ratio'])}"
         + (f"; the two cross at n/m ≈ {cross:.2g}." if cross else ".")
         + f" Hidden width {rows[0].get('hidden', '')}; medians of repeated runs; the two "
-        f"Jacobians agree to {sci(max(r['agree'] for r in rows))}."
+        f"Jacobians agree to {sci(max(r['max_abs_difference'] for r in rows))}."
     )

@@ -22,10 +22,10 @@ def _strategy_style(strategy: str, text: str | None = None) -> dict[str, Any]:
     return style
 
 
-def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 6: (a) peak bytes vs depth T per strategy; (b) peak bytes vs forward steps / T
     at fixed T, with revolve's optimal frontier."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.48)
     depth_ax, trade_ax = axes
     depth = select(records, kind="depth")
     for name in unique(depth, "strategy"):
@@ -80,8 +80,16 @@ def plot_memory(records: Sequence[Record], ax: Any = None) -> Any:
     T = trade[0]["T"] if trade else ""
     trade_ax.set_xlabel("forward steps / T (1 = no recomputation)")
     trade_ax.set_ylabel("peak stored bytes")
-    trade_ax.set_title(f"(b) memory vs recomputation at T = {T}", loc="left")
-    trade_ax.legend(fontsize="small", loc="lower left")
+    trade_ax.set_title(f"(b) trade-off at T = {T}", loc="left")
+    # panel (b)'s key under the figure: inside, it would sit on the points or the frontier
+    fig.legend(
+        *trade_ax.get_legend_handles_labels(),
+        fontsize="small",
+        loc="outside lower center",
+        ncol=3,
+        title="(b)",
+        title_fontsize="small",
+    )
     return fig
 
 
@@ -133,13 +141,13 @@ def caption_memory(records: Sequence[Record]) -> str:
     return " ".join(parts)
 
 
-def plot_schedule(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_schedule(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 7: the schedule as a staircase: time across, step index up (drawn by
     `autodiff.draw_schedule`)."""
     from autodiff import draw_schedule
 
     rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
-    fig, axes = axes_of(ax, aspect=0.38)
+    fig, axes = axes_of(fig, ax, aspect=0.38)
     panel = axes[0]
     actions = [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
     draw_schedule(actions, ax=panel, legend=False)
@@ -168,9 +176,10 @@ def caption_schedule(records: Sequence[Record]) -> str:
         most = max(most, held)
     return (
         f"The checkpoint schedule of {rows[0].get('label', '')} for T = {T} steps: time "
-        "runs left to right, the state index up; blue lines advance without keeping anything, "
-        "green lines recompute a step and keep its tape, red lines run it backwards, squares "
-        f"store a snapshot, dotted lines restore one. It takes {stores} snapshots (at most "
+        "runs left to right, the state index up; light-blue lines advance without keeping "
+        "anything, green lines recompute a step and keep its tape, orange lines run it "
+        f"backwards, squares store a snapshot, dotted lines restore one. It takes {stores} "
+        "snapshots (at most "
         f"{most} held at once) and "
         f"advances {advances} extra steps besides the {tapes} taped ones "
         f"({(advances + tapes) / T:.2f} forward steps per step)."

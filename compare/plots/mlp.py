@@ -12,9 +12,11 @@ from ..style import BLUE, ORANGE, method_style
 from .common import axes_of, sci
 
 
-def plot_mlp(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 9: (a) training loss vs step, ours and PyTorch; (b) decision boundary."""
-    fig, axes = axes_of(ax, 1, 2, aspect=0.4)
+    import matplotlib as mpl
+
+    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.4)
     loss_ax, field_ax = axes
     ours = sorted(select(records, kind="loss", implementation="ours"), key=lambda r: r["step"])
     torch = sorted(select(records, kind="loss", implementation="torch"), key=lambda r: r["step"])
@@ -62,7 +64,7 @@ def plot_mlp(records: Sequence[Record], ax: Any = None) -> Any:
             [r["x2"] for r in pts],
             ls="none",
             marker=marker,
-            ms=3,
+            ms=0.85 * float(mpl.rcParams["lines.markersize"]),
             color=colour,
             mec="white",
             mew=0.3,
@@ -82,10 +84,16 @@ def caption_mlp(records: Sequence[Record]) -> str:
     summary = select(records, kind="summary")
     s = summary[0] if summary else {}
     ours = sorted(select(records, kind="loss", implementation="ours"), key=lambda r: r["step"])
+    with_torch = bool(select(records, kind="loss", implementation="torch"))
     parts = [
-        "A tanh MLP trained on two moons with gradients from our reverse mode: "
-        "(a) the loss at each step, with PyTorch's loss for the same initial weights, data and "
-        "optimizer overlaid; (b) the learned decision boundary with the training data."
+        "A tanh MLP trained on two moons with gradients from our reverse mode: (a) the loss "
+        "at each step"
+        + (
+            ", with PyTorch's loss for the same initial weights, data and optimizer overlaid"
+            if with_torch
+            else " (PyTorch, the optional peer, is not installed: no comparison curve)"
+        )
+        + "; (b) the learned decision boundary with the training data."
     ]
     if ours:
         parts.append(
@@ -97,8 +105,6 @@ def caption_mlp(records: Sequence[Record]) -> str:
             f"Our loss curve and PyTorch's differ by at most {sci(s['max_loss_difference'])} "
             "over the whole run."
         )
-    elif summary:
-        parts.append("PyTorch is not installed: no comparison curve.")
     parts.append(
         f"Hidden layers {s.get('hidden', '?')}, {s.get('samples', '?')} samples, "
         f"{s.get('optimizer', '?')}, learning rate {s.get('learning_rate', '?')}, seed "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,12 +23,12 @@ def _cell_text(row: Record) -> str:
     return f"{value:.4g}" if abs(value - round(value, 3)) > 1e-9 else f"{round(value, 3):g}"
 
 
-def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_nonsmooth(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 12: a grid, cases down, methods across; each cell the returned d/dx, green
     where it equals the convention (at a kink) or the true derivative, orange where not."""
     cases = unique(records, "case")
     methods = unique(records, "method")
-    fig, axes = axes_of(ax, aspect=0.1 + 0.055 * len(cases))
+    fig, axes = axes_of(fig, ax, aspect=0.1 + 0.055 * len(cases))
     panel = axes[0]
     for i, case in enumerate(cases):
         rows = select(records, case=case)
@@ -64,7 +65,8 @@ def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
     panel.set_xlim(-0.5, len(methods) + 0.5)
     panel.set_ylim(len(cases) - 0.5, -0.5)
     panel.set_xticks(range(len(methods) + 1))
-    panel.set_xticklabels([label(m) for m in methods] + ["expected"], rotation=20, ha="left")
+    names = [textwrap.fill(label(m), 10) for m in methods] + ["expected"]
+    panel.set_xticklabels(names, ha="center", va="bottom", fontsize="small")
     panel.xaxis.tick_top()
     panel.set_yticks(range(len(cases)))
     panel.set_yticklabels([c for c in cases])
@@ -73,8 +75,9 @@ def plot_nonsmooth(records: Sequence[Record], ax: Any = None) -> Any:
         panel.spines[side].set_visible(False)
     panel.tick_params(length=0)
     panel.set_xlabel(
-        "d/dx returned by each method. Bold rows: exactly at the kink (expected = the documented "
-        "convention).\nGreen: as expected;  orange: differs;  grey: the method raises an error."
+        "d/dx returned by each method. Bold rows: exactly at the kink (expected = the\n"
+        "documented convention). Green: as expected; orange: differs; grey: raises an error.",
+        fontsize="small",
     )
     return fig
 

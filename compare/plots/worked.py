@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from expr.view import math_label
+
 from ..records import Record, select
+from ..style import slides_active
 from .common import axes_of
 
 
@@ -20,24 +23,23 @@ def _table(ax: Any, title: str, header: list[str], rows: list[list[str]]) -> Non
     table = ax.table(
         cellText=rows,
         colLabels=header,
-        loc="upper center",
+        bbox=[0, 0, 1, 1],  # the whole panel: rows share its height
         cellLoc="left",
         colLoc="left",
         edges="horizontal",
     )
     table.auto_set_font_size(False)
-    table.set_fontsize(8 if ax.figure.get_figwidth() < 9 else 15)
-    table.scale(1.0, 1.35)
+    table.set_fontsize(15 if slides_active() else 8)
 
 
-def plot_worked_example(records: Sequence[Record], ax: Any = None) -> Any:
+def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 10: the graph with values and adjoints (top), the two tables (bottom)."""
     import expr
 
     forward = sorted(select(records, kind="forward"), key=lambda r: r["step"])
     backward = sorted(select(records, kind="backward"), key=lambda r: r["step"])
     f = expr.catalog.get("worked_example").function()
-    fig, axes = axes_of(ax, 2, 2, aspect=0.62)
+    fig, axes = axes_of(fig, ax, 2, 2, aspect=0.62)
     gs = axes[0].get_gridspec()
     for a in axes[:2]:
         a.remove()
@@ -48,7 +50,7 @@ def plot_worked_example(records: Sequence[Record], ax: Any = None) -> Any:
         ax=graph_ax,
         values=values,
         adjoints=adjoints,
-        fontsize=7.5 if fig.get_figwidth() < 9 else 14,
+        fontsize=14 if slides_active() else 7.5,
     )
     graph_ax.set_title(
         "(a) the graph: value (forward) and adjoint (backward) at each node", loc="left"
@@ -57,13 +59,16 @@ def plot_worked_example(records: Sequence[Record], ax: Any = None) -> Any:
         axes[2],
         "(b) forward sweep",
         ["node", "definition", "value"],
-        [[r["label"], r["expression"], _fmt(r["value"])] for r in forward],
+        [[math_label(r["label"]), math_label(r["expression"]), _fmt(r["value"])] for r in forward],
     )
     _table(
         axes[3],
-        "(c) backward sweep (seed 1 at the output)",
+        "(c) backward sweep (seed 1 at f)",
         ["adjoint", "rule", "value"],
-        [[r["label"], r["expression"], _fmt(r["adjoint"])] for r in backward],
+        [
+            [math_label(r["label"]), math_label(r["expression"]), _fmt(r["adjoint"])]
+            for r in backward
+        ],
     )
     return fig
 
@@ -85,8 +90,8 @@ def caption_worked_example(records: Sequence[Record]) -> str:
             + ", ".join(f"∂f/∂{g['name']} = {g['value']:.6f}" for g in grads)
             + (
                 ", exactly the 50-digit reference rounded to float64."
-                if max(g["error"] for g in grads) == 0
-                else f", equal to the 50-digit reference to {max(g['error'] for g in grads):.1e}."
+                if max(g["rel_error"] for g in grads) == 0
+                else f", equal to the 50-digit reference to {max(g['rel_error'] for g in grads):.1e}."
             )
         )
     return " ".join(parts)
