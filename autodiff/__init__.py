@@ -1,7 +1,8 @@
 """autodiff: forward and reverse automatic differentiation over the `expr` graph.
 
-JAX-style transformations (`grad`, `value_and_grad`, `jvp`, `vjp`, `jacfwd`, `jacrev`,
-`hessian`, `hvp`) accepting an `expr.Function`, a formula string, a SymPy expression or a
+JAX-style transformations (`grad`, `value_and_grad`, `jvp`, `vjp`, `linearize`, `jacfwd`,
+`jacrev`, `hessian`, `hvp`; pytrees, has_aux, nesting; `custom_vjp`, `custom_jvp`,
+`stop_gradient`) accepting an `expr.Function`, a formula string, a SymPy expression or a
 Python function written with expr ops. Derivative rules (one table, `autodiff.rules.RULES`)
 are written with expr ops, so gradients are graphs too and differentiate again.
 
@@ -10,7 +11,9 @@ are written with expr ops, so gradients are graphs too and differentiate again.
 [2.583853, 2.0]
 """
 
+import importlib
 import importlib.util
+from typing import TYPE_CHECKING
 
 from . import nn, rules
 from .api import (
@@ -21,9 +24,12 @@ from .api import (
     jacfwd,
     jacrev,
     jvp,
+    linearize,
     value_and_grad,
     vjp,
 )
+from .custom import CustomRuleError, custom_jvp, custom_vjp, stop_gradient
+from .dual import Dual
 from .errors import (
     ArgnumsError,
     AutodiffError,
@@ -34,9 +40,10 @@ from .errors import (
     NaNError,
     NonScalarOutputError,
 )
-from .forward import Dual, jvp_sweep
-from .introspect import adjoints, backward_table, op_counts
+from .forward import jvp_sweep
+from .introspect import adjoints, backward_table, dual_table, op_counts
 from .jit import jit
+from .pytree import tree_map
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
 
@@ -45,6 +52,7 @@ __all__ = [
     "ArgnumsError",
     "AutodiffError",
     "CheckpointUnavailableError",
+    "CustomRuleError",
     "Dual",
     "InputShapeError",
     "JitError",
@@ -52,23 +60,34 @@ __all__ = [
     "NaNError",
     "NonScalarOutputError",
     "Plan",
+    "SparseStats",
     "SweepStats",
     "adjoints",
     "backward_sweep",
     "backward_table",
+    "custom_jvp",
+    "custom_vjp",
+    "dual_table",
     "forward_sweep",
     "grad",
     "grad_graph",
     "hessian",
+    "hessian_sparsity",
     "hvp",
     "jacfwd",
+    "jacobian_sparsity",
     "jacrev",
     "jit",
     "jvp",
     "jvp_sweep",
+    "linearize",
     "nn",
     "op_counts",
     "rules",
+    "sparse_hessian",
+    "sparse_jacobian",
+    "stop_gradient",
+    "tree_map",
     "value_and_grad",
     "vjp",
 ]
@@ -76,3 +95,31 @@ __all__ = [
 # Checkpointing (issue 4) lives in its own modules; exported here when present.
 if importlib.util.find_spec("autodiff.checkpoint") is not None:
     from .checkpoint import *  # noqa: F403
+
+if TYPE_CHECKING:
+    from .sparse import (
+        SparseStats,
+        hessian_sparsity,
+        jacobian_sparsity,
+        sparse_hessian,
+        sparse_jacobian,
+    )
+
+#: Sparse Jacobians need networkx (colouring) and scipy.sparse: loaded on first use (PEP 562).
+_SPARSE = (
+    "SparseStats",
+    "hessian_sparsity",
+    "jacobian_sparsity",
+    "sparse_hessian",
+    "sparse_jacobian",
+)
+
+
+def __getattr__(name: str):
+    if name in _SPARSE:
+        value = getattr(importlib.import_module(".sparse", __name__), name)
+        globals()[name] = value
+        return value
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")  # a submodule
+    raise AttributeError(f"module 'autodiff' has no attribute {name!r}")

@@ -1,11 +1,14 @@
-"""JAX-style transformations: grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian, hvp.
+"""JAX-style transformations: grad, value_and_grad, jvp, vjp, linearize, jacfwd, jacrev,
+hessian, hvp.
 
 Each accepts an `expr.Function`, a formula string, a SymPy expression, or a Python function
 written with expr ops (traced concretely at the call's arguments, so Python control flow
 works as in define-by-run engines). A Function (or string/SymPy, converted once) is the fast
-path: the transformation object caches its plan and traced gradient graph. Called on
-`expr.Tracer`s (inside an outer trace or transformation) the same code records the
-derivative into the outer graph: that is how gradients of gradients work.
+path: the transformation object caches its plan and traced gradient graph. Arguments of
+Python functions may be pytrees; keyword arguments pass through undifferentiated. Called on
+`expr.Tracer`s (inside an outer trace or transformation), or on a function that closes over
+an outer tracer, the same code records the derivative into the outer graph: that is how
+gradients of gradients and nested transformations work.
 """
 
 from __future__ import annotations
@@ -28,19 +31,27 @@ from .errors import (
     InputShapeError,
     NonScalarOutputError,
 )
-from .forward import forward_program, jvp_sweep
+from .forward import check_tangents, forward_program, jvp_sweep
 from .jit import GradientProgram, same_graph
-from .reverse import Plan, SweepStats, backward_sweep, forward_sweep, reverse
+from .pytree import flatten
+from .reverse import (
+    Plan,
+    SweepStats,
+    backward_sweep,
+    check_backward,
+    check_forward,
+    check_inputs,
+    forward_sweep,
+    gradients,
+    reverse,
+)
+from .tracing import Call, bind_call, keep_dtype, numeric, trace_call
 
 Value = Any
 Argnums = int | Sequence[int]
 
 
 # ----------------------------------------------------------------------------- helpers
-def _traced(args: Sequence[Any]) -> bool:
-    return any(isinstance(a, Tracer) for a in args)
-
-
 def _scalar(value: Value) -> Value:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return value[()]
@@ -105,6 +116,25 @@ def require_scalar(function: Function, what: str) -> None:
         )
 
 
+def check_flag(value: Any, name: str, what: str) -> None:
+    """Our error unless `value` is True or False (a string such as "no" would be truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise AutodiffError(f"{what}: {name} must be True or False, got {value!r}")
+
+
+#: The most sweeps a Jacobian or Hessian may take (one per input or output element);
+#: beyond it, use jvp/vjp/hvp for products, which cost one sweep each.
+MAX_SWEEPS = 20_000
+
+
+def check_sweeps(count: int, what: str, per: str) -> None:
+    if count > MAX_SWEEPS:
+        raise AutodiffError(
+            f"{what} would take {count:,} sweeps (one per {per} element); the limit is "
+            f"{MAX_SWEEPS:,}. Use jvp/vjp (or hvp) for Jacobian- (Hessian-) vector products"
+        )
+
+
 def _tagged(function: Function) -> bool:
     """Whether any node of `function` lies in an `autodiff.checkpoint` region."""
     return any("checkpoint" in data for data in function.records)
@@ -122,10 +152,13 @@ def _checkpoint_hook() -> Callable[..., Any]:
 
 
 class Transformation:
-    """Base of the transformation objects: turns `f` into a Function per call, and caches
-    what is derived from a fixed Function (plans, traced gradient graphs) on itself."""
+    """Base of the transformation objects: turns `f` and a call's arguments into a `Call`
+    (a Function and its inputs), and caches what is derived from a fixed Function (plans,
+    traced gradient graphs) on itself."""
 
-    def __init__(self, f: Any, argnums: Argnums = 0) -> None:
+    what = "transformation"
+
+    def __init__(self, f: Any, argnums: Argnums = 0, has_aux: bool = False) -> None:
         if not isinstance(argnums, (int, np.integer, tuple, list)):
             raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
         if not isinstance(argnums, (int, np.integer)):
@@ -133,37 +166,49 @@ class Transformation:
         items = (argnums,) if isinstance(argnums, (int, np.integer)) else argnums
         if any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in items):
             raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        check_flag(has_aux, "has_aux", self.what)
         self.f = f
         self.argnums = argnums
+        self.has_aux = has_aux
         self._fixed: Function | None = f if isinstance(f, Function) else None
         self._derived: dict[Any, Any] = {}
         if self._fixed is None and not callable(f):
             self._fixed = expr.as_function(f)
+        if self._fixed is not None and has_aux:
+            raise AutodiffError(
+                f"{self.what}: has_aux=True needs a Python function returning (output, aux); "
+                f"{self._fixed.name} is an expr.Function"
+            )
 
-    def function(self, args: Sequence[Any]) -> Function:
-        """The Function to differentiate at `args` (traced there for a Python function).
-
-        A Python function is traced at every call. When the previous call's trace took no
-        branch, this one is first tried without values (cheaper, and enough to find the
-        same graph again, whose compiled program then runs); if f now branches on a
-        traced value, it is traced again with values (so f runs twice in that call)."""
+    def call(
+        self, args: Sequence[Any], kwargs: dict[str, Any], argnums: Argnums | None = None
+    ) -> Call:
+        """The Function to differentiate and its inputs for this call (traced at the
+        arguments for a Python function)."""
+        argnums = self.argnums if argnums is None else argnums
         if self._fixed is not None:
-            return self._fixed
-        if _traced(args):
-            if all(
-                (isinstance(a, Tracer) and a.value is not None) or not isinstance(a, Tracer)
-                for a in args
-            ):
-                examples = [a.value if isinstance(a, Tracer) else a for a in args]
-                return expr.as_function(self.f, *examples)
-            return expr.trace(self.f, *[np.zeros(shape_of_value(a)) for a in args])
+            function = self._fixed
+            positions, many = normalize_argnums(argnums, function.n_inputs)
+            return bind_call(
+                function, args, kwargs, positions, many, lambda a: self.bind(function, a)
+            )
+        positions, many = normalize_argnums(argnums, len(args))
+        call = None
         last = self._derived.get("last trace")
-        if last is not None and not last[0].guards:
+        if last is not None and not last[0].guards and not any(isinstance(a, Tracer) for a in args):
+            # The last call's trace took no branch: try without values first (cheaper, and
+            # enough to find that graph again and run its compiled program); if f branches
+            # on a traced value now, trace again with values (f runs twice in this call).
             try:
-                return expr.trace(self.f, *args)
+                call = trace_call(self.f, args, kwargs, positions, self.has_aux, self.what, False)
             except expr.TracerBoolError:
-                pass
-        return expr.trace(self.f, *args, concrete=True, keep_values=True)
+                call = None
+            if call is not None and call.traced:
+                call = None
+        if call is None:
+            call = trace_call(self.f, args, kwargs, positions, self.has_aux, self.what)
+        call.many = many
+        return call
 
     def derived(self, function: Function, key: Any, build: Callable[[], Any]) -> Any:
         """`build()`, cached per key when `function` is the fixed one."""
@@ -180,35 +225,38 @@ class Transformation:
         )
         return bind_inputs(function, args, signature)
 
-    def positions(self, function: Function) -> tuple[tuple[int, ...], bool]:
-        return normalize_argnums(self.argnums, function.n_inputs)
-
     def plan(self, function: Function, positions: tuple[int, ...]) -> Plan:
         return self.derived(function, ("plan", positions), lambda: Plan(function, positions))
-
-    def compiled(
-        self, function: Function, positions: tuple[int, ...], inputs: list, stats: Any
-    ) -> GradientProgram | None:
-        """The compiled value-and-gradient program (autodiff.jit) of the fixed Function,
-        or of a Python function whose trace is the same graph as the previous call's
-        (it is traced at every call all the same); None where the interpreter runs."""
-        if stats is not None or _traced(inputs):
-            return None
-        if function is not self._fixed:
-            last = self._derived.get("last trace")
-            if last is None or last[1] != positions or not same_graph(last[0], function):
-                last = self._derived["last trace"] = (function, positions, None)
-                return None
-            if last[2] is None:
-                last = self._derived["last trace"] = (*last[:2], GradientProgram(*last[:2]))
-            return last[2]
-        key = ("compiled", positions)
-        return self.derived(function, key, lambda: GradientProgram(function, positions))
 
     def grad_graph(self, function: Function, positions: tuple[int, ...]) -> Function:
         return self.derived(
             function, ("grad_graph", positions), lambda: grad_graph(function, positions)
         )
+
+    def compiled(self, call: Call, args: Sequence[Any], stats: Any) -> Any:
+        """(value, grads) by the compiled value-and-gradient program (autodiff.jit) of the
+        fixed Function, or of a Python function whose trace is the same graph as the last
+        call's (it is traced at every call all the same); None where the interpreter runs
+        (the first call of a graph, traced inputs, stats, a NaN in the result)."""
+        function, positions = call.function, call.wrt
+        if stats is not None or call.traced:
+            return None
+        if function is not self._fixed:
+            last = self._derived.get("last trace")
+            if last is None or last[1] != positions or not same_graph(last[0], function):
+                self._derived["last trace"] = (function, positions, None)
+                return None
+            if last[2] is None:
+                last = self._derived["last trace"] = (*last[:2], GradientProgram(*last[:2]))
+            program = last[2]
+        else:
+            key = ("compiled", positions)
+            program = self.derived(function, key, lambda: GradientProgram(function, positions))
+        plain = len(args) == function.n_inputs and all(type(a) is float for a in args)
+        return program(call.inputs, args if plain else ())
+
+    def with_aux(self, call: Call, result: Any) -> Any:
+        return (result, call.aux) if self.has_aux else result
 
 
 # ----------------------------------------------------------------------------- reverse
@@ -223,8 +271,12 @@ class ValueAndGrad(Transformation):
         return_stats: bool = False,
         check_nan: bool = True,
         with_value: bool = True,
+        has_aux: bool = False,
     ) -> None:
-        super().__init__(f, argnums)
+        self.what = "value_and_grad" if with_value else "grad"
+        super().__init__(f, argnums, has_aux)
+        check_flag(return_stats, "return_stats", self.what)
+        check_flag(check_nan, "check_nan", self.what)
         self.checkpoint = checkpoint
         self.return_stats = return_stats
         self.check_nan = check_nan
@@ -232,32 +284,32 @@ class ValueAndGrad(Transformation):
         if checkpoint is not None:
             _checkpoint_hook()
 
-    def __call__(self, *args: Any) -> Any:
-        function = self.function(args)
-        positions, many = self.positions(function)
-        require_scalar(function, "grad" if not self.with_value else "value_and_grad")
-        inputs = self.bind(function, args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        call = self.call(args, kwargs)
+        function, positions = call.function, call.wrt
+        require_scalar(function, self.what)
         stats = SweepStats() if self.return_stats else None
         strategy = self.checkpoint
         if strategy is None and self.derived(function, "tagged", lambda: _tagged(function)):
             strategy = "regions"  # regions marked with autodiff.checkpoint are recomputed
         if strategy is not None:
-            value, grads = _checkpoint_hook()(function, inputs, positions, strategy, stats)
+            value, grads = _checkpoint_hook()(function, call.inputs, positions, strategy, stats)
         else:
-            compiled = self.compiled(function, positions, inputs, stats)
-            result = None if compiled is None else compiled(inputs, args)
+            result = self.compiled(call, args, stats)
             if result is not None:
                 value, grads = result
             else:
                 plan = self.plan(function, positions)
-                known = function.take_trace_values() if stats is None else None  # traced at args
+                traced_here = stats is None and not call.traced  # values of this trace at args
+                known = function.take_trace_values() if traced_here else None
                 values, grads = reverse(
-                    plan, inputs, stats=stats, check_nan=self.check_nan, values=known
+                    plan, call.inputs, stats=stats, check_nan=self.check_nan, values=known
                 )
                 value = function.outputs_of(values)
-        grads = [_scalar(g) for g in grads]
-        grad = tuple(grads) if many else grads[0]
-        result = (value, grad) if self.with_value else grad
+        grads = [_scalar(keep_dtype(g, call.dtype(p))) for g, p in zip(grads, positions)]
+        grad = call.per_argument(grads)
+        value = self.with_aux(call, value)
+        result = (value, grad) if self.with_value else self.with_aux(call, grad)
         if self.return_stats:
             return (*result, stats.as_dict()) if self.with_value else (result, stats.as_dict())
         return result
@@ -270,10 +322,14 @@ def value_and_grad(
     checkpoint: Any = None,
     return_stats: bool = False,
     check_nan: bool = True,
+    has_aux: bool = False,
 ) -> ValueAndGrad:
     """(f(x), ∇f(x)) by reverse mode: one forward sweep, one backward sweep, O(cost of f).
 
-    argnums: an int (the gradient is one array) or a tuple (a tuple of arrays).
+    f's arguments may be pytrees (nested tuples, lists, dicts, None of arrays); the gradient
+    has the structure of the argument. argnums: an int (the gradient of that argument) or a
+    tuple (a tuple of gradients); other arguments and keyword arguments are passed through,
+    not differentiated. has_aux: f returns (output, aux); the result is ((value, aux), grad).
     checkpoint: None (store everything) or a strategy understood by `autodiff.checkpoint`.
     return_stats: also return a dict of counts (forward_ops, backward_ops, stored_values,
     stored_bytes = peak live stored bytes, seconds). check_nan: raise `NaNError` naming the
@@ -283,7 +339,7 @@ def value_and_grad(
     >>> round(float(value), 6), [round(float(v), 6) for v in g]
     (6.909297, [2.583853, 2.0])
     """
-    return ValueAndGrad(f, argnums, checkpoint, return_stats, check_nan)
+    return ValueAndGrad(f, argnums, checkpoint, return_stats, check_nan, has_aux=has_aux)
 
 
 def grad(
@@ -293,54 +349,100 @@ def grad(
     checkpoint: Any = None,
     return_stats: bool = False,
     check_nan: bool = True,
+    has_aux: bool = False,
 ) -> ValueAndGrad:
     """∇f by reverse mode (see `value_and_grad`; this returns only the gradient, and with
-    return_stats a pair (gradient, stats)). f must have one scalar output.
+    return_stats a pair (gradient, stats); with has_aux a pair (gradient, aux)). f must have
+    one scalar output.
 
     >>> round(float(grad("sin(x)")(0.0)), 6)
     1.0
     """
-    return ValueAndGrad(f, argnums, checkpoint, return_stats, check_nan, with_value=False)
+    return ValueAndGrad(
+        f, argnums, checkpoint, return_stats, check_nan, with_value=False, has_aux=has_aux
+    )
 
 
-def vjp(f: Any, *primals: Any) -> tuple[Any, Callable[..., tuple]]:
-    """(f(primals), vjp_fn) where vjp_fn(u) = uᵀ J for every input (a tuple, like JAX).
+class _Everything(Transformation):
+    """A transformation of every argument (vjp, jvp, linearize): argnums = all of them."""
+
+    def every(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Call:
+        if not args:
+            raise AutodiffError(f"{self.what}: give the primal arguments of the function")
+        return self.call(args, kwargs, tuple(range(len(args))))
+
+
+def vjp(
+    f: Any, *primals: Any, has_aux: bool = False, check_nan: bool = True
+) -> tuple[Any, Callable[..., tuple]]:
+    """(f(primals), vjp_fn) where vjp_fn(u) = uᵀ J for every primal (a tuple, like JAX); with
+    has_aux, (f(primals), vjp_fn, aux).
 
     The forward sweep runs once; each call of vjp_fn is one backward sweep (O(cost of f)).
-    For several outputs, u is a tuple with one cotangent per output.
+    u has the structure of the output (a tuple for several outputs); the cotangents have
+    the structure of the primals (pytrees). check_nan: `NaNError` naming the node where a
+    NaN appears (an input, an op outside its domain, an undefined derivative).
 
     >>> out, pullback = vjp("x*y", 2.0, 3.0)
     >>> [float(v) for v in pullback(1.0)]
     [3.0, 2.0]
     """
-    function = expr.as_function(f, *primals)
-    inputs = bind_inputs(function, primals)
-    plan = Plan(function, tuple(range(function.n_inputs)))
-    values = forward_sweep(plan, inputs)
-    out = function.outputs_of(values)
+    check_flag(check_nan, "check_nan", "vjp")
+    transformation = _Everything(f, 0, has_aux)
+    transformation.what = "vjp"
+    call = transformation.every(primals, {})
+    function = call.function
+    plan = Plan(function, call.wrt)
+    values = forward_sweep(plan, call.inputs)
+    if check_nan and not call.traced:
+        check_inputs(call.names, call.inputs)
+        check_forward(function, values)
+    out = call.outputs(values)
 
     def vjp_fn(cotangent: Any) -> tuple:
-        cts = (cotangent,) if function.single_output else tuple(cotangent)
-        if len(cts) != len(function.outputs):
-            raise AutodiffError(
-                f"vjp_fn needs {len(function.outputs)} cotangents (one per output), got {len(cts)}"
-            )
+        leaves = _match(call.out_tree, cotangent, "vjp_fn", "cotangent", "output")
         seeds: dict[int, Value] = {}
-        for node, ct, shape in zip(function.outputs, cts, function.output_shapes):
-            ct = ct if isinstance(ct, Tracer) else np.asarray(ct, dtype=np.result_type(ct, float))
+        for node, ct, shape in zip(function.outputs, leaves, function.output_shapes):
+            ct = _array(ct, "vjp_fn", "cotangent")
             if shape_of_value(ct) != shape:
                 raise InputShapeError(
                     f"vjp_fn: cotangent has shape {shape_of_value(ct)}, but the output it "
                     f"pulls back has shape {shape}"
                 )
             seeds[node] = ct if node not in seeds else seeds[node] + ct
-        adjoints = backward_sweep(plan, values, seeds=seeds)
-        return tuple(
-            _scalar(np.zeros(plan.shapes[n]) if adjoints[n] is None else adjoints[n])
-            for n in plan.wrt
-        )
+        adjoints = backward_sweep(plan, values, seeds=dict(seeds))
+        grads = gradients(plan, adjoints)
+        if check_nan and not call.traced and not any(isinstance(c, Tracer) for c in leaves):
+            check_inputs(["u"] * len(leaves), leaves, "cotangent")
+            check_backward(plan, call.inputs, seeds, grads)
+        grads = [_scalar(keep_dtype(g, call.dtype(p))) for g, p in zip(grads, call.wrt)]
+        return call.per_argument(grads)
 
-    return out, vjp_fn
+    return (out, vjp_fn, call.aux) if has_aux else (out, vjp_fn)
+
+
+def _match(tree: Any, value: Any, where: str, argument: str, of: str) -> list:
+    """The leaves of `value`, which must have the structure `tree` (of the `of`)."""
+    leaves, structure = flatten(value)
+    if structure != tree:
+        raise AutodiffError(
+            f"{where}: the {argument} must have the structure of the {of}, {tree}; got "
+            f"{structure} ({type(value).__name__})"
+        )
+    return leaves
+
+
+def _array(value: Any, where: str, argument: str) -> Value:
+    """A tangent or cotangent as a float array (tracers pass through)."""
+    if isinstance(value, Tracer):
+        return value
+    array = numeric(value)
+    if array is None:
+        raise AutodiffError(
+            f"{where}: a {argument} must be numbers or an array, got {type(value).__name__} "
+            f"({value!r:.60})"
+        )
+    return array
 
 
 def grad_graph(
@@ -371,229 +473,388 @@ def grad_graph(
 
 
 # ----------------------------------------------------------------------------- forward
-def jvp(f: Any, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+def _primals_tuple(value: Any, where: str, argument: str) -> tuple:
+    if not isinstance(value, (tuple, list)):
+        raise AutodiffError(
+            f"{where}: {argument} must be a tuple (or list) with one entry per argument of "
+            f"the function, got {type(value).__name__}; e.g. {where}(f, (x,), (v,))"
+        )
+    return tuple(value)
+
+
+def _tangent_leaves(call: Call, tangents: tuple, where: str) -> list:
+    """The tangent of every input of `call` (None for captured inputs), checked."""
+    if len(tangents) != len(call.trees):
+        raise AutodiffError(f"{where}: {len(call.trees)} primals but {len(tangents)} tangents")
+    dots: list[Any] = []
+    for tree, tangent in zip(call.trees, tangents):
+        dots += _match(tree, tangent, where, "tangents", "primals")
+    dots = [_array(t, where, "tangent") for t in dots]
+    names = call.names or call.function.input_names
+    for t, x, name in zip(dots, call.inputs, names):
+        if shape_of_value(t) != shape_of_value(x):
+            raise InputShapeError(
+                f"{where}: the tangent of {name!r} has shape {shape_of_value(t)}, its primal "
+                f"{shape_of_value(x)}"
+            )
+    return dots + [None] * (len(call.inputs) - len(dots))
+
+
+def jvp(
+    f: Any,
+    primals: Sequence[Any],
+    tangents: Sequence[Any],
+    *,
+    has_aux: bool = False,
+    check_nan: bool = True,
+) -> tuple[Any, Any]:
     """(f(primals), J·tangents) by forward mode in one sweep (about 2-3x the cost of f).
+
+    primals and tangents are tuples with one entry (a pytree) per argument, of the same
+    structures; the output tangent has the output's structure. has_aux: f returns
+    (output, aux) and the result is (output, tangent, aux). check_nan: see `vjp`.
 
     >>> out, t = jvp("x*y", (2.0, 3.0), (1.0, 0.0))
     >>> float(out), float(t)
     (6.0, 3.0)
     """
-    primals, tangents = tuple(primals), tuple(tangents)
-    function = expr.as_function(f, *primals)
-    inputs = bind_inputs(function, primals)
-    if len(tangents) != len(inputs):
-        raise AutodiffError(f"jvp: {len(inputs)} primals but {len(tangents)} tangents")
-    dots = [_tangent(t, x, name) for t, x, name in zip(tangents, inputs, function.input_names)]
-    values, out_dots = jvp_sweep(function, inputs, dots)
-    return function.outputs_of(values), _outputs_tangent(function, values, out_dots)
+    check_flag(check_nan, "check_nan", "jvp")
+    primals = _primals_tuple(primals, "jvp", "primals")
+    tangents = _primals_tuple(tangents, "jvp", "tangents")
+    transformation = _Everything(f, 0, has_aux)
+    transformation.what = "jvp"
+    call = transformation.every(primals, {})
+    dots = _tangent_leaves(call, tangents, "jvp")
+    values, out_dots = _jvp_checked(call, dots, check_nan)
+    out = call.outputs(values)
+    t = _output_tangents(call, values, out_dots)
+    return (out, t, call.aux) if has_aux else (out, t)
 
 
-def _tangent(t: Any, x: Value, name: str) -> Value:
-    if t is None:
-        return None
-    t = t if isinstance(t, Tracer) else np.asarray(t, dtype=np.result_type(t, np.float64))
-    if shape_of_value(t) != shape_of_value(x):
-        raise InputShapeError(
-            f"tangent of {name!r} has shape {shape_of_value(t)}, its primal {shape_of_value(x)}"
+def _jvp_checked(call: Call, dots: list, check_nan: bool, program: tuple | None = None) -> tuple:
+    function = call.function
+    values, out_dots = jvp_sweep(function, call.inputs, dots, program)
+    if check_nan and not call.traced and not any(isinstance(d, Tracer) for d in dots):
+        names = call.names or function.input_names
+        check_inputs(names, call.inputs)
+        check_inputs(names, [d for d in dots if d is not None], "the tangent of")
+        check_forward(function, values)
+        check_tangents(function, values, out_dots)
+    return values, out_dots
+
+
+def _output_tangents(call: Call, values: list, dots: list) -> Any:
+    dtype = call.input_dtype()
+    outs = [
+        _scalar(
+            keep_dtype(np.zeros(shape_of_value(values[n])) if dots[n] is None else dots[n], dtype)
         )
-    return t
+        for n in call.function.outputs
+    ]
+    return call.out_tree.unflatten(outs)
 
 
-def _outputs_tangent(function: Function, values: list, dots: list) -> Any:
-    outs = tuple(
-        _scalar(np.zeros(np.shape(values[n])) if dots[n] is None else dots[n])
-        for n in function.outputs
-    )
-    return outs[0] if function.single_output else outs
+def _dtype(value: Value) -> Any:
+    return None if isinstance(value, Tracer) else np.asarray(value).dtype
+
+
+def linearize(f: Any, *primals: Any, check_nan: bool = True) -> tuple[Any, Callable[..., Any]]:
+    """(f(primals), f_jvp) with f_jvp(*tangents) = J·tangents, as JAX's linearize: the
+    tangent map is traced once into a linear Function of the tangents (the primal values
+    are its constants), so each f_jvp call costs only the linear part, no primal work.
+
+    >>> y, f_jvp = linearize(lambda x: expr.sin(x) * x, 1.0)
+    >>> round(float(y), 6), round(float(f_jvp(2.0)), 6)
+    (0.841471, 2.763547)
+    """
+    check_flag(check_nan, "check_nan", "linearize")
+    transformation = _Everything(f, 0)
+    transformation.what = "linearize"
+    call = transformation.every(primals, {})
+    function = call.function
+    n = len(call.wrt)
+    values = function.evaluate(*call.inputs)
+    if check_nan and not call.traced:
+        check_inputs(call.names or function.input_names, call.inputs)
+        check_forward(function, values)
+    program = forward_program(function)
+
+    def tangent_map(*ts: Any) -> tuple:
+        _, dots = jvp_sweep(function, call.inputs, [*ts, *[None] * (len(call.inputs) - n)], program)
+        return tuple(0.0 * values[o] if dots[o] is None else dots[o] for o in function.outputs)
+
+    examples = [np.zeros(shape_of_value(x), dtype=_dtype(x) or np.float64) for x in call.inputs[:n]]
+    linear = trace_call(tangent_map, examples, {}, tuple(range(n)), what="linearize")
+
+    def f_jvp(*tangents: Any) -> Any:
+        dots = _tangent_leaves(call, tangents, "linearize's f_jvp")[:n]
+        outs = linear.function(*dots, *linear.inputs[n:])
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        outs = [keep_dtype(t, call.input_dtype()) for t in outs]
+        return call.out_tree.unflatten(outs)
+
+    return call.outputs(values), f_jvp
 
 
 # ----------------------------------------------------------------------------- Jacobians
-def _basis(shape: tuple[int, ...]) -> Any:
+def _size(shape: tuple[int, ...]) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _basis(shape: tuple[int, ...], dtype: Any = None) -> Any:
     size = int(np.prod(shape, dtype=np.int64))
     for k in range(size):
-        e = np.zeros(size)
+        e = np.zeros(size, dtype=dtype or np.float64)
         e[k] = 1.0
         yield e.reshape(shape)
 
 
-class JacFwd(Transformation):
-    """The callable `jacfwd` returns."""
-
-    def __call__(self, *args: Any) -> Any:
-        function = self.function(args)
-        positions, many = self.positions(function)
-        inputs = self.bind(function, args)
-        if not function.single_output:
-            raise AutodiffError("jacfwd needs a function with one output")
-        program = self.derived(function, "forward", lambda: forward_program(function))
-        out_shape = function.output_shapes[0]
-        blocks = []
-        for p in positions:
-            columns = []
-            for e in _basis(function.input_shapes[p]):
-                dots = [e if i == p else None for i in range(len(inputs))]
-                _values, out_dots = jvp_sweep(function, inputs, dots, program)
-                t = out_dots[function.outputs[0]]
-                columns.append(
-                    np.zeros(out_shape) if t is None else t if _traced([t]) else np.asarray(t)
-                )
-            blocks.append(_assemble(columns, out_shape, function.input_shapes[p], last=True))
-        return tuple(blocks) if many else blocks[0]
+def _stack(parts: list, shape: tuple[int, ...]) -> Value:
+    """parts (each of `shape`) stacked on a new first axis; with expr ops when any part is a
+    tracer (each part scattered into its row and summed: O(len(parts)² · size))."""
+    if not any(isinstance(p, Tracer) for p in parts):
+        return np.stack([np.reshape(p, shape) for p in parts], axis=0)
+    newshape = (len(parts), *shape)
+    total = None
+    for k, part in enumerate(parts):
+        row = expr.apply("scatter", expr.reshape(part, shape), index=(k,), newshape=newshape)
+        total = row if total is None else total + row
+    return total
 
 
-class JacRev(Transformation):
-    """The callable `jacrev` returns."""
-
-    def __call__(self, *args: Any) -> Any:
-        function = self.function(args)
-        positions, many = self.positions(function)
-        inputs = self.bind(function, args)
-        if not function.single_output:
-            raise AutodiffError("jacrev needs a function with one output")
-        plan = self.plan(function, positions)
-        values = forward_sweep(plan, inputs)
-        out = function.outputs[0]
-        rows: list[list[np.ndarray]] = [[] for _ in positions]
-        for e in _basis(function.output_shapes[0]):
-            adjoints = backward_sweep(plan, values, seeds={out: e})
-            for row, node in zip(rows, plan.wrt):
-                row.append(
-                    np.zeros(plan.shapes[node]) if adjoints[node] is None else adjoints[node]
-                )
-        blocks = [
-            _assemble(row, function.output_shapes[0], function.input_shapes[p], last=False)
-            for row, p in zip(rows, positions)
-        ]
-        return tuple(blocks) if many else blocks[0]
-
-
-def _assemble(parts: list[np.ndarray], out_shape: tuple, in_shape: tuple, last: bool) -> np.ndarray:
+def _assemble(parts: list, out_shape: tuple, in_shape: tuple, last: bool) -> Value:
     """Columns (one per input element) or rows (one per output element) as out + in shape."""
     if not parts:
         return np.zeros(out_shape + in_shape)
-    if _traced(parts):  # inside a trace (jit(jacrev(f))): the same stacking, recorded
-        return _assemble_traced(parts, out_shape, in_shape, last)
-    if last:
-        stacked = np.stack([np.reshape(c, out_shape) for c in parts], axis=-1)
-    else:
-        stacked = np.stack([np.reshape(r, in_shape) for r in parts], axis=0)
-    return stacked.reshape(out_shape + in_shape)
+    stacked = _stack(parts, out_shape if last else in_shape)
+    if last:  # (n_in, *out) -> (*out, n_in)
+        n = len(out_shape)
+        stacked = expr.transpose(stacked, (*range(1, n + 1), 0)) if n else stacked
+    return expr.reshape(stacked, out_shape + in_shape)
 
 
-def _assemble_traced(parts: list, out_shape: tuple, in_shape: tuple, last: bool) -> Any:
-    """`_assemble` with expr ops: each part scattered into its slot of the stack, summed.
-    O(parts x size of the result) (Jacobians inside traces are small)."""
-    n, shape = len(parts), out_shape if last else in_shape
-    stacked_shape = (*shape, n) if last else (n, *shape)
-    total = None
-    for k, part in enumerate(parts):
-        index = (Ellipsis, k) if last else (k,)
-        piece = expr.apply(
-            "scatter", expr.reshape(part, shape), index=index, newshape=stacked_shape
-        )
-        total = piece if total is None else total + piece
-    return expr.reshape(total, out_shape + in_shape)
+def _zeros_if_none(value: Value, shape: tuple[int, ...]) -> Value:
+    return np.zeros(shape) if value is None else value
 
 
-def jacfwd(f: Any, argnums: Argnums = 0) -> JacFwd:
+class Jacobian(Transformation):
+    """The callable `jacfwd` / `jacrev` returns: blocks J[i][j] = d out_i / d in_j of
+    shape out_i + in_j, for every output leaf i and differentiated input leaf j, returned
+    in the output's structure of the arguments' structures (as JAX)."""
+
+    def __init__(
+        self,
+        f: Any,
+        argnums: Argnums,
+        has_aux: bool,
+        mode: str,
+        check_nan: bool,
+        scalar_for: str = "",
+    ) -> None:
+        self.what = mode
+        super().__init__(f, argnums, has_aux)
+        check_flag(check_nan, "check_nan", mode)
+        self.check_nan = check_nan
+        self.scalar_for = scalar_for
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        call = self.call(args, kwargs)
+        if self.scalar_for:
+            require_scalar(call.function, self.scalar_for)
+        blocks = self.forward(call) if self.what == "jacfwd" else self.reverse(call)
+        result = []
+        for row in blocks:
+            cast = [keep_dtype(_scalar(b), call.dtype(p)) for b, p in zip(row, call.wrt)]
+            result.append(call.per_argument(cast))
+        return self.with_aux(call, call.out_tree.unflatten(result))
+
+    def forward(self, call: Call) -> list[list[Value]]:
+        function = call.function
+        program = self.derived(function, "forward", lambda: forward_program(function))
+        shapes = [function.shape(n) for n in function.outputs]
+        columns = [[[] for _ in call.wrt] for _ in shapes]
+        check_sweeps(sum(_size(function.input_shapes[p]) for p in call.wrt), "jacfwd", "input")
+        for j, p in enumerate(call.wrt):
+            for e in _basis(function.input_shapes[p], call.dtype(p)):
+                dots = [e if i == p else None for i in range(len(call.inputs))]
+                _, out_dots = _jvp_checked(call, dots, self.check_nan, program)
+                for i, out in enumerate(function.outputs):
+                    columns[i][j].append(_zeros_if_none(out_dots[out], shapes[i]))
+        return [
+            [
+                _assemble(columns[i][j], shapes[i], function.input_shapes[p], last=True)
+                for j, p in enumerate(call.wrt)
+            ]
+            for i in range(len(shapes))
+        ]
+
+    def reverse(self, call: Call) -> list[list[Value]]:
+        function = call.function
+        check_sweeps(sum(_size(function.shape(n)) for n in function.outputs), "jacrev", "output")
+        plan = self.plan(function, call.wrt)
+        values = forward_sweep(plan, call.inputs)
+        check = self.check_nan and not call.traced
+        if check:
+            check_inputs(call.names or function.input_names, call.inputs)
+            check_forward(function, values)
+        blocks = []
+        for out in function.outputs:
+            rows: list[list[Value]] = [[] for _ in call.wrt]
+            for e in _basis(function.shape(out), _dtype(values[out])):
+                adjoints = backward_sweep(plan, values, seeds={out: e})
+                grads = gradients(plan, adjoints)
+                if check:
+                    check_backward(plan, call.inputs, {out: e}, grads)
+                for row, g in zip(rows, grads):
+                    row.append(g)
+            blocks.append(
+                [
+                    _assemble(row, function.shape(out), function.input_shapes[p], last=False)
+                    for row, p in zip(rows, call.wrt)
+                ]
+            )
+        return blocks
+
+
+def jacfwd(
+    f: Any, argnums: Argnums = 0, *, has_aux: bool = False, check_nan: bool = True
+) -> Jacobian:
     """The Jacobian by forward mode: one JVP per input element, out_shape + in_shape.
 
-    Cost: n_inputs x (cost of a JVP). Best when inputs are few.
+    Cost: n_inputs x (cost of a JVP). Best when inputs are few. Outputs and arguments may
+    be pytrees (the result nests the arguments' structure inside the output's, as JAX);
+    traceable, so jacfwd(jacrev(f)) is the Hessian. has_aux: returns (jacobian, aux).
 
-    >>> jacfwd("x*y", argnums=(0, 1))(2.0, 3.0)
-    (array(3.), array(2.))
+    >>> [float(d) for d in jacfwd("x*y", argnums=(0, 1))(2.0, 3.0)]
+    [3.0, 2.0]
     """
-    return JacFwd(f, argnums)
+    return Jacobian(f, argnums, has_aux, "jacfwd", check_nan)
 
 
-def jacrev(f: Any, argnums: Argnums = 0) -> JacRev:
+def jacrev(
+    f: Any, argnums: Argnums = 0, *, has_aux: bool = False, check_nan: bool = True
+) -> Jacobian:
     """The Jacobian by reverse mode: one forward sweep, one backward sweep per output
-    element, out_shape + in_shape. Cost: n_outputs x (cost of a VJP).
+    element, out_shape + in_shape. Cost: n_outputs x (cost of a VJP). Pytrees, has_aux and
+    tracing as `jacfwd`.
 
-    >>> jacrev("x*y", argnums=(0, 1))(2.0, 3.0)
-    (array(3.), array(2.))
+    >>> [float(d) for d in jacrev("x*y", argnums=(0, 1))(2.0, 3.0)]
+    [3.0, 2.0]
     """
-    return JacRev(f, argnums)
+    return Jacobian(f, argnums, has_aux, "jacrev", check_nan)
 
 
 # ----------------------------------------------------------------------------- second order
+def _check_domain(f: Any, args: Sequence[Any], kwargs: dict, what: str) -> None:
+    """NaN checks of f itself at args (a derivative graph may no longer hold the op that
+    left its domain: the gradient of log(x) is 1/x). One forward evaluation."""
+    transformation = _Everything(f, 0)
+    transformation.what = what
+    call = transformation.call(args, kwargs, tuple(range(len(args))))
+    if not call.traced:
+        check_inputs(call.names or call.function.input_names, call.inputs)
+        check_forward(call.function, call.function.evaluate(*call.inputs))
+
+
 class Hessian(Transformation):
     """The callable `hessian` returns."""
 
-    def __call__(self, *args: Any) -> Any:
-        function = self.function(args)
-        positions, many = self.positions(function)
+    what = "hessian"
+
+    def __init__(self, f: Any, argnums: Argnums = 0, check_nan: bool = True) -> None:
+        super().__init__(f, argnums)
+        check_flag(check_nan, "check_nan", "hessian")
+        self.check_nan = check_nan
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._fixed is None or any(isinstance(a, Tracer) for a in args) or kwargs:
+            if self.check_nan:
+                _check_domain(self.f, args, kwargs, "hessian")
+            inner = Jacobian(self.f, self.argnums, False, "jacrev", self.check_nan, "hessian")
+            return Jacobian(inner, self.argnums, False, "jacfwd", self.check_nan)(*args, **kwargs)
+        call = self.call(args, kwargs)
+        function, positions, inputs = call.function, call.wrt, call.inputs
         require_scalar(function, "hessian")
-        inputs = self.bind(function, args)
+        check_sweeps(sum(_size(function.input_shapes[p]) for p in positions), "hessian", "input")
+        if self.check_nan:
+            check_inputs(function.input_names, inputs)
+            check_forward(function, function.evaluate(*inputs))
         gradient = self.grad_graph(function, positions)
         program = self.derived(function, ("forward", positions), lambda: forward_program(gradient))
         shapes = function.input_shapes
         blocks = [[[] for _ in positions] for _ in positions]
         for j, p in enumerate(positions):
-            for e in _basis(shapes[p]):
+            for e in _basis(shapes[p], call.dtype(p)):
                 dots = [e if i == p else None for i in range(len(inputs))]
-                _values, out_dots = jvp_sweep(gradient, inputs, dots, program)
+                values, out_dots = jvp_sweep(gradient, inputs, dots, program)
+                if self.check_nan:
+                    check_forward(gradient, values)
+                    check_tangents(gradient, values, out_dots)
                 for i, node in enumerate(gradient.outputs):
-                    t = out_dots[node]
-                    blocks[i][j].append(np.zeros(shapes[positions[i]]) if t is None else t)
+                    blocks[i][j].append(_zeros_if_none(out_dots[node], shapes[positions[i]]))
         result = tuple(
             tuple(
-                _assemble(blocks[i][j], shapes[positions[i]], shapes[positions[j]], last=True)
+                keep_dtype(
+                    _assemble(blocks[i][j], shapes[positions[i]], shapes[positions[j]], last=True),
+                    call.dtype(positions[i]),
+                    call.dtype(positions[j]),
+                )
                 for j in range(len(positions))
             )
             for i in range(len(positions))
         )
-        return result if many else result[0][0]
+        return result if call.many else result[0][0]
 
 
-class HVP(Transformation):
-    """The callable `hvp` returns."""
+def hessian(f: Any, argnums: Argnums = 0, *, check_nan: bool = True) -> Hessian:
+    """The Hessian: forward mode over reverse mode (jacfwd of jacrev; for a fixed Function,
+    of its cached gradient graph).
 
-    def __call__(self, *args: Any) -> Any:
-        if not args:
-            raise AutodiffError("hvp(f)(*args, v): give the arguments and then the direction v")
-        *args, v = args
-        function = self.function(args)
-        positions, many = self.positions(function)
-        require_scalar(function, "hvp")
-        inputs = self.bind(function, args)
-        directions = tuple(v) if many else (v,)
-        if len(directions) != len(positions):
-            raise AutodiffError(
-                f"hvp: {len(positions)} directions are needed (one per argnum), got "
-                f"{len(directions)}"
-            )
-        gradient = self.grad_graph(function, positions)
-        dots: list[Any] = [None] * len(inputs)
-        for p, d in zip(positions, directions):
-            dots[p] = _tangent(d, inputs[p], function.input_names[p])
-        program = self.derived(function, ("forward", positions), lambda: forward_program(gradient))
-        _values, out_dots = jvp_sweep(gradient, inputs, dots, program)
-        outs = [
-            _scalar(np.zeros(shapes) if out_dots[n] is None else out_dots[n])
-            for n, shapes in zip(gradient.outputs, (function.input_shapes[p] for p in positions))
-        ]
-        return tuple(outs) if many else outs[0]
-
-
-def hessian(f: Any, argnums: Argnums = 0) -> Hessian:
-    """The Hessian: forward mode over the traced gradient graph (jacfwd of grad).
-
-    Shape in_shape + in_shape for an int argnums; a tuple of tuples of blocks for a tuple.
+    Shape in_shape + in_shape for an int argnums; a tuple of tuples of blocks for a tuple
+    (pytree arguments: the argument's structure of the argument's structure, as JAX).
     Cost: n_inputs x (cost of a JVP of the gradient) = O(n · cost of f).
 
     >>> hessian("x**3")(2.0)
     array(12.)
     """
-    return Hessian(f, argnums)
+    return Hessian(f, argnums, check_nan)
 
 
-def hvp(f: Any, argnums: Argnums = 0) -> HVP:
-    """Hessian-vector product H·v, forward-over-reverse: one JVP of the traced gradient, so
-    O(cost of f) whatever the number of inputs. Call as hvp(f)(*args, v) (v a tuple of
-    directions when argnums is a tuple).
+_HVP_HELP = (
+    "hvp takes (f, primals, tangents) like jvp: hvp(f, (x,), (v,)) is H(x)·v, and "
+    "hvp(f, (x, y), (vx, vy)) the Hessian over all arguments times (vx, vy)"
+)
 
-    >>> float(hvp("x**3")(2.0, 1.0))
+
+def hvp(
+    f: Any,
+    primals: Sequence[Any] | None = None,
+    tangents: Sequence[Any] | None = None,
+    *,
+    check_nan: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """Hessian-vector product H·v = d/dt ∇f(primals + t·tangents), forward-over-reverse:
+    one JVP of the gradient, so O(cost of f) whatever the number of inputs. The convention
+    is jvp's (and the JAX cookbook's): `hvp(f, (x,), (v,))`; the result has the structure
+    of the primals (one entry per primal in a tuple when there are several).
+
+    >>> float(hvp("x**3", (2.0,), (1.0,)))
     12.0
     """
-    return HVP(f, argnums)
+    if kwargs or primals is None or tangents is None:
+        given = ", ".join([*(["primals"] if primals is not None else []), *kwargs])
+        raise AutodiffError(f"{_HVP_HELP}; got hvp(f{', ' + given if given else ''})")
+    check_flag(check_nan, "check_nan", "hvp")
+    primals = _primals_tuple(primals, "hvp", "primals")
+    tangents = _primals_tuple(tangents, "hvp", "tangents")
+    if not primals:
+        raise AutodiffError(f"{_HVP_HELP}; got no primals")
+    if check_nan:
+        _check_domain(f, primals, {}, "hvp")
+    gradient = ValueAndGrad(f, tuple(range(len(primals))), with_value=False)
+    _, t = jvp(gradient, primals, tangents, check_nan=check_nan)
+    leaves, tree = flatten(t)
+    dtypes = [_dtype(as_input(x, "primal")) for x in flatten(primals)[0]]
+    t = tree.unflatten([keep_dtype(v, d) for v, d in zip(leaves, dtypes)])
+    return t if len(primals) > 1 else t[0]

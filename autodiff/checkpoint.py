@@ -43,7 +43,8 @@ from .checkpoint_exec import (
     Ledger,
     check_layer,
 )
-from .reverse import Plan, SweepStats
+from .errors import NaNError
+from .reverse import Plan, SweepStats, check_inputs, reverse
 from .schedule import (
     Action,
     Binomial,
@@ -226,6 +227,10 @@ def sequential_vjp(
     >>> float(out), float(pullback(1.0)[0])
     (8.0, 8.0)
     """
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise CheckpointError(
+            f"layers must be a list of layer functions, got {type(layers).__name__}"
+        )
     layers = list(layers)
     if not layers:
         raise CheckpointError("a chain needs at least one layer")
@@ -288,6 +293,7 @@ def checkpoint_sequential(
     strategy: Any = None,
     cotangent: Value = None,
     trace_memory: bool = False,
+    check_nan: bool = True,
 ) -> SequentialResult:
     """Value and gradients of a chain of layers, computed with a checkpoint `strategy`.
 
@@ -301,6 +307,8 @@ def checkpoint_sequential(
     cotangent: the seed for h_T (default ones: the gradient of sum(h_T); a scalar last layer
         such as a loss gives the ordinary gradient).
     trace_memory: also measure the tracemalloc peak of the call.
+    check_nan: a NaN input, or a NaN made by a layer from finite values (an op outside its
+        domain) or in the backward sweep, raises `NaNError` naming the layer and the node.
 
     Cost: see `sequential_vjp`. Memory: `stats.peak_bytes` (O(T) for None, O(sqrt T) for
     "sqrt", O(s) for binomial(s)).
@@ -316,11 +324,36 @@ def checkpoint_sequential(
         out, vjp_fn = sequential_vjp(layers, x, params, strategy)
         grad_x, grad_params = vjp_fn(cotangent)
         peak = memory.peak()
+    if check_nan and not isinstance(out, Tracer):
+        _check_chain(layers, x, params, out, grad_x, grad_params)
     stats = vjp_fn.stats
     stats.time_s = time.perf_counter() - began
     stats.cpu_s = time.process_time() - cpu_began
     stats.tracemalloc_peak = peak
     return SequentialResult(out, grad_x, grad_params, stats)
+
+
+def _check_chain(
+    layers: Sequence[Any], x: Value, params: Any, out: Value, grad_x: Value, grad_params: list
+) -> None:
+    """`NaNError` for a NaN input or parameter, or at the first layer (and node) where a NaN
+    value or a NaN cotangent appears. Costs one more pass only when a NaN is there."""
+    params = _normalize_params(list(layers), params)
+    check_inputs(["x"], [x])
+    for t, p in enumerate(params):
+        check_inputs([f"params[{t}][{i}]" for i in range(len(p))], p)
+    results = [out, grad_x, *(g for p in grad_params for g in p)]
+    if not any(np.isnan(np.sum(np.asarray(r))) for r in results):
+        return
+    h = expr.graph.as_input(x, "x")
+    for t, (fn, p) in enumerate(zip(_layer_functions(layers, h, params), params)):
+        inputs = [h, *(expr.graph.as_input(v, f"p{i}") for i, v in enumerate(p))]
+        plan = Plan(fn, tuple(range(fn.n_inputs)))
+        try:
+            values, _ = reverse(plan, inputs)
+        except NaNError as error:
+            raise NaNError(f"checkpoint_sequential, layer {t} ({fn.name}): {error}") from None
+        h = values[fn.outputs[0]]
 
 
 # ----------------------------------------------------------------------------- graphs

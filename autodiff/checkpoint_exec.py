@@ -166,6 +166,8 @@ class GraphMachine:
         for index, (_, _, args, _, _) in enumerate(plan.steps):
             for a in args:
                 last_use[a] = index
+            for a in self._reads(index):  # a custom region's step reads its entries
+                last_use[a] = max(last_use[a], index)
         for node in f.outputs:
             last_use[node] = self.steps
         self.last_use = last_use

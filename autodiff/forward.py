@@ -1,5 +1,5 @@
 """Forward mode: values and tangents in one sweep in topological order (dual numbers over
-the graph), and `Dual`, a + b·ε for teaching.
+the graph; `autodiff.dual.Dual` is the same one value at a time, for teaching).
 
 >>> import expr
 >>> f = expr.parse("x1*x2 + sin(x1)")
@@ -17,9 +17,11 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
-from expr.tracer import UFUNC_OPS, reassert_guards
+from expr.tracer import reassert_guards
 
-from .errors import AutodiffError, MissingRuleError
+from .custom import Mark, RegionStep, marks, replay
+from .errors import AutodiffError, MissingRuleError, NaNError
+from .reverse import _has_nan
 from .rules import RULES, shape_of
 
 Value = Any
@@ -27,8 +29,10 @@ Value = Any
 
 def forward_program(f: Function) -> tuple:
     """The program with each step's JVP rule and output shape:
-    (node, kernel, args, attrs, op, jvp or None, out_shape). O(nodes)."""
+    (node, kernel, args, attrs, op, jvp or None, out_shape); for nodes of custom regions and
+    stop_gradient the jvp slot holds their mark (`autodiff.custom`). O(nodes)."""
     nodes = f.records
+    tagged = marks(f)
     program = []
     for node, kernel, args, attrs in f.program:
         op = nodes[node]["op"]
@@ -40,7 +44,7 @@ def forward_program(f: Function) -> tuple:
                 args,
                 attrs,
                 op,
-                None if rule is None else rule.jvp,
+                tagged.get(node, None if rule is None else rule.jvp),
                 nodes[node]["shape"],
             )
         )
@@ -59,6 +63,13 @@ def jvp_sweep(
     when an argument has a tangent, its JVP rule; a tangent is broadcast up to the output's
     shape in this one place. Cost: about 2-3x the evaluation of f. Tracer inputs record.
     """
+    if not isinstance(f, Function):
+        raise AutodiffError(f"jvp_sweep needs an expr.Function, got {type(f).__name__}")
+    if len(inputs) != f.n_inputs or len(tangents) != f.n_inputs:
+        raise AutodiffError(
+            f"jvp_sweep: {f.n_inputs} inputs and tangents are needed, got {len(inputs)} and "
+            f"{len(tangents)}"
+        )
     program = forward_program(f) if program is None else program
     count = f.n_nodes
     values: list = [None] * count
@@ -72,6 +83,9 @@ def jvp_sweep(
     with np.errstate(all="ignore"):
         for node, kernel, args, attrs, op, jvp, shape in program:
             xs = [values[a] for a in args]
+            if isinstance(jvp, (Mark, RegionStep)):
+                _marked_step(node, kernel, args, attrs, jvp, values, dots, traced)
+                continue
             y = apply(op, *xs, **attrs) if traced else kernel(*xs, **attrs)
             values[node] = y
             ts = [dots[a] for a in args]
@@ -91,106 +105,39 @@ def jvp_sweep(
     return values, dots
 
 
-class Dual:
-    """A dual number a + b·ε with ε² = 0: f(a + b·ε) = f(a) + f'(a)·b·ε.
+def _marked_step(
+    node: int,
+    kernel: Any,
+    args: tuple,
+    attrs: dict,
+    mark: Any,
+    values: list,
+    dots: list,
+    traced: bool,
+) -> None:
+    """A custom-region or stop_gradient node in the forward sweep: inner nodes and
+    stop_gradient get no tangent; a region's first exit sets every exit's tangent by the
+    region's rule (and, on tracers, replays the region for the values)."""
+    if traced:
+        replay(mark, node, args, values)
+    else:
+        values[node] = kernel(*[values[a] for a in args], **attrs)
+    if isinstance(mark, RegionStep):
+        mark.tangents(values, dots)
 
-    Arithmetic operators and every op whose kernel is a numpy ufunc (`expr.sin`,
-    `expr.exp`, `expr.tanh`, `np.sqrt`, ...) work, through the same JVP rules as forward
-    mode. Comparisons compare the primal parts, so Python control flow works.
-    Cost: one rule per operation.
 
-    >>> d = expr.sin(Dual(0.0, 1.0)) * Dual(2.0, 0.0)
-    >>> float(d.primal), float(d.tangent)
-    (0.0, 2.0)
-    """
-
-    __slots__ = ("primal", "tangent")
-    __array_priority__ = 1000
-
-    def __init__(self, primal: Value, tangent: Value = 0.0) -> None:
-        self.primal = primal
-        self.tangent = tangent
-
-    def __repr__(self) -> str:
-        return f"Dual({self.primal!r}, {self.tangent!r})"
-
-    @staticmethod
-    def lift(op: str, *args: Any) -> Dual:
-        """Apply op `op` (a name in `expr.OPS`) to duals and numbers."""
-        if op not in RULES or expr.OPS[op].kind != "elementwise":
-            raise AutodiffError(
-                f"Dual supports the elementwise ops ({', '.join(expr.ops.ELEMENTWISE)}); "
-                f"got {op!r} (use autodiff.jvp for tensor ops)"
-            )
-        xs = [a.primal if isinstance(a, Dual) else a for a in args]
-        ts = [a.tangent if isinstance(a, Dual) else None for a in args]
-        y = expr.OPS[op].kernel(*xs)
-        t = RULES[op].jvp(ts, xs, y, {})
-        return Dual(y, 0.0 * y if t is None else t)
-
-    def __add__(self, other: Any) -> Dual:
-        return Dual.lift("add", self, other)
-
-    def __radd__(self, other: Any) -> Dual:
-        return Dual.lift("add", other, self)
-
-    def __sub__(self, other: Any) -> Dual:
-        return Dual.lift("sub", self, other)
-
-    def __rsub__(self, other: Any) -> Dual:
-        return Dual.lift("sub", other, self)
-
-    def __mul__(self, other: Any) -> Dual:
-        return Dual.lift("mul", self, other)
-
-    def __rmul__(self, other: Any) -> Dual:
-        return Dual.lift("mul", other, self)
-
-    def __truediv__(self, other: Any) -> Dual:
-        return Dual.lift("div", self, other)
-
-    def __rtruediv__(self, other: Any) -> Dual:
-        return Dual.lift("div", other, self)
-
-    def __pow__(self, other: Any) -> Dual:
-        return Dual.lift("pow", self, other)
-
-    def __rpow__(self, other: Any) -> Dual:
-        return Dual.lift("pow", other, self)
-
-    def __neg__(self) -> Dual:
-        return Dual.lift("neg", self)
-
-    def __abs__(self) -> Dual:
-        return Dual.lift("abs", self)
-
-    def _primal_of(self, other: Any) -> Value:
-        return other.primal if isinstance(other, Dual) else other
-
-    def __lt__(self, other: Any) -> bool:
-        return bool(self.primal < self._primal_of(other))
-
-    def __le__(self, other: Any) -> bool:
-        return bool(self.primal <= self._primal_of(other))
-
-    def __gt__(self, other: Any) -> bool:
-        return bool(self.primal > self._primal_of(other))
-
-    def __ge__(self, other: Any) -> bool:
-        return bool(self.primal >= self._primal_of(other))
-
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        op = UFUNC_OPS.get(ufunc)
-        if method != "__call__" or op is None or kwargs or op not in RULES:
-            raise AutodiffError(
-                f"Dual does not support numpy's {ufunc.__name__}.{method}; supported: "
-                f"{', '.join(sorted(set(UFUNC_OPS.values()) - {'matmul'}))}"
-            )
-        return Dual.lift(op, *inputs)
-
-    def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        raise AutodiffError(
-            "a Dual cannot become a numpy array: the ops whose kernels are not numpy ufuncs "
-            "(sigmoid, softplus, relu, where, comparisons, reductions) take Dual.lift(name, ...) "
-            "or autodiff.jvp on the function"
+def check_tangents(f: Function, values: Sequence[Value], dots: Sequence[Value]) -> None:
+    """`NaNError` at the first op node whose tangent is NaN while its value and its operands'
+    tangents are not: the derivative is undefined or infinite there (e.g. sqrt at 0)."""
+    labels = None
+    for node, _, args, _ in f.program:
+        t = dots[node]
+        if t is None or isinstance(t, Tracer) or not _has_nan(t):
+            continue
+        labels = labels or f.labels()
+        raise NaNError(
+            f"NaN appeared in the forward-mode tangent at node {node} ({labels[node]} = "
+            f"{f.op(node)} of {', '.join(labels[a] for a in args)}) from finite values and "
+            "tangents: the derivative is undefined or infinite here; pass check_nan=False "
+            "to get the NaN instead"
         )

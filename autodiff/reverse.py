@@ -26,7 +26,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -35,7 +34,8 @@ import expr
 from expr import Function, Tracer, apply
 from expr.tracer import reassert_guards
 
-from .errors import MissingRuleError, NaNError
+from .custom import RegionStep, marks, replay
+from .errors import AutodiffError, MissingRuleError, NaNError
 from .rules import RULES, shape_of
 
 Value = Any
@@ -100,6 +100,14 @@ class Plan:
     """
 
     def __init__(self, f: Function, wrt: Sequence[int]) -> None:
+        if not isinstance(f, Function):
+            raise AutodiffError(f"Plan needs an expr.Function, got {type(f).__name__}")
+        if isinstance(wrt, (str, bytes)) or not all(
+            isinstance(i, (int, np.integer)) and 0 <= i < f.n_inputs for i in wrt
+        ):
+            raise AutodiffError(
+                f"Plan: wrt must be input positions 0..{f.n_inputs - 1}, got {wrt!r}"
+            )
         self.function = f
         self.wrt_positions = tuple(wrt)
         self.wrt = tuple(f.inputs[i] for i in wrt)
@@ -108,9 +116,18 @@ class Plan:
         active = [False] * len(self.shapes)
         for node in self.wrt:
             active[node] = True
-        back = []
-        for node, _, args, attrs in f.program:
+        steps, back = [], []
+        first_reader: dict[int, int] = {}
+        #: custom regions and stop_gradient nodes (`autodiff.custom`), by node
+        self.marks = marks(f)
+        computed = [data["op"] not in ("input", "const") for data in nodes]
+        for index, (node, kernel, args, attrs) in enumerate(f.program):
             op = nodes[node]["op"]
+            steps.append((node, kernel, args, attrs, op))
+            mark = self.marks.get(node)
+            if mark is not None:
+                back.append(self._custom_step(node, mark, active, first_reader, index))
+                continue
             wants = tuple([active[a] for a in args])
             if True not in wants:
                 back.append(None)
@@ -124,47 +141,39 @@ class Plan:
                 )
             needs = rule.needs_args
             fetch = tuple([a if i in needs else -1 for i, a in enumerate(args)])
+            for read in (*fetch, node) if rule.needs_output else fetch:
+                if read >= 0 and computed[read] and read not in first_reader:
+                    first_reader[read] = index  # inputs and constants exist anyway
             shapes = tuple([self.shapes[a] for a in args])
             back.append((node, args, attrs, rule.vjp, fetch, rule.needs_output, shapes, wants))
+        self.steps = tuple(steps)
         self.back = tuple(back)
         self.active = tuple(active)
+        self.stored = tuple(sorted(first_reader))
+        release: list[list[int]] = [[] for _ in steps]
+        for read, index in first_reader.items():
+            release[index].append(read)
+        self.release = tuple(tuple(r) for r in release)
         #: summed axes per (cotangent shape, argument shape), filled by the backward sweep
         self.sum_axes: dict[tuple, tuple[int, ...]] = {}
 
-    @cached_property
-    def steps(self) -> tuple[tuple, ...]:
-        """The forward sweep's steps (node, kernel, args, attrs, op), made on first use (a
-        Python function's trace already holds its values: no forward sweep)."""
-        nodes = self.function.records
-        return tuple([(n, k, args, at, nodes[n]["op"]) for n, k, args, at in self.function.program])
-
-    @cached_property
-    def _first_readers(self) -> dict[int, int]:
-        """Stored op node -> the program step whose backward rule reads it first."""
-        computed = [data["op"] not in ("input", "const") for data in self.function.records]
-        first: dict[int, int] = {}
-        for index, step in enumerate(self.back):
-            if step is None:
-                continue
-            node, _, _, _, fetch, needs_output, _, _ = step
-            for read in (*fetch, node) if needs_output else fetch:
-                if read >= 0 and computed[read] and read not in first:
-                    first[read] = index
-        return first
-
-    @cached_property
-    def stored(self) -> tuple[int, ...]:
-        """The op nodes whose values some backward rule reads (inputs and constants exist
-        anyway), computed on first use (only the counting sweeps need it)."""
-        return tuple(sorted(self._first_readers))
-
-    @cached_property
-    def release(self) -> tuple[tuple[int, ...], ...]:
-        """release[i]: the stored nodes whose last backward reader is step i."""
-        release: list[list[int]] = [[] for _ in self.steps]
-        for read, index in self._first_readers.items():
-            release[index].append(read)
-        return tuple(tuple(r) for r in release)
+    def _custom_step(
+        self, node: int, mark: Any, active: list, first_reader: dict, index: int
+    ) -> Any:
+        """The backward step of a marked node: None, except at a region's first exit, where
+        the region's rule maps all exit adjoints to the entries (read: the entries)."""
+        if not isinstance(mark, RegionStep):
+            return None  # inner nodes, stop_gradient, later exits: not differentiated here
+        wants = tuple(active[e] for e in mark.entries)
+        if not any(wants):
+            return None
+        for e in mark.exits:
+            if e is not None:
+                active[e] = True
+        for e in mark.entries:
+            first_reader.setdefault(e, index)
+        shapes = tuple(self.shapes[e] for e in mark.entries)
+        return (node, mark.entries, {}, mark, mark.entries, False, shapes, wants)
 
 
 def forward_sweep(
@@ -182,8 +191,13 @@ def forward_sweep(
     given list must already hold the values the segment reads (inputs, constants, earlier
     steps). Tracer inputs record the ops instead. Returns the list. O(steps) kernel calls.
     """
+    _require_plan(plan, "forward_sweep")
     f = plan.function
     if values is None:
+        if inputs is None or len(inputs) != f.n_inputs:
+            raise AutodiffError(
+                f"forward_sweep: {f.n_inputs} inputs are needed ({', '.join(f.input_names)})"
+            )
         values = [None] * len(plan.shapes)
         for node, value in zip(f.inputs, inputs):
             values[node] = value
@@ -192,7 +206,11 @@ def forward_sweep(
     steps = plan.steps[start:stop]
     if any(isinstance(values[n], Tracer) for n in f.inputs):
         for node, _, args, attrs, op in steps:
-            values[node] = apply(op, *[values[a] for a in args], **attrs)
+            mark = plan.marks.get(node) if plan.marks else None
+            if mark is None:
+                values[node] = apply(op, *[values[a] for a in args], **attrs)
+            else:
+                replay(mark, node, args, values)
         if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
             reassert_guards(f, [values[n] for n in f.inputs])
     else:
@@ -224,11 +242,12 @@ def backward_sweep(
     and added to that argument's adjoint. `release=True` frees stored values after their
     last reader (counted in `stats`). O(active steps) rule calls.
     """
+    _require_plan(plan, "backward_sweep")
     if adjoints is None:
         adjoints = [None] * len(plan.shapes)
     for node, seed in (seeds or {}).items():
         adjoints[node] = seed if adjoints[node] is None else adjoints[node] + seed
-    stop = len(plan.back) if stop is None else stop
+    stop = len(plan.steps) if stop is None else stop
     with np.errstate(all="ignore"):
         applied = _backward_steps(plan, values, adjoints, start, stop, stats, release)
     if stats is not None:
@@ -251,7 +270,12 @@ def _backward_steps(
         if step is not None:
             node, args, attrs, vjp, fetch, needs_output, shapes, wants = step
             g = adjoints[node]
-            if g is not None:
+            if isinstance(vjp, RegionStep):
+                applied += 1
+                for arg, ct in zip(args, vjp.cotangents(values, adjoints)):
+                    if ct is not None:
+                        adjoints[arg] = ct if adjoints[arg] is None else adjoints[arg] + ct
+            elif g is not None:
                 xs = [values[a] if a >= 0 else None for a in fetch]
                 cotangents = vjp(
                     g, xs, values[node] if needs_output else None, attrs, shapes, wants
@@ -274,6 +298,11 @@ def _backward_steps(
                     stats.release(values[read])
                 values[read] = None
     return applied
+
+
+def _require_plan(plan: Any, what: str) -> None:
+    if not isinstance(plan, Plan):
+        raise AutodiffError(f"{what} needs an autodiff.Plan, got {type(plan).__name__}")
 
 
 def _sum_to(plan: Plan, ct: Value, shape: tuple[int, ...]) -> Value:
@@ -344,9 +373,9 @@ def reverse(
         for node, value in zip(f.outputs, outputs):
             values[node] = value
         stats.seconds += time.perf_counter() - began
-    if check_nan and not isinstance(values[f.outputs[0]], Tracer):
+    if check_nan and not any(isinstance(v, Tracer) for v in (*inputs, values[f.outputs[0]])):
         _check_forward(plan, inputs, [values[n] for n in f.outputs])
-        _check_nan(plan, inputs, seed_map, grads)
+        check_backward(plan, inputs, seed_map, grads)
     return values, grads
 
 
@@ -372,23 +401,27 @@ def _has_nan(value: Value) -> bool:
     return bool(np.isnan(value.sum())) and bool(np.isnan(value).any())
 
 
-def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]) -> None:
-    """NaN in an input, or a NaN value from finite inputs (an op outside its domain, such
-    as log(-1)): a gradient there would be a number without meaning, so say where."""
-    f = plan.function
-    if any_nan(inputs):
-        for name, x in zip(f.input_names, inputs):
-            if _has_nan(x):
-                raise NaNError(
-                    f"input {name!r} contains NaN; derivatives at NaN are meaningless "
-                    "(pass check_nan=False to propagate NaN)"
-                )
-    if not any_nan(outputs):
+def check_inputs(names: Sequence[str], inputs: Sequence[Value], what: str = "input") -> None:
+    """`NaNError` naming the first input (or tangent, cotangent: `what`) that holds NaN."""
+    for name, x in zip(names, inputs):
+        if not isinstance(x, Tracer) and _has_nan(x):
+            raise NaNError(
+                f"{what} {name!r} contains NaN; derivatives at NaN are meaningless "
+                "(pass check_nan=False to propagate NaN)"
+            )
+
+
+def check_forward(f: Function, values: Sequence[Value]) -> None:
+    """`NaNError` at the first op node whose value is NaN (its operands are not: inputs are
+    checked first), i.e. an op applied outside its domain, such as log(-1). Only when an
+    output holds NaN is the graph scanned (one reduction per output otherwise)."""
+    if not any(_has_nan(values[n]) for n in f.outputs if not isinstance(values[n], Tracer)):
         return
-    values = forward_sweep(plan, inputs)
-    labels = f.labels()
+    labels = None
     for node, _, args, _ in f.program:
-        if values[node] is not None and _has_nan(values[node]):
+        value = values[node]
+        if value is not None and not isinstance(value, Tracer) and _has_nan(value):
+            labels = labels or f.labels()
             operands = ", ".join(labels[a] for a in args)
             raise NaNError(
                 f"NaN appeared in the forward sweep at node {node} ({labels[node]} = "
@@ -398,10 +431,20 @@ def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]
             )
 
 
-def _check_nan(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list[Value]) -> None:
-    if not any_nan(grads):
+def _check_forward(plan: Plan, inputs: Sequence[Value], outputs: Sequence[Value]) -> None:
+    """NaN in an input, or a NaN value from finite inputs (an op outside its domain, such
+    as log(-1)): a gradient there would be a number without meaning, so say where."""
+    check_inputs(plan.function.input_names, inputs)
+    if any(_has_nan(v) for v in outputs):  # the sweep's values may have been released
+        check_forward(plan.function, forward_sweep(plan, inputs))
+
+
+def check_backward(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list[Value]) -> None:
+    """`NaNError` at the node where a NaN first entered the backward sweep (finite adjoint,
+    NaN cotangent), when `grads` hold NaN but the inputs and seeds do not."""
+    if not any(_has_nan(g) for g in grads):
         return
-    if any_nan(inputs) or any_nan(list(seeds.values())):
+    if any(_has_nan(x) for x in inputs) or any(_has_nan(s) for s in seeds.values()):
         return
     f = plan.function
     values = forward_sweep(plan, inputs)

@@ -15,6 +15,10 @@ Three kinds of entries, after JAX's `defjvp`/`deflinear`/`defbilinear`:
   transpose rule.
 * `choice` (maximum, minimum: y is a or b, ties split), `where`, `matmul` (bilinear) and
   the reductions `max`, `logsumexp` (a weight per element).
+* every other elementwise op of `expr.OPS` (user ops of `expr.define_op` too) gets a rule
+  `derived` from its SymPy counterpart on first use (`RULES` is a `RuleTable`); the hand
+  rules are kept where they are cheaper or more precise (tanh' = sech^2 via `Seeded`,
+  sigmoid' = sigmoid(x) sigmoid(-x), pow exact at 0).
 
 Broadcasting is reduced in exactly one place: the engine sums a cotangent down to its
 argument's shape with `expr.sum_to` when it accumulates it (and broadcasts a tangent up to
@@ -440,8 +444,8 @@ RULES = RuleTable(_RULES)
 def rule_for(op: str) -> Rule:
     """The rule of `op`, or a `MissingRuleError` naming the op and the ops that have rules.
 
-    >>> rule_for("tanh").needs
-    'y'
+    >>> rule_for("exp").needs, rule_for("arctan").needs
+    ('y', 'a')
     """
     try:
         return RULES[op]

@@ -123,6 +123,7 @@ def main() -> None:
         for method, run in runs.items():
             value, estimate, evals = run()
             error = abs(value - exact) / abs(exact)
+            error = error if np.isfinite(error) else np.inf  # nan (left the domain)
             ratio = estimate / max(abs(value - exact), 1e-300) if np.isfinite(estimate) else np.nan
             seconds = median_seconds(run, args.repeat)
             worst[method] = max(worst.get(method, 0.0), error)
@@ -184,6 +185,7 @@ def orders_table() -> None:
     print(header + f" {'evals':>5s}")
     print("-" * (len(header) + 6))
     evals: dict[tuple[str, int], list[int]] = {}
+    worst: dict[tuple[str, int], float] = {}
     for name, (fn, text, x) in FUNCTIONS.items():
         for n in (1, 2, 3, 4):
             exact = exact_derivative(text, x, n)
@@ -192,13 +194,18 @@ def orders_table() -> None:
                     warnings.simplefilter("ignore")
                     value, estimate, count = run()
                 error = abs(value - exact) / abs(exact)
+                error = error if np.isfinite(error) else np.inf  # nan (left the domain)
                 ratio = estimate / max(abs(value - exact), 1e-300)
                 shown = f"{ratio:9.2g}" if np.isfinite(ratio) else f"{'-':>9s}"
                 print(f"{name:20s} {n:2d} {method:22s} {error:9.1e} {shown} {count:5d}")
                 evals.setdefault((method, n), []).append(count)
+                worst[method, n] = max(worst.get((method, n), 0.0), error)
         print()
     for (method, n), counts in sorted(evals.items(), key=lambda item: (item[0][1], item[0][0])):
-        print(f"n={n} {method:22s} median evaluations {statistics.median(counts)}")
+        print(
+            f"n={n} {method:22s} median evaluations {statistics.median(counts):4}, "
+            f"worst relative error {worst[method, n]:.1e}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ many, on any `concurrent.futures.Executor`, and writes report.md / report.html.
 
 >>> from compare import experiment_names
 >>> len(experiment_names())
-12
+15
 """
 
 from .errors import CompareError

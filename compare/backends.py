@@ -15,7 +15,11 @@ from typing import Any
 import numpy as np
 import sympy
 
+import autodiff
 import expr
+import numdiff
+import symdiff
+from symdiff.source import as_scalar
 
 from .errors import CompareError, check_names
 
@@ -79,18 +83,12 @@ def _argnums(f: expr.Function) -> int | tuple[int, ...]:
 def gradient_callable(f: expr.Function, method: str) -> Callable[..., Any]:
     """A callable xs -> gradient (tuple per input, or one array) by `method`."""
     if method == "reverse":
-        import autodiff
-
         return autodiff.grad(f, argnums=_argnums(f))
     if method == "forward_mode":
-        import autodiff
-
         return autodiff.jacfwd(f, argnums=_argnums(f))
     if method in SYMBOLIC_METHODS:
         return symbolic_callable(f, method)
     if method in NUMDIFF_NAMES:
-        import numdiff
-
         name = NUMDIFF_NAMES[method]
         return lambda *xs: numdiff.gradient(f, xs if len(xs) > 1 else xs[0], method=name)
     raise CompareError(f"unknown method {method!r}; known: {', '.join(_all_methods())}")
@@ -103,9 +101,6 @@ def _all_methods() -> list[str]:
 def symbolic_callable(f: expr.Function, method: str) -> Callable[..., Any]:
     """Differentiate symbolically once (`method` "sympy" or "graph"), lambdify, and return
     the numpy callable xs -> flat gradient (tensor inputs element by element, C order)."""
-    import symdiff
-    from symdiff.source import as_scalar
-
     gradient = symdiff.gradient(f, method=method)
     compiled = symdiff.lambdify(gradient, as_scalar(f).symbols)
 
@@ -119,8 +114,6 @@ def symbolic_sizes(f: expr.Function, budget_s: float = 10.0) -> dict[str, Any]:
     """The function as a string and the op counts (tree ops, exact) of f and of its
     derivative by SymPy's diff: raw, expanded, and after CSE (symdiff's swell records);
     and the three forms of the derivative as strings (the CSE form as "x0 = ...; d = ...")."""
-    import symdiff
-
     sizes: dict[str, Any] = {
         "l_n": str(f.to_sympy()),
         "size_f": int(symdiff.tree_ops(f.to_sympy())),
@@ -168,8 +161,6 @@ def swell_records(
     "function_tree"). `seconds` is the budget of each step; a step over budget ends its
     series (its row is marked stopped; larger depths are not run); when the differentiation
     itself ran over, every form of the method stops."""
-    import symdiff
-
     modes = ["raw", "expanded", "cse"] if method == "sympy" else ["raw", "program"]
     rows: list[dict[str, Any]] = []
     for depth in depths:
@@ -232,8 +223,6 @@ def gradient(f: expr.Function, xs: Sequence[Any], method: str) -> Any:
 
 def jacobian_callable(f: expr.Function, method: str) -> Callable[..., Any]:
     """Full Jacobian callable: jacfwd ("forward_mode") or jacrev ("reverse")."""
-    import autodiff
-
     if method == "forward_mode":
         return autodiff.jacfwd(f)
     if method == "reverse":
@@ -261,15 +250,13 @@ def fd_sweep(
     (method, h, rel_error, model_rel_error = the truncation + round-off model there) and
     kind="optimum" rows (method, h = the model's optimal step, rel_error = its error there;
     no row when the model has no finite optimum, as for the complex step)."""
-    from numdiff import sweep
-
     names = {NUMDIFF_NAMES[m]: m for m in methods}
     point = xs[0] if len(xs) == 1 else tuple(xs)
     # numdiff takes the model constant |f^(p+1)(x)| from SymPy for a Function, which is slow
     # on deep nests (seconds for l_4); for larger graphs give it a black box, and it
     # estimates the constant by differences instead.
     target: Any = f if f.size() <= SYMPY_MODEL_MAX_OPS else (lambda *v: f(*v))
-    records = sweep(
+    records = numdiff.sweep(
         target,
         point,
         steps=np.asarray(steps, dtype=np.float64),
@@ -309,8 +296,6 @@ def fd_sweep(
 # ----------------------------------------------------------------------------- autodiff views
 def value_and_grad_callable(f: expr.Function) -> Callable[..., Any]:
     """xs -> (f(xs), gradient) by reverse mode."""
-    import autodiff
-
     return autodiff.value_and_grad(f, argnums=_argnums(f))
 
 
@@ -324,16 +309,12 @@ def compiled_callable(f: expr.Function) -> Callable[..., Any]:
 
 def op_counts(f: expr.Function, xs: Sequence[Any]) -> dict[str, int]:
     """Op nodes of f and of value+gradient recorded as a graph (autodiff's count)."""
-    import autodiff
-
     counts = autodiff.op_counts(f, *xs, argnums=_argnums(f))
     return {"ops_f": int(counts["f"]), "ops_grad": int(counts["value_and_grad"])}
 
 
 def gradient_graph_size(f: expr.Function, xs: Sequence[Any]) -> int:
     """Op nodes of the reverse-mode gradient of f recorded as a graph."""
-    import autodiff
-
     return int(autodiff.grad_graph(f, _argnums(f), *xs).size())
 
 
@@ -375,8 +356,6 @@ def partial_text(op_name: str, out_label: str, arg_labels: Sequence[str], i: int
 def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
     """autodiff's backward table (node, label, op, adjoint) with the adjoint rule written
     out: ū = sum over the users v of u of v̄ · dv/du, in backward-sweep order."""
-    import autodiff
-
     labels = f.labels()
     users: dict[int, list[tuple[int, int]]] = {}
     for node, _, args, _ in f.program:
@@ -401,3 +380,14 @@ def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def dual_table(f: expr.Function, xs: Sequence[Any], seed: int) -> list[dict[str, Any]]:
+    """autodiff's forward table in Dual numbers (node, label, op, value, tangent = d v /
+    d x_seed), in evaluation order."""
+    import autodiff
+
+    return [
+        {**row, "value": float(row["value"]), "tangent": float(np.asarray(row["tangent"]))}
+        for row in autodiff.dual_table(f, *xs, seed=seed)
+    ]

@@ -48,7 +48,9 @@ def parser(prog: str = "diffcompare") -> argparse.ArgumentParser:
         prog=prog,
         description="Symbolic, numerical and automatic differentiation measured side by side: "
         "runs experiments and writes figures, their data (CSV) and a report.",
-        epilog="experiments: all (default), " + ", ".join(names),
+        epilog="experiments: all (default), " + ", ".join(names) + ". Also: "
+        f"{prog} explain FORMULA --at X --out DIR (a step-through page and animation of "
+        "one sweep; see explain --help)",
     )
     p.add_argument(
         "experiments",
@@ -71,7 +73,7 @@ def parser(prog: str = "diffcompare") -> argparse.ArgumentParser:
         "--style",
         choices=["paper", "slides"],
         default="paper",
-        help="paper: serif, 7 in wide, 8-9 pt; slides: 16:9, large type",
+        help="paper: serif, 3.5 or 7 in wide, 8-9 pt; slides: exactly 16:9 (2560 x 1440 px), large type",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
@@ -100,6 +102,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     from .runner import experiment_names, experiments, run
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explain"]:  # the step-through page of one sweep (compare.explain)
+        from .explain import main as explain_main
+
+        return explain_main(argv[1:])
     args = parser(prog).parse_args(argv)
     if args.list:
         for experiment in experiments():

@@ -38,6 +38,9 @@ class FigureSpec:
     plot: Callable[..., Any]
     caption: Callable[[Records], str]
     panels: int = 1
+    #: Files written beside the figure, `files(records, out_dir) -> paths` (the explainer's
+    #: page and animation); None for a plain figure.
+    files: Callable[[Records, Any], list[Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,14 @@ def _image(figure: FigureResult) -> Path | None:
     return None
 
 
+def _extras(figure: FigureResult) -> tuple[list[Path], list[Path]]:
+    """(animations, pages) written beside a figure (FigureSpec.files: the explainer's)."""
+    paths = list(map(Path, figure.paths))
+    return [p for p in paths if p.suffix == ".gif"], [
+        p for p in paths if p.suffix in (".html", ".mp4")
+    ]
+
+
 def _commands(results: Sequence[Outcome], settings: dict[str, str], quote: str) -> str:
     """The commands that produced the entries (each once), quoted."""
     found = dict.fromkeys(r.command for r in results if r.command) or {
@@ -103,11 +111,15 @@ def _markdown(results: Sequence[Outcome], settings: dict[str, str], env: dict[st
             else:
                 links = ", ".join(f"[{p.suffix[1:]}]({p.name})" for p in map(Path, figure.paths))
                 lines += [f"Files: {links}", ""]
+            animations, pages = _extras(figure)
+            lines += [f"![{figure.title}: animation]({p.name})" for p in animations]
+            if pages:
+                lines += ["", "Files: " + ", ".join(f"[{p.name}]({p.name})" for p in pages), ""]
             lines += [f"*Figure {number}.* {figure.caption}", ""]
         for title, table in result.tables:
             lines += [f"### {title}", "", table, ""]
     lines += [
-        "## Experiments of this run",
+        "## The experiments of this report",
         "",
         "| experiment | status | preset | seed | rows | time (s) | data | note |",
         "|---|---|---|---:|---:|---:|---|---|",
@@ -185,13 +197,16 @@ def _html(results: Sequence[Outcome], settings: dict[str, str], env: dict[str, s
                         for p in map(Path, figure.paths)
                     )
                 )
+            animations, pages = _extras(figure)
+            parts += [f'<img src="{esc(p.name)}" alt="{esc(figure.title)}">' for p in animations]
+            parts += [f'<p><a href="{esc(p.name)}">{esc(p.name)}</a></p>' for p in pages]
             parts.append(
                 f"<figcaption><em>Figure {number}.</em> {esc(figure.caption)}</figcaption></figure>"
             )
         for title, table in result.tables:
             parts.append(f"<h3>{esc(title)}</h3>{_table_html(table)}")
     parts.append(
-        "<h2>Experiments of this run</h2><table><tr><th>experiment</th><th>status</th>"
+        "<h2>The experiments of this report</h2><table><tr><th>experiment</th><th>status</th>"
         "<th>preset</th><th>seed</th><th>rows</th><th>time (s)</th><th>data</th>"
         "<th>note</th></tr>"
     )

@@ -91,6 +91,7 @@ class ExperimentResult:
         with style_context(self.style):
             for spec, fig in zip(self.experiment.figures, self.figures):
                 paths += save_figure(fig, out, spec.name, formats, close=False)
+                paths += spec.files(self.records, out) if spec.files else []
         return paths
 
     def _repr_html_(self) -> str:

@@ -69,8 +69,7 @@ def compute(
     **options: Any,
 ) -> list[Record]:
     """The records of one experiment (preset settings updated with `options`)."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise CompareError(f"seed must be an int, got {seed!r}")
+    check_seed(seed)
     settings = experiment.options(preset, **options)
     if progress is not None and not callable(progress):
         raise CompareError(f"progress must be a callable taking one str, or None; got {progress!r}")
@@ -103,11 +102,25 @@ def run_experiment(
     return ExperimentResult(experiment, records, preset, style, time.perf_counter() - start)
 
 
-def plot(name: str, records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+def plot(
+    name: str,
+    records: Sequence[Record],
+    fig: Any = None,
+    ax: Any = None,
+    style: str | None = "paper",
+) -> Any:
     """Draw a figure (by file stem, e.g. "fig06_memory" or "memory") from its records into a
     new Figure, into a given `Figure` or `SubFigure` (`fig=`), or, for a single-panel
-    figure, into an Axes (`ax=`); returns the figure drawn into."""
+    figure, into an Axes (`ax=`); returns the figure drawn into. `style` is "paper",
+    "slides", or None for the matplotlib settings in effect.
+
+    >>> result = run_experiment("crossover", "quick", total=4, repeat=1)
+    >>> [round(float(v), 2) for v in plot("fig04_crossover", result.records).get_size_inches()]
+    [3.5, 2.8]
+    """
     _, spec = figure_spec(name)
+    if style is not None:
+        _check_choice("style", style, STYLES)
     if isinstance(records, (str, bytes, dict)) or not isinstance(records, Sequence):
         raise CompareError(f"records must be a list of dicts, got {type(records).__name__}")
     if fig is not None and ax is not None:
@@ -120,12 +133,21 @@ def plot(name: str, records: Sequence[Record], fig: Any = None, ax: Any = None) 
     if not records or not all(isinstance(r, dict) for r in records):
         raise CompareError(f"records must be a non-empty list of dicts (figure {spec.name})")
     try:
-        return spec.plot(records, fig=fig, ax=ax)
+        if style is None:
+            return spec.plot(records, fig=fig, ax=ax)
+        with style_context(style):
+            return spec.plot(records, fig=fig, ax=ax)
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise CompareError(
             f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "
             f"it draws the records of experiment {figure_spec(name)[0].name!r}"
         ) from error
+
+
+def check_seed(seed: Any) -> None:
+    """A random seed is a whole number >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise CompareError(f"seed must be a whole number >= 0, got {seed!r}")
 
 
 def _check_choice(what: str, value: Any, choices: Sequence[str]) -> None:
@@ -160,6 +182,7 @@ def run_one(
         with style_context(style):
             for spec in experiment.figures:
                 paths = save_figure(spec.plot(records), out, spec.name, formats)
+                paths += spec.files(records, out) if spec.files else []
                 outcome.figures.append(
                     FigureResult(
                         spec.name, spec.title, [p.name for p in paths], spec.caption(records)
@@ -167,7 +190,6 @@ def run_one(
                 )
         if experiment.tables is not None:
             outcome.tables = experiment.tables(records)
-        outcome.message = f"{outcome.rows} records"
     except Exception as error:  # a backend bug must not kill the whole run: report it
         outcome.status = "failed"
         outcome.message = f"{type(error).__name__}: {error}"
@@ -202,8 +224,7 @@ def run(
     _check_choice("preset", preset, PRESETS)
     formats = check_names(formats, "formats", FORMATS)
     _check_choice("style", style, STYLES)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise CompareError(f"seed must be an int, got {seed!r}")
+    check_seed(seed)
     if executor is not None and not isinstance(executor, Executor):
         raise CompareError(
             f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}"
@@ -272,7 +293,11 @@ def _execute(
                 outcomes[name] = run_one(name, *arguments, progress=tick)
                 _done(bar, outcomes[name])
         else:
-            futures = {executor.submit(run_one, name, *arguments): name for name in chosen}
+            # longest first (by the times of the last run in this folder): the long
+            # experiments start at once and the short ones fill the gaps
+            earlier = read_outcomes(out)
+            ranked = sorted(chosen, key=lambda n: -earlier[n].seconds if n in earlier else 0.0)
+            futures = {executor.submit(run_one, name, *arguments): name for name in ranked}
             from concurrent.futures import as_completed
 
             for future in as_completed(futures):

@@ -195,10 +195,12 @@ def new_figure(
     """A figure sized by the current style: `aspect` = height / width.
 
     In the paper style `width` is "double" (7 in) or "single" (3.5 in); slides are always
-    16:9 (`aspect` ignored).
+    16:9 (`aspect` ignored). The figure is not registered with pyplot (a notebook shows it
+    once, where it is displayed; nothing accumulates); it renders with Agg.
     """
     import matplotlib as mpl
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     full_width, full_height = mpl.rcParams["figure.figsize"]
     if abs(full_width / full_height - 16 / 9) < 1e-3:  # slides: always 16:9
@@ -206,7 +208,9 @@ def new_figure(
     else:
         w = full_width if width == "double" else full_width / 2
         size = (w, w * aspect)
-    return plt.subplots(nrows, ncols, figsize=size, squeeze=False, **kwargs)
+    fig = Figure(figsize=size)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, squeeze=False, **kwargs)
 
 
 def log_ticks(ax: Any, axis: str = "both") -> None:

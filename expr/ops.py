@@ -90,6 +90,71 @@ class _UfuncTable(dict):
 
 
 UFUNC_OPS: dict[Any, str] = _UfuncTable()
+#: SymPy function classes that are an op's counterpart -> op name (what from_sympy maps),
+#: and those of the piecewise-constant ops (derivative 0 by convention). Both are worked out
+#: from the registered ops' counterparts when first read (that calls SymPy, which
+#: `import expr` does not load): `register` queues each op.
+_UNSETTLED: list[Op] = []
+
+
+def _settle_heads() -> None:
+    """Add the heads of the ops registered since the last read (in registration order)."""
+    if not _UNSETTLED:
+        return
+    from sympy.core.function import Application
+
+    while _UNSETTLED:
+        op = _UNSETTLED.pop(0)
+        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
+        built = op.sympy(*symbols)
+        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
+            dict.setdefault(SYMPY_HEADS, built.func, op.name)
+        if op.piecewise_constant and not isinstance(built, sympy.Piecewise):
+            set.add(STEP_HEADS, built.func)
+
+
+class _SettledDict(dict):
+    """A dict whose reads settle the queued heads first."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        _settle_heads()
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        _settle_heads()
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: Any) -> bool:
+        _settle_heads()
+        return dict.__contains__(self, key)
+
+    def __iter__(self) -> Any:
+        _settle_heads()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        _settle_heads()
+        return dict.__len__(self)
+
+
+class _SettledSet(set):
+    """A set whose reads settle the queued heads first."""
+
+    def __contains__(self, key: Any) -> bool:
+        _settle_heads()
+        return set.__contains__(self, key)
+
+    def __iter__(self) -> Any:
+        _settle_heads()
+        return set.__iter__(self)
+
+    def __len__(self) -> int:
+        _settle_heads()
+        return set.__len__(self)
+
+
+SYMPY_HEADS: dict[Any, str] = _SettledDict()
+STEP_HEADS: set[Any] = _SettledSet()
 
 
 def register(op: Op) -> Op:
@@ -110,6 +175,8 @@ def register(op: Op) -> Op:
         ALIASES[name] = op.name
     for fn in op.numpy:
         UFUNC_OPS[fn] = op.name
+    if op.kind == "elementwise" and op.sympy is not None:
+        _UNSETTLED.append(op)  # its SymPy heads, worked out when first read
     return op
 
 
@@ -126,20 +193,29 @@ def resolve_name(name: str) -> str:
         raise UnknownNameError(f"unknown function {name!r}; supported: {shown}") from None
 
 
+#: Formula spellings that differ from the op names (in a formula max(a, b) is elementwise).
+FORMULA_SPELLINGS = {"max": "maximum", "min": "minimum"}
+
+
+def resolve_formula_name(name: str) -> str:
+    """The elementwise op a formula's function name calls: an elementwise op's name or
+    alias, or max/min (maximum/minimum); `UnknownNameError` listing the names otherwise.
+
+    >>> resolve_formula_name("atan"), resolve_formula_name("max")
+    ('arctan', 'maximum')
+    """
+    if isinstance(name, str) and name in FORMULA_SPELLINGS:
+        return FORMULA_SPELLINGS[name]
+    op = ALIASES.get(name) if isinstance(name, str) else None
+    if op is None or OPS[op].kind != "elementwise":
+        shown = ", ".join(formula_names())
+        raise UnknownNameError(f"unknown function {name!r}; supported: {shown}")
+    return op
+
+
 def lookup(name: str) -> Op:
     """The `Op` of an op name or alias (see `resolve_name`)."""
     return OPS[resolve_name(name)]
-
-
-def piecewise_constant_heads() -> set[Any]:
-    """SymPy function classes of the piecewise-constant ops (sign, floor, Heaviside, ...),
-    whose derivative is 0 by the toolkit's convention."""
-    heads = set()
-    for op in list(OPS.values()):
-        if op.piecewise_constant and op.sympy is not None:
-            built = op.sympy(*sympy.symbols(f"a0:{op.arity}", real=True))
-            heads.add(built.func)
-    return heads - {sympy.Piecewise}
 
 
 def formula_names() -> list[str]:

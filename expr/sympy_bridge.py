@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache, reduce
+from functools import reduce
 from typing import Any
 
 import numpy as np
 import sympy
-from sympy.core.function import Application, AppliedUndef
+from sympy.core.function import AppliedUndef
 from sympy.parsing.sympy_parser import (
     convert_xor,
     parse_expr,
@@ -23,7 +23,7 @@ from sympy.parsing.sympy_parser import (
 from . import functions as F
 from .errors import ParseError, UnknownNameError
 from .graph import Function
-from .ops import OPS, formula_names, resolve_name
+from .ops import OPS, SYMPY_HEADS, formula_names, resolve_formula_name
 from .tracer import GraphBuilder, Tracer, apply
 
 _PARSER_GLOBALS = {
@@ -46,28 +46,9 @@ _NARY = ("maximum", "minimum")
 def string_functions() -> dict[str, Any]:
     """Names a formula may use (every elementwise op and alias of the table, `max`/`min`
     for maximum/minimum, the constants pi and E), with their SymPy meaning."""
-    out: dict[str, Any] = {}
-    for name in formula_names():
-        op = OPS[resolve_name(name)]
-        out[name] = op.sympy
+    out = {name: OPS[resolve_formula_name(name)].sympy for name in formula_names()}
     out.update(max=sympy.Max, min=sympy.Min, **_CONSTANTS)
     return out
-
-
-@lru_cache(maxsize=8)
-def _heads(size: int) -> dict[Any, str]:
-    """SymPy function class -> op name, from each op's counterpart applied to symbols (the
-    table only grows, so its size keys the cache)."""
-    heads: dict[Any, str] = dict(_SYMPY_SPELLINGS)
-    for op in list(OPS.values())[:size]:
-        if op.kind != "elementwise" or op.sympy is None:
-            continue
-        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
-        built = op.sympy(*symbols)
-        head = built.func
-        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
-            heads.setdefault(head, op.name)
-    return heads
 
 
 def _supported() -> str:
@@ -246,7 +227,7 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])
-    name = _heads(len(OPS)).get(func)
+    name = _SYMPY_SPELLINGS.get(func) or SYMPY_HEADS.get(func)
     if name is not None:
         op = OPS[name]
         if name in _NARY and len(args) > 2:

@@ -69,6 +69,10 @@ def trace(
     many = isinstance(result, (tuple, list))
     outputs = []
     for out in result if many else [result]:
+        if out is None:
+            raise TraceError(
+                "the traced function returned None; return expr values, numbers or arrays"
+            )
         if not isinstance(out, Tracer):
             try:
                 out = builder.const(np.asarray(out, dtype=float))

@@ -7,6 +7,7 @@ the numpy kernel at once; when any argument is a `Tracer` it records a node (and
 
 from __future__ import annotations
 
+import itertools
 import operator
 from typing import Any
 
@@ -24,12 +25,21 @@ _BOOL_HELP = (
 )
 
 
+#: Creation numbers of builders: a later builder is an inner (nested) trace.
+_SERIALS = itertools.count()
+
+
 class GraphBuilder:
     """Collects the nodes of one trace as plain records (dicts in a list; ids are creation
     order, which is a topological order since an op's arguments exist before it).
     `expr.Function` turns them into its networkx DiGraph in one bulk step, so tracing costs
     a list append per op. `guards` are the branch decisions of a concrete trace:
-    (node, bool) for every `bool()` taken on a traced value."""
+    (node, bool) for every `bool()` taken on a traced value.
+
+    A builder with `captures` set (a transformation tracing its function) lifts a tracer of
+    an older, outer trace that its function closes over into an extra input (`capture`);
+    `captured` lists (input node, outer tracer) so the caller can feed the outer tracer in.
+    """
 
     def __init__(self, concrete: bool = False, keep_values: bool = False) -> None:
         self.nodes: list[dict[str, Any]] = []
@@ -39,6 +49,25 @@ class GraphBuilder:
         self.tags: dict[str, Any] = {}  # trace-level attributes (checkpoint region count)
         self.guards: list[tuple[int, bool]] = []
         self._scalar_consts: dict[tuple, int] = {}
+        self.serial = next(_SERIALS)
+        self.captures = False
+        self.captured: list[tuple[int, Tracer]] = []
+        self._lifted: dict[tuple[int, int], Tracer] = {}
+
+    def capture(self, outer: Tracer) -> Tracer:
+        """`outer` (a tracer of an outer trace) as an input of this trace, once per node."""
+        if not self.captures:
+            raise TraceError(
+                "a value from another trace is used here (a function that closes over a "
+                "traced value of a finished or outer trace); pass that value as an argument"
+            )
+        key = (outer.builder.serial, outer.node)
+        if key not in self._lifted:
+            name = f"captured_{len(self.captured)}"
+            tracer = self.input(name, outer.shape, outer.value if self.concrete else None)
+            self._lifted[key] = tracer
+            self.captured.append((tracer.node, outer))
+        return self._lifted[key]
 
     def number_of_nodes(self) -> int:
         return len(self.nodes)
@@ -81,6 +110,18 @@ class GraphBuilder:
         self.guards.append((node, decision))
 
 
+class OpValue:
+    """Base of value types that carry out every op themselves (`autodiff.Dual`): `apply`
+    hands an op with such an argument to `type(arg).apply_op(name, *args, **attrs)`, so
+    every `expr.<name>` function and every op of the table reaches them."""
+
+    __slots__ = ()
+
+    @classmethod
+    def apply_op(cls, name: str, *args: Any, **attrs: Any) -> Any:
+        raise NotImplementedError
+
+
 def apply(name: str, *args: Any, **attrs: Any) -> Any:
     """Apply op `name`: numpy at once on numbers, a new graph node on tracers.
 
@@ -91,34 +132,49 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     if op is None:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
     builder = None
-    for a in args:
-        if isinstance(a, Tracer):
-            if builder is None:
-                builder = a.builder
-            elif a.builder is not builder:
-                raise TraceError(
-                    f"{name}: its arguments come from two different traces (a function that "
-                    "closes over a traced value of an outer trace); pass that value as an "
-                    "argument instead"
-                )
+    mixed = False
+    for arg in args:
+        if isinstance(arg, Tracer):
+            if builder is not None and arg.builder is not builder:
+                mixed = True
+            if builder is None or arg.builder.serial > builder.serial:
+                builder = arg.builder  # the newest trace is the innermost
+        elif isinstance(arg, OpValue):
+            return type(arg).apply_op(name, *args, **attrs)
     if builder is None:
         try:
             return op.kernel(*args, **attrs)
         except (ValueError, TypeError, IndexError) as error:
             op.shape(*[np.shape(a) for a in args], **attrs)  # names the shapes, if they are it
             raise InputError(f"{name}: numpy refused the arguments: {error}") from None
-    tracers = [a if isinstance(a, Tracer) else builder.const(a) for a in args]
+    if mixed and not builder.captures:
+        raise TraceError(
+            f"{name}: its arguments come from two different traces (a function that "
+            "closes over a traced value of an outer trace); pass that value as an "
+            "argument instead, or differentiate with an autodiff transformation"
+        )
+    tracers = [
+        (a if a.builder is builder else builder.capture(a))
+        if isinstance(a, Tracer)
+        else builder.const(a)
+        for a in args
+    ]
     return _record(builder, name, op, tracers, attrs)
 
 
-def _binary(name: str, x: Any, y: Any) -> Tracer:
+def _binary(name: str, x: Any, y: Any) -> Any:
     """`apply(name, x, y)` for the arithmetic operators of a Tracer (x or y is one): the
-    same record, with the argument dispatch of two operands written out (the hot path)."""
-    builder = x.builder if isinstance(x, Tracer) else y.builder
+    same record, with the dispatch of two operands of one trace written out (the hot
+    path); anything else (two traces, an `OpValue`) goes through `apply`."""
+    tracer, other = (x, y) if isinstance(x, Tracer) else (y, x)
+    if isinstance(other, Tracer):
+        if other.builder is not tracer.builder:
+            return apply(name, x, y)
+    elif isinstance(other, OpValue):
+        return apply(name, x, y)
+    builder = tracer.builder
     x = x if isinstance(x, Tracer) else builder.const(x)
     y = y if isinstance(y, Tracer) else builder.const(y)
-    if x.builder is not builder or y.builder is not builder:
-        return apply(name, x, y)  # raises the two-traces error
     return _record(builder, name, OPS[name], [x, y], {})
 
 
@@ -131,8 +187,8 @@ def _record(builder: GraphBuilder, name: str, op: Any, tracers: list, attrs: dic
     else:
         shape = op.shape(*shapes, **attrs)
     value = None
-    if builder.concrete:  # `expr.trace` runs a concrete trace under np.errstate(all="ignore")
-        values = [t.value for t in tracers]
+    values = [t.value for t in tracers]
+    if builder.concrete and all(v is not None for v in values):  # (errstate: expr.trace)
         arithmetic = _SCALAR_ARITHMETIC.get(name)
         if arithmetic is not None and _float64_scalars(values):
             value = arithmetic(*values)  # numpy's scalar math: the same IEEE result, 20x faster

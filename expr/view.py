@@ -129,6 +129,26 @@ def layers(f: Any) -> dict[int, int]:
     return layer
 
 
+def positions(f: Any, show_constants: bool = True) -> dict[int, tuple[float, float]]:
+    """(column, row) of each shown node: columns by `layers`, each column centred on 0
+    (y up). The layout of `draw` (figure 10), the explainer page and its animation.
+
+    >>> import expr
+    >>> positions(expr.parse("x*y + x"))
+    {0: (0, 0.5), 1: (0, -0.5), 2: (1, 0.0), 3: (2, 0.0)}
+    """
+    layer = layers(f)
+    columns: dict[int, list[int]] = {}
+    for node in f.order:
+        if show_constants or f.op(node) != "const":
+            columns.setdefault(layer[node], []).append(node)
+    return {
+        node: (col, (len(nodes) - 1) / 2 - row)
+        for col, nodes in columns.items()
+        for row, node in enumerate(nodes)
+    }
+
+
 def draw(
     f: Any,
     ax: Any = None,
@@ -136,10 +156,15 @@ def draw(
     adjoints: Any = None,
     show_constants: bool = True,
     fontsize: float = 9,
+    highlight: int | None = None,
+    highlight_color: str = "#D55E00",
+    highlight_edges: Sequence[tuple[int, int]] | None = None,
 ) -> Any:
     """Draw the graph left to right, each node with its expression, value and adjoint.
 
-    `values`/`adjoints` are node-indexed lists or dicts (e.g. `f.evaluate(...)`).
+    `values`/`adjoints` are node-indexed lists or dicts (e.g. `f.evaluate(...)`);
+    `highlight` is a node drawn with a thick outline in `highlight_color`, and so are
+    `highlight_edges` (default: every edge of that node).
     Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
@@ -147,16 +172,12 @@ def draw(
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
     names = labels(f)
-    layer = layers(f)
-    shown = [n for n in f.order if show_constants or f.op(n) != "const"]
-    columns: dict[int, list[int]] = {}
-    for node in shown:
-        columns.setdefault(layer[node], []).append(node)
-    pos = {}
-    for col, nodes in columns.items():
-        for row, node in enumerate(nodes):
-            pos[node] = (col, (len(nodes) - 1) / 2 - row)
+    pos = positions(f, show_constants)
+    shown = list(pos)
     outputs = set(f.outputs)
+    if highlight_edges is None:
+        highlight_edges = [e for e in f.graph.edges if highlight in e]
+    hot = set(map(tuple, highlight_edges))
     boxes = {}
     for node in shown:
         data = f.graph.nodes[node]
@@ -177,7 +198,12 @@ def draw(
             va="center",
             fontsize=fontsize,
             zorder=3,
-            bbox={"boxstyle": "round,pad=0.4", "fc": colour, "ec": "0.3"},
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "fc": colour,
+                "ec": highlight_color if node == highlight else "0.3",
+                "lw": 2.5 if node == highlight else 1.0,
+            },
         )
     for u, v in f.graph.edges:
         if u in boxes and v in boxes:
@@ -188,7 +214,8 @@ def draw(
                 zorder=4,  # drawn after the boxes, so it is clipped at their current outline
                 arrowprops={
                     "arrowstyle": "-|>",
-                    "color": "0.35",
+                    "color": highlight_color if (u, v) in hot else "0.35",
+                    "lw": 2.0 if (u, v) in hot else 1.0,
                     "mutation_scale": 12,
                     "patchA": boxes[u].get_bbox_patch(),
                     "patchB": boxes[v].get_bbox_patch(),

@@ -3,9 +3,11 @@ algorithm), complex step, Richardson extrapolation, an adaptive method with an h
 estimate, Hessians and their diagonal, and error sweeps over the step size.
 
 Works on black-box numpy callables as well as `expr.Function`s, formula strings and SymPy
-expressions. Methods are rows of one table (`numdiff.METHODS`); formulas are derived in
-`numdiff.stencils` (`STENCILS`, keyed by (method, n, accuracy)), step choice in
-`numdiff.steps`, the adaptive method in `numdiff.adaptive`.
+expressions. Methods are rows of one table (`numdiff.methods.METHODS`); formulas are
+derived in `numdiff.stencils` (`STENCILS`, keyed by (method, n, accuracy)), step choice in
+`numdiff.steps`, the scale probe in `numdiff.probe`, the adaptive method in
+`numdiff.adaptive`, the batching of evaluations along lines in `numdiff.lines`, second
+derivatives in `numdiff.hessians`, the V-curves in `numdiff.sweeps`.
 
 >>> import numpy as np
 >>> import numdiff

@@ -4,7 +4,7 @@ derivative order n = 1..6.
 
 Along one line phi(t) = f(x + t u) (u = e_j for coordinate j):
 
-1. Scale probe. Central differences D(h) = phi' + a h^2 + ... and second differences at
+1. Scale probe (`numdiff.probe`). Central differences D(h) = phi' + a h^2 + ... and second differences at
    h_1, h_1/8, h_1/64, ... until two successive ones show the asymptotic regime (relative
    truncation |c3| h^2 / |c1|, and for even n |c4| h^2 / |c2|, <= 1/4 at the larger step).
    h_1 starts small relative to |x|: s/4 with s = max(|x|, 1), but below |x|/2 (and not
@@ -28,7 +28,10 @@ Along one line phi(t) = f(x + t u) (u = e_j for coordinate j):
    `noise_level`) plus the rounding of x + k h (eps |x| |phi'| W / h^n).
    When the corrections do not shrink (|T_m - T_inner| > |T_inner - T_inner2|) the table has
    not converged: `converged` is False and the estimate is widened to twice the largest
-   distance to any lower-order estimate. A one-sided result that changes by more than 1%
+   distance to any lower-order estimate. So is a result whose estimate exceeds 10% of the
+   larger of its value and n! max|f(x +- h_1) - f(x)| / h_1^n (the size of a derivative
+   that moves f as much as the first probe saw), and 100x the round-off of 16 ulps per
+   value: a kink or a jump near x. A one-sided result that changes by more than 1%
    when the step is doubled (a derivative that does not exist at a domain edge, such as
    sqrt's at 0) is not converged, with an infinite bound.
 4. Tolerances (atol, rtol > 0): the grid starts at the smallest m with an error estimate and
@@ -42,23 +45,18 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-from .errors import NonFiniteError, StepError
+from .errors import StepError
 from .lines import Column, Line
+from .probe import KAPPA, MAX_RETREATS, Probe, first_step, probe
 from .stencils import from_offsets
 from .steps import machine_epsilon, power_of_two
 
-PROBE_RATIO = 8.0  # each probe step is 8x smaller than the last
-ACCEPT = 0.25  # asymptotic when |c3| h^2 / |c1| <= 1/4 at the larger probe step
-SAFETY = 2.0  # the radius is halved: too small a step costs round-off, too large truncation
-KAPPA = 16.0  # ulps of error assumed per function value in the round-off bound
-FOURTH = 2.0  # the c3/c4 radius candidate (from second differences, the noisiest) is doubled
 MAX_GRID = 10  # at most the grid -10..10 (accuracy ~20): wider grids gain nothing in float64
-MAX_RETREATS = 12  # probes at which f is not finite (not charged to the budget)
 MAX_AUTO_EVALS = 1000  # a larger budget cannot be used: the grid stops at MAX_GRID
 
 
@@ -85,142 +83,6 @@ def grid_weights(n: int, offsets: tuple[int, ...]) -> tuple[np.ndarray, float, i
     return w, abs(rule.error_constant), rule.accuracy
 
 
-@dataclass
-class _Probe:
-    steps: list
-    diffs: list
-    sizes: list
-    seconds: list
-    value: np.ndarray
-    pairs: list = field(default_factory=list)
-    radius: np.ndarray | None = None
-    amplitude: np.ndarray | None = None
-    coefficients: list | None = None
-    bound: float = np.inf
-    side: int = 0  # 0 central; +1 / -1: only that side is finite (one-sided grid)
-    domain: float = np.inf  # |x|: where a domain such as log's may end
-
-
-def _fit(probe: _Probe, eps: float, n: int, pair: tuple[int, int] = (-2, -1)) -> float:
-    """Taylor coefficients c0..c4 from f(x) and two probes (`pair`: the last two), the
-    radius rho = min_j max_{i=j-2,j-1} (|c_i| / |c_j|)^(1/(j-i)) (j = 2, 3, 4), the pole
-    amplitude C = max_i |c_i| rho^i. Returns the relative truncation at the larger step."""
-    i, j = pair
-    big, small, d_big, d_small = probe.steps[i], probe.steps[j], probe.diffs[i], probe.diffs[j]
-    noise = KAPPA * eps * (probe.sizes[j] + 2.0 * np.abs(probe.value))
-    c3 = np.abs(d_big - d_small) / (big**2 - small**2)
-    c3 = np.where(c3 * big**2 > noise / small, c3, 0.0)
-    c2 = np.abs(probe.seconds[j]) / (2.0 * small**2)
-    c2 = np.where(c2 * small**2 > noise, c2, 0.0)
-    second_big = probe.seconds[i] / big**2
-    c4 = np.abs(second_big - probe.seconds[j] / small**2) / (2.0 * (big**2 - small**2))
-    c4 = np.where(c4 * big**2 * small**2 > noise, c4, 0.0)
-    c0, c1 = np.abs(probe.value), np.abs(d_small)
-    coefficients = [c0, c1, c2, c3, c4]
-    radius = np.full(c0.shape, np.inf)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for j in (2, 3, 4):
-            low = 0 if j < 4 else 2
-            ratios = [(coefficients[i] / coefficients[j]) ** (1.0 / (j - i)) for i in range(low, j)]
-            candidate = np.where(coefficients[j] > 0, np.max(ratios, axis=0), np.inf)
-            radius = np.minimum(radius, candidate * (FOURTH if j == 4 else 1.0))
-        radius = np.minimum(radius / SAFETY, probe.bound)
-        radius = np.minimum(radius, probe.domain)
-        amplitude = np.max([c * radius**i for i, c in enumerate(coefficients)], axis=0)
-        relative = np.where(c3 > 0, c3 * big**2 / np.maximum(c1, 1e-300), 0.0)
-        if n % 2 == 0:
-            even = np.where((c4 > 0) & (c2 > 0), c4 * big**2 / np.maximum(c2, 1e-300), 0.0)
-            relative = np.maximum(relative, even)
-    probe.radius, probe.amplitude = radius, np.where(np.isfinite(amplitude), amplitude, 0.0)
-    probe.coefficients = coefficients
-    return float(np.max(relative))
-
-
-def _first_step(line: Line, n: int, eps: float) -> float:
-    """h_1 = s/4, but below |x|/2 (not below s eps^(1/4)): x - h_1 keeps the sign of x."""
-    s = line.scale
-    return float(power_of_two(min(s / 4.0, max(line.distance_to_zero / 2.0, s * eps**0.25))))
-
-
-def probe(
-    line: Line, n: int, budget: int, eps: float, grow: bool = True
-) -> Generator[np.ndarray, np.ndarray, tuple[_Probe, int]]:
-    """The scale probe (module docstring, step 1). Yields offset batches, returns
-    (probe, finite evaluations spent). `grow`: try larger steps when f allows (not under a
-    tolerance, which the smaller step usually meets already)."""
-    value = (yield np.zeros(1))[0]
-    if not np.all(np.isfinite(value)):
-        raise line.nonfinite_error(0.0, value)
-    result = _Probe([], [], [], [], value, domain=line.distance_to_zero)
-    h = _first_step(line, n, eps)
-    spent, retreats, one_sided = 1, 0, {1: 0, -1: 0}
-    while spent + 2 <= budget:
-        plus, minus = yield np.array([h, -h])
-        finite = (bool(np.all(np.isfinite(plus))), bool(np.all(np.isfinite(minus))))
-        if not all(finite):
-            retreats += 1
-            result = _Probe([], [], [], [], value, bound=h, domain=line.distance_to_zero)
-            if any(finite):
-                spent += 1  # the finite side is charged, the other not
-                side = 1 if finite[0] else -1
-                one_sided[side] += 1
-                if one_sided[side] >= 2 or retreats >= MAX_RETREATS:
-                    result.side = side
-                    result.pairs = [(h, plus if side > 0 else minus)]  # reused on the grid
-                    return result, spent
-            if retreats >= MAX_RETREATS:
-                raise line.nonfinite_error(h, plus if not finite[0] else minus)
-            crossed = 0.0 < line.distance_to_zero < h
-            h = float(power_of_two(line.distance_to_zero / 4.0)) if crossed else h / PROBE_RATIO
-            continue
-        spent += 2
-        actual = line.actual_offset(h)
-        result.steps.append(h)
-        result.diffs.append((plus - minus) / (2.0 * actual))
-        result.sizes.append(np.abs(plus) + np.abs(minus))
-        result.seconds.append(plus + minus - 2.0 * value)
-        result.pairs.append((plus, minus))
-        if len(result.steps) >= 2 and (relative := _fit(result, eps, n)) <= ACCEPT:
-            if grow and len(result.steps) == 2 and relative <= ACCEPT / PROBE_RATIO**2:
-                spent = yield from _grow(line, result, n, budget, spent, eps)
-            break
-        h = h / PROBE_RATIO
-    return result, spent
-
-
-def _grow(
-    line: Line, result: _Probe, n: int, budget: int, spent: int, eps: float
-) -> Generator[np.ndarray, np.ndarray, int]:
-    """The first probes showed almost no truncation at a step held below |x|/2: try s/4
-    (across 0 only where f stays finite), then the geometric middle, and keep the first
-    that is still asymptotic, so a point near 0 is not held to a tiny step. The fit is then
-    taken from the two largest probes. Returns the evaluations spent."""
-    top = float(power_of_two(line.scale / 4.0))
-    for up in (top, float(power_of_two(np.sqrt(top * result.steps[0])))):
-        if up <= result.steps[0] * 2 or spent + 2 > budget:
-            return spent
-        plus, minus = yield np.array([up, -up])
-        finite = [bool(np.all(np.isfinite(v))) for v in (plus, minus)]
-        spent += sum(finite)  # a side where f is not finite is not charged
-        if not all(finite):
-            result.bound = min(result.bound, up)
-            continue
-        grown = _Probe(
-            [up, *result.steps],
-            [(plus - minus) / (2.0 * line.actual_offset(up)), *result.diffs],
-            [np.abs(plus) + np.abs(minus), *result.sizes],
-            [plus + minus - 2.0 * result.value, *result.seconds],
-            result.value,
-            [(plus, minus), *result.pairs],
-            domain=max(result.domain, up),
-            bound=result.bound,
-        )
-        if _fit(grown, eps, n, pair=(0, 1)) <= ACCEPT:
-            result.__dict__.update(grown.__dict__)
-            return spent
-    return spent
-
-
 def roundoff_weight(n: int, m: int) -> float:
     """W = sum |w_i| of the n-th derivative stencil on the grid -m..m (in units of h^-n).
 
@@ -230,12 +92,12 @@ def roundoff_weight(n: int, m: int) -> float:
     return float(np.sum(np.abs(grid_weights(n, tuple(range(-m, m + 1)))[0])))
 
 
-def _model_step(probe_: _Probe, n: int, m: int, eps: float) -> float:
+def _model_step(probe_: Probe, n: int, m: int, eps: float) -> float:
     """The step minimising T(h) + R(h) (module docstring), smallest over the outputs."""
     return _model(probe_, n, m, eps)[0]
 
 
-def _model(probe_: _Probe, n: int, m: int, eps: float) -> tuple[float, float]:
+def _model(probe_: Probe, n: int, m: int, eps: float) -> tuple[float, float]:
     """(step, largest predicted error T + R at that step) of the grid -m..m."""
     if probe_.radius is None:
         return float(probe_.bound / 16.0), np.inf
@@ -255,7 +117,7 @@ def _model(probe_: _Probe, n: int, m: int, eps: float) -> tuple[float, float]:
 
 
 def _tolerance_plan(
-    found: _Probe, n: int, m_full: int, eps: float, tolerance: Tolerance
+    found: Probe, n: int, m_full: int, eps: float, tolerance: Tolerance
 ) -> tuple[int, float] | None:
     """Under a tolerance: the smallest grid -m..m, and a step, at which the pole model
     predicts that the error estimate meets it. The estimate of a grid is about the error of
@@ -272,7 +134,7 @@ def _tolerance_plan(
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             coefficient = np.max(amplitude * math.factorial(n + p) * constant / rho ** (n + p))
             h = (goal / coefficient) ** (1.0 / p) if coefficient > 0 else np.inf
-        h = min(h, _model_step(found, n, m, eps))
+        h = min(h, found.steps[0])  # the largest step that meets it: probe steps reused
         if np.isfinite(h) and KAPPA * eps * value * roundoff_weight(n, m) / h**n <= goal:
             return m, float(h)
     return None
@@ -327,15 +189,21 @@ def auto_line(
         return (yield from _one_sided(line, n, found, max_evals - spent, tolerance, eps))
     pairs_left = (max_evals - spent) // 2
     m_full = max(min(pairs_left + 1, MAX_GRID), min_grid(n))  # one probe step often reused
-    top = found.steps[0] if found.steps else _first_step(line, n, eps)
+    top = found.steps[0] if found.steps else first_step(line, n, eps)
     quick = _tolerance_plan(found, n, m_full, eps, tolerance) if tolerance.active else None
     target = quick[1] if quick else _model_step(found, n, m_full, eps)
     target = float(np.clip(target, line.scale * eps ** (1 / (n + 2)), top))
     start = quick[0] if quick else min_grid(n)
     limit = min(found.domain, found.bound)  # the grid stays within limit / 2
     for _ in range(MAX_RETREATS):
-        target = min(target, limit / (2 * m_full))
-        h, reused, m = _plan(found.steps, target, pairs_left, min_grid(n))
+        target = min(target, limit / (2 * (start if quick else m_full)))
+        if quick:  # a probe step p / k (k <= start) near the target is reused: fewer points
+            near = [p / k for p in found.steps for k in range(1, start + 1)]
+            near = [h for h in near if target / 8 <= h <= 4 * target]  # the goal has slack
+            target = min(near, key=lambda h: abs(math.log(h / target)), default=target)
+        h, reused, m = _plan(found.steps, target, pairs_left, start)
+        if np.isfinite(limit):
+            m = max(start, min(m, int(limit / (2 * h))))  # grown grids stay inside too
         column, bad = yield from _grid(line, n, found, h, reused, (start, m), tolerance, eps)
         if column is not None:
             return column
@@ -346,7 +214,7 @@ def auto_line(
 def _grid(
     line: Line,
     n: int,
-    found: _Probe,
+    found: Probe,
     h: float,
     reused: dict,
     widths: tuple[int, int],
@@ -399,7 +267,7 @@ def one_sided_sets(count: int, side: int) -> tuple[tuple[int, ...], ...]:
 
 
 def _estimate(
-    line: Line, n: int, samples: Samples, h: float, sets: tuple, eps: float, found: _Probe
+    line: Line, n: int, samples: Samples, h: float, sets: tuple, eps: float, found: Probe
 ) -> Column:
     """The grid stencil, its inner and lacunary sub-stencils, and the error estimate."""
     full, inner, lacunary, inner2 = sets
@@ -407,9 +275,10 @@ def _estimate(
     weights, _, accuracy = grid_weights(n, full)
     best = weights @ (values - samples[0]) / h**n  # sum w = 0: exact 0 for a constant
     lower_inner, lower_lacunary = _apply(n, inner, h, samples), _apply(n, lacunary, h, samples)
-    roundoff = KAPPA * eps * (np.abs(weights) @ np.abs(values)) / h**n
+    ulps = KAPPA * eps * (np.abs(weights) @ np.abs(values)) / h**n
+    roundoff = ulps
     if full[0] < 0:  # an equispaced grid -m..m: the noise it shows, if more than 16 ulps
-        roundoff = np.maximum(roundoff, 3.0 * noise_level(values) * np.sum(np.abs(weights)) / h**n)
+        roundoff = np.maximum(ulps, 3.0 * noise_level(values) * np.sum(np.abs(weights)) / h**n)
     slope = np.abs(found.diffs[-1]) if found.diffs else np.abs(best) if n == 1 else 0.0
     placement = eps * line.position * slope * np.sum(np.abs(weights)) / h**n
     floor = roundoff + placement
@@ -422,7 +291,22 @@ def _estimate(
         if not converged:
             widest = np.max([np.abs(best - v) for v in (lower_inner, lower_lacunary, lower2)], 0)
             spread = np.maximum(spread, 2.0 * widest)
-    return Column(best, spread + floor, h, accuracy, converged)
+    error = spread + floor
+    size = _size(found, n)
+    rough = (error > 0.1 * np.maximum(np.abs(best), size)) & (error > 100.0 * (ulps + placement))
+    if np.any(rough):
+        converged = False  # the corrections are of the size of the value (a kink, a jump)
+    return Column(best, error, h, accuracy, converged)
+
+
+def _size(found: Probe, n: int) -> np.ndarray:
+    """The size of an n-th derivative that moves f as much as it moves over the largest
+    probe step: n! max |f(x +- h_1) - f(x)| / h_1^n (0 without a probe)."""
+    if not found.steps:
+        return np.zeros_like(np.abs(found.value))
+    plus, minus = found.pairs[0]
+    change = np.maximum(np.abs(plus - found.value), np.abs(minus - found.value))
+    return math.factorial(n) * change / found.steps[0] ** n
 
 
 def noise_level(values: np.ndarray) -> np.ndarray:
@@ -446,7 +330,7 @@ def _apply(n: int, offsets: tuple[int, ...], h: float, samples: Samples) -> np.n
 
 
 def _one_sided(
-    line: Line, n: int, found: _Probe, budget: int, tolerance: Tolerance, eps: float
+    line: Line, n: int, found: Probe, budget: int, tolerance: Tolerance, eps: float
 ) -> Generator[np.ndarray, np.ndarray, Column]:
     """Only one side of x is finite: a one-sided grid 0..K (sign `found.side`) at a step
     below the distance where the other side failed, K as large as the budget allows."""
@@ -487,36 +371,6 @@ def _scale_check(n: int, samples: Samples, h: float, column: Column) -> None:
         column.error = np.full_like(column.error, np.inf)
 
 
-def estimated_steps(line: Line, rule: object, budget: int = 9):
-    """step="estimate" along `line`: the model-optimal step of `rule` (a stencil for the
-    n-th derivative, accuracy p) with the model constants estimated by the scale probe above
-    (f(x) + 2 to 4 central pairs, <= `budget` evaluations): h = (n eps F W / (p |c| M))^(1/(n+p))
-    with F = |f(x)| and M = |f^(n+p)(x)| taken as 2 c2, 6 c3 or 24 c4 (n + p = 2, 3, 4) or
-    (n+p)! C rho^-(n+p) (higher), the largest over the outputs; h = s (max(|x_j|, 1)) when
-    the probe sees no derivative of that order above noise (the stencil is then exact).
-    Clipped to [s eps^(1/n), s]. A generator like `auto_line`; returns the step."""
-    eps = machine_epsilon(line.dtype)
-    n, p = rule.derivative, rule.accuracy
-    found, _ = yield from probe(line, n, budget, eps)
-    s = line.scale
-    if found.coefficients is None:
-        return min(found.bound / 8.0, s) * eps ** (1.0 / (n + p))
-    c = found.coefficients
-    k = n + p
-    if k <= 4:
-        bound = math.factorial(k) * c[k]
-    else:
-        rho = found.radius * SAFETY
-        bound = math.factorial(k) * np.max([ci * rho ** (i - k) for i, ci in enumerate(c)], 0)
-    value = np.maximum(np.abs(found.value), found.sizes[-1] / 2.0)
-    constant, weight = abs(rule.error_constant), rule.roundoff_weight
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        h = (n * eps * value * weight / (p * constant * bound)) ** (1.0 / k)
-    flat = (c[3] == 0) if k > 2 else (bound == 0)  # no truncation above noise: exact at s
-    h = np.where(np.isfinite(h) & (bound > 0) & ~flat, h, s)
-    return float(np.clip(np.min(h), s * eps ** (1.0 / n), s))
-
-
 def check_budget(n: int, max_evals: int) -> None:
     """Refuse budgets auto cannot work with (too small) or cannot use (too large)."""
     if max_evals < min_evals(n):
@@ -531,4 +385,4 @@ def check_budget(n: int, max_evals: int) -> None:
         )
 
 
-__all__ = ["NonFiniteError", "Tolerance", "auto_line", "estimated_steps"]
+__all__ = ["Tolerance", "auto_line", "check_budget"]

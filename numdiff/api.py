@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .adaptive import MAX_AUTO_EVALS, Tolerance, check_budget, estimated_steps
+from .adaptive import MAX_AUTO_EVALS, Tolerance, check_budget
 from .errors import (
     ConvergenceError,
     MethodError,
@@ -29,6 +29,7 @@ from .errors import (
 )
 from .lines import Column, Elementwise, Line, drive
 from .methods import METHODS, Method, Plan
+from .probe import estimated_steps
 from .problem import Problem, _as_array
 
 __all__ = ["Result", "check_grad", "derivative", "gradient", "jacobian"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .api import _flag, _result, plan, refuse_order, refuse_unconverged
+from .api import _flag, _result, check_step_count, plan, refuse_order, refuse_unconverged
 from .errors import MethodError, NumdiffShapeError
 from .lines import Column, drive
 from .problem import Problem
@@ -34,6 +34,7 @@ def _setup(f: Any, x: Any, method: Any, options: tuple, vectorized: Any):
         )
     row, rule, plan_ = plan(method, 2, *options)
     problem = Problem.build(f, x, _flag(vectorized, "vectorized"))
+    check_step_count(plan_, problem.n)
     value = problem.center_value()
     if problem.m != 1:
         raise NumdiffShapeError(

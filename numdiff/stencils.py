@@ -92,15 +92,15 @@ class Stencil:
     exact_weights: tuple[Fr, ...]
     exact_error_constant: Fr
 
-    @property
+    @functools.cached_property
     def offsets(self) -> tuple[float, ...]:
         return tuple(float(o) for o in self.exact_offsets)
 
-    @property
+    @functools.cached_property
     def weights(self) -> tuple[float, ...]:
         return tuple(float(w) for w in self.exact_weights)
 
-    @property
+    @functools.cached_property
     def error_constant(self) -> float:
         return float(self.exact_error_constant)
 
@@ -109,7 +109,7 @@ class Stencil:
         """Function evaluations per derivative (a zero offset counts: x is evaluated)."""
         return len(self.exact_offsets)
 
-    @property
+    @functools.cached_property
     def roundoff_weight(self) -> float:
         """W = sum |w_i|: the round-off amplification (error ~ eps |f| W / h^n)."""
         return float(sum(abs(w) for w in self.exact_weights))

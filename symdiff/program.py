@@ -138,7 +138,7 @@ def no_delta(e: sympy.Expr) -> sympy.Expr:
     """Derivatives of step functions (sign, Heaviside, floor, comparisons: the ops the table
     marks piecewise constant) are 0 away from the kink and 0 by the toolkit's convention at
     it: drop SymPy's DiracDelta terms and the unevaluated Derivative(floor(u)), ... it leaves."""
-    steps = expr.ops.piecewise_constant_heads()
+    steps = expr.ops.STEP_HEADS
 
     def of_step(d: Any) -> bool:
         inner = d.expr if isinstance(d, sympy.Subs) else d

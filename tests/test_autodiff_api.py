@@ -98,7 +98,7 @@ def test_hessian_blocks_and_hvp_tuple():
     H = autodiff.hessian(f, argnums=(0, 1))(0.4, 0.8)
     exact = expr.reference(f, (0.4, 0.8), order=2)
     np.testing.assert_allclose(np.array([[float(b) for b in row] for row in H]), exact, rtol=1e-12)
-    hv = autodiff.hvp(f, argnums=(0, 1))(0.4, 0.8, (1.0, 2.0))
+    hv = autodiff.hvp(f, (0.4, 0.8), (1.0, 2.0))
     np.testing.assert_allclose(hv, exact @ [1.0, 2.0], rtol=1e-12)
 
 
@@ -146,8 +146,9 @@ def test_dual_numbers_match_forward_mode():
     assert np.sqrt(autodiff.Dual(4.0, 1.0)).tangent == 0.25
     assert autodiff.Dual.lift("sigmoid", autodiff.Dual(0.0, 1.0)).tangent == 0.25
     assert (autodiff.Dual(1.0, 1.0) > 0.5) is True
-    with pytest.raises(autodiff.AutodiffError, match="Dual"):
-        expr.sigmoid(autodiff.Dual(0.0, 1.0))
+    assert expr.sigmoid(autodiff.Dual(0.0, 1.0)).tangent == 0.25
+    with pytest.raises(autodiff.AutodiffError, match="drop its tangent"):
+        float(autodiff.Dual(0.0, 1.0))
 
 
 # ------------------------------------------------------------------ introspection and counts

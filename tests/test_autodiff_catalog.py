@@ -109,7 +109,7 @@ def test_hvp_is_cheap_and_equals_hessian_times_v(n):
     f = catalog.rosenbrock(n)
     rng = np.random.default_rng(n)
     x, v = rng.uniform(-1.5, 1.5, n), rng.standard_normal(n)
-    hv = autodiff.hvp(f)(x, v)
+    hv = autodiff.hvp(f, (x,), (v,))
     H = autodiff.hessian(f)(x)
     np.testing.assert_allclose(hv, H @ v, rtol=1e-12, atol=1e-12 * np.max(np.abs(H @ v)))
     counts = autodiff.op_counts(f, x)

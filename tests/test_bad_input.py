@@ -377,7 +377,7 @@ CASES: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
     ),
     (
         "hvp vector shape",
-        lambda: autodiff.hvp("x*y", argnums=(0, 1))(1.0, 2.0, (np.ones(3), 0.0)),
+        lambda: autodiff.hvp("x*y", (1.0, 2.0), (np.ones(3), 0.0)),
         autodiff.InputShapeError,
         ("tangent",),
     ),

@@ -35,6 +35,7 @@ BAD_CALLS = {
     "run: an unknown format": (lambda tmp: compare.run(["swell"], tmp, formats=["gif"]), "gif"),
     "run: an unknown style": (lambda tmp: compare.run(["swell"], tmp, style="poster"), "style"),
     "run: a float seed": (lambda tmp: compare.run(["swell"], tmp, seed=1.5), "seed"),
+    "run: a negative seed": (lambda tmp: compare.run(["swell"], tmp, seed=-1), "seed"),
     "run: a NaN seed": (lambda tmp: compare.run(["swell"], tmp, seed=math.nan), "seed"),
     "run: None for out_dir": (lambda tmp: compare.run(["swell"], None), "out_dir"),
     "run: a number for out_dir": (lambda tmp: compare.run(["swell"], 42), "out_dir"),

@@ -63,6 +63,7 @@ CASES = {
     "jacobian f raises": lambda: numdiff.jacobian(lambda v: _raises_none(), np.ones(2)),
     "hessian method forward": lambda: numdiff.hessian("x*y", (1.0, 2.0), method="forward"),
     "hessian vector f": lambda: numdiff.hessian(lambda v: v, np.ones(2)),
+    "hessian too many steps": lambda: numdiff.hessian("x*y", (1.0, 2.0), step=[1e-3] * 5),
     "hessdiag order": lambda: numdiff.hessdiag("x*y", (1.0, 2.0), order=2),
     "hessian max_evals string": lambda: numdiff.hessian(
         "x*y", (1.0, 2.0), method="auto", max_evals="9"

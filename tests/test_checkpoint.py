@@ -235,7 +235,7 @@ def test_hvp_and_hessian_through_checkpointed_graph(strategy) -> None:
         return f(x_, W, b)
 
     _, hv = autodiff.jvp(gradient, (x,), (v,))
-    assert _relative(hv, autodiff.hvp(value)(x, v)) <= 1e-14
+    assert _relative(hv, autodiff.hvp(value, (x,), (v,))) <= 1e-14
     assert _relative(autodiff.jacfwd(gradient)(x), autodiff.hessian(value)(x)) <= 1e-14
 
 
@@ -253,7 +253,7 @@ def test_hvp_through_checkpoint_sequential() -> None:
 
     f = catalog.tanh_chain(depth, 3, 2)
     _, hv = autodiff.jvp(grad_W, (W,), (v,))
-    reference = autodiff.hvp(lambda W_: f(x, W_, b))(W, v)
+    reference = autodiff.hvp(lambda W_: f(x, W_, b), (W,), (v,))
     assert _relative(hv, reference) <= 1e-14
 
 

@@ -171,9 +171,9 @@ def test_every_experiment_has_settings_for_every_preset_that_it_uses():
     from compare.experiments import EXPERIMENTS
 
     names = [e.name for e in EXPERIMENTS]
-    assert len(names) == len(set(names)) == 12
+    assert len(names) == len(set(names)) == 15
     figures = [spec.name for e in EXPERIMENTS for spec in e.figures]
-    assert len(figures) == 13 and figures == sorted(figures)
+    assert len(figures) == 16 and figures == sorted(figures)
 
 
 #: Tiny settings per experiment: every experiment runs in well under a second or two.
@@ -196,6 +196,9 @@ TINY = {
     "logistic_classic": {"points": 9},
     "nonsmooth": {},
     "precision": {"functions": ("exp",), "points": 9},
+    "gradient_flow": {"depth": 4, "width": 8, "batch": 2},
+    "sparsity": {"sizes": (4, 8), "repeat": 1},
+    "explainer": {},
 }
 
 

@@ -187,3 +187,26 @@ def test_auto_near_zero_grows_the_step_where_f_allows(f, x, df):
     r = numdiff.derivative(f, x, method="auto", full_output=True)
     assert abs(float(r.value) - df(x)) <= float(r.error) <= 1e-11
     assert abs(float(r.value) - df(x)) <= 1e-13 and r.step[0] > x  # the grid spans 0
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (lambda t: np.abs(t - 0.3), 0.3),  # a kink at x
+        (lambda t: np.abs(t - 0.3), 0.30001),  # a kink inside the grid
+        (lambda t: np.where(t > 0.31, 1.0, 0.0) + t, 0.31),  # a jump at x
+    ],
+)
+def test_kinks_and_jumps_are_not_converged(f, x):
+    """Where the derivative does not exist the table does not settle: not a number."""
+    with pytest.raises(numdiff.ConvergenceError):
+        numdiff.derivative(f, x, method="auto")
+    assert not numdiff.derivative(f, x, method="auto", full_output=True).converged
+
+
+@pytest.mark.parametrize("f", [lambda t: t**3, lambda t: t**5, np.sin, np.cos])
+def test_a_zero_or_flat_derivative_still_converges(f):
+    r = numdiff.derivative(f, 0.0, method="auto", full_output=True)
+    assert (
+        r.converged and abs(float(r.value) - float(np.cos(0.0) if f is np.sin else 0.0)) <= r.error
+    )

@@ -29,6 +29,9 @@ MODULES = (
     "memory",
     "training",
     "nonsmooth",
+    "gradient_flow",
+    "sparsity",
+    "explainer",
 )
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

@@ -23,8 +23,9 @@ from .accuracy import STEP_PRESETS, _steps
 
 def worked_example(seed: int = 0) -> list[Record]:
     """x1·x2 + sin(x1) at (2, 3): the forward table (kind="forward"), the backward table
-    (kind="backward": adjoint of every node, seed 1 at the output) and the gradient checked
-    against the 50-digit reference (kind="gradient")."""
+    (kind="backward": adjoint of every node, seed 1 at the output), the forward-mode table
+    in Dual numbers (kind="dual", one per seed input: value and tangent of every node) and
+    the gradient checked against the 50-digit reference (kind="gradient")."""
     entry = catalog.get("worked_example")
     f = entry.function()
     x = entry.point
@@ -43,6 +44,9 @@ def worked_example(seed: int = 0) -> list[Record]:
         )
     for step, row in enumerate(backends.backward_table(f, x)):
         rows.append({"kind": "backward", "step": step, **row})
+    for seed, name in enumerate(f.input_names):  # forward mode with Dual numbers (seed 002)
+        for step, row in enumerate(backends.dual_table(f, x, seed)):
+            rows.append({"kind": "dual", "seed": name, "step": step, **row})
     grads = backends.flat(backends.gradient(f, x, "reverse"))
     ref = backends.flat(expr.reference(f, x))
     for i, name in enumerate(f.input_names):
@@ -63,6 +67,8 @@ def worked_tables(records: list[Record]) -> list[tuple[str, str]]:
     """The forward and backward tables for the report."""
     forward = sorted(select(records, kind="forward"), key=lambda r: r["step"])
     backward = sorted(select(records, kind="backward"), key=lambda r: r["step"])
+    dual = sorted(select(records, kind="dual"), key=lambda r: (r["seed"], r["step"]))
+    first = [r for r in dual if r["seed"] == dual[0]["seed"]] if dual else []
     return [
         (
             "Worked example: forward sweep",
@@ -71,6 +77,14 @@ def worked_tables(records: list[Record]) -> list[tuple[str, str]]:
         (
             "Worked example: backward sweep",
             markdown_table(backward, ["label", "expression", "adjoint"], {"adjoint": ".6f"}),
+        ),
+        (
+            f"Worked example: forward mode with Dual numbers (seed d{first[0]['seed']} = 1)"
+            if first
+            else "Worked example: forward mode with Dual numbers",
+            markdown_table(
+                first, ["label", "op", "value", "tangent"], {"value": ".6f", "tangent": ".6f"}
+            ),
         ),
     ]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+import autodiff
 import expr
 
 from ..plots import memory as pm
@@ -30,8 +31,6 @@ def _chain_inputs(width: int, batch: int, seed: int) -> tuple[np.ndarray, np.nda
 
 
 def _strategies(T: int, snapshots: int, every_k: int) -> list[tuple[str, str, Any]]:
-    import autodiff
-
     return [
         ("store_all", "store all", None),
         ("every", f"every {every_k}", autodiff.every(every_k)),
@@ -41,8 +40,6 @@ def _strategies(T: int, snapshots: int, every_k: int) -> list[tuple[str, str, An
 
 
 def _run(T: int, strategy: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> Any:
-    import autodiff
-
     layers = [_layer] * T
     return autodiff.checkpoint_sequential(layers, x, [(W, b)] * T, strategy=strategy).stats
 
@@ -50,8 +47,6 @@ def _run(T: int, strategy: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> 
 def _forward_mode_sweep(T: int, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> int:
     """One JVP through the chain, layer by layer; returns the peak bytes of the values held
     at once (the live state and its tangent)."""
-    import autodiff
-
     layer = expr.trace(_layer, x, W, b)
     h, dh = x, np.ones_like(x)
     peak = h.nbytes + dh.nbytes
@@ -91,8 +86,6 @@ def memory(
     kind="tradeoff" and kind="frontier" at T = fixed_depth (strategy, setting,
     forward_ratio = forward steps / T, peak_bytes), kind="schedule" (one row per action of
     binomial(schedule_snapshots) over schedule_depth steps)."""
-    import autodiff
-
     x, W, b = _chain_inputs(width, batch, seed)
     rows: list[Record] = []
     for T in depths:

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from autodiff import nn
+
 from ..plots import mlp as pmlp
 from ..records import Record
 from ..registry import Experiment, FigureSpec
@@ -69,8 +71,6 @@ def mlp(
     p = probability of class 1 after training), kind="data" (x1, x2, label),
     kind="summary" (accuracy, max_loss_difference to torch, settings).
     """
-    from autodiff import nn
-
     X, y = nn.two_moons(samples, noise=noise, seed=seed)
     model = nn.MLP([2, *hidden, 2], seed=seed)
     start = [p.copy() for p in model.params]

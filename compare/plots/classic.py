@@ -268,7 +268,7 @@ def table_cell(text: str | None, width: int, lines: int = 1) -> str:
     >>> table_cell("4 - 8*x", 30)
     '4 - 8x'
     >>> table_cell("a*b + c*d + e*f", 8)
-    'a·b + c…'
+    'a·b +…'
     >>> print(table_cell("a*b + c*d + e*f", 9, lines=2))
     a·b + c·d
     + e·f

@@ -23,11 +23,21 @@ COST_FUNCTIONS = {
 }
 
 
+def cost_functions(records: Sequence[Record]) -> list[str]:
+    """The functions of figure 3 in row order (Rosenbrock, the MLP, then any other): the
+    plot's rows and the caption's sentences.
+
+    >>> cost_functions([{"function": "mlp"}, {"function": "rosenbrock"}])
+    ['rosenbrock', 'mlp']
+    """
+    names = [name for name in COST_FUNCTIONS if select(records, function=name)]
+    return names + [n for n in unique(records, "function") if n not in names]
+
+
 def plot_cost_scaling(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 3: per function (one row each: Rosenbrock, MLP), (a) seconds vs n and
     (b) cost in function evaluations vs n."""
-    names = [name for name in COST_FUNCTIONS if select(records, function=name)]
-    names += [n for n in unique(records, "function") if n not in names]
+    names = cost_functions(records)
     rows_n = max(1, len(names))
     fig, axes = axes_of(fig, ax, rows_n, 2, aspect=0.4 * rows_n)
     for row, name in enumerate(names):
@@ -138,7 +148,8 @@ def caption_cost_scaling(records: Sequence[Record]) -> str:
         "(autodiff.jit: straight-line numpy code) and is divided by the compiled f; the "
         "other methods call f itself and are divided by its time."
     ]
-    for name, title in (("rosenbrock", "Rosenbrock"), ("mlp", "the MLP")):
+    for name in cost_functions(records):
+        title = {"rosenbrock": "Rosenbrock", "mlp": "the MLP"}.get(name, name)
         subset = select(records, function=name)
         ns = sorted(unique(select(subset, kind="gradient"), "n"))
         if not ns:

@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from autodiff import draw_schedule
+
 from ..records import Record, select, unique
 from ..style import GUIDE, bytes_axis, method_style
 from .common import axes_of, slope_guide
@@ -144,8 +146,6 @@ def caption_memory(records: Sequence[Record]) -> str:
 def plot_schedule(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 7: the schedule as a staircase: time across, step index up (drawn by
     `autodiff.draw_schedule`)."""
-    from autodiff import draw_schedule
-
     rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
     fig, axes = axes_of(fig, ax, aspect=0.38)
     panel = axes[0]

@@ -12,14 +12,23 @@ from ..style import BLUE, ORANGE, method_style
 from .common import axes_of, sci
 
 
+def _loss_curves(records: Sequence[Record]) -> tuple[list[Record], list[Record]]:
+    """(ours, PyTorch's) loss rows by step: what panel (a) draws and the caption reads."""
+
+    def curve(implementation: str) -> list[Record]:
+        rows = select(records, kind="loss", implementation=implementation)
+        return sorted(rows, key=lambda r: r["step"])
+
+    return curve("ours"), curve("torch")
+
+
 def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 9: (a) training loss vs step, ours and PyTorch; (b) decision boundary."""
     import matplotlib as mpl
 
     fig, axes = axes_of(fig, ax, 1, 2, aspect=0.4)
     loss_ax, field_ax = axes
-    ours = sorted(select(records, kind="loss", implementation="ours"), key=lambda r: r["step"])
-    torch = sorted(select(records, kind="loss", implementation="torch"), key=lambda r: r["step"])
+    ours, torch = _loss_curves(records)
     style = method_style("reverse")
     loss_ax.plot(
         [r["step"] for r in ours],
@@ -83,8 +92,8 @@ def caption_mlp(records: Sequence[Record]) -> str:
     """Caption of figure 9."""
     summary = select(records, kind="summary")
     s = summary[0] if summary else {}
-    ours = sorted(select(records, kind="loss", implementation="ours"), key=lambda r: r["step"])
-    with_torch = bool(select(records, kind="loss", implementation="torch"))
+    ours, torch = _loss_curves(records)
+    with_torch = bool(torch)
     parts = [
         "A tanh MLP trained on two moons with gradients from our reverse mode: (a) the loss "
         "at each step"

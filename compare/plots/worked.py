@@ -24,6 +24,7 @@ def _table(ax: Any, title: str, header: list[str], rows: list[list[str]]) -> Non
         cellText=rows,
         colLabels=header,
         bbox=[0, 0, 1, 1],  # the whole panel: rows share its height
+        colWidths=[0.2, 0.55, 0.25],  # the rule is the long one
         cellLoc="left",
         colLoc="left",
         edges="horizontal",
