@@ -94,6 +94,8 @@ def _scalar(value: Value) -> Value:
 def keep_dtype(value: Value, *dtypes: Any) -> Value:
     """`value` cast to the result type of real float `dtypes` (float32 in, float32 out);
     tracers, complex values and float64 pass unchanged."""
+    if len(dtypes) == 1 and getattr(value, "dtype", None) == dtypes[0]:
+        return value  # the common case: already the input's dtype
     if isinstance(value, Tracer) or any(d is None or d.kind != "f" for d in dtypes):
         return value
     target = np.result_type(*dtypes)
