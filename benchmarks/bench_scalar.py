@@ -26,7 +26,7 @@ import expr  # noqa: E402
 
 RETRACED = "ours: `value_and_grad(rosenbrock)`, retraced each call"
 JIT = "ours: `jit(value_and_grad(rosenbrock))`"
-FUNCTION = "ours: `value_and_grad(Function)` (compiled, numpy scalars)"
+FUNCTION = "ours: `value_and_grad(Function)` (compiled)"
 TORCH = "PyTorch, 0-d tensors, 1 thread"
 FLOATS = "plain Python float loop, forward only"
 
