@@ -18,10 +18,9 @@ import pytest
 def _restore_ops_table():
     ops = importlib.import_module("expr.ops")
     rules = importlib.import_module("autodiff.rules").RULES
-    tables = (ops.OPS, ops.ALIASES, ops.UFUNC_OPS, rules._rules)
-    saved = [dict(table) for table in tables]
+    saved, saved_rules = ops.registry_state(), dict(rules._rules)
     yield
-    for table, before in zip(tables, saved):
-        table.clear()
-        table.update(before)
+    ops.restore_registry(saved)
+    rules._rules.clear()
+    rules._rules.update(saved_rules)
     importlib.import_module("expr.reference")._local.cache_clear()

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 import expr
-from expr import Function, Tracer
+from expr import Function, Tracer, checks
 
 from .checkpoint_exec import (
     ChainMachine,
@@ -44,8 +44,17 @@ from .checkpoint_exec import (
     check_layer,
 )
 from .errors import NaNError
-from .reverse import Plan, SweepStats, check_inputs, reverse
+from .reverse import (
+    Plan,
+    SweepStats,
+    _check_forward,
+    _has_nan,
+    check_backward,
+    check_inputs,
+    reverse,
+)
 from .schedule import (
+    MAX_SCHEDULE_STEPS,
     Action,
     Binomial,
     Budget,
@@ -60,6 +69,7 @@ from .schedule import (
     budget,
     draw_schedule,
     every,
+    forward_steps,
     revolve_forward_steps,
     schedule,
     schedule_records,
@@ -88,6 +98,7 @@ __all__ = [
     "checkpointed_vjp",
     "draw_schedule",
     "every",
+    "forward_steps",
     "revolve_forward_steps",
     "schedule",
     "schedule_records",
@@ -110,8 +121,10 @@ def _cotangent(value: Value, shape: tuple[int, ...], what: str) -> Value:
         except (TypeError, ValueError):
             array = np.asarray(None)
         if array.dtype.kind not in "iufc":
-            raise CheckpointError(f"the cotangent of {what} is not numeric: {value!r}")
+            raise CheckpointError(f"the cotangent of {what} is not numeric: {value!r:.60}")
         array = array.astype(np.result_type(array, np.float64))
+        if _has_nan(array):
+            raise CheckpointError(f"the cotangent of {what} contains NaN")
     if _shape(array) != tuple(shape):
         raise CheckpointError(
             f"the cotangent of {what} has shape {_shape(array)}; the output has shape {shape}"
@@ -198,16 +211,32 @@ def _layer_functions(layers: Sequence[Any], x: Value, params: Sequence[tuple]) -
     return functions
 
 
+def _parameter(value: Value, name: str) -> Value:
+    """A layer parameter: a tracer or real numbers (not NaN), else a `CheckpointError`."""
+    if isinstance(value, Tracer):
+        return value
+    array = np.asarray(value) if not isinstance(value, (str, bytes, dict)) else None
+    if array is None or array.dtype.kind not in "biuf":
+        raise CheckpointError(f"{name} must be a number or an array of numbers, got {value!r:.60}")
+    if _has_nan(array):
+        raise NaNError(f"{name} contains NaN; derivatives at NaN are meaningless")
+    return value
+
+
 def _normalize_params(layers: Sequence[Any], params: Any) -> list[tuple]:
     if params is None:
         return [()] * len(layers)
-    params = list(params)
+    params = checks.sequence(params, "params", CheckpointError)
     if len(params) != len(layers):
         raise CheckpointError(
             f"params has {len(params)} entries for {len(layers)} layers; give one tuple of "
             "parameters per layer (or None)"
         )
-    return [tuple(p) if isinstance(p, (tuple, list)) else (p,) for p in params]
+    tuples = [tuple(p) if isinstance(p, (tuple, list)) else (p,) for p in params]
+    return [
+        tuple(_parameter(v, f"params[{k}][{i}]") for i, v in enumerate(p))
+        for k, p in enumerate(tuples)
+    ]
 
 
 def sequential_vjp(
@@ -227,16 +256,19 @@ def sequential_vjp(
     >>> float(out), float(pullback(1.0)[0])
     (8.0, 8.0)
     """
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
-        raise CheckpointError(
-            f"layers must be a list of layer functions, got {type(layers).__name__}"
-        )
-    layers = list(layers)
+    layers = checks.sequence(layers, "layers", CheckpointError)
     if not layers:
         raise CheckpointError("a chain needs at least one layer")
+    if len(layers) > MAX_SCHEDULE_STEPS:
+        raise CheckpointError(
+            f"{len(layers)} layers are over the limit {MAX_SCHEDULE_STEPS} of a checkpointed "
+            "chain (its schedule has O(layers) actions); group layers into blocks, or count "
+            "the cost with forward_steps(T, strategy)"
+        )
     params = _normalize_params(layers, params)
     if not isinstance(x, Tracer):
         x = expr.graph.as_input(x, "x")
+        check_inputs(["x"], [x])
     functions = _layer_functions(layers, x, params)
     plans: dict[int, Plan] = {}
     for fn in functions:
@@ -319,13 +351,15 @@ def checkpoint_sequential(
     >>> r.stats.peak_snapshots <= 2, len(r.grad_params)
     (True, 4)
     """
+    if not isinstance(trace_memory, bool):
+        raise CheckpointError(f"trace_memory must be True or False, got {trace_memory!r:.60}")
     began, cpu_began = time.perf_counter(), time.process_time()
     with _Memory(trace_memory) as memory:
         out, vjp_fn = sequential_vjp(layers, x, params, strategy)
         grad_x, grad_params = vjp_fn(cotangent)
         peak = memory.peak()
     if check_nan and not isinstance(out, Tracer):
-        _check_chain(layers, x, params, out, grad_x, grad_params)
+        _check_chain(layers, x, params, cotangent, (out, grad_x, grad_params))
     stats = vjp_fn.stats
     stats.time_s = time.perf_counter() - began
     stats.cpu_s = time.process_time() - cpu_began
@@ -334,7 +368,11 @@ def checkpoint_sequential(
 
 
 def _check_chain(
-    layers: Sequence[Any], x: Value, params: Any, out: Value, grad_x: Value, grad_params: list
+    layers: Sequence[Any],
+    x: Value,
+    params: Any,
+    cotangent: Value,
+    results: tuple[Value, Value, list],
 ) -> None:
     """`NaNError` for a NaN input or parameter, or at the first layer (and node) where a NaN
     value or a NaN cotangent appears. Costs one more pass only when a NaN is there."""
@@ -342,10 +380,12 @@ def _check_chain(
     check_inputs(["x"], [x])
     for t, p in enumerate(params):
         check_inputs([f"params[{t}][{i}]" for i in range(len(p))], p)
+    out, grad_x, grad_params = results
     results = [out, grad_x, *(g for p in grad_params for g in p)]
     if not any(np.isnan(np.sum(np.asarray(r))) for r in results):
         return
     h = expr.graph.as_input(x, "x")
+    sweeps: list[tuple[Plan, list]] = []
     for t, (fn, p) in enumerate(zip(_layer_functions(layers, h, params), params)):
         inputs = [h, *(expr.graph.as_input(v, f"p{i}") for i, v in enumerate(p))]
         plan = Plan(fn, tuple(range(fn.n_inputs)))
@@ -353,7 +393,19 @@ def _check_chain(
             values, _ = reverse(plan, inputs)
         except NaNError as error:
             raise NaNError(f"checkpoint_sequential, layer {t} ({fn.name}): {error}") from None
+        sweeps.append((plan, inputs))
         h = values[fn.outputs[0]]
+    # a NaN made by the cotangents themselves (inf x 0): replay the backward sweep with them
+    seed = cotangent
+    for t in range(len(sweeps) - 1, -1, -1):
+        plan, inputs = sweeps[t]
+        try:
+            _, grads = reverse(plan, inputs, None if seed is None else [seed])
+        except NaNError as error:
+            name = plan.function.name
+            raise NaNError(f"checkpoint_sequential, layer {t} ({name}): {error}") from None
+        seed = grads[0]
+    raise NaNError("checkpoint_sequential: the result holds NaN (pass check_nan=False to keep it)")
 
 
 # ----------------------------------------------------------------------------- graphs
@@ -395,6 +447,8 @@ def checkpoint(fn: Callable[..., Any]) -> Callable[..., Any]:
 def checkpoint_regions(f: Function) -> tuple[tuple[int, int], ...]:
     """The program-step ranges [a, b) of `checkpoint` regions in `f` (contiguous runs of
     steps tagged with the same region). O(steps)."""
+    if not isinstance(f, Function):
+        raise CheckpointError(f"checkpoint_regions needs an expr.Function, got {type(f).__name__}")
     nodes = f.records
     runs: list[list[int]] = []
     previous = None
@@ -456,6 +510,9 @@ def checkpointed_vjp(
     )
     outs = execution.forward()
     out = outs[0] if function.single_output else tuple(outs)
+    concrete = not any(isinstance(v, Tracer) for v in inputs)
+    if concrete:
+        _check_forward(execution.machine.plan, inputs, outs)
 
     def vjp_fn(cotangent: Value) -> tuple:
         cts = (cotangent,) if function.single_output else tuple(cotangent)
@@ -469,6 +526,10 @@ def checkpointed_vjp(
         ]
         grads = execution.backward(seeds)
         execution.finish(sweep, ledger)
+        if concrete:
+            check_backward(
+                execution.machine.plan, inputs, dict(zip(function.outputs, seeds)), grads
+            )
         return tuple(grads)
 
     vjp_fn.stats = execution.stats
@@ -481,15 +542,27 @@ def checkpointed_value_and_grad(
     positions: Sequence[int],
     strategy: Any,
     stats: SweepStats | None = None,
+    check_nan: bool = True,
 ) -> tuple[Value, list[Value]]:
     """The hook behind `autodiff.grad(f, checkpoint=strategy)`: (f(inputs), gradients for
     `positions`) of a scalar Function, the graph run as a chain under `strategy`. When
     `stats` (a `SweepStats`) is given, the measured counts are added to it (and the full
     `CheckpointStats` put in its `extra`). O(forward_evals + backward_evals) op steps.
+    `check_nan`: a NaN input, or a NaN from an op outside its domain, raises `NaNError`
+    naming the node (as `grad`).
     """
+    if not isinstance(function, Function):
+        raise CheckpointError(f"needs an expr.Function, got {type(function).__name__}")
+    inputs = checks.sequence(inputs, "inputs", CheckpointError)
     execution, sweep, ledger = _graph_execution(function, inputs, positions, strategy)
     out = execution.forward()[0]
+    check_nan = check_nan and not any(isinstance(v, Tracer) for v in inputs)
+    if check_nan:
+        _check_forward(execution.machine.plan, inputs, [out])
     grads = execution.backward(None)
+    if check_nan:
+        seed = {function.outputs[0]: np.ones(np.shape(out))}
+        check_backward(execution.machine.plan, inputs, seed, grads)
     measured = execution.finish(sweep, ledger)
     if stats is not None:
         stats.forward_ops += measured.forward_ops

@@ -22,7 +22,7 @@ import numpy as np
 
 import expr
 from expr import Tracer, apply
-from expr.ops import check_basic_index
+from expr.ops import check_index
 from expr.tracer import UFUNC_OPS, OpValue
 
 from .errors import AutodiffError, MissingRuleError
@@ -147,7 +147,7 @@ class Dual(OpValue):
         return apply("abs", self)
 
     def __getitem__(self, index: Any) -> Dual:
-        return apply("getitem", self, index=check_basic_index(index))
+        return apply("getitem", self, index=check_index(index))
 
     def __len__(self) -> int:
         if not self.shape:

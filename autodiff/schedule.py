@@ -28,6 +28,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from expr import checks
+
 from .errors import AutodiffError
 
 
@@ -101,10 +105,20 @@ _ACCEPTED = (
 )
 
 
-def _positive_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise CheckpointError(f"{what} must be a positive int, got {value!r}")
-    return int(value)
+#: Most steps `schedule` builds actions for (O(steps) actions, about a second at the limit);
+#: `budget(bytes=B)` tries many candidate schedules, so its limit is lower.
+MAX_SCHEDULE_STEPS = 2 * 10**5
+MAX_BUDGET_STEPS = 5_000
+#: Largest min(s, r) of `beta(s, r)` (C(2 10^5, 10^5) has 60,000 digits: milliseconds).
+MAX_BETA_ARGUMENT = 10**5
+_COUNT_INSTEAD = (
+    "for the cost alone use revolve_forward_steps(T, s) or forward_steps(T, strategy), which "
+    "count without building the schedule"
+)
+
+
+def _positive_int(value: Any, what: str, maximum: int | None = None, hint: str = "") -> int:
+    return checks.integer(value, what, 1, maximum, CheckpointError, hint)
 
 
 def every(k: int) -> Every:
@@ -200,40 +214,60 @@ def _reverse(t: int) -> Action:
 
 
 # ----------------------------------------------------------------------------- revolve theory
+def _beta(s: int, r: int) -> int:
+    return math.comb(s + r, s) if r >= 0 else 0
+
+
+def _repetitions(steps: int, snapshots: int) -> int:
+    high = 1
+    while _beta(snapshots, high) < steps:
+        high *= 2
+    low = 0
+    while low < high:
+        middle = (low + high) // 2
+        if _beta(snapshots, middle) >= steps:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 def beta(s: int, r: int) -> int:
-    """beta(s, r) = C(s + r, s): the most steps s snapshots reverse with r repetitions.
+    """beta(s, r) = C(s + r, s): the most steps s snapshots reverse with r repetitions
+    (beta(s, -1) = 0). O(min(s, r)) big-integer products.
 
     >>> beta(2, 3)
     10
     """
-    if r < 0 or s < 0:
-        return 0
-    return math.comb(s + r, s)
+    s = checks.integer(s, "beta(s, r): s", minimum=0, error=CheckpointError)
+    r = checks.integer(r, "beta(s, r): r", minimum=-1, error=CheckpointError)
+    if min(s, r) > MAX_BETA_ARGUMENT:
+        raise CheckpointError(
+            f"beta(s={s}, r={r}): min(s, r) is over the limit {MAX_BETA_ARGUMENT} (a binomial "
+            "coefficient of millions of digits)"
+        )
+    return _beta(s, r)
 
 
 def repetitions(steps: int, snapshots: int) -> int:
-    """The repetition number r: the least r with beta(s, r) >= steps. O(r).
+    """The repetition number r: the least r with beta(s, r) >= steps (beta grows with r:
+    doubling, then bisection). O(log r) binomial coefficients.
 
     >>> repetitions(10, 2)
     3
     """
-    r = 0
-    while beta(snapshots, r) < steps:
-        r += 1
-    return r
+    return _repetitions(_positive_int(steps, "steps"), _positive_int(snapshots, "snapshots"))
 
 
 def revolve_forward_steps(steps: int, snapshots: int) -> int:
     """Griewank's minimum number of advance steps to reverse `steps` steps with `snapshots`
-    slots: r·l − beta(s + 1, r − 1) (taped steps, one per step, not included). O(r).
+    slots: r·l − beta(s + 1, r − 1) (taped steps, one per step, not included). O(log r).
 
     >>> revolve_forward_steps(6, 1), revolve_forward_steps(6, 6)
     (15, 5)
     """
-    _positive_int(steps, "steps")
-    _positive_int(snapshots, "snapshots")
     r = repetitions(steps, snapshots)
-    return r * steps - beta(snapshots + 1, r - 1)
+    return r * steps - _beta(snapshots + 1, r - 1)
 
 
 def _revolve_split(steps: int, snapshots: int) -> int:
@@ -242,8 +276,8 @@ def _revolve_split(steps: int, snapshots: int) -> int:
     there the cost j + t(j, s) + t(steps - j, s - 1) has zero slope."""
     if snapshots == 1:
         return steps - 1
-    r = repetitions(steps, snapshots)
-    upper = min(beta(snapshots, r - 1), steps - beta(snapshots - 1, r - 1))
+    r = _repetitions(steps, snapshots)
+    upper = min(_beta(snapshots, r - 1), steps - _beta(snapshots - 1, r - 1))
     return max(1, min(upper, steps - 1))
 
 
@@ -333,7 +367,7 @@ def schedule(
     ['store 0', 'advance 0 1', 'store 1', 'advance 1 2', 'tape 2', 'reverse 2', \
 'restore 1', 'tape 1', 'reverse 1', 'free 1', 'restore 0', 'tape 0', 'reverse 0', 'free 0']
     """
-    steps = _positive_int(steps, "schedule(T): T")
+    steps = _positive_int(steps, "schedule(T): T", MAX_SCHEDULE_STEPS, _COUNT_INSTEAD)
     strategy = as_strategy(strategy)
     if isinstance(strategy, StoreAll):
         return _segment_actions(steps, [])
@@ -351,17 +385,86 @@ def schedule(
             stats = simulate(actions, state_bytes, tape_bytes)
             return stats["peak_bytes"], stats["forward_steps"]
 
+    if steps > MAX_BUDGET_STEPS:
+        raise CheckpointError(
+            f"schedule(T={steps}, budget(...)): T is over the limit {MAX_BUDGET_STEPS} for "
+            "budget (it builds and measures dozens of candidate schedules); choose "
+            "binomial(snapshots=s) directly (its peak is about s + 2 states)"
+        )
     return _budget_actions(steps, strategy.bytes, measure)
+
+
+def forward_steps(steps: int, strategy: Any = None) -> int:
+    """Forward steps (advanced + taped) the schedule of `strategy` makes over `steps` steps,
+    counted without building it: T (store all), T + k floor((T - 1) / k) (every(k), sqrt),
+    T + revolve_forward_steps(T, s) (binomial(s)), T + the lengths of the recomputed
+    segments. `budget` depends on sizes: build it with `schedule`. O(log T).
+
+    >>> forward_steps(16, "sqrt"), forward_steps(10**12, binomial(3))
+    (28, 13627904473498545)
+    """
+    steps = _positive_int(steps, "forward_steps(T): T")
+    strategy = as_strategy(strategy)
+    if isinstance(strategy, StoreAll):
+        return steps
+    if isinstance(strategy, (Every, Sqrt)):
+        k = strategy.k if isinstance(strategy, Every) else math.isqrt(steps - 1) + 1
+        return steps + k * ((steps - 1) // k)
+    if isinstance(strategy, Binomial):
+        return steps + revolve_forward_steps(steps, strategy.snapshots)
+    if isinstance(strategy, Segments):
+        _check_segments(steps, strategy.segments)
+        return steps + sum(b - a for a, b in strategy.segments if b < steps)
+    raise CheckpointError(
+        f"forward_steps cannot count {strategy}: a budget's schedule depends on the sizes; "
+        "build it with schedule(T, budget(bytes=B), state_bytes=...) and simulate it"
+    )
 
 
 # ----------------------------------------------------------------------------- simulation
 def _per_index(value: Sequence[int] | int, count: int, what: str) -> list[int]:
-    if isinstance(value, (int, float)):
-        return [int(value)] * count
-    values = [int(v) for v in value]
+    """Byte sizes: one int >= 0 for all, or `count` of them."""
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return [checks.integer(value, what, 0, error=CheckpointError)] * count
+    values = checks.sequence(value, what, CheckpointError)
     if len(values) != count:
-        raise CheckpointError(f"{what} needs {count} entries, got {len(values)}")
-    return values
+        raise CheckpointError(f"{what} needs {count} entries (one per index), got {len(values)}")
+    return [
+        checks.integer(v, f"{what}[{i}]", 0, error=CheckpointError) for i, v in enumerate(values)
+    ]
+
+
+_KINDS = ("store", "restore", "free", "advance", "tape", "reverse")
+
+
+def _as_actions(actions: Any) -> list[Action]:
+    """A schedule given by the user: `Action`s or their records (dicts), checked. O(len)."""
+    items = checks.sequence(actions, "actions", CheckpointError)
+    out = []
+    for i, action in enumerate(items):
+        if isinstance(action, dict):
+            try:
+                action = Action(action["kind"], action["start"], action["stop"])
+            except KeyError as missing:
+                raise CheckpointError(f"actions[{i}] has no {missing} field") from None
+        if (
+            type(action) is Action
+            and type(action.start) is int
+            and type(action.stop) is int
+            and 0 <= action.start <= action.stop
+            and action.kind in _KINDS
+        ):
+            out.append(action)  # the common case: an action of `schedule`
+            continue
+        if not isinstance(action, Action) or action.kind not in _KINDS:
+            raise CheckpointError(
+                f"actions[{i}] must be an Action (or its record) of kind "
+                f"{', '.join(_KINDS)}, got {action!r:.80}"
+            )
+        start = checks.integer(action.start, f"actions[{i}].start", 0, error=CheckpointError)
+        stop = checks.integer(action.stop, f"actions[{i}].stop", start, error=CheckpointError)
+        out.append(Action(action.kind, start, stop))
+    return out
 
 
 def simulate(
@@ -379,6 +482,7 @@ def simulate(
     >>> simulate(schedule(16, "sqrt"))["forward_steps"]
     28
     """
+    actions = _as_actions(actions)
     steps = max((a.stop for a in actions), default=0)
     sizes = _per_index(state_bytes, steps + 1, "state_bytes")
     extra = _per_index(tape_bytes, steps, "tape_bytes")
@@ -552,6 +656,9 @@ def draw_schedule(
     >>> len(fig.axes)
     1
     """
+    actions = _as_actions(actions)
+    if ax is not None and not callable(getattr(ax, "plot", None)):
+        raise CheckpointError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     import matplotlib.pyplot as plt
 
     own = ax is None
@@ -563,8 +670,6 @@ def draw_schedule(
     position = 0
     used = set()
     for action in actions:
-        if isinstance(action, dict):
-            action = Action(action["kind"], int(action["start"]), int(action["stop"]))
         kind, a, b = action.kind, action.start, action.stop
         label = _ACTION_NAMES.get(kind) if kind not in used else None
         if kind in ("advance", "tape"):

@@ -2,8 +2,8 @@
 
 >>> import expr
 >>> f = expr.parse("x1*x2 + sin(x1)")
->>> print(f(2.0, 3.0))
-6.909297426825682
+>>> round(float(f(2.0, 3.0)), 12)
+6.909297426826
 """
 
 import importlib

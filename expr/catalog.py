@@ -3,14 +3,15 @@
 >>> from expr import catalog
 >>> entry = catalog.get("worked_example")
 >>> f = entry.function()
->>> print(f(*entry.point))
-6.909297426825682
+>>> round(float(f(*entry.point)), 12)
+6.909297426826
 >>> sorted(catalog.names())[:3]
 ['abs', 'exp', 'exp100']
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from . import functions as F
 from .errors import InputError
 from .graph import Function
@@ -43,16 +45,24 @@ class CatalogEntry:
     default_size: int | None = None
     point: tuple | None = None
 
+    def _size(self, size: Any) -> int | None:
+        """`size` checked: None picks the default; a fixed function takes no size."""
+        if size is None:
+            return self.default_size
+        if self.family is None:
+            raise InputError(f"{self.name} is a fixed function: size must be None, got {size!r}")
+        return checks.integer(size, f"size ({self.family} of {self.name})")
+
     def function(self, size: int | None = None) -> Function:
         """The Function at `size` (the default size when None)."""
-        return self.build(self.default_size if size is None else size)
+        return self.build(self._size(size))
 
     def inputs(self, size: int | None = None, seed: int = 0) -> tuple:
         """Inputs drawn with a fixed seed (the textbook point when there is one)."""
+        seed = checks.seed(seed)
         if self.point is not None and size is None and seed == 0:
             return self.point
-        size = self.default_size if size is None else size
-        return self.sample(size, np.random.default_rng(seed))
+        return self.sample(self._size(size), np.random.default_rng(seed))
 
     def n_inputs(self, size: int | None = None) -> int:
         """Number of scalar inputs (elements of all input arrays)."""
@@ -78,7 +88,7 @@ def names() -> list[str]:
 
 def get(name: str) -> CatalogEntry:
     """The entry called `name` (an `InputError` lists the names otherwise)."""
-    if name not in _ENTRIES:
+    if not isinstance(name, str) or name not in _ENTRIES:
         raise InputError(f"no catalog function {name!r}; there are {', '.join(_ENTRIES)}")
     return _ENTRIES[name]
 
@@ -171,12 +181,30 @@ _scalar(
 
 
 # ------------------------------------------------------------------ families
+#: Largest depth of the chains (logistic map, nested sin/exp, tanh chain) and largest n of
+#: `product`: a few seconds of tracing. Larger graphs: build them with `expr.trace`.
+MAX_DEPTH = 100_000
+#: Largest number of elements of an array the builders make (inputs, data sets).
+MAX_ELEMENTS = 10**7
+_WAY_ROUND = "trace a larger graph yourself with expr.trace if you mean it"
+
+
+def _depth(value: Any, name: str) -> int:
+    return checks.integer(value, name, maximum=MAX_DEPTH, hint=_WAY_ROUND)
+
+
+def _elements(value: Any, name: str, minimum: int = 1, per: int = 1) -> int:
+    """A size whose arrays hold `per` x value elements, at most `MAX_ELEMENTS`."""
+    return checks.integer(value, name, minimum, MAX_ELEMENTS // per, hint=_WAY_ROUND)
+
+
 def logistic_map(depth: int) -> Function:
     """l_0 = x, l_{k+1} = 4 l_k (1 - l_k); returns l_depth. 3 ops per step.
 
     >>> round(float(logistic_map(4)(0.2)), 6)
     0.821939
     """
+    depth = _depth(depth, "logistic_map: depth")
 
     def fn(x: Any) -> Any:
         for _ in range(depth):
@@ -188,6 +216,7 @@ def logistic_map(depth: int) -> Function:
 
 def nested_sin_exp(depth: int) -> Function:
     """sin(exp(sin(exp(... x)))) with `depth` functions, innermost applied first."""
+    depth = _depth(depth, "nested_sin_exp: depth")
 
     def fn(x: Any) -> Any:
         for k in range(depth):
@@ -198,13 +227,15 @@ def nested_sin_exp(depth: int) -> Function:
 
 
 def product(n: int) -> Function:
-    """x1 x2 ... xn of n scalar inputs (n - 1 multiplications)."""
+    """x1 x2 ... xn of n >= 2 scalar inputs (n - 1 multiplications)."""
+    n = checks.integer(n, "product: n", minimum=2, maximum=MAX_DEPTH, hint=_WAY_ROUND)
     names_ = [f"x{i + 1}" for i in range(n)]
     return trace(lambda *xs: reduce(F.multiply, xs), *([1.0] * n), names=names_)
 
 
 def rosenbrock(n: int) -> Function:
-    """sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2 over a vector x of length n."""
+    """sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2 over a vector x of length n >= 2."""
+    n = _elements(n, "rosenbrock: n", minimum=2)
 
     def fn(x: Any) -> Any:
         head, tail = x[:-1], x[1:]
@@ -215,6 +246,7 @@ def rosenbrock(n: int) -> Function:
 
 def logsumexp_vector(n: int) -> Function:
     """log sum_i exp(x_i), computed stably."""
+    n = _elements(n, "logsumexp_vector: n")
     return trace(lambda x: F.logsumexp(x), np.zeros(n), names=["x"])
 
 
@@ -225,7 +257,9 @@ def two_moons(n: int = 256, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarr
     >>> X.shape, int(y.sum())
     ((8, 2), 4)
     """
-    rng = np.random.default_rng(seed)
+    n = _elements(n, "two_moons: n", per=2)
+    noise = checks.real(noise, "two_moons: noise", minimum=0.0)
+    rng = np.random.default_rng(checks.seed(seed, "two_moons: seed"))
     n_top = n // 2
     t_top = np.pi * rng.random(n_top)
     t_bottom = np.pi * rng.random(n - n_top)
@@ -245,7 +279,9 @@ def mlp_loss_fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any) -> Any:
 
 def mlp_inputs(hidden: int, batch: int = 32, seed: int = 0) -> tuple:
     """Glorot-initialised parameters and a two-moons batch (one-hot labels)."""
-    rng = np.random.default_rng(seed)
+    hidden = _elements(hidden, "mlp_inputs: hidden", per=2)
+    batch = _elements(batch, "mlp_inputs: batch", per=2)
+    rng = np.random.default_rng(checks.seed(seed, "mlp_inputs: seed"))
     X, y = two_moons(batch, seed=seed)
     W1 = rng.standard_normal((2, hidden)) * np.sqrt(2.0 / (2 + hidden))
     W2 = rng.standard_normal((hidden, 2)) * np.sqrt(2.0 / (hidden + 2))
@@ -253,13 +289,14 @@ def mlp_inputs(hidden: int, batch: int = 32, seed: int = 0) -> tuple:
 
 
 def mlp_loss(hidden: int, batch: int = 32) -> Function:
-    """The MLP loss as a Function of (W1, b1, W2, b2, X, Y)."""
+    """The MLP loss as a Function of (W1, b1, W2, b2, X, Y); hidden width and batch >= 1."""
     return trace(mlp_loss_fn, *mlp_inputs(hidden, batch))
 
 
 def tanh_chain(depth: int, width: int = 8, batch: int = 4) -> Function:
     """h_0 = x, h_{t+1} = tanh(h_t W + b) for `depth` layers (shared W, b); returns
     0.5 * mean(h_T^2). A deep chain for checkpointing: 3 ops per layer."""
+    depth = _depth(depth, "tanh_chain: depth")
 
     def fn(x: Any, W: Any, b: Any) -> Any:
         h = x
@@ -272,7 +309,11 @@ def tanh_chain(depth: int, width: int = 8, batch: int = 4) -> Function:
 
 def tanh_chain_inputs(width: int = 8, batch: int = 4, seed: int = 0) -> tuple:
     """Inputs of `tanh_chain`: x (batch, width), W (width, width) with gain 1, b (width)."""
-    rng = np.random.default_rng(seed)
+    width = checks.integer(
+        width, "tanh_chain_inputs: width", maximum=math.isqrt(MAX_ELEMENTS), hint=_WAY_ROUND
+    )
+    batch = _elements(batch, "tanh_chain_inputs: batch", per=width)
+    rng = np.random.default_rng(checks.seed(seed, "tanh_chain_inputs: seed"))
     return (
         rng.standard_normal((batch, width)),
         rng.standard_normal((width, width)) / np.sqrt(width),

@@ -460,13 +460,16 @@ def define_op(
     doc: str = "",
     smooth: bool = True,
     piecewise_constant: bool = False,
+    holomorphic: bool = False,
 ) -> Callable[..., Value]:
     """Register a user's elementwise primitive and return its numpy-like function.
 
     `kernel` computes it on numpy arrays; `sympy` is its SymPy counterpart (a callable of
     SymPy expressions). After this, formulas (`parse("name(x)")`), `from_sympy`, every
     autodiff transformation (the rule is derived from `sympy`), both symdiff methods,
-    numdiff and `expr.reference` know the op. The table is the one module-level registry.
+    numdiff and `expr.reference` know the op (the complex step only with
+    `holomorphic=True`: the kernel then must be the analytic continuation on complex
+    input). The table is the one module-level registry.
 
     >>> import numpy as np, sympy
     >>> cube = define_op("doc_cube", lambda x: np.asarray(x) ** 3, lambda x: x**3)
@@ -486,17 +489,16 @@ def define_op(
     if (
         existing is not None
         and not existing.builtin
-        and (existing.kernel, existing.sympy)
-        == (
-            kernel,
-            sympy,
-        )
+        and existing.kernel is kernel
+        and getattr(existing.sympy, "counterpart", None) is sympy
     ):
         return op_function(existing)
+    if not isinstance(name, str) or not name.isidentifier():
+        raise InputError(f"op name {name!r} must be a Python identifier")
     op = ops.elementwise_op(
         name,
         kernel,
-        sympy,
+        _user_function(name, sympy, arity),
         doc or f"user op {name}",
         arity=arity,
         aliases=tuple(aliases),
@@ -505,6 +507,7 @@ def define_op(
         smooth=smooth,
         piecewise_constant=piecewise_constant,
         builtin=False,
+        holomorphic=bool(holomorphic),
     )
     return op_function(ops.register(op))
 
@@ -534,3 +537,10 @@ def _check_counterpart(name: Any, counterpart: Callable[..., Any], arity: int) -
             f"define_op {name!r}: the SymPy counterpart must return a SymPy expression, "
             f"got {type(value).__name__}"
         )
+
+
+def _user_function(name: str, counterpart: Any, arity: int) -> type:
+    """`expr.sympy_functions.user_function`, imported here on use (SymPy loads with it)."""
+    from .sympy_functions import user_function
+
+    return user_function(name, counterpart, arity)

@@ -50,7 +50,9 @@ class Op:
     SymPy expressions (every op), which is how tensor graphs become SymPy. `aliases` are
     further names formulas and `expr` accept; `numpy` the numpy functions that record this op
     when called on a tracer; `domain` one open interval per argument inside which the op is
-    smooth and real (tests draw points there; None: no interval describes it).
+    smooth and real (tests draw points there; None: no interval describes it);
+    `holomorphic` whether the kernel on complex input is the analytic continuation (what
+    the complex step needs; a user op from `define_op` must say so).
     """
 
     name: str
@@ -68,6 +70,7 @@ class Op:
     numpy: tuple[Callable[..., Any], ...] = field(default=())
     domain: tuple[Interval, ...] | None = None
     builtin: bool = True
+    holomorphic: bool = True
 
 
 #: Every op by its canonical name.
@@ -178,6 +181,18 @@ def register(op: Op) -> Op:
     if op.kind == "elementwise" and op.sympy is not None:
         _UNSETTLED.append(op)  # its SymPy heads, worked out when first read
     return op
+
+
+def registry_state() -> tuple:
+    """A copy of every table `register` fills, for `restore_registry` (test isolation)."""
+    return tuple(table.copy() for table in (OPS, ALIASES, UFUNC_OPS, SYMPY_HEADS, STEP_HEADS))
+
+
+def restore_registry(state: tuple) -> None:
+    """Put the tables back as `registry_state` saw them (ops defined since are gone)."""
+    for table, before in zip((OPS, ALIASES, UFUNC_OPS, SYMPY_HEADS, STEP_HEADS), state):
+        table.clear()
+        table.update(before)
 
 
 def resolve_name(name: str) -> str:
@@ -434,9 +449,6 @@ def _nested_tuple(value: Any) -> Any:
     return tuple(_nested_tuple(v) for v in value) if isinstance(value, list) else value
 
 
-check_basic_index = check_index
-
-
 # ----------------------------------------------------------------------------- kernels
 def _as_float(mask: np.ndarray, *like: Any) -> np.ndarray:
     dtypes = [np.asarray(x).dtype for x in like]
@@ -556,7 +568,7 @@ def _piecewise01(relation: Callable) -> Callable:
     return lambda a, b: sympy.Piecewise((1, relation(a, b)), (0, True))
 
 
-# ----------------------------------------------------------------------------- kernels (new)
+# ----------------------------------------------------------------------------- kernels: network pieces
 def _gelu(x: Any) -> np.ndarray:
     """x Phi(x) written with erfc, so the left tail does not cancel."""
     return 0.5 * x * special.erfc(-np.asarray(x) / math.sqrt(2.0))
@@ -585,6 +597,7 @@ def elementwise_op(
     smooth: bool = True,
     piecewise_constant: bool = False,
     builtin: bool = True,
+    holomorphic: bool = True,
 ) -> Op:
     """An elementwise `Op` (numpy broadcasting; SymPy counterpart vectorized over object
     arrays). `domain` "real" (the default) is the whole real line for every argument."""
@@ -602,6 +615,7 @@ def elementwise_op(
         numpy=tuple(numpy),
         domain=((-INF, INF),) * arity if domain == "real" else domain,
         builtin=builtin,
+        holomorphic=holomorphic,
     )
 
 

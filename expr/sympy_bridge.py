@@ -21,6 +21,7 @@ from sympy.parsing.sympy_parser import (
 )
 
 from . import functions as F
+from .deep import check_depth, deep
 from .errors import ParseError, UnknownNameError
 from .graph import Function
 from .ops import OPS, SYMPY_HEADS, formula_names, resolve_formula_name
@@ -91,6 +92,7 @@ def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") ->
     return from_sympy(expression, variables, name=name)
 
 
+@deep
 def from_sympy(
     expression: sympy.Expr, variables: Sequence[Any] | None = None, name: str = "f"
 ) -> Function:
@@ -99,8 +101,8 @@ def from_sympy(
     Shared subexpressions become shared nodes. O(size of SymPy's DAG).
 
     >>> x = sympy.Symbol("x")
-    >>> float(from_sympy(sympy.exp(x) * x)(1.0))
-    2.718281828459045
+    >>> round(float(from_sympy(sympy.exp(x) * x)(1.0)), 12)
+    2.718281828459
     """
     many = isinstance(expression, (list, tuple))
     expressions = [sympy.sympify(e) for e in (expression if many else [expression])]
@@ -296,8 +298,11 @@ def input_symbols(f: Function) -> list[Any]:
     return out
 
 
+@deep
 def to_sympy(f: Function, symbols: dict[str, Any] | None = None) -> Any:
-    """SymPy form of `f` (see `Function.to_sympy`). O(nodes) SymPy constructions."""
+    """SymPy form of `f` (see `Function.to_sympy`). O(nodes) SymPy constructions, on a big
+    stack (`expr.deep`); deeper than `MAX_SYMPY_DEPTH` ops is refused."""
+    check_depth(f, "to_sympy")
     values: list[Any] = [None] * f.graph.number_of_nodes()
     given = symbols or {}
     for node, default in zip(f.inputs, input_symbols(f)):

@@ -149,3 +149,26 @@ class logaddexp(_Elementary):
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         a, b = self.args
         return sigmoid(a - b) if argindex == 1 else sigmoid(b - a)
+
+
+def user_function(name: str, counterpart: Any, arity: int) -> type:
+    """A SymPy function class named `name` for a user's op (`expr.define_op`): it prints and
+    evaluates as `counterpart` (a callable of SymPy expressions) and differentiates it
+    (`fdiff`), so symbolic results keep the op's name and `from_sympy` maps it back."""
+
+    def elementary(cls: type, *args: sympy.Expr) -> sympy.Expr:
+        return counterpart(*args)
+
+    def fdiff(self: Any, argindex: int = 1) -> sympy.Expr:
+        symbols = sympy.symbols(f"_u0:{arity}", real=True)
+        d = sympy.diff(counterpart(*symbols), symbols[argindex - 1])
+        return d.xreplace(dict(zip(symbols, self.args)))
+
+    namespace = {
+        "elementary": classmethod(elementary),
+        "fdiff": fdiff,
+        "nargs": arity,
+        "counterpart": staticmethod(counterpart),
+        "__doc__": f"The user op {name} (expr.define_op).",
+    }
+    return type(name, (_Elementary,), namespace)

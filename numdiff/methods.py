@@ -130,42 +130,24 @@ def _derivatives(*accuracies: int) -> Callable[[int], tuple[int, ...]]:
     return lambda n: accuracies if 1 <= n <= MAX_DERIVATIVE else ()
 
 
+def _stencil_row(name: str, family: str, *accuracies: int) -> Method:
+    """A row whose formula is the `family` stencil of `numdiff.stencils` (one batch per line)."""
+    return Method(
+        name,
+        _derivatives(*accuracies),
+        lambda n, p: stencil(family, n, p),
+        default_step,
+        _stencil_run,
+    )
+
+
+#: The methods, one row each (module docstring).
 METHODS: dict[str, Method] = {
-    "forward": Method(
-        "forward",
-        _derivatives(1, 2, 3, 4),
-        lambda n, p: stencil("forward", n, p),
-        default_step,
-        _stencil_run,
-    ),
-    "backward": Method(
-        "backward",
-        _derivatives(1, 2, 3, 4),
-        lambda n, p: stencil("backward", n, p),
-        default_step,
-        _stencil_run,
-    ),
-    "central": Method(
-        "central",
-        _derivatives(2, 4, 6, 8),
-        lambda n, p: stencil("central", n, p),
-        default_step,
-        _stencil_run,
-    ),
-    "five_point": Method(
-        "five_point",
-        _derivatives(4),
-        lambda n, p: stencil("central", n, 4),
-        default_step,
-        _stencil_run,
-    ),
-    "richardson": Method(
-        "richardson",
-        _derivatives(2 * RICHARDSON_LEVELS),
-        lambda n, p: stencil("richardson", n, p),
-        default_step,
-        _stencil_run,
-    ),
+    "forward": _stencil_row("forward", "forward", 1, 2, 3, 4),
+    "backward": _stencil_row("backward", "backward", 1, 2, 3, 4),
+    "central": _stencil_row("central", "central", 2, 4, 6, 8),
+    "five_point": _stencil_row("five_point", "central", 4),
+    "richardson": _stencil_row("richardson", "richardson", 2 * RICHARDSON_LEVELS),
     "complex": Method(
         "complex",
         lambda n: (2,) if n == 1 else (),

@@ -319,6 +319,8 @@ class Problem:
             op = expr.OPS[f.op(node)]
             carried = any(np.any(np.imag(values[a]) != 0) for a in node_args)
             out_imag = np.iscomplexobj(values[node]) and np.any(np.imag(values[node]) != 0)
+            if carried and not op.holomorphic:
+                return f" (node {node}: op {op.name} is not declared holomorphic)"
             if op.piecewise_constant and out_imag:
                 return f" (node {node}: {op.name} of a complex number is not its real {op.name})"
             if carried and not op.piecewise_constant and not np.iscomplexobj(values[node]):

@@ -25,7 +25,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sympy.core.parameters import evaluate
+
+from expr import checks
+from expr.deep import run_deep
+
 from .errors import BudgetExceeded, SymdiffError
+
+#: Longest budget accepted (a day): None means no limit, inf is refused.
+MAX_BUDGET_S = 86_400.0
+
+
+def check_budget(budget_s: Any, name: str = "budget_s") -> float:
+    """A budget in seconds: a finite number in (0, MAX_BUDGET_S] (strings, inf, NaN and
+    bools are refused with a `SymdiffError`).
+
+    >>> check_budget(2)
+    2.0
+    """
+    try:
+        return checks.real(budget_s, name, 0.0, MAX_BUDGET_S, SymdiffError, open_minimum=True)
+    except SymdiffError:
+        raise SymdiffError(
+            f"{name} must be a positive number of seconds up to {MAX_BUDGET_S:g} (None for "
+            f"no limit where None is accepted), got {budget_s!r:.60}"
+        ) from None
 
 
 @dataclass
@@ -78,8 +102,9 @@ def run_job(job: Callable[[Reporter], None], budget_s: float, strict: bool = Fal
     (its `record` holds what was measured). An exception inside the job becomes
     `Outcome.error` (strict: re-raised as `SymdiffError`).
     """
-    if not budget_s > 0:
-        raise SymdiffError(f"budget_s must be a positive number of seconds, got {budget_s!r}")
+    budget_s = check_budget(budget_s)
+    if not callable(job):
+        raise SymdiffError(f"run_job needs a function of a Reporter, got {type(job).__name__}")
     if not can_fork():
         return _run_in_process(job, budget_s, strict)
     context = multiprocessing.get_context("fork")
@@ -96,7 +121,8 @@ def run_job(job: Callable[[Reporter], None], budget_s: float, strict: bool = Fal
                 outcome.exceeded_step = current
                 break
             try:
-                message = receiver.recv()
+                with evaluate(False):  # the worker's results are canonical already: rebuild
+                    message = receiver.recv()  # them as they are (linear, not SymPy's eval)
             except EOFError:
                 outcome.error, outcome.error_type = (
                     "the worker died (killed or crashed)",
@@ -189,5 +215,8 @@ def call_with_budget(fn: Callable[..., Any], *args: Any, budget_s: float, **kwar
         reporter.step(getattr(fn, "__name__", "call"))
         reporter.send(result=fn(*args, **kwargs))
 
-    outcome = run_job(job, budget_s, strict=True)
+    if not callable(fn):
+        raise SymdiffError(f"call_with_budget needs a function, got {type(fn).__name__}")
+    # on a big stack in both processes: pickling a deep SymPy result recurses
+    outcome = run_deep(run_job, job, budget_s, strict=True)
     return outcome.values["result"]

@@ -15,33 +15,82 @@ same mathematical expressions but built bottom-up with sharing (a DAG in memory)
 from __future__ import annotations
 
 import functools
+import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import sympy
 
-from .budget import call_with_budget
-from .errors import SymdiffError
+from expr.deep import deep, run_deep
+
+from .budget import call_with_budget, check_budget
+from .errors import BudgetExceeded, SymdiffError
 from .program import Program, from_function, no_delta, reverse
+from .size import tree_size
 from .source import Scalar, as_scalar, resolve_wrt
 
 METHODS = ("sympy", "graph")
 
+#: Most op nodes of a graph differentiated symbolically node by node ("graph" method,
+#: `derivative_program`): about 10 s of small `sympy.diff` calls at the limit.
+MAX_GRAPH_OPS = 20_000
+#: Most nodes, written out, and most depth of the function the "sympy" method
+#: differentiates in process;
+#: larger ones run in a forked worker under `DEFAULT_BUDGET_S` (SymPy's diff walks the
+#: tree: expression swell). Writing a "graph" result out stops after that budget too.
+MAX_SYMPY_TREE = 5_000
+MAX_SYMPY_DEPTH = 100
+DEFAULT_BUDGET_S = 15.0
+_WAY_ROUND = (
+    "symdiff.derivative_program(f) gives the derivative as assignments and "
+    "symdiff.lambdify(program, variables) evaluates it; autodiff differentiates any size"
+)
+
 
 def _budgeted(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Add `budget_s=None`: with a number, run in a forked worker killed after that many
-    seconds (`BudgetExceeded`), so a runaway SymPy call cannot hang the caller."""
+    seconds (`BudgetExceeded`), so a runaway SymPy call cannot hang the caller, and the
+    size limits are lifted (the budget bounds the time instead). Either way the work runs
+    on a big stack (`expr.deep`): deep expressions never raise RecursionError."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, budget_s: float | None = None, **kwargs: Any) -> Any:
         if budget_s is None:
-            return fn(*args, **kwargs)
-        return call_with_budget(fn, *args, budget_s=budget_s, **kwargs)
+            return run_deep(fn, *args, **kwargs)
+        budget_s = check_budget(budget_s)
+        return call_with_budget(fn, *args, budget_s=budget_s, _limits=False, **kwargs)
 
     wrapper.__doc__ = (fn.__doc__ or "") + (
-        "\n    budget_s: seconds allowed (None: no limit); over it, `BudgetExceeded`.\n"
+        "\n    budget_s: seconds allowed (None: the size limits of `symdiff.differentiate`"
+        " apply); over it, `BudgetExceeded`.\n"
     )
     return wrapper
+
+
+def _check_graph_size(scalar: Scalar, what: str) -> None:
+    ops = scalar.graph.size()
+    if ops > MAX_GRAPH_OPS:
+        raise SymdiffError(
+            f"{what}: {scalar.function.name} has {ops} ops, over the limit {MAX_GRAPH_OPS} of "
+            f"symbolic differentiation node by node; differentiate it with autodiff "
+            "(autodiff.grad_graph gives the derivative as a graph)"
+        )
+
+
+def _inline(program: Program, limits: bool) -> list[sympy.Expr]:
+    """`program.inline()`, stopped after `DEFAULT_BUDGET_S` when `limits` (SymPy sorts the
+    factors of each product by comparing subtrees: a deep chain of transcendental functions
+    inlines in O(depth^3))."""
+    deadline = time.perf_counter() + DEFAULT_BUDGET_S if limits else None
+    try:
+        return program.inline(deadline)
+    except BudgetExceeded:
+        raise BudgetExceeded(
+            f"writing the derivative out as SymPy expressions ran over the default budget of "
+            f"{DEFAULT_BUDGET_S:g} s; {_WAY_ROUND}; or pass budget_s=seconds for more time",
+            step="inline",
+        ) from None
 
 
 def check_method(method: str) -> str:
@@ -59,29 +108,61 @@ def _program(scalar: Scalar) -> Program:
     return from_function(scalar.graph, list(scalar.symbols))
 
 
-def jacobian_rows(scalar: Scalar, wrt: Sequence[sympy.Symbol], method: str) -> list[list]:
+def _sympy_work(scalar: Scalar, work: Callable[[], Any], limits: bool) -> Any:
+    """Run `work` (`sympy.diff` calls on the inlined outputs) in process when the function
+    is small, else under the default budget in a forked worker (unless the caller gave
+    one: then `limits` is False)."""
+    size = tree_size(list(scalar.outputs))
+    if not limits or (size <= MAX_SYMPY_TREE and scalar.function.depth() <= MAX_SYMPY_DEPTH):
+        return work()
+    try:
+        return call_with_budget(work, budget_s=DEFAULT_BUDGET_S)
+    except BudgetExceeded:
+        raise BudgetExceeded(
+            f'method="sympy": differentiating {scalar.function.name} (written out: {size} '
+            f"nodes) ran over the default budget of {DEFAULT_BUDGET_S:g} s (expression "
+            f'swell); pass budget_s=seconds for more time, or use method="graph"',
+            step="diff",
+        ) from None
+
+
+def jacobian_rows(
+    scalar: Scalar, wrt: Sequence[sympy.Symbol], method: str, limits: bool = True
+) -> list[list]:
     """Rows d out_i / d wrt_j as SymPy expressions. "sympy": O(m n) `sympy.diff` calls on the
     inlined outputs (exponential on deep compositions); "graph": m reverse sweeps over the
-    graph, O(m x graph), then inlined bottom-up."""
+    graph, O(m x graph), then inlined bottom-up. `limits`: refuse (or budget) sizes that
+    cannot finish in seconds."""
     check_method(method)
     if method == "sympy":
-        return [[no_delta(sympy.diff(out, s)) for s in wrt] for out in scalar.outputs]
-    flat = reverse(_program(scalar), wrt).inline()
+        outputs = scalar.outputs
+        return _sympy_work(
+            scalar, lambda: [[no_delta(sympy.diff(o, s)) for s in wrt] for o in outputs], limits
+        )
+    if limits:
+        _check_graph_size(scalar, 'method="graph"')
+    flat = _inline(reverse(_program(scalar), wrt), limits)
     n = len(wrt)
     return [flat[i * n : (i + 1) * n] for i in range(len(scalar.outputs))]
 
 
 def _scalar_output(scalar: Scalar, what: str) -> None:
-    if len(scalar.outputs) != 1:
+    count = sum(math.prod(shape) for shape in scalar.function.output_shapes)
+    if count != 1:
         raise SymdiffError(
             f"{what} needs a scalar-valued function; {scalar.function.name} has "
-            f"{len(scalar.outputs)} outputs (use jacobian)"
+            f"{count} outputs (use jacobian)"
         )
 
 
 @_budgeted
 def derivative(
-    f: Any, wrt: Any = None, method: str = "sympy", *, args: Sequence[Any] = ()
+    f: Any,
+    wrt: Any = None,
+    method: str = "sympy",
+    *,
+    args: Sequence[Any] = (),
+    _limits: bool = True,
 ) -> sympy.Expr:
     """d f / d wrt for a scalar f and one scalar variable `wrt` (a name, a SymPy symbol, or
     None when f has one scalar input). `args`: example inputs to trace a Python function.
@@ -102,12 +183,17 @@ def derivative(
             f"derivative needs exactly one scalar variable, got {len(symbols)} ({names}); "
             "name one with wrt=..., or use gradient"
         )
-    return jacobian_rows(scalar, symbols, method)[0][0]
+    return jacobian_rows(scalar, symbols, method, _limits)[0][0]
 
 
 @_budgeted
 def gradient(
-    f: Any, method: str = "sympy", *, wrt: Any = None, args: Sequence[Any] = ()
+    f: Any,
+    method: str = "sympy",
+    *,
+    wrt: Any = None,
+    args: Sequence[Any] = (),
+    _limits: bool = True,
 ) -> list[sympy.Expr]:
     """The gradient of a scalar f as a list of SymPy expressions, one per scalar variable
     (all inputs, tensor inputs element by element in C order, unless `wrt` names some).
@@ -118,12 +204,17 @@ def gradient(
     check_method(method)
     scalar = as_scalar(f, args)
     _scalar_output(scalar, "gradient")
-    return jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method)[0]
+    return jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method, _limits)[0]
 
 
 @_budgeted
 def jacobian(
-    f: Any, method: str = "sympy", *, wrt: Any = None, args: Sequence[Any] = ()
+    f: Any,
+    method: str = "sympy",
+    *,
+    wrt: Any = None,
+    args: Sequence[Any] = (),
+    _limits: bool = True,
 ) -> sympy.Matrix:
     """The Jacobian (outputs flattened x variables) as a `sympy.Matrix`.
 
@@ -136,12 +227,17 @@ def jacobian(
     """
     check_method(method)
     scalar = as_scalar(f, args)
-    return sympy.Matrix(jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method))
+    return sympy.Matrix(jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method, _limits))
 
 
 @_budgeted
 def hessian(
-    f: Any, method: str = "sympy", *, wrt: Any = None, args: Sequence[Any] = ()
+    f: Any,
+    method: str = "sympy",
+    *,
+    wrt: Any = None,
+    args: Sequence[Any] = (),
+    _limits: bool = True,
 ) -> sympy.Matrix:
     """The Hessian of a scalar f as a symmetric `sympy.Matrix`. "sympy": `sympy.diff` twice
     (upper triangle, mirrored); "graph": reverse over reverse on the shared graph.
@@ -157,16 +253,24 @@ def hessian(
     symbols = _wrt_symbols(scalar, wrt)
     n = len(symbols)
     if method == "graph":
-        flat = reverse(reverse(_program(scalar), symbols), symbols, prefix="u").inline()
-        return sympy.Matrix(n, n, flat)
-    grad = [no_delta(sympy.diff(scalar.outputs[0], s)) for s in symbols]
-    out = sympy.zeros(n, n)
-    for i in range(n):
-        for j in range(i, n):
-            out[i, j] = out[j, i] = no_delta(sympy.diff(grad[i], symbols[j]))
-    return out
+        if _limits:
+            _check_graph_size(scalar, 'hessian(method="graph")')
+        program = reverse(reverse(_program(scalar), symbols), symbols, prefix="u")
+        return sympy.Matrix(n, n, _inline(program, _limits))
+    output = scalar.outputs[0]
+
+    def second_derivatives() -> sympy.Matrix:
+        grad = [no_delta(sympy.diff(output, s)) for s in symbols]
+        out = sympy.zeros(n, n)
+        for i in range(n):
+            for j in range(i, n):
+                out[i, j] = out[j, i] = no_delta(sympy.diff(grad[i], symbols[j]))
+        return out
+
+    return _sympy_work(scalar, second_derivatives, _limits)
 
 
+@deep
 def derivative_program(
     f: Any, order: int = 1, *, wrt: Any = None, args: Sequence[Any] = ()
 ) -> Program:
@@ -180,15 +284,16 @@ def derivative_program(
     w0 = 2*v1
     return w0*cos(x)
     """
+    if isinstance(order, bool) or not isinstance(order, int) or order not in (1, 2):
+        raise SymdiffError(f"derivative_program: order must be 1 or 2, got {order!r}")
     scalar = as_scalar(f, args)
+    _check_graph_size(scalar, "derivative_program")
     symbols = _wrt_symbols(scalar, wrt)
     first = reverse(_program(scalar), symbols)
     if order == 1:
         return first
-    if order == 2:
-        _scalar_output(scalar, "derivative_program(order=2)")
-        return reverse(first, symbols, prefix="u")
-    raise SymdiffError(f"derivative_program: order must be 1 or 2, got {order!r}")
+    _scalar_output(scalar, "derivative_program(order=2)")
+    return reverse(first, symbols, prefix="u")
 
 
 def variables(f: Any, *, args: Sequence[Any] = ()) -> list[sympy.Symbol]:

@@ -14,6 +14,7 @@ then prints line by line through its `cse=` hook.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +23,8 @@ import sympy
 
 from .errors import SymdiffError
 from .program import Program
-from .size import postorder
+from .size import expression, postorder
+from .stable import stabilize
 
 #: Longest chain of single-use nodes printed inline (keeps the printer's recursion shallow).
 MAX_INLINE_DEPTH = 24
@@ -37,7 +39,7 @@ def to_program(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> 
     t0 = sin(x)
     return t0**2 + t0
     """
-    roots = [sympy.sympify(e) for e in exprs]
+    roots = [expression(e, f"exprs[{i}]") for i, e in enumerate(exprs)]
     order = postorder(roots)
     uses: dict[int, int] = {}
     for node in order:
@@ -71,21 +73,28 @@ def to_program(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> 
 def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
     """A numpy function of the `symbols` (scalars or arrays, broadcast) computing `exprs` in
     float64: one expression gives an array of its value, a list a stacked array, a Matrix an
-    array of its shape; a `Program` its outputs. SymPy's lambdify with CSE (the assignments).
+    array of its shape; a `Program` its outputs. SymPy's lambdify with CSE (the assignments);
+    log-sum-exp, softplus and softmax are printed in stable forms (`symdiff.stable`), so
+    the result overflows only where the value does.
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> g = lambdify([sympy.log(1 + sympy.exp(x)), sympy.exp(x) / (1 + sympy.exp(x))], [x])
+    >>> g(800.0).tolist()
+    [800.0, 1.0]
     """
-    symbols = [sympy.Symbol(s, real=True) if isinstance(s, str) else s for s in symbols]
+    symbols = _symbols(symbols)
     shape: tuple[int, ...] | None = None
     if isinstance(exprs, Program):
         program = exprs
     else:
         if isinstance(exprs, sympy.MatrixBase):
             shape = exprs.shape
-            flat = list(exprs)
+            flat = [expression(e, "exprs") for e in exprs]
         elif isinstance(exprs, (list, tuple)):
-            flat = [sympy.sympify(e) for e in exprs]
+            flat = [expression(e, f"exprs[{i}]") for i, e in enumerate(exprs)]
             shape = (len(flat),)
         else:
-            flat = [sympy.sympify(exprs)]
+            flat = [expression(exprs, "exprs")]
             shape = ()
         program = to_program(flat, symbols)
     known = {s.name for s in symbols} | {s.name for s, _ in program.assignments}
@@ -97,16 +106,74 @@ def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
             f"lambdify: the expressions use {', '.join(unknown)}, which are not among the "
             f"symbols {', '.join(s.name for s in symbols)}"
         )
+    program = stabilize(program)
     assignments = list(program.assignments)
     compiled = sympy.lambdify(
         symbols, list(program.outputs), modules=["scipy", "numpy"], cse=lambda e: (assignments, e)
     )
     out_shape = (len(program.outputs),) if shape is None else shape
 
+    names = [s.name for s in symbols]
+
     def evaluate(*values: Any) -> np.ndarray:
+        arrays = _arguments(values, names)
         with np.errstate(all="ignore"):
-            results = compiled(*[np.asarray(v, dtype=np.float64) for v in values])
+            results = compiled(*arrays)
         stacked = np.array(np.broadcast_arrays(*results), dtype=np.float64)
+        bad = np.isnan(stacked).reshape(len(results), -1).any(axis=1)
+        if bad.any():
+            raise SymdiffError(
+                f"output {int(np.argmax(bad))} is NaN at these (non-NaN) arguments: a value "
+                "outside an op's domain (log or sqrt of a negative number, 0/0, inf - inf)"
+            )
         return stacked.reshape(out_shape + stacked.shape[1:])
 
     return evaluate
+
+
+def _symbols(symbols: Any) -> list[sympy.Symbol]:
+    """The argument symbols: a list or tuple of names (identifiers) or SymPy symbols."""
+    if not isinstance(symbols, (list, tuple)):
+        raise SymdiffError(
+            f"symbols must be a list or tuple of names or SymPy symbols, got {symbols!r:.60}"
+        )
+    out = []
+    for i, s in enumerate(symbols):
+        if isinstance(s, str) and s.isidentifier() and not keyword.iskeyword(s):
+            s = sympy.Symbol(s, real=True)
+        if not isinstance(s, sympy.Symbol) or not s.name.isidentifier():
+            raise SymdiffError(
+                f"symbols[{i}] must be a Python identifier or a SymPy symbol named by one, "
+                f"got {s!r:.60}"
+            )
+        out.append(s)
+    names = [s.name for s in out]
+    if len(set(names)) != len(names):
+        raise SymdiffError(f"symbols must be distinct, got {names}")
+    return out
+
+
+def _arguments(values: Sequence[Any], names: list[str]) -> list[np.ndarray]:
+    """The call's arguments as float64 arrays, one per symbol, none of them NaN."""
+    if len(values) != len(names):
+        raise SymdiffError(
+            f"the function takes {len(names)} arguments ({', '.join(names)}), got {len(values)}"
+        )
+    arrays = []
+    for name, value in zip(names, values):
+        try:
+            array = np.asarray(value)
+            if array.dtype.kind not in "biuf":
+                raise TypeError
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise SymdiffError(f"argument {name} must be real numbers, got {value!r:.60}") from None
+        if np.isnan(array).any():
+            raise SymdiffError(f"argument {name} is NaN")
+        arrays.append(array)
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
+        raise SymdiffError(f"the arguments do not broadcast together ({shapes})") from None
+    return arrays

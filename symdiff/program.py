@@ -21,6 +21,7 @@ return v4
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ from sympy.core.cache import clear_cache
 
 import expr
 
-from .errors import SymdiffError
+from .errors import BudgetExceeded, SymdiffError
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,20 @@ class Program:
     assignments: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
     outputs: tuple[sympy.Expr, ...]
 
-    def inline(self) -> list[sympy.Expr]:
+    def inline(self, deadline: float | None = None) -> list[sympy.Expr]:
         """The outputs as SymPy expressions of the inputs only, built bottom-up without
         expanding, so shared subexpressions stay shared in memory (a DAG whose written-out
         tree may be exponentially larger). O(total size of the rhs) SymPy constructions.
-        Empties SymPy's cache first (see `symdiff.source.fresh_cache`)."""
+        Empties SymPy's cache first (see `symdiff.source.fresh_cache`). Past `deadline`
+        (a `time.perf_counter()` value) it stops with `BudgetExceeded`."""
         clear_cache()
         env: dict[sympy.Symbol, sympy.Expr] = {}
-        for symbol, rhs in self.assignments:
+        for index, (symbol, rhs) in enumerate(self.assignments):
+            if deadline is not None and time.perf_counter() > deadline:
+                raise BudgetExceeded(
+                    f"inline stopped at assignment {index} of {len(self.assignments)}",
+                    step="inline",
+                )
             env[symbol] = rhs.xreplace(env)
         return [sympy.sympify(out).xreplace(env) for out in self.outputs]
 
@@ -159,6 +166,28 @@ def _partials(rhs: sympy.Expr, known: set[sympy.Symbol]) -> list[tuple[sympy.Sym
     return out
 
 
+class _LocalPartials:
+    """`_partials` computed once per shape of right-hand side: the rhs with its known symbols
+    renamed to placeholders (same assumptions) is the key, so a chain of 50,000 sin nodes
+    calls `sympy.diff` once and renames the result back 50,000 times. O(rhs) per call."""
+
+    def __init__(self, known: set[sympy.Symbol]) -> None:
+        self.known = known
+        self.templates: dict[sympy.Expr, list[tuple[int, Any]]] = {}
+
+    def __call__(self, rhs: sympy.Expr) -> list[tuple[sympy.Symbol, Any]]:
+        symbols = sorted(rhs.free_symbols & self.known, key=lambda s: s.name)
+        holders = [sympy.Symbol(f"_symdiff_{i}", **s.assumptions0) for i, s in enumerate(symbols)]
+        if any(h.name in {s.name for s in rhs.free_symbols} for h in holders):
+            return _partials(rhs, self.known)  # a clash with the placeholder names
+        key = rhs.xreplace(dict(zip(symbols, holders)))
+        if key not in self.templates:
+            derivatives = [no_delta(sympy.diff(key, h)) for h in holders]
+            self.templates[key] = [(i, d) for i, d in enumerate(derivatives) if d != 0]
+        back = dict(zip(holders, symbols))
+        return [(symbols[i], d.xreplace(back)) for i, d in self.templates[key]]
+
+
 def reverse(program: Program, wrt: Sequence[sympy.Symbol], prefix: str = "w") -> Program:
     """The Jacobian of `program`'s outputs w.r.t. `wrt` by reverse accumulation, as a program:
     the original assignments, then for each output one adjoint assignment `w<k> = sum of
@@ -180,13 +209,14 @@ def reverse(program: Program, wrt: Sequence[sympy.Symbol], prefix: str = "w") ->
         s.name for out in program.outputs for s in sympy.sympify(out).free_symbols
     }
     names = _Names(used)
+    partials = _LocalPartials(known)
     local: dict[int, list] = {}
     extra: list[tuple[sympy.Symbol, sympy.Expr]] = []
     jacobian: list[sympy.Expr] = []
     counter = 0
     for out in program.outputs:
         adjoint: dict[sympy.Symbol, list[sympy.Expr]] = {}
-        for symbol, partial in _partials(sympy.sympify(out), known):
+        for symbol, partial in partials(sympy.sympify(out)):
             adjoint.setdefault(symbol, []).append(partial)
         for index in range(len(program.assignments) - 1, -1, -1):
             symbol, rhs = program.assignments[index]
@@ -202,7 +232,7 @@ def reverse(program: Program, wrt: Sequence[sympy.Symbol], prefix: str = "w") ->
                 extra.append((name, seed))
                 seed = name
             if index not in local:
-                local[index] = _partials(rhs, known)
+                local[index] = partials(rhs)
             for arg, partial in local[index]:
                 adjoint.setdefault(arg, []).append(seed * partial)
         jacobian.extend(sympy.Add(*adjoint.get(s, [])) for s in wrt)

@@ -20,17 +20,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import sympy
 
+from .errors import SymdiffError
+
 Exprs = sympy.Basic | Sequence[sympy.Basic]
+
+
+def expression(e: Any, name: str) -> sympy.Expr:
+    """A SymPy expression or a real number; strings are refused (never sympified)."""
+    if isinstance(e, sympy.Basic):
+        return e
+    if isinstance(e, (int, float, np.integer, np.floating)) and not isinstance(e, bool):
+        return sympy.Float(float(e)) if isinstance(e, (float, np.floating)) else sympy.Integer(e)
+    raise SymdiffError(
+        f"{name} must be a SymPy expression (or a list, Matrix or Program of them), got "
+        f"{type(e).__name__} {e!r:.60}"
+    )
 
 
 def _roots(exprs: Any) -> list[sympy.Basic]:
     if isinstance(exprs, sympy.MatrixBase):
         return list(exprs)
     if isinstance(exprs, (list, tuple)):
-        return [sympy.sympify(e) for e in exprs]
-    return [sympy.sympify(exprs)]
+        return [expression(e, f"exprs[{i}]") for i, e in enumerate(exprs)]
+    return [expression(exprs, "exprs")]
 
 
 def postorder(roots: Sequence[sympy.Basic]) -> list[sympy.Basic]:
@@ -131,4 +146,13 @@ def cse_size(replacements: Sequence[tuple[Any, Any]], reduced: Sequence[Any]) ->
     >>> cse_size(*sympy.cse([sympy.sin(x) ** 2 + sympy.sin(x)]))  # x0 = sin(x); x0**2 + x0
     8
     """
+    if not isinstance(replacements, (list, tuple)) or not all(
+        isinstance(r, (list, tuple)) and len(r) == 2 for r in replacements
+    ):
+        raise SymdiffError(
+            f"replacements must be a list of (symbol, expression) pairs (as sympy.cse "
+            f"returns), got {replacements!r:.60}"
+        )
+    if not isinstance(reduced, (list, tuple)):
+        raise SymdiffError(f"reduced must be a list of expressions, got {reduced!r:.60}")
     return sum(1 + tree_size(rhs) for _, rhs in replacements) + tree_size(list(reduced))

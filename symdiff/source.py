@@ -79,6 +79,14 @@ def as_scalar(f: Any, args: Sequence[Any] = ()) -> Scalar:
     >>> [str(v) for v in s.symbols], s.outputs
     (['x', 'y'], (x*y + sin(x),))
     """
+    if not isinstance(args, (list, tuple)):
+        raise SymdiffError(
+            f"args must be a tuple of example inputs (for a Python function), got {args!r:.60}"
+        )
+    if callable(f) and not isinstance(f, (sympy.Basic, expr.Function)) and not args:
+        raise SymdiffError(
+            "a Python function needs example inputs to be traced: pass args=(x0, ...)"
+        )
     try:
         function = expr.as_function(f, *args)
     except expr.ExprError:
@@ -106,7 +114,15 @@ def resolve_wrt(scalar: Scalar, wrt: Any) -> list[int]:
     """
     if wrt is None:
         return list(range(len(scalar.symbols)))
-    items = [wrt] if isinstance(wrt, (str, sympy.Symbol)) else list(wrt)
+    if isinstance(wrt, (str, sympy.Symbol)):
+        items = [wrt]
+    elif isinstance(wrt, (list, tuple)) and wrt:
+        items = list(wrt)
+    else:
+        raise SymdiffError(
+            f"wrt must be a variable name, a SymPy symbol or a non-empty list of them, got "
+            f"{wrt!r:.60}"
+        )
     by_name = {s.name: i for i, s in enumerate(scalar.symbols)}
     out: list[int] = []
     for item in items:

@@ -35,9 +35,9 @@ import sympy
 from sympy.core.cache import clear_cache
 
 import expr
-from expr import catalog
+from expr import catalog, checks
 
-from .budget import Reporter, run_job
+from .budget import Reporter, check_budget, run_job
 from .differentiate import check_method
 from .errors import BudgetExceeded, SymdiffError
 from .numeric import lambdify
@@ -196,7 +196,7 @@ def swell(
     """
     check_method(method)
     _check_mode(mode, method)
-    if not isinstance(max_tree_size, int) or max_tree_size < 0:
+    if isinstance(max_tree_size, bool) or not isinstance(max_tree_size, int) or max_tree_size < 0:
         raise SymdiffError(f"max_tree_size must be a non-negative int, got {max_tree_size!r}")
     scalar = as_scalar(f, args)
     symbols = [scalar.symbols[i] for i in resolve_wrt(scalar, wrt)]
@@ -269,10 +269,16 @@ def swell_curve(
     [(2, 2), (3, 9)]
     """
     name, builder, wrt = _family(family)
+    sizes = checks.sequence(sizes, "sizes", SymdiffError)
+    methods = checks.sequence(methods, "methods", SymdiffError)
+    modes = checks.sequence(modes, "modes", SymdiffError)
     for method in methods:
         check_method(method)
     for mode in modes:
         _check_mode(mode, "graph")
+    for size in sizes:
+        checks.integer(size, "sizes: each size", error=SymdiffError)
+    budget_s = check_budget(budget_s)
     stopped: dict[tuple[str, str], Any] = {}
     records = []
     for size in sizes:

@@ -121,6 +121,16 @@ def test_tuple_outputs_and_jacfwd_of_jacrev_is_the_hessian():
     assert close(autodiff.jacrev(autodiff.jacfwd(g(expr)))(x), hessian)
 
 
+@pytest.mark.peers
+def test_hessian_of_pytree_arguments_has_jax_structure():
+    def f(ns):
+        return lambda p, y: ns.sum(ns.sin(p["a"]) * p["b"][0]) * y**2.0
+
+    p = {"a": np.array([0.3, 0.5]), "b": [np.array(1.5)]}
+    ours = autodiff.hessian(f(expr), argnums=(0, 1))(p, 0.7)
+    assert close(ours, jax.hessian(f(jnp), argnums=(0, 1))(p, 0.7))
+
+
 def test_nested_grad_closing_over_the_outer_value():
     def inner(x):
         return autodiff.grad(lambda y: expr.sin(x * y))(2.0)  # = x cos(2x)
@@ -280,3 +290,21 @@ def test_nan_in_the_derivative_only_is_reported_too():
     with pytest.raises(autodiff.NaNError, match="tangent at node"):
         autodiff.jvp(lambda x: expr.sqrt(x) * 0.0, (0.0,), (1.0,))
     assert autodiff.jvp(lambda x: expr.sqrt(x) * 0.0, (0.0,), (1.0,), check_nan=False)[0] == 0.0
+
+
+@pytest.mark.peers
+def test_readme_from_jax_lines_are_the_same_and_agree():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text[text.index("**From JAX**") :]
+    blocks = [re.search(rf"```{tag}\n(.*?)```", section, flags=re.S) for tag in ("py", "python")]
+    theirs, ours = ([line for line in b.group(1).splitlines() if line] for b in blocks)
+    assert theirs[2:] == ours[2:] and len(ours[2:]) == 5  # only the imports differ
+    results = []
+    for lines in (theirs, ours):
+        scope: dict = {}
+        exec("\n".join(line for line in lines if not line.startswith("print")), scope)
+        results.append((scope["value"], scope["g"], scope["H"]))
+    assert close(results[1], results[0])

@@ -148,15 +148,15 @@ def test_budget_picks_fewest_steps_that_fit() -> None:
 def test_bad_strategies_are_named() -> None:
     with pytest.raises(CheckpointError, match="unknown checkpoint strategy"):
         as_strategy("cubic")
-    with pytest.raises(CheckpointError, match="positive int"):
+    with pytest.raises(CheckpointError, match="must be an int >= 1"):
         every(0)
-    with pytest.raises(CheckpointError, match="positive int"):
+    with pytest.raises(CheckpointError, match="must be an int >= 1"):
         binomial(snapshots=-1)
     with pytest.raises(CheckpointError, match="cannot be a"):
         as_strategy(3.5)
     with pytest.raises(CheckpointError, match="cannot be met"):
         schedule(10, budget(bytes=2))
-    with pytest.raises(CheckpointError, match="positive int"):
+    with pytest.raises(CheckpointError, match="must be an int >= 1"):
         schedule(0, "sqrt")
 
 

@@ -45,6 +45,8 @@ def draw_gallery_figure(name: str, style: str, source: Path = GALLERY, **kwargs)
     """Figure `name` drawn (and rendered) in `style` from the gallery's records."""
     with style_context(style):
         fig = compare.plot(name, gallery_records(name, Path(source)), style=style, **kwargs)
+        # at the resolution it is saved at: text extents do not scale exactly with dpi
+        fig.get_figure(root=True).set_dpi(matplotlib.rcParams["savefig.dpi"])
         fig.canvas.draw()
     return fig
 

@@ -234,12 +234,13 @@ def test_tracer_attributes():
 @pytest.fixture(scope="module")
 def softsign():
     """A new elementwise op, defined once: kernel and SymPy counterpart, nothing else."""
-    return expr.define_op(
-        "softsign_fixture",
-        kernel=lambda x: np.asarray(x) / (1.0 + np.abs(x)),
-        sympy=lambda x: x / (1 + sympy.Abs(x)),
-        domain=[(0.1, 5.0)],
-    )
+    return expr.define_op("softsign_fixture", **SOFTSIGN, domain=[(0.1, 5.0)])
+
+
+SOFTSIGN = {
+    "kernel": lambda x: np.asarray(x) / (1.0 + np.abs(x)),
+    "sympy": lambda x: x / (1 + sympy.Abs(x)),
+}
 
 
 def test_user_op_through_every_backend(softsign):
@@ -254,13 +255,17 @@ def test_user_op_through_every_backend(softsign):
         assert autodiff.grad(f)(x) == pytest.approx(exact, rel=1e-14)
         assert autodiff.jacfwd(f)(x) == pytest.approx(exact, rel=1e-14)
         assert float(autodiff.hessian(f)(x)) == pytest.approx(second, rel=1e-13)
-        assert float(autodiff.hvp(f)(x, 1.0)) == pytest.approx(second, rel=1e-13)
+        assert float(autodiff.hvp(f, (x,), (1.0,))) == pytest.approx(second, rel=1e-13)
         assert float(expr.reference(f, x)) == pytest.approx(exact, rel=1e-15)
         assert float(expr.reference(f, x, order=2)[0, 0]) == pytest.approx(second, rel=1e-13)
         for method in symdiff.METHODS:
             d = symdiff.derivative(f, method=method)
             assert float(symdiff.lambdify(d, symdiff.variables(f))(x)) == pytest.approx(exact)
         assert numdiff.derivative(f, x) == pytest.approx(exact, rel=1e-8)
+    assert str(traced.to_sympy()) == "softsign_fixture(x)"  # SymPy keeps the op's name
+    assert expr.from_sympy(traced.to_sympy()).op_counts() == {"softsign_fixture": 1}
+    with pytest.raises(numdiff.ComplexStepError, match="holomorphic"):
+        numdiff.derivative(traced, x, method="complex")  # |x| of a complex x is no continuation
     vector = np.array([0.5, 1.0, 2.0])
     g = autodiff.grad(lambda v: expr.sum(softsign(v)))(vector)
     np.testing.assert_allclose(g, 1.0 / (1.0 + vector) ** 2, rtol=1e-14)
@@ -279,11 +284,10 @@ def test_define_op_refuses_bad_definitions(softsign):
     with pytest.raises(expr.InputError, match="callables"):
         expr.define_op("bad_kernel", kernel=None, sympy=sympy.sin)
     assert "bad_counterpart" not in expr.OPS
-    again = expr.define_op(
-        "softsign_fixture", kernel=expr.OPS["softsign_fixture"].kernel,
-        sympy=expr.OPS["softsign_fixture"].sympy,
-    )  # fmt: skip
+    again = expr.define_op("softsign_fixture", **SOFTSIGN)  # the same definition again
     assert float(again(1.0)) == 0.5
+    with pytest.raises(expr.InputError, match="taken"):  # another one under that name
+        expr.define_op("softsign_fixture", kernel=np.tanh, sympy=sympy.tanh)
 
 
 def test_readme_lists_every_function_from_the_table():
@@ -292,3 +296,16 @@ def test_readme_lists_every_function_from_the_table():
         r"<!-- supported functions: generated, do not edit -->\n(.*?)\n<!-- end", text, re.S
     )
     assert block is not None and block.group(1) == expr.functions.supported_functions()
+
+
+def test_the_new_user_of_the_issue_is_served():
+    """atan, sinh, log1p, erf and np.arcsin were refused by every backend."""
+    x = sympy.Symbol("x")
+    e = sympy.atan(x) * sympy.sinh(x) + sympy.erf(x) + sympy.log(1 + x)
+    ref = float(expr.reference(e, 0.5))
+    for method in symdiff.METHODS:
+        (d,) = symdiff.gradient(e, method=method)
+        assert float(d.subs(dict.fromkeys(d.free_symbols, 0.5))) == pytest.approx(ref, rel=1e-14)
+    assert autodiff.grad(e)(0.5) == pytest.approx(ref, rel=1e-14)
+    g = autodiff.grad(lambda x: np.arcsin(x) + expr.log1p(x))(0.5)
+    assert g == pytest.approx(1 / np.sqrt(0.75) + 1 / 1.5, rel=1e-14)

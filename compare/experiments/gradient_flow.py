@@ -47,7 +47,7 @@ CASES = (
         "relu",
         True,
         lambda depth: np.sqrt(2.0 / depth),
-        "He/√depth on the skip branch",
+        "He/√depth, on the skip branch",
     ),
     Case(
         "relu, large weights",

@@ -110,7 +110,7 @@ EXPERIMENTS = (
             ),
         ),
         {
-            "quick": {"sizes": (4, 8, 16, 32, 64), "repeat": 3},
+            "quick": {"sizes": (4, 16, 64), "repeat": 3},
             "default": {"sizes": (4, 8, 16, 32, 64, 128, 256, 512), "repeat": 3},
             "full": {"sizes": (4, 8, 16, 32, 64, 128, 256, 512, 1024), "repeat": 5},
         },

@@ -79,7 +79,9 @@ def explain(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     page = folder / "explain.html"
-    page.write_text(render(data, formula), encoding="utf-8")
+    catalogued = formula in expr.catalog.names()
+    title = f"{formula}: f = {f.to_sympy()}" if catalogued else f"f = {formula}"
+    page.write_text(render(data, title), encoding="utf-8")
     paths = [page]
     for kind in formats:
         from .animation import write_animation

@@ -163,8 +163,8 @@ def _forward_tab(data: dict[str, Any]) -> str:
     )
 
 
-def render(data: dict[str, Any], formula: str) -> str:
-    """The page as one HTML string; `formula` is shown as given (escaped)."""
+def render(data: dict[str, Any], title: str) -> str:
+    """The page as one HTML string; `title` (with the formula as given) is shown escaped."""
     blob = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     point = ", ".join(f"{n} = {v}" for n, v in zip(data["inputs"], data["point"]))
     markers = (
@@ -176,9 +176,9 @@ def render(data: dict[str, Any], formula: str) -> str:
     )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>diffcompare explain: {escape(formula)}</title>"
+        f"<title>diffcompare explain: {escape(title)}</title>"
         f"<style>{_asset('page.css')}</style></head><body>"
-        f"<h1>f = {escape(formula)}</h1>"
+        f"<h1>{escape(title)}</h1>"
         f'<p class="sub">at {escape(point)}: f = {escape(data["value"])}. Step with the '
         "buttons or the arrow keys (← →, Home, End).</p>"
         '<div class="tabs"><button data-tab="reverse">Reverse mode (backprop)</button>'

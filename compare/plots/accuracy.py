@@ -110,7 +110,7 @@ def plot_accuracy_sweep(records: Sequence[Record], fig: Any = None, ax: Any = No
     labels_.append("theoretical optimal step (tick)")
     handles.append(Patch(color="0.92"))
     labels_.append("machine precision: error ≤ ε = 2.2e-16")
-    fig.legend(handles, labels_, loc="outside upper center", ncol=4)
+    fig.legend(handles, labels_, loc="outside upper center", ncol=3)
     return fig
 
 
@@ -310,7 +310,7 @@ def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -
 
     handles, labels_ = axes[0].get_legend_handles_labels()
     handles.append(Patch(color="0.92"))
-    labels_.append(f"shaded: error ≤ ε (float32 {EPS32:.1e}, float64 {EPS64:.1e})")
+    labels_.append("shaded: error ≤ ε of the panel's dtype")
     fig.legend(handles, labels_, loc="outside upper center", ncol=2 if slides_active() else 4)
     return fig
 

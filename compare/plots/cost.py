@@ -97,9 +97,9 @@ def _cost_row(
         )
     ns = sorted(unique(records, "n"))
     if ns:
-        for count, text in (
-            (lambda n: 2 * n, "2n"),
-            (lambda n: n + 1, "n + 1"),
+        for count, text, va in (  # 2n above its line end, n + 1 below: never on each other
+            (lambda n: 2 * n, "2n", "bottom"),
+            (lambda n: n + 1, "n + 1", "top"),
         ):
             cost_ax.plot(ns, [count(n) for n in ns], color=GUIDE, lw=0.8, ls="--", zorder=1)
             cost_ax.annotate(
@@ -109,7 +109,7 @@ def _cost_row(
                 textcoords="offset points",
                 fontsize="small",
                 color="0.35",
-                va="center",
+                va=va,
             )
         first = [r for r in select(records, kind="gradient") if r["n"] == ns[0]]
         if first:

@@ -50,7 +50,7 @@ def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = Non
                 marker=marker,
                 ms=3,
                 markevery=3,
-                label=f"{name}: {init}",
+                label=f"{name} ({init.split(',')[0]})",
             )
         layers, norms = _series(records, "sigmoid", key)
         if layers and key == "grad_norm":
@@ -72,7 +72,12 @@ def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = Non
         log_ticks(panel, "y")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(
-        handles, labels, loc="outside lower center", ncols=3, fontsize="small", frameon=False
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=2,  # long labels: two columns fit the width
+        fontsize="small",
+        frameon=False,
     )
     return fig
 
@@ -97,6 +102,10 @@ def caption_gradient_flow(records: Sequence[Record]) -> str:
     if not records:
         return "Gradient flow: no data."
     depth, width, batch = (records[0].get(k) for k in ("depth", "width", "batch"))
+    inits = "; ".join(
+        f"{name} {select(records, activation=name)[0].get('init', '')}"
+        for name in unique(records, "activation")
+    )
     measured = "; ".join(f"{name} {sci(value)}" for name, value in ratios(records).items())
     return (
         f"Norm of the gradient of the loss with respect to each layer's activations h_l "
@@ -104,6 +113,7 @@ def caption_gradient_flow(records: Sequence[Record]) -> str:
         "sweep of our engine; layer 1 is the input side. Backprop multiplies the local "
         "derivatives, so sigmoid's (at most 0.25, grey guide) vanish geometrically while ReLU "
         "with He initialisation and residual skips keep the signal, and large weights make it "
-        f"explode. Measured ‖∂L/∂h_1‖ / ‖∂L/∂h_{depth}‖: {measured}. Mean squared error of a "
+        f"explode. Measured ‖∂L/∂h_1‖ / ‖∂L/∂h_{depth}‖: {measured}. Initialisation: {inits}. "
+        "Mean squared error of a "
         f"fixed linear readout on a batch of {batch} standard normal inputs; biases 0; float64."
     )
