@@ -139,6 +139,10 @@ class _SettledDict(dict):
         _settle_heads()
         return dict.__len__(self)
 
+    def copy(self) -> dict:
+        _settle_heads()
+        return dict(dict.items(self))
+
 
 class _SettledSet(set):
     """A set whose reads settle the queued heads first."""
@@ -154,6 +158,10 @@ class _SettledSet(set):
     def __len__(self) -> int:
         _settle_heads()
         return set.__len__(self)
+
+    def copy(self) -> set:
+        _settle_heads()
+        return set(set.__iter__(self))
 
 
 SYMPY_HEADS: dict[Any, str] = _SettledDict()
