@@ -98,7 +98,6 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     """Entry point of `diffcompare` and `python -m compare` (`prog` names the command in
     messages and in the report); returns the exit status: 0 when every experiment ran, 1 if
     one failed, 2 for bad arguments (a bad --out, --from-csv with nothing to read)."""
-    from .result import checked_out_dir
     from .runner import experiment_names, experiments, run
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -106,6 +105,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
         from .explain import main as explain_main
 
         return explain_main(argv[1:])
+    early = _out_problem(argv)
+    if early is not None:  # a bad --out is refused before anything is imported or run
+        print(f"{prog}: {early}", file=sys.stderr)
+        return 2
     args = parser(prog).parse_args(argv)
     if args.list:
         for experiment in experiments():
@@ -122,8 +125,6 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
         return 2
     preset = "quick" if args.quick else "full" if args.full else "default"
     try:
-        if not args.from_csv:
-            checked_out_dir(args.out)  # before any work: a bad --out costs nothing
         executor = _executor(args.jobs)
         try:
             outcomes = run(
@@ -153,6 +154,19 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     out = os.path.join(args.out, "")
     print(f"report: {out}report.md, {out}report.html")
     return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _out_problem(argv: Sequence[str]) -> str | None:
+    """What is wrong with the --out of `argv` (None if nothing, or if --from-csv only reads
+    it), found with a two-option parser and without creating anything: no experiment is
+    imported before the check."""
+    from .result import out_dir_problem
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--out", default="figures")
+    early.add_argument("--from-csv", action="store_true")
+    known, _ = early.parse_known_args(argv)
+    return None if known.from_csv else out_dir_problem(known.out)
 
 
 def _executor(jobs: int) -> Any:

@@ -135,3 +135,30 @@ def checked_out_dir(out_dir: Any) -> Path:
     if not os.access(out, os.W_OK | os.X_OK):
         raise CompareError(f"cannot write into output folder {out}: permission denied")
     return out
+
+
+def out_dir_problem(out_dir: Any) -> str | None:
+    """Why `out_dir` could not be the output folder (None if it could), found without
+    creating anything: not a path, a file, under a file, or in a folder we cannot write.
+
+    >>> out_dir_problem(42)
+    'out_dir must be a folder path (str or Path), got 42'
+    """
+    import os
+
+    if not isinstance(out_dir, (str, Path)) or str(out_dir) == "":
+        return f"out_dir must be a folder path (str or Path), got {out_dir!r}"
+    out = Path(out_dir).absolute()
+    if out.exists():
+        if not out.is_dir():
+            return f"output folder {out_dir} is a file, not a folder; give a folder"
+        writable = os.access(out, os.W_OK | os.X_OK)
+        return None if writable else f"cannot write into output folder {out_dir}"
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"output folder {out_dir} is below a file ({parent}), not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create output folder {out_dir}: {parent} is not writable"
+    return None

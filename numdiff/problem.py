@@ -16,6 +16,7 @@ evaluated that way automatically (one call per batch of points; `nfev` still cou
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,6 @@ from typing import Any
 import numpy as np
 
 import expr
-from expr.lazy import imported
 
 from .errors import (
     ComplexStepError,
@@ -47,6 +47,12 @@ def _as_array(value: Any, what: str) -> np.ndarray:
             f"{what} has dtype {array.dtype}; real numbers are accepted (float64 or float32)"
         )
     return array
+
+
+def _is_sympy(f: Any) -> bool:
+    """A SymPy expression (SymPy is then imported already: numdiff does not import it)."""
+    sympy = sys.modules.get("sympy")
+    return sympy is not None and isinstance(f, sympy.Basic)
 
 
 def numbers(out: Any) -> np.ndarray:
@@ -119,8 +125,7 @@ class Problem:
         if dtype.kind != "f" or dtype.itemsize < 4:
             dtype = np.dtype(np.float64)
         function = None
-        sympy = imported("sympy")  # a SymPy expression exists only once SymPy is imported
-        if isinstance(f, (str, expr.Function)) or (sympy and isinstance(f, sympy.Basic)):
+        if isinstance(f, (str, expr.Function)) or _is_sympy(f):
             function = expr.as_function(f)
             if function.n_inputs != len(arrays):
                 raise NumdiffShapeError(

@@ -11,6 +11,8 @@ import pytest
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot
+
 import compare
 from compare import cli, records, report, style
 from compare.errors import CompareError
