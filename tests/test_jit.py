@@ -374,3 +374,17 @@ def test_jit_of_jacobians_and_hessian_and_grad_of_jacrev():
     total = lambda x: float(np.sum(autodiff.jacrev(f)(x)))  # noqa: E731
     fd = [(total(x + 1e-6 * e) - total(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
     np.testing.assert_allclose(g, fd, rtol=1e-7)
+
+
+def test_jit_of_jvp_and_vjp():
+    def f(x):
+        return expr.sin(x) * x
+
+    x, t = np.array([0.5, 1.0]), np.array([1.0, 0.0])
+    got = autodiff.jit(lambda x, t: autodiff.jvp(f, (x,), (t,)))(x, t)
+    assert all(same(a, b) for a, b in zip(got, autodiff.jvp(f, (x,), (t,))))
+
+    def pull(x, u):
+        return autodiff.vjp(f, x)[1](u)
+
+    assert same(autodiff.jit(pull)(x, t)[0], pull(x, t)[0])
