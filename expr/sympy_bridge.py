@@ -70,7 +70,7 @@ def from_sympy(
     outputs = [_convert(e, memo, builder) for e in expressions]
     outputs = [o if isinstance(o, Tracer) else builder.const(o) for o in outputs]
     return Function(
-        builder.graph,
+        builder,
         [memo[s.name].node for s in symbols],
         [o.node for o in outputs],
         single_output=not many,

@@ -7,14 +7,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import sympy
 
 from .errors import ExprError, InputError, TraceError
 from .graph import Function, as_input
+from .lazy import imported
 from .tracer import GraphBuilder, Tracer
 
 
 def _parameter_names(fn: Callable, count: int) -> list[str]:
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is not None and not hasattr(fn, "__wrapped__"):  # fast: no inspect.signature
+        names = list(code.co_varnames[int(hasattr(fn, "__func__")) : code.co_argcount])
+        return names[:count] if len(names) >= count else [f"x{i}" for i in range(count)]
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -30,11 +34,14 @@ def trace(
     *example_args: Any,
     names: Sequence[str] | None = None,
     concrete: bool = False,
+    keep_values: bool = False,
 ) -> Function:
     """Record `fn` (written with expr ops, operators and `@`) at inputs shaped like the examples.
 
     With `concrete=True` the tracers also carry the example values, so Python control flow
-    on them works; the graph is then specific to the branch taken at those values.
+    on them works; the graph is then specific to the branch taken at those values (its
+    `guards`). `keep_values=True` (concrete only) keeps the values computed while tracing
+    for one `Function.take_trace_values()`, so a transformation need not evaluate again.
 
     >>> import expr
     >>> f = trace(lambda x, y: (x + y) * expr.sin(x), 1.0, 2.0)
@@ -46,13 +53,14 @@ def trace(
     names = list(names) if names is not None else _parameter_names(fn, len(example_args))
     if len(names) != len(example_args):
         raise InputError(f"{len(names)} names for {len(example_args)} example inputs")
-    builder = GraphBuilder(concrete=concrete)
+    builder = GraphBuilder(concrete=concrete, keep_values=concrete and keep_values)
     tracers = []
     for name, arg in zip(names, example_args):
         value = as_input(arg, name)
         tracers.append(builder.input(name, np.shape(value), value if concrete else None))
     try:
-        result = fn(*tracers)
+        with np.errstate(all="ignore"):  # concrete values: NaN/inf are checked downstream
+            result = fn(*tracers)
     except ExprError:
         raise
     except Exception as error:
@@ -73,7 +81,7 @@ def trace(
                 ) from None
         outputs.append(out.node)
     return Function(
-        builder.graph,
+        builder,
         [t.node for t in tracers],
         outputs,
         single_output=not many,
@@ -125,7 +133,8 @@ def as_function(f: Any, *example_args: Any, variables: Sequence[str] | None = No
         from .parse import parse
 
         return parse(f, variables)
-    if isinstance(f, (sympy.Basic, list, tuple)):
+    sympy = imported("sympy")  # a SymPy expression exists only once SymPy is imported
+    if isinstance(f, (list, tuple)) or (sympy is not None and isinstance(f, sympy.Basic)):
         from .sympy_bridge import from_sympy
 
         return from_sympy(f, variables)
