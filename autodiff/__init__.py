@@ -11,7 +11,9 @@ are written with expr ops, so gradients are graphs too and differentiate again.
 [2.583853, 2.0]
 """
 
+import importlib
 import importlib.util
+from typing import TYPE_CHECKING
 
 from . import nn, rules
 from .api import (
@@ -33,22 +35,17 @@ from .errors import (
     AutodiffError,
     CheckpointUnavailableError,
     InputShapeError,
+    JitError,
     MissingRuleError,
     NaNError,
     NonScalarOutputError,
 )
 from .forward import jvp_sweep
 from .introspect import adjoints, backward_table, dual_table, op_counts
+from .jit import jit
 from .pytree import tree_map
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
 from .rules import RULES
-from .sparse import (
-    SparseStats,
-    hessian_sparsity,
-    jacobian_sparsity,
-    sparse_hessian,
-    sparse_jacobian,
-)
 
 __all__ = [
     "RULES",
@@ -58,6 +55,7 @@ __all__ = [
     "CustomRuleError",
     "Dual",
     "InputShapeError",
+    "JitError",
     "MissingRuleError",
     "NaNError",
     "NonScalarOutputError",
@@ -79,6 +77,7 @@ __all__ = [
     "jacfwd",
     "jacobian_sparsity",
     "jacrev",
+    "jit",
     "jvp",
     "jvp_sweep",
     "linearize",
@@ -96,3 +95,31 @@ __all__ = [
 # Checkpointing (issue 4) lives in its own modules; exported here when present.
 if importlib.util.find_spec("autodiff.checkpoint") is not None:
     from .checkpoint import *  # noqa: F403
+
+if TYPE_CHECKING:
+    from .sparse import (
+        SparseStats,
+        hessian_sparsity,
+        jacobian_sparsity,
+        sparse_hessian,
+        sparse_jacobian,
+    )
+
+#: Sparse Jacobians need networkx (colouring) and scipy.sparse: loaded on first use (PEP 562).
+_SPARSE = (
+    "SparseStats",
+    "hessian_sparsity",
+    "jacobian_sparsity",
+    "sparse_hessian",
+    "sparse_jacobian",
+)
+
+
+def __getattr__(name: str):
+    if name in _SPARSE:
+        value = getattr(importlib.import_module(".sparse", __name__), name)
+        globals()[name] = value
+        return value
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")  # a submodule
+    raise AttributeError(f"module 'autodiff' has no attribute {name!r}")

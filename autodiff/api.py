@@ -32,6 +32,7 @@ from .errors import (
     NonScalarOutputError,
 )
 from .forward import check_tangents, forward_program, jvp_sweep
+from .jit import GradientProgram, same_graph
 from .pytree import flatten
 from .reverse import (
     Plan,
@@ -136,7 +137,7 @@ def check_sweeps(count: int, what: str, per: str) -> None:
 
 def _tagged(function: Function) -> bool:
     """Whether any node of `function` lies in an `autodiff.checkpoint` region."""
-    return any("checkpoint" in data for _, data in function.graph.nodes(data=True))
+    return any("checkpoint" in data for data in function.records)
 
 
 def _checkpoint_hook() -> Callable[..., Any]:
@@ -192,7 +193,20 @@ class Transformation:
                 function, args, kwargs, positions, many, lambda a: self.bind(function, a)
             )
         positions, many = normalize_argnums(argnums, len(args))
-        call = trace_call(self.f, args, kwargs, positions, self.has_aux, self.what)
+        call = None
+        last = self._derived.get("last trace")
+        if last is not None and not last[0].guards and not any(isinstance(a, Tracer) for a in args):
+            # The last call's trace took no branch: try without values first (cheaper, and
+            # enough to find that graph again and run its compiled program); if f branches
+            # on a traced value now, trace again with values (f runs twice in this call).
+            try:
+                call = trace_call(self.f, args, kwargs, positions, self.has_aux, self.what, False)
+            except expr.TracerBoolError:
+                call = None
+            if call is not None and call.traced:
+                call = None
+        if call is None:
+            call = trace_call(self.f, args, kwargs, positions, self.has_aux, self.what)
         call.many = many
         return call
 
@@ -218,6 +232,28 @@ class Transformation:
         return self.derived(
             function, ("grad_graph", positions), lambda: grad_graph(function, positions)
         )
+
+    def compiled(self, call: Call, args: Sequence[Any], stats: Any) -> Any:
+        """(value, grads) by the compiled value-and-gradient program (autodiff.jit) of the
+        fixed Function, or of a Python function whose trace is the same graph as the last
+        call's (it is traced at every call all the same); None where the interpreter runs
+        (the first call of a graph, traced inputs, stats, a NaN in the result)."""
+        function, positions = call.function, call.wrt
+        if stats is not None or call.traced:
+            return None
+        if function is not self._fixed:
+            last = self._derived.get("last trace")
+            if last is None or last[1] != positions or not same_graph(last[0], function):
+                self._derived["last trace"] = (function, positions, None)
+                return None
+            if last[2] is None:
+                last = self._derived["last trace"] = (*last[:2], GradientProgram(*last[:2]))
+            program = last[2]
+        else:
+            key = ("compiled", positions)
+            program = self.derived(function, key, lambda: GradientProgram(function, positions))
+        plain = len(args) == function.n_inputs and all(type(a) is float for a in args)
+        return program(call.inputs, args if plain else ())
 
     def with_aux(self, call: Call, result: Any) -> Any:
         return (result, call.aux) if self.has_aux else result
@@ -259,9 +295,17 @@ class ValueAndGrad(Transformation):
         if strategy is not None:
             value, grads = _checkpoint_hook()(function, call.inputs, positions, strategy, stats)
         else:
-            plan = self.plan(function, positions)
-            values, grads = reverse(plan, call.inputs, stats=stats, check_nan=self.check_nan)
-            value = function.outputs_of(values)
+            result = self.compiled(call, args, stats)
+            if result is not None:
+                value, grads = result
+            else:
+                plan = self.plan(function, positions)
+                traced_here = stats is None and not call.traced  # values of this trace at args
+                known = function.take_trace_values() if traced_here else None
+                values, grads = reverse(
+                    plan, call.inputs, stats=stats, check_nan=self.check_nan, values=known
+                )
+                value = function.outputs_of(values)
         grads = [_scalar(keep_dtype(g, call.dtype(p))) for g, p in zip(grads, positions)]
         grad = call.per_argument(grads)
         value = self.with_aux(call, value)

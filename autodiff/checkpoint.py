@@ -432,13 +432,13 @@ def checkpoint(fn: Callable[..., Any]) -> Callable[..., Any]:
         tracers = [a for a in (*args, *kwargs.values()) if isinstance(a, Tracer)]
         if not tracers:
             return fn(*args, **kwargs)
-        graph = tracers[0].builder.graph
-        number = graph.graph.get("checkpoint_regions", 0)
-        graph.graph["checkpoint_regions"] = number + 1
-        first = graph.number_of_nodes()
+        builder = tracers[0].builder
+        number = builder.tags.get("checkpoint_regions", 0)
+        builder.tags["checkpoint_regions"] = number + 1
+        first = builder.number_of_nodes()
         result = fn(*args, **kwargs)
-        for node in range(first, graph.number_of_nodes()):
-            graph.nodes[node]["checkpoint"] = number
+        for data in builder.nodes[first:]:
+            data["checkpoint"] = number
         return result
 
     return region
@@ -449,7 +449,7 @@ def checkpoint_regions(f: Function) -> tuple[tuple[int, int], ...]:
     steps tagged with the same region). O(steps)."""
     if not isinstance(f, Function):
         raise CheckpointError(f"checkpoint_regions needs an expr.Function, got {type(f).__name__}")
-    nodes = f.graph.nodes
+    nodes = f.records
     runs: list[list[int]] = []
     previous = None
     for index, (node, *_) in enumerate(f.program):

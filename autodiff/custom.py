@@ -76,7 +76,7 @@ def _identity(value: Value, builder: Any, what: str = "value") -> Tracer:
 
 def _records(builder: Any) -> Any:
     """The node attribute dicts of a trace, indexed by node."""
-    return builder.graph.nodes
+    return builder.nodes
 
 
 def _tag(tracer: Tracer, tag: tuple) -> None:
@@ -230,7 +230,7 @@ def marks(f: Any) -> dict[int, Any]:
     """The mark of every tagged node of Function `f` (empty for a plain graph). O(nodes)."""
     found: dict[int, Any] = {}
     regions: dict[Region, tuple[dict, dict]] = {}
-    for node, data in f.graph.nodes(data=True):
+    for node, data in enumerate(f.records):
         tag = data.get("custom")
         if tag is None:
             continue

@@ -31,3 +31,7 @@ class InputShapeError(AutodiffError):
 
 class CheckpointUnavailableError(AutodiffError):
     """A `checkpoint=` strategy was given but `autodiff.checkpoint` is not installed."""
+
+
+class JitError(AutodiffError):
+    """`autodiff.jit` got an argument it cannot trace or key its cache on."""

@@ -17,6 +17,7 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
+from expr.tracer import reassert_guards
 
 from .custom import Mark, RegionStep, marks, replay
 from .errors import AutodiffError, MissingRuleError, NaNError
@@ -30,7 +31,7 @@ def forward_program(f: Function) -> tuple:
     """The program with each step's JVP rule and output shape:
     (node, kernel, args, attrs, op, jvp or None, out_shape); for nodes of custom regions and
     stop_gradient the jvp slot holds their mark (`autodiff.custom`). O(nodes)."""
-    nodes = f.graph.nodes
+    nodes = f.records
     tagged = marks(f)
     program = []
     for node, kernel, args, attrs in f.program:
@@ -70,7 +71,7 @@ def jvp_sweep(
             f"{len(tangents)}"
         )
     program = forward_program(f) if program is None else program
-    count = f.graph.number_of_nodes()
+    count = f.n_nodes
     values: list = [None] * count
     dots: list = [None] * count
     for node, value, tangent in zip(f.inputs, inputs, tangents):
@@ -99,6 +100,8 @@ def jvp_sweep(
             if t is not None and shape_of(t) != shape:
                 t = expr.broadcast_to(t, shape)
             dots[node] = t
+    if traced:
+        reassert_guards(f, [values[n] for n in f.inputs])
     return values, dots
 
 

@@ -81,7 +81,7 @@ def dual_table(f: Any, *args: Any, seed: int = 0) -> list[dict[str, Any]]:
         raise AutodiffError(
             f"dual_table: seed must be an input position 0..{function.n_inputs - 1}, got {seed!r}"
         )
-    values: list[Any] = [None] * function.graph.number_of_nodes()
+    values: list[Any] = [None] * function.n_nodes
     for i, (node, x) in enumerate(zip(function.inputs, inputs)):
         values[node] = Dual(x, 1.0 if i == seed else 0.0)
     for node, value in function.constants:

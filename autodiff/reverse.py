@@ -32,6 +32,7 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
+from expr.tracer import reassert_guards
 
 from .custom import RegionStep, marks, replay
 from .errors import AutodiffError, MissingRuleError, NaNError
@@ -110,8 +111,8 @@ class Plan:
         self.function = f
         self.wrt_positions = tuple(wrt)
         self.wrt = tuple(f.inputs[i] for i in wrt)
-        nodes = f.graph.nodes
-        self.shapes = [nodes[n]["shape"] for n in range(f.graph.number_of_nodes())]
+        nodes = f.records
+        self.shapes = [data["shape"] for data in nodes]
         active = [False] * len(self.shapes)
         for node in self.wrt:
             active[node] = True
@@ -119,6 +120,7 @@ class Plan:
         first_reader: dict[int, int] = {}
         #: custom regions and stop_gradient nodes (`autodiff.custom`), by node
         self.marks = marks(f)
+        computed = [data["op"] not in ("input", "const") for data in nodes]
         for index, (node, kernel, args, attrs) in enumerate(f.program):
             op = nodes[node]["op"]
             steps.append((node, kernel, args, attrs, op))
@@ -126,8 +128,8 @@ class Plan:
             if mark is not None:
                 back.append(self._custom_step(node, mark, active, first_reader, index))
                 continue
-            wants = tuple(active[a] for a in args)
-            if not any(wants):
+            wants = tuple([active[a] for a in args])
+            if True not in wants:
                 back.append(None)
                 continue
             active[node] = True
@@ -137,11 +139,12 @@ class Plan:
                     f"op {op!r} at node {node} has no derivative rule "
                     f"(ops with rules: {', '.join(sorted(RULES))})"
                 )
-            fetch = tuple(a if i in rule.needs_args else -1 for i, a in enumerate(args))
-            for read in (*(a for a in fetch if a >= 0), *((node,) if rule.needs_output else ())):
-                if nodes[read]["op"] not in ("input", "const"):  # those exist anyway
-                    first_reader.setdefault(read, index)
-            shapes = tuple(self.shapes[a] for a in args)
+            needs = rule.needs_args
+            fetch = tuple([a if i in needs else -1 for i, a in enumerate(args)])
+            for read in (*fetch, node) if rule.needs_output else fetch:
+                if read >= 0 and computed[read] and read not in first_reader:
+                    first_reader[read] = index  # inputs and constants exist anyway
+            shapes = tuple([self.shapes[a] for a in args])
             back.append((node, args, attrs, rule.vjp, fetch, rule.needs_output, shapes, wants))
         self.steps = tuple(steps)
         self.back = tuple(back)
@@ -208,6 +211,8 @@ def forward_sweep(
                 values[node] = apply(op, *[values[a] for a in args], **attrs)
             else:
                 replay(mark, node, args, values)
+        if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
+            reassert_guards(f, [values[n] for n in f.inputs])
     else:
         with np.errstate(all="ignore"):
             for node, kernel, args, attrs, _ in steps:
@@ -279,7 +284,11 @@ def _backward_steps(
                 for arg, ct, shape in zip(args, cotangents, shapes):
                     if ct is None:
                         continue
-                    if shape_of(ct) != shape:  # the one place broadcasting is undone
+                    kind = type(ct)
+                    ct_shape = (
+                        ct.shape if kind is np.float64 or kind is np.ndarray else shape_of(ct)
+                    )
+                    if ct_shape != shape:  # the one place broadcasting is undone
                         ct = _sum_to(plan, ct, shape)
                     previous = adjoints[arg]
                     adjoints[arg] = ct if previous is None else previous + ct
@@ -337,14 +346,17 @@ def reverse(
     *,
     stats: SweepStats | None = None,
     check_nan: bool = True,
+    values: list | None = None,
 ) -> tuple[list, list[Value]]:
     """Node values and the gradients of the differentiated inputs, by one forward and one
     backward sweep. `seeds` are the output adjoints (default 1 for a single output).
     With `check_nan` a NaN in the gradient (but not in the inputs) raises `NaNError` naming
-    the first node where it appeared in the backward sweep."""
+    the first node where it appeared in the backward sweep. `values`: every node's value at
+    these inputs, already computed (a concrete trace's), so the forward sweep is skipped."""
     began = time.perf_counter()
     f = plan.function
-    values = forward_sweep(plan, inputs, stats=stats)
+    if values is None:
+        values = forward_sweep(plan, inputs, stats=stats)
     if seeds is None:
         seeds = [seed_like(values[f.outputs[0]])]
     seed_map: dict[int, Value] = {}
@@ -365,6 +377,22 @@ def reverse(
         _check_forward(plan, inputs, [values[n] for n in f.outputs])
         check_backward(plan, inputs, seed_map, grads)
     return values, grads
+
+
+def any_nan(values: Sequence[Value]) -> bool:
+    """Whether any of the values holds a NaN: one running sum screens them all (NaN
+    propagates; inf - inf is NaN too, so a hit is confirmed value by value). O(elements)."""
+    total = 0.0
+    for v in values:
+        kind = type(v)
+        if kind is float or kind is np.float64:
+            total += v
+        else:
+            total += _add_reduce(v if kind is np.ndarray else np.asarray(v), None)
+    return total != total and any(_has_nan(v) for v in values)
+
+
+_add_reduce = np.add.reduce
 
 
 def _has_nan(value: Value) -> bool:

@@ -44,17 +44,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
-import sympy
 
 import expr
 from expr import Tracer, apply
+from expr.lazy import LazyModule
 
 from .errors import MissingRuleError
 
 Value = Any
+sympy = LazyModule("sympy")  # only derived rules need it, loaded when one is first made
 
 
 def shape_of(x: Value) -> tuple[int, ...]:
@@ -72,12 +74,12 @@ class Rule:
     needs: str = ""
     kind: str = "elementwise"
 
-    @property
+    @cached_property  # read per node when a Plan is built
     def needs_args(self) -> tuple[int, ...]:
         """Argument positions whose values the VJP reads."""
         return tuple(i for i, letter in enumerate("abc") if letter in self.needs)
 
-    @property
+    @cached_property
     def needs_output(self) -> bool:
         """Whether the VJP reads the op's output value."""
         return "y" in self.needs
@@ -271,13 +273,14 @@ def _where_vjp(g: Value, xs: Sequence[Value], y: Value, attrs: dict, shapes: Any
 
 # ----------------------------------------------------------------------------- precise rules
 def _pow_base(a: Value, b: Value, y: Value) -> Value:
-    """d a**b / d a = b a**(b-1), exactly 0 where b = 0 (also at a = 0, where a**(b-1) is
-    infinite): the unused branch sees a = 1, so no NaN reaches higher derivatives. A constant
-    non-zero exponent (x**2.0) takes the two-op form."""
+    """d a**b / d a = b a**(b-1), exactly 0 where a = b = 0 (where a**(b-1) is infinite):
+    the unused branch sees a = 1, so no NaN reaches higher derivatives. Only that point is
+    masked, so where b = 0 and a != 0 the rule still varies with b (d/db of it is 1/a). A
+    constant non-zero exponent (x**2.0) takes the two-op form."""
     if not isinstance(b, Tracer) and np.all(np.asarray(b) != 0):
-        return b * a ** (np.asarray(b) - 1.0)
-    zero = expr.eq(b, 0.0)
-    return expr.where(zero, 0.0, b * expr.where(zero, 1.0, a) ** (b - 1.0))
+        return b * expr.power(a, np.asarray(b) - 1.0)  # the kernel: numpy scalars' ** differ
+    both_zero = expr.eq(b, 0.0) * expr.eq(a, 0.0)
+    return expr.where(both_zero, 0.0, b * expr.where(both_zero, 1.0, a) ** (b - 1.0))
 
 
 def _pow_exponent(a: Value, b: Value, y: Value) -> Value:

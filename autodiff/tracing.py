@@ -26,7 +26,7 @@ import numpy as np
 import expr
 from expr import Function, Tracer
 from expr.graph import as_input
-from expr.trace import _parameter_names
+from expr.trace import _parameter_names, check_plain_output
 from expr.tracer import GraphBuilder
 
 from .errors import AutodiffError
@@ -94,6 +94,8 @@ def _scalar(value: Value) -> Value:
 def keep_dtype(value: Value, *dtypes: Any) -> Value:
     """`value` cast to the result type of real float `dtypes` (float32 in, float32 out);
     tracers, complex values and float64 pass unchanged."""
+    if len(dtypes) == 1 and getattr(value, "dtype", None) == dtypes[0]:
+        return value  # the common case: already the input's dtype
     if isinstance(value, Tracer) or any(d is None or d.kind != "f" for d in dtypes):
         return value
     target = np.result_type(*dtypes)
@@ -114,28 +116,36 @@ def trace_call(
     positions: Sequence[int],
     has_aux: bool = False,
     what: str = "the transformation",
+    concrete: bool = True,
 ) -> Call:
-    """Trace `fn(*args, **kwargs)` with the leaves of args[p] (p in `positions`) as inputs."""
-    builder = GraphBuilder(concrete=True)
+    """Trace `fn(*args, **kwargs)` with the leaves of args[p] (p in `positions`) as inputs;
+    concretely (values kept for one `take_trace_values`), or without values when not
+    `concrete` (a `TracerBoolError` then says f needs them)."""
+    builder = GraphBuilder(concrete=concrete, keep_values=concrete)
     builder.captures = True
     try:
         call_args, nodes, inputs, trees, names = _trace_inputs(builder, fn, args, positions, what)
+        n_inputs = builder.number_of_nodes()
         label = function_name(fn)
         try:
-            result = fn(*call_args, **kwargs)
+            with np.errstate(all="ignore"):  # concrete values: NaN/inf are checked downstream
+                result = fn(*call_args, **kwargs)
         except expr.ExprError:
             raise
         except Exception as error:
             raise expr.TraceError(
                 f"{what}: calling {label} raised {type(error).__name__}: {error}"
             ) from error
+        applied_ops = builder.number_of_nodes() > n_inputs  # before outputs add constants
         outputs, out_tree, aux = _trace_outputs(builder, result, has_aux, label, what)
+        for leaf in flatten(result[0] if has_aux else result)[0]:
+            check_plain_output(leaf, f"{what}: {label}", applied_ops)
     finally:
         builder.captures = False  # a tracer that leaks out of this call is an error later
     for node, outer in builder.captured:
         nodes.append(node)
         inputs.append(outer)
-    function = Function(builder.graph, nodes, outputs, single_output=out_tree is LEAF, name=label)
+    function = Function(builder, nodes, outputs, single_output=out_tree is LEAF, name=label)
     wrt = tuple(range(len(names)))
     return Call(function, inputs, wrt, tuple(trees), False, out_tree, aux, tuple(names))
 
@@ -161,7 +171,7 @@ def _trace_inputs(
             value = as_input(leaf, name)
             example = value.value if isinstance(value, Tracer) else value
             shape = value.shape if isinstance(value, Tracer) else np.shape(value)
-            tracers.append(builder.input(name, shape, example))
+            tracers.append(builder.input(name, shape, example if builder.concrete else None))
             nodes.append(tracers[-1].node)
             inputs.append(value)
             input_names.append(name)

@@ -299,6 +299,14 @@ def value_and_grad_callable(f: expr.Function) -> Callable[..., Any]:
     return autodiff.value_and_grad(f, argnums=_argnums(f))
 
 
+def compiled_callable(f: expr.Function) -> Callable[..., Any]:
+    """xs -> f(xs) by the compiled program (`autodiff.jit`: straight-line numpy code), the
+    value-only counterpart of the compiled gradient that `autodiff.grad` runs."""
+    import autodiff
+
+    return autodiff.jit(f)
+
+
 def op_counts(f: expr.Function, xs: Sequence[Any]) -> dict[str, int]:
     """Op nodes of f and of value+gradient recorded as a graph (autodiff's count)."""
     counts = autodiff.op_counts(f, *xs, argnums=_argnums(f))

@@ -6,6 +6,10 @@
 6.909297426826
 """
 
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING
+
 from . import catalog, functions
 from .errors import (
     DomainError,
@@ -21,12 +25,32 @@ from .functions import *  # noqa: F403  (one function per op of the table, see f
 from .functions import COMPOSITES, define_op
 from .graph import Function
 from .ops import OPS, Op
+from .parse import parse
 from .reference import reference, reference_value
-from .sympy_bridge import from_sympy, parse, to_sympy
 from .trace import as_function, trace
 from .tracer import Tracer, apply
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .sympy_bridge import from_sympy, to_sympy
+
+#: Names loaded on first use (PEP 562), so `import expr` does not import SymPy.
+_LAZY = {
+    "from_sympy": ".sympy_bridge",
+    "to_sympy": ".sympy_bridge",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f"{__name__}.{name}")  # a submodule, as scipy does
+        raise AttributeError(f"module 'expr' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "COMPOSITES",

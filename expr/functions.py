@@ -18,12 +18,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import sympy
 
 from . import ops
 from .errors import InputError, ShapeError
 from .ops import OPS, check_axes, check_sizes, normalize_axis
-from .sympy_functions import user_function
 from .tracer import Tracer, apply
 
 Value = Any
@@ -500,7 +498,7 @@ def define_op(
     op = ops.elementwise_op(
         name,
         kernel,
-        user_function(name, sympy, arity),
+        _user_function(name, sympy, arity),
         doc or f"user op {name}",
         arity=arity,
         aliases=tuple(aliases),
@@ -525,6 +523,8 @@ def _arity(counterpart: Callable[..., Any]) -> int:
 
 
 def _check_counterpart(name: Any, counterpart: Callable[..., Any], arity: int) -> None:
+    import sympy  # define_op only: `import expr` does not load SymPy
+
     symbols = sympy.symbols(f"a0:{arity}", real=True)
     try:
         value = counterpart(*symbols)
@@ -537,3 +537,10 @@ def _check_counterpart(name: Any, counterpart: Callable[..., Any], arity: int) -
             f"define_op {name!r}: the SymPy counterpart must return a SymPy expression, "
             f"got {type(value).__name__}"
         )
+
+
+def _user_function(name: str, counterpart: Any, arity: int) -> type:
+    """`expr.sympy_functions.user_function`, imported here on use (SymPy loads with it)."""
+    from .sympy_functions import user_function
+
+    return user_function(name, counterpart, arity)

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from .errors import InputError, ShapeError
 from .ops import OPS
-from .tracer import Tracer, apply
+from .tracer import GraphBuilder, Tracer, apply, reassert_guards
 
 
 def as_input(value: Any, name: str) -> Any:
@@ -46,6 +45,15 @@ def as_input(value: Any, name: str) -> Any:
 class Function:
     """A traced, parsed or converted function: call it like the original.
 
+    Built from the `GraphBuilder` of a trace (the fast path: its records are already in a
+    topological order, so the graph is pruned and numbered in one pass, O(nodes)) or from
+    any networkx DiGraph with the node attributes above. The node records (`records`) are
+    the working form; the networkx DiGraph (`graph`) is built from them in bulk on first
+    use and shares their dicts. `guards` are the branch decisions of a concrete trace (one
+    bool per `bool()` taken on a traced value) and `guard_function` computes the values
+    they were taken on: the graph holds where `bool()` of each gives the same decision
+    (`autodiff.jit` checks that per call; a replay inside a trace re-takes them).
+
     >>> import expr
     >>> f = expr.parse("x1*x2 + sin(x1)")
     >>> round(float(f(2.0, 3.0)), 12), f.input_names, f.size()
@@ -54,25 +62,40 @@ class Function:
 
     def __init__(
         self,
-        graph: nx.DiGraph,
+        graph: Any,
         inputs: Sequence[int],
         outputs: Sequence[int],
         single_output: bool = True,
         name: str = "f",
     ) -> None:
-        input_set = set(inputs)
-        keep = set(inputs)
-        for out in outputs:
-            keep |= nx.ancestors(graph, out) | {out}
-        sub = graph.subgraph(keep)
-        order = [n for n in nx.lexicographical_topological_sort(sub) if n not in input_set]
-        relabel = {old: new for new, old in enumerate([*inputs, *order])}
-        self.graph: nx.DiGraph = nx.relabel_nodes(graph.subgraph(keep), relabel, copy=True)
-        for node in self.graph.nodes:
-            data = self.graph.nodes[node]
-            data["args"] = tuple(relabel[a] for a in data["args"])
+        guards: list[tuple[int, bool]] = []
+        values = None
+        if isinstance(graph, GraphBuilder):
+            records, guards, values = graph.nodes, graph.guards, graph.values
+        else:
+            records, inputs, outputs = _digraph_records(graph, inputs, outputs)
+        keep = _live_order(records, inputs, outputs)
+        if keep == list(range(len(records))):
+            relabel: Any = range(len(records))  # numbered already: no renumbering
+            self._records: list[dict[str, Any]] = list(records)
+        else:
+            relabel = {old: new for new, old in enumerate(keep)}
+            self._records = [
+                {**records[old], "args": tuple([relabel[a] for a in records[old]["args"]])}
+                for old in keep
+            ]
         self.inputs: tuple[int, ...] = tuple(relabel[n] for n in inputs)
         self.outputs: tuple[int, ...] = tuple(relabel[n] for n in outputs)
+        self._trace_values = None if values is None else [values[old] for old in keep]
+        #: the branch decisions of a concrete trace, and the Function (of the same inputs)
+        #: computing the value each was taken on (None without control flow)
+        self.guards: tuple[bool, ...] = tuple(decision for _, decision in guards)
+        self.guard_function: Function | None = None
+        if guards:
+            source = GraphBuilder()
+            source.nodes = records
+            conditions = [node for node, _ in guards]
+            self.guard_function = Function(source, inputs, conditions, False, f"{name}_guards")
         self.single_output = single_output
         self.name = name
         names = self.input_names
@@ -80,17 +103,42 @@ class Function:
             raise InputError(f"input names must be distinct, got {names}")
 
     # ------------------------------------------------------------------ structure
+    @cached_property
+    def graph(self) -> Any:
+        """The networkx DiGraph (built once, in bulk, from the records; edges carry `pos`)."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(enumerate(self._records))
+        positions: dict[tuple[int, int], tuple[int, ...]] = {}
+        for node, data in enumerate(self._records):
+            for position, arg in enumerate(data["args"]):
+                positions[arg, node] = (*positions.get((arg, node), ()), position)
+        graph.add_edges_from((u, v, {"pos": pos}) for (u, v), pos in positions.items())
+        self._records = [graph.nodes[n] for n in range(len(self._records))]  # one set of dicts
+        return graph
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The node attribute dicts, indexed by node (the same dicts as `graph.nodes[n]`)."""
+        return self._records
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes, inputs and constants included."""
+        return len(self._records)
+
     @property
     def input_names(self) -> tuple[str, ...]:
-        return tuple(self.graph.nodes[n]["name"] for n in self.inputs)
+        return tuple(self._records[n]["name"] for n in self.inputs)
 
     @property
     def input_shapes(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(self.graph.nodes[n]["shape"] for n in self.inputs)
+        return tuple(self._records[n]["shape"] for n in self.inputs)
 
     @property
     def output_shapes(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(self.graph.nodes[n]["shape"] for n in self.outputs)
+        return tuple(self._records[n]["shape"] for n in self.outputs)
 
     @property
     def n_inputs(self) -> int:
@@ -98,35 +146,43 @@ class Function:
 
     @cached_property
     def order(self) -> tuple[int, ...]:
-        """A topological order of all nodes, creation order first (cached; networkx, iterative)."""
-        return tuple(nx.lexicographical_topological_sort(self.graph))
+        """A topological order of all nodes: 0..N-1 (inputs first, then creation order)."""
+        return tuple(range(len(self._records)))
 
     @cached_property
     def program(self) -> tuple[tuple[int, Any, tuple[int, ...], dict], ...]:
         """The op nodes in topological order as (node, kernel, args, attrs)."""
-        nodes = self.graph.nodes
         return tuple(
-            (n, OPS[nodes[n]["op"]].kernel, nodes[n]["args"], nodes[n]["attrs"])
-            for n in self.order
-            if nodes[n]["op"] not in ("input", "const")
+            [
+                (n, OPS[data["op"]].kernel, data["args"], data["attrs"])
+                for n, data in enumerate(self._records)
+                if data["op"] not in ("input", "const")
+            ]
         )
 
     @cached_property
     def constants(self) -> tuple[tuple[int, Any], ...]:
-        nodes = self.graph.nodes
-        return tuple((n, nodes[n]["value"]) for n in self.order if nodes[n]["op"] == "const")
+        return tuple(
+            (n, data["value"]) for n, data in enumerate(self._records) if data["op"] == "const"
+        )
+
+    def take_trace_values(self) -> list[Any] | None:
+        """The node values computed while tracing (`trace(..., keep_values=True)`), once:
+        the first call hands them over (and forgets them), later calls return None."""
+        values, self._trace_values = self._trace_values, None
+        return values
 
     def op(self, node: int) -> str:
-        return self.graph.nodes[node]["op"]
+        return self._records[node]["op"]
 
     def args(self, node: int) -> tuple[int, ...]:
-        return self.graph.nodes[node]["args"]
+        return self._records[node]["args"]
 
     def attrs(self, node: int) -> dict:
-        return self.graph.nodes[node]["attrs"]
+        return self._records[node]["attrs"]
 
     def shape(self, node: int) -> tuple[int, ...]:
-        return self.graph.nodes[node]["shape"]
+        return self._records[node]["shape"]
 
     def size(self) -> int:
         """Number of op nodes (inputs and constants are not counted)."""
@@ -134,7 +190,7 @@ class Function:
 
     def depth(self) -> int:
         """Length of the longest chain of ops from an input to an output. O(nodes)."""
-        depth = [0] * self.graph.number_of_nodes()
+        depth = [0] * self.n_nodes
         for node, _, args, _ in self.program:
             depth[node] = 1 + max((depth[a] for a in args), default=0)
         return max((depth[n] for n in self.outputs), default=0)
@@ -179,15 +235,15 @@ class Function:
     def evaluate(self, *args: Any, **kwargs: Any) -> list[Any]:
         """Values of every node (a list indexed by node). O(nodes) kernel calls."""
         inputs = self.bind(args, kwargs)
-        values: list[Any] = [None] * self.graph.number_of_nodes()
+        values: list[Any] = [None] * self.n_nodes
         for node, value in zip(self.inputs, inputs):
             values[node] = value
         for node, value in self.constants:
             values[node] = value
         if any(isinstance(v, Tracer) for v in inputs):
-            nodes = self.graph.nodes
             for node, _, node_args, attrs in self.program:
-                values[node] = apply(nodes[node]["op"], *[values[a] for a in node_args], **attrs)
+                values[node] = apply(self.op(node), *[values[a] for a in node_args], **attrs)
+            reassert_guards(self, inputs)
             return values
         with np.errstate(all="ignore"):
             for node, kernel, node_args, attrs in self.program:
@@ -262,6 +318,37 @@ class Function:
         from .view import forward_table
 
         return forward_table(self, *args, **kwargs)
+
+
+def _live_order(records: list[dict], inputs: Sequence[int], roots: Sequence[int]) -> list[int]:
+    """The nodes the roots depend on, inputs first and then in record order (records are
+    topologically ordered: arguments before users). One backward pass, O(nodes)."""
+    live = bytearray(len(records))
+    for node in roots:
+        live[node] = 1
+    for node in range(len(records) - 1, -1, -1):
+        if live[node]:
+            for arg in records[node]["args"]:
+                live[arg] = 1
+    first = set(inputs)
+    return [*inputs, *[n for n in range(len(records)) if live[n] and n not in first]]
+
+
+def _digraph_records(graph: Any, inputs: Sequence[int], outputs: Sequence[int]) -> tuple:
+    """A DiGraph's nodes (the ancestors of the outputs) as records in networkx's
+    lexicographical topological order, with inputs and outputs renumbered to match."""
+    import networkx as nx
+
+    keep = set(inputs)
+    for out in outputs:
+        keep |= nx.ancestors(graph, out) | {out}
+    order = list(nx.lexicographical_topological_sort(graph.subgraph(keep)))
+    position = {node: i for i, node in enumerate(order)}
+    records = [
+        {**graph.nodes[n], "args": tuple(position[a] for a in graph.nodes[n]["args"])}
+        for n in order
+    ]
+    return records, [position[n] for n in inputs], [position[n] for n in outputs]
 
 
 def _scalar(value: Any) -> Any:

@@ -24,13 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.special
-import sympy
-from sympy.codegen import cfunctions
-from sympy.core.function import Application
 
-from . import sympy_functions as sf
 from .errors import InputError, ShapeError, UnknownNameError
+from .lazy import Deferred, LazyModule
+
+# SymPy (and its codegen functions) and scipy.special load on first use, not at
+# `import expr` (see expr.lazy): the table holds deferred references to them.
+sympy = LazyModule("sympy")
+cfunctions = LazyModule("sympy.codegen.cfunctions")
+sf = LazyModule("expr.sympy_functions")
+special = LazyModule("scipy.special")
 
 Shape = tuple[int, ...]
 Interval = tuple[float, float]
@@ -74,12 +77,95 @@ class Op:
 OPS: dict[str, Op] = {}
 #: Every accepted name (canonical names and aliases) -> canonical op name.
 ALIASES: dict[str, str] = {}
+
+
 #: numpy ufuncs and functions that record an op when called on a tracer -> op name.
-UFUNC_OPS: dict[Any, str] = {}
-#: SymPy function classes that are an op's counterpart -> op name (what from_sympy maps).
-SYMPY_HEADS: dict[Any, str] = {}
-#: SymPy function classes of the piecewise-constant ops (derivative 0 by convention).
-STEP_HEADS: set[Any] = set()
+class _UfuncTable(dict):
+    """numpy function -> op name. Entries of a module not imported yet (scipy.special's)
+    hold a `Deferred`; a lookup that misses adds the real functions of loaded modules."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            for fn, name in list(self.items()):
+                if isinstance(fn, Deferred) and fn.loaded():
+                    self[fn.resolve()] = name
+        return dict.get(self, key, default)
+
+
+UFUNC_OPS: dict[Any, str] = _UfuncTable()
+#: SymPy function classes that are an op's counterpart -> op name (what from_sympy maps),
+#: and those of the piecewise-constant ops (derivative 0 by convention). Both are worked out
+#: from the registered ops' counterparts when first read (that calls SymPy, which
+#: `import expr` does not load): `register` queues each op.
+_UNSETTLED: list[Op] = []
+
+
+def _settle_heads() -> None:
+    """Add the heads of the ops registered since the last read (in registration order)."""
+    if not _UNSETTLED:
+        return
+    from sympy.core.function import Application
+
+    while _UNSETTLED:
+        op = _UNSETTLED.pop(0)
+        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
+        built = op.sympy(*symbols)
+        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
+            dict.setdefault(SYMPY_HEADS, built.func, op.name)
+        if op.piecewise_constant and not isinstance(built, sympy.Piecewise):
+            set.add(STEP_HEADS, built.func)
+
+
+class _SettledDict(dict):
+    """A dict whose reads settle the queued heads first."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        _settle_heads()
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        _settle_heads()
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: Any) -> bool:
+        _settle_heads()
+        return dict.__contains__(self, key)
+
+    def __iter__(self) -> Any:
+        _settle_heads()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        _settle_heads()
+        return dict.__len__(self)
+
+    def copy(self) -> dict:
+        _settle_heads()
+        return dict(dict.items(self))
+
+
+class _SettledSet(set):
+    """A set whose reads settle the queued heads first."""
+
+    def __contains__(self, key: Any) -> bool:
+        _settle_heads()
+        return set.__contains__(self, key)
+
+    def __iter__(self) -> Any:
+        _settle_heads()
+        return set.__iter__(self)
+
+    def __len__(self) -> int:
+        _settle_heads()
+        return set.__len__(self)
+
+    def copy(self) -> set:
+        _settle_heads()
+        return set(set.__iter__(self))
+
+
+SYMPY_HEADS: dict[Any, str] = _SettledDict()
+STEP_HEADS: set[Any] = _SettledSet()
 
 
 def register(op: Op) -> Op:
@@ -101,12 +187,7 @@ def register(op: Op) -> Op:
     for fn in op.numpy:
         UFUNC_OPS[fn] = op.name
     if op.kind == "elementwise" and op.sympy is not None:
-        symbols = sympy.symbols(f"a0:{op.arity}", real=True)
-        built = op.sympy(*symbols)
-        if isinstance(built, Application) and tuple(built.args[: op.arity]) == symbols:
-            SYMPY_HEADS.setdefault(built.func, op.name)
-        if op.piecewise_constant and not isinstance(built, sympy.Piecewise):
-            STEP_HEADS.add(built.func)
+        _UNSETTLED.append(op)  # its SymPy heads, worked out when first read
     return op
 
 
@@ -168,6 +249,9 @@ def formula_names() -> list[str]:
 # ----------------------------------------------------------------------------- shape rules
 def _broadcast(name: str) -> Callable[..., Shape]:
     def rule(*shapes: Shape) -> Shape:
+        first = shapes[0]
+        if shapes.count(first) == len(shapes):  # the common case, without numpy's call
+            return tuple(first)
         try:
             return tuple(np.broadcast_shapes(*shapes))
         except ValueError:
@@ -495,7 +579,7 @@ def _piecewise01(relation: Callable) -> Callable:
 # ----------------------------------------------------------------------------- kernels: network pieces
 def _gelu(x: Any) -> np.ndarray:
     """x Phi(x) written with erfc, so the left tail does not cancel."""
-    return 0.5 * x * scipy.special.erfc(-np.asarray(x) / math.sqrt(2.0))
+    return 0.5 * x * special.erfc(-np.asarray(x) / math.sqrt(2.0))
 
 
 def _elu(x: Any, alpha: Any) -> np.ndarray:
@@ -614,19 +698,19 @@ _elementwise("log1p", 1, np.log1p, cfunctions.log1p, "log(1 + a), accurate near 
 _elementwise("logaddexp", 2, np.logaddexp, sf.logaddexp, "log(e ** a + e ** b), stable",
              numpy=(np.logaddexp,))
 # special functions (scipy.special kernels)
-_elementwise("erf", 1, scipy.special.erf, sympy.erf, "error function",
-             numpy=(scipy.special.erf,))
-_elementwise("erfc", 1, scipy.special.erfc, sympy.erfc, "1 - erf(a), accurate in the tail",
-             numpy=(scipy.special.erfc,))
-_elementwise("gammaln", 1, scipy.special.gammaln, sympy.loggamma, "log |Gamma(a)|",
-             aliases=("loggamma", "lgamma"), numpy=(scipy.special.gammaln,), domain=POSITIVE)
-_elementwise("digamma", 1, scipy.special.digamma, sympy.digamma, "Gamma'(a) / Gamma(a)",
-             aliases=("psi",), numpy=(scipy.special.digamma,), domain=POSITIVE)
-_elementwise("polygamma", 2, scipy.special.polygamma, sympy.polygamma,
+_elementwise("erf", 1, special.erf, sympy.erf, "error function",
+             numpy=(special.erf,))
+_elementwise("erfc", 1, special.erfc, sympy.erfc, "1 - erf(a), accurate in the tail",
+             numpy=(special.erfc,))
+_elementwise("gammaln", 1, special.gammaln, sympy.loggamma, "log |Gamma(a)|",
+             aliases=("loggamma", "lgamma"), numpy=(special.gammaln,), domain=POSITIVE)
+_elementwise("digamma", 1, special.digamma, sympy.digamma, "Gamma'(a) / Gamma(a)",
+             aliases=("psi",), numpy=(special.digamma,), domain=POSITIVE)
+_elementwise("polygamma", 2, special.polygamma, sympy.polygamma,
              "n-th derivative of digamma (n a non-negative integer constant)", domain=None)
 # network pieces
 _elementwise("sigmoid", 1, _sigmoid, sf.sigmoid, "1 / (1 + e ** -a)", aliases=("expit",),
-             numpy=(scipy.special.expit,))
+             numpy=(special.expit,))
 _elementwise("softplus", 1, _softplus, sf.softplus, "log(1 + e ** a)")
 _elementwise("gelu", 1, _gelu, lambda a: a * sympy.erfc(-a / sympy.sqrt(2)) / 2,
              "a Phi(a), Phi the normal CDF (the erf form)")

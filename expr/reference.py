@@ -18,12 +18,14 @@ from typing import Any
 
 import mpmath
 import numpy as np
-import sympy
 
 from . import reference_tensor
 from .errors import DomainError, InputError
 from .graph import Function, as_input
+from .lazy import LazyModule
 from .ops import OPS
+
+sympy = LazyModule("sympy")  # loaded on the first reference computation
 
 
 @lru_cache(maxsize=512)

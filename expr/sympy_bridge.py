@@ -1,4 +1,4 @@
-"""SymPy in and out: `parse` (strings, via SymPy's parser), `from_sympy`, `to_sympy`.
+"""SymPy in and out: `from_sympy` and `to_sympy` (strings are read by `expr.parse`).
 
 All walks are iterative over SymPy's shared expression DAG, so deep expressions work and
 common subexpressions become shared graph nodes.
@@ -6,31 +6,21 @@ common subexpressions become shared graph nodes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import reduce
 from typing import Any
 
 import numpy as np
 import sympy
-from sympy.core.function import AppliedUndef
-from sympy.parsing.sympy_parser import (
-    convert_xor,
-    parse_expr,
-    standard_transformations,
-)
 
 from . import functions as F
 from .deep import check_depth, deep
-from .errors import ParseError, UnknownNameError
+from .errors import InputError, UnknownNameError
 from .graph import Function
-from .ops import OPS, SYMPY_HEADS, formula_names, resolve_formula_name
+from .ops import OPS, SYMPY_HEADS
+from .parse import function_names, natural_key
 from .tracer import GraphBuilder, Tracer, apply
 
-_PARSER_GLOBALS = {
-    name: getattr(sympy, name) for name in ("Integer", "Float", "Rational", "Symbol", "Function")
-}
-_CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
 #: SymPy spellings that are not an op's own counterpart.
 _SYMPY_SPELLINGS = {sympy.Mod: "mod"}
 _RELATIONAL = {
@@ -44,52 +34,8 @@ _RELATIONAL = {
 _NARY = ("maximum", "minimum")
 
 
-def string_functions() -> dict[str, Any]:
-    """Names a formula may use (every elementwise op and alias of the table, `max`/`min`
-    for maximum/minimum, the constants pi and E), with their SymPy meaning."""
-    out = {name: OPS[resolve_formula_name(name)].sympy for name in formula_names()}
-    out.update(max=sympy.Max, min=sympy.Min, **_CONSTANTS)
-    return out
-
-
 def _supported() -> str:
-    return ", ".join(n for n in string_functions() if n not in _CONSTANTS)
-
-
-def _natural_key(name: str) -> list:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
-
-
-def parse(text: str, variables: Sequence[str] | None = None, name: str = "f") -> Function:
-    """A Function from a formula string, read by SymPy's parser (`^` also means power).
-
-    Inputs are `variables` in that order, or the free symbols sorted naturally (x2 < x10).
-
-    >>> f = parse("(x + y) * sin(x)")
-    >>> f.input_names, round(float(f(1.0, 2.0)), 6)
-    (('x', 'y'), 2.524413)
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise ParseError(f"expected a formula string such as 'x*y + sin(x)', got {text!r}")
-    try:
-        expression = parse_expr(
-            text,
-            local_dict=string_functions(),
-            global_dict=dict(_PARSER_GLOBALS),
-            transformations=(*standard_transformations, convert_xor),
-        )
-    except UnknownNameError:
-        raise
-    except Exception as error:  # SymPy raises SyntaxError, TokenError, TypeError, ...
-        raise ParseError(f"cannot parse {text!r}: {type(error).__name__}: {error}") from None
-    if not isinstance(expression, sympy.Expr):
-        raise ParseError(f"{text!r} is not a numeric expression (got {type(expression).__name__})")
-    undefined = sorted({type(f).__name__ for f in expression.atoms(AppliedUndef)})
-    if undefined:
-        raise UnknownNameError(
-            f"unknown function {undefined[0]!r} in {text!r}; supported: {_supported()}"
-        )
-    return from_sympy(expression, variables, name=name)
+    return ", ".join(function_names())
 
 
 @deep
@@ -105,10 +51,10 @@ def from_sympy(
     2.718281828459
     """
     many = isinstance(expression, (list, tuple))
-    expressions = [sympy.sympify(e) for e in (expression if many else [expression])]
+    expressions = [_as_sympy(e) for e in (expression if many else [expression])]
     free = free_symbols(expressions)
     if variables is None:
-        symbols = sorted(free, key=lambda s: _natural_key(s.name))
+        symbols = sorted(free, key=lambda s: natural_key(s.name))
     else:
         symbols = [sympy.Symbol(v) if isinstance(v, str) else v for v in variables]
         by_name = {s.name for s in symbols}
@@ -124,12 +70,27 @@ def from_sympy(
     outputs = [_convert(e, memo, builder) for e in expressions]
     outputs = [o if isinstance(o, Tracer) else builder.const(o) for o in outputs]
     return Function(
-        builder.graph,
+        builder,
         [memo[s.name].node for s in symbols],
         [o.node for o in outputs],
         single_output=not many,
         name=name,
     )
+
+
+def _as_sympy(e: Any) -> sympy.Basic:
+    """A SymPy object or real number, converted strictly: a string is never parsed here."""
+    if isinstance(e, str):
+        raise InputError(
+            f"from_sympy takes SymPy expressions, got the string {e[:80]!r}; read formula "
+            "strings with expr.parse"
+        )
+    try:
+        return sympy.sympify(e, strict=True)
+    except sympy.SympifyError:
+        raise InputError(
+            f"from_sympy takes SymPy expressions or numbers, got {type(e).__name__}"
+        ) from None
 
 
 def free_symbols(expressions: Sequence[sympy.Basic]) -> set[sympy.Symbol]:

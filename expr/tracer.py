@@ -8,9 +8,12 @@ the numpy kernel at once; when any argument is a `Tracer` it records a node (and
 from __future__ import annotations
 
 import itertools
+import linecache
+import operator
+import re
+import sys
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from .errors import InputError, TraceError, TracerBoolError, UnknownNameError
@@ -25,21 +28,70 @@ _BOOL_HELP = (
 )
 
 
+def _conversion_error(kind: str) -> TracerBoolError:
+    """The error for float()/int()/complex() of a tracer, naming the caller's function
+    (math.exp, float, ...) as read from the calling line of source when possible."""
+    callee = _calling_function(sys._getframe(2)) or kind
+    name = callee.rpartition(".")[2]
+    if callee.startswith(("math.", "cmath.")):
+        numpy_name = _MATH_TO_NUMPY.get(name, name)
+        use = (
+            f"use expr.{numpy_name} or np.{numpy_name}"
+            if hasattr(np, numpy_name)
+            else "use the expr functions (expr.exp, expr.sin, ...)"
+        )
+    else:
+        callee += "()"
+        use = "keep it an expr value: compute with expr functions, operators or numpy's ufuncs"
+    return TracerBoolError(
+        f"{callee} converts a traced value to a Python {kind}, which would drop its "
+        f"dependence on the inputs (a silently wrong derivative); {use}"
+    )
+
+
+_MATH_TO_NUMPY = {"fabs": "abs", "pow": "power", "atan": "arctan", "asin": "arcsin",
+                  "acos": "arccos", "atan2": "arctan2", "asinh": "arcsinh", "acosh": "arccosh",
+                  "atanh": "arctanh"}  # fmt: skip
+
+
+def _calling_function(frame: Any) -> str | None:
+    """The dotted name called by the expression `frame` is executing (`math.exp` for
+    `math.exp(x) * 2`), from the instruction's source position (Python >= 3.11)."""
+    try:
+        positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+        line, end_line, col, end_col = positions
+        source = linecache.getline(frame.f_code.co_filename, line)
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if line != end_line or col is None or not source:
+        return None
+    found = re.match(r"\s*([A-Za-z_][\w.]*)\s*\(", source[col:end_col])
+    return found.group(1) if found else None
+
+
 #: Creation numbers of builders: a later builder is an inner (nested) trace.
 _SERIALS = itertools.count()
 
 
 class GraphBuilder:
-    """Collects nodes of one trace into a `networkx.DiGraph` (ids are creation order).
+    """Collects the nodes of one trace as plain records (dicts in a list; ids are creation
+    order, which is a topological order since an op's arguments exist before it).
+    `expr.Function` turns them into its networkx DiGraph in one bulk step, so tracing costs
+    a list append per op. `guards` are the branch decisions of a concrete trace:
+    (node, bool) for every `bool()` taken on a traced value.
 
     A builder with `captures` set (a transformation tracing its function) lifts a tracer of
     an older, outer trace that its function closes over into an extra input (`capture`);
     `captured` lists (input node, outer tracer) so the caller can feed the outer tracer in.
     """
 
-    def __init__(self, concrete: bool = False) -> None:
-        self.graph = nx.DiGraph()
+    def __init__(self, concrete: bool = False, keep_values: bool = False) -> None:
+        self.nodes: list[dict[str, Any]] = []
         self.concrete = concrete
+        #: each node's concrete value, when kept (for `Function.take_trace_values`)
+        self.values: list[Any] | None = [] if keep_values else None
+        self.tags: dict[str, Any] = {}  # trace-level attributes (checkpoint region count)
+        self.guards: list[tuple[int, bool]] = []
         self._scalar_consts: dict[tuple, int] = {}
         self.serial = next(_SERIALS)
         self.captures = False
@@ -61,41 +113,45 @@ class GraphBuilder:
             self.captured.append((tracer.node, outer))
         return self._lifted[key]
 
-    def _add(self, **data: Any) -> int:
-        node = self.graph.number_of_nodes()
-        self.graph.add_node(node, **data)
-        return node
+    def number_of_nodes(self) -> int:
+        return len(self.nodes)
 
     def input(self, name: str, shape: tuple, value: Any = None) -> Tracer:
-        node = self._add(op="input", name=name, shape=tuple(shape), args=(), attrs={})
-        return Tracer(self, node, tuple(shape), value)
+        shape = tuple(shape)
+        self.nodes.append({"op": "input", "name": name, "shape": shape, "args": (), "attrs": {}})
+        if self.values is not None:
+            self.values.append(value)
+        return Tracer(self, len(self.nodes) - 1, shape, value)
 
     def const(self, value: Any, exact: Any = None) -> Tracer:
-        array = np.asarray(value)
+        if exact is None and type(value) is float:  # the common case: a Python number
+            node = self._scalar_consts.get(("<f8", value))
+            if node is not None:
+                return Tracer(self, node, (), self.nodes[node]["value"])
+        array = np.array(value)  # a copy: a closed-over array is a constant of the trace
         if array.dtype.kind not in "fc":
             array = array.astype(np.float64)
         key = None
         if array.ndim == 0 and exact is None:
             key = (array.dtype.str, array.item())
-            if key in self._scalar_consts:
-                node = self._scalar_consts[key]
-                return Tracer(self, node, (), self.graph.nodes[node]["value"])
+            node = self._scalar_consts.get(key)
+            if node is not None:
+                return Tracer(self, node, (), self.nodes[node]["value"])
         stored = array.item() if array.ndim == 0 else array
-        node = self._add(op="const", value=stored, shape=array.shape, args=(), attrs={})
+        data = {"op": "const", "value": stored, "shape": array.shape, "args": (), "attrs": {}}
         if exact is not None:
-            self.graph.nodes[node]["exact"] = exact
+            data["exact"] = exact
+        self.nodes.append(data)
+        if self.values is not None:
+            self.values.append(stored)
+        node = len(self.nodes) - 1
         if key is not None:
             self._scalar_consts[key] = node
         return Tracer(self, node, array.shape, stored)
 
-    def op(self, name: str, args: list[int], attrs: dict, shape: tuple) -> int:
-        node = self._add(op=name, args=tuple(args), attrs=attrs, shape=tuple(shape))
-        for position, arg in enumerate(args):
-            if self.graph.has_edge(arg, node):
-                self.graph.edges[arg, node]["pos"] += (position,)
-            else:
-                self.graph.add_edge(arg, node, pos=(position,))
-        return node
+    def guard(self, node: int, decision: bool) -> None:
+        """Record that the trace took the branch where bool(node's value) is `decision`."""
+        self.guards.append((node, decision))
 
 
 class OpValue:
@@ -116,12 +172,9 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     >>> float(apply("mul", 2.0, 3.0))
     6.0
     """
-    if name not in OPS:
+    op = OPS.get(name)
+    if op is None:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
-    op = OPS[name]
-    for arg in args:
-        if isinstance(arg, OpValue):
-            return type(arg).apply_op(name, *args, **attrs)
     builder = None
     mixed = False
     for arg in args:
@@ -130,6 +183,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
                 mixed = True
             if builder is None or arg.builder.serial > builder.serial:
                 builder = arg.builder  # the newest trace is the innermost
+        elif isinstance(arg, OpValue):
+            return type(arg).apply_op(name, *args, **attrs)
     if builder is None:
         try:
             return op.kernel(*args, **attrs)
@@ -148,13 +203,87 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
         else builder.const(a)
         for a in args
     ]
-    shape = op.shape(*[t.shape for t in tracers], **attrs)
-    node = builder.op(name, [t.node for t in tracers], attrs, shape)
+    return _record(builder, name, op, tracers, attrs)
+
+
+def _binary(name: str, x: Any, y: Any) -> Any:
+    """`apply(name, x, y)` for the arithmetic operators of a Tracer (x or y is one): the
+    same record, with the dispatch of two operands of one trace written out (the hot
+    path); anything else (two traces, an `OpValue`) goes through `apply`."""
+    tracer, other = (x, y) if isinstance(x, Tracer) else (y, x)
+    if isinstance(other, Tracer):
+        if other.builder is not tracer.builder:
+            return apply(name, x, y)
+    elif isinstance(other, OpValue):
+        return apply(name, x, y)
+    builder = tracer.builder
+    x = x if isinstance(x, Tracer) else builder.const(x)
+    y = y if isinstance(y, Tracer) else builder.const(y)
+    return _record(builder, name, OPS[name], [x, y], {})
+
+
+def _record(builder: GraphBuilder, name: str, op: Any, tracers: list, attrs: dict) -> Tracer:
+    """Append the node of op `name` on `tracers` (computing its value in a concrete
+    trace) and return its Tracer."""
+    shapes = [t.shape for t in tracers]
+    if op.kind == "elementwise" and shapes.count(shapes[0]) == len(shapes):
+        shape = shapes[0]  # elementwise ops broadcast: equal shapes give that shape
+    else:
+        shape = op.shape(*shapes, **attrs)
     value = None
-    if builder.concrete and all(t.value is not None for t in tracers):
-        with np.errstate(all="ignore"):
-            value = op.kernel(*[t.value for t in tracers], **attrs)
-    return Tracer(builder, node, shape, value)
+    values = [t.value for t in tracers]
+    if builder.concrete and all(v is not None for v in values):  # (errstate: expr.trace)
+        arithmetic = _SCALAR_ARITHMETIC.get(name)
+        if arithmetic is not None and _float64_scalars(values):
+            value = arithmetic(*values)  # numpy's scalar math: the same IEEE result, 20x faster
+        else:
+            value = op.kernel(*values, **attrs)
+    records = builder.nodes
+    args = tuple([t.node for t in tracers])
+    records.append({"op": name, "args": args, "attrs": attrs, "shape": shape})
+    if builder.values is not None:
+        builder.values.append(value)
+    return Tracer(builder, len(records) - 1, shape, value)
+
+
+#: Correctly rounded ops whose numpy-scalar operators give the kernels' exact results.
+_SCALAR_ARITHMETIC = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "neg": operator.neg,
+}
+
+
+def _float64_scalars(values: list) -> bool:
+    """Whether an arithmetic op on `values` runs as numpy float64 scalar math: every value
+    a np.float64 or a Python float, at least one a np.float64 (so the result is one)."""
+    found = False
+    for v in values:
+        kind = type(v)
+        if kind is np.float64:
+            found = True
+        elif kind is not float:
+            return False
+    return found
+
+
+def reassert_guards(function: Any, inputs: Any) -> None:
+    """Take a concretely traced Function's branch decisions again on the input tracers of
+    an outer concrete trace that replays it, so the outer trace records them as its own
+    guards. A decision that now comes out the other way raises `TraceError` (the graph
+    does not hold at these inputs). Abstract tracers cannot branch: then nothing is done."""
+    guards = function.guard_function
+    if guards is None or not all(isinstance(x, Tracer) and x.value is not None for x in inputs):
+        return
+    for value, decision in zip(guards(*inputs), function.guards):
+        if bool(value) != decision:
+            raise TraceError(
+                f"{function.name} was traced on the branch where a condition is {decision}; "
+                "at these inputs it is not, so its graph does not apply: trace the Python "
+                "function at these inputs instead"
+            )
 
 
 class Tracer:
@@ -187,34 +316,34 @@ class Tracer:
 
     # arithmetic -----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tracer:
-        return apply("add", self, other)
+        return _binary("add", self, other)
 
     def __radd__(self, other: Any) -> Tracer:
-        return apply("add", other, self)
+        return _binary("add", other, self)
 
     def __sub__(self, other: Any) -> Tracer:
-        return apply("sub", self, other)
+        return _binary("sub", self, other)
 
     def __rsub__(self, other: Any) -> Tracer:
-        return apply("sub", other, self)
+        return _binary("sub", other, self)
 
     def __mul__(self, other: Any) -> Tracer:
-        return apply("mul", self, other)
+        return _binary("mul", self, other)
 
     def __rmul__(self, other: Any) -> Tracer:
-        return apply("mul", other, self)
+        return _binary("mul", other, self)
 
     def __truediv__(self, other: Any) -> Tracer:
-        return apply("div", self, other)
+        return _binary("div", self, other)
 
     def __rtruediv__(self, other: Any) -> Tracer:
-        return apply("div", other, self)
+        return _binary("div", other, self)
 
     def __pow__(self, other: Any) -> Tracer:
-        return apply("pow", self, other)
+        return _binary("pow", self, other)
 
     def __rpow__(self, other: Any) -> Tracer:
-        return apply("pow", other, self)
+        return _binary("pow", other, self)
 
     def __matmul__(self, other: Any) -> Tracer:
         return apply("matmul", self, other)
@@ -344,13 +473,26 @@ class Tracer:
         return self.value
 
     def __bool__(self) -> bool:
-        return bool(self._concrete("bool()"))
+        decision = bool(self._concrete("bool()"))
+        self.builder.guard(self.node, decision)  # the trace holds only on this branch
+        return decision
 
+    # float(), int(), complex(), math.* would drop the dependence on the inputs: refused in
+    # every mode (a concrete trace has the number, but its derivative would silently be 0).
     def __float__(self) -> float:
-        return float(self._concrete("float()"))
+        raise _conversion_error("float")
 
     def __int__(self) -> int:
-        return int(self._concrete("int()"))
+        raise _conversion_error("int")
+
+    def __complex__(self) -> complex:
+        raise _conversion_error("complex")
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        raise _conversion_error("int" if ndigits is None else "float")
+
+    def __trunc__(self) -> int:
+        raise _conversion_error("int")
 
     def __index__(self) -> int:
         raise TracerBoolError(f"using a traced value as an index or size: {_BOOL_HELP}")

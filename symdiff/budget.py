@@ -82,7 +82,7 @@ class Reporter:
 def _child(job: Callable[[Reporter], None], conn: Any) -> None:
     reporter = Reporter(conn.send)
     try:
-        job(reporter)
+        run_deep(job, reporter)  # deep SymPy work (and pickling it) on a big stack
         conn.send(("end",))
     except BaseException as error:  # report everything, the parent decides
         conn.send(("error", type(error).__name__, str(error), traceback.format_exc(limit=4)))

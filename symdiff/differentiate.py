@@ -42,6 +42,9 @@ MAX_GRAPH_OPS = 20_000
 MAX_SYMPY_TREE = 5_000
 MAX_SYMPY_DEPTH = 100
 DEFAULT_BUDGET_S = 15.0
+#: Derivative programs up to this many assignments are written out without a deadline
+#: (a few seconds at most; a loaded machine must not turn them into errors).
+MAX_FREE_INLINE = 300
 _WAY_ROUND = (
     "symdiff.derivative_program(f) gives the derivative as assignments and "
     "symdiff.lambdify(program, variables) evaluates it; autodiff differentiates any size"
@@ -79,10 +82,11 @@ def _check_graph_size(scalar: Scalar, what: str) -> None:
 
 
 def _inline(program: Program, limits: bool) -> list[sympy.Expr]:
-    """`program.inline()`, stopped after `DEFAULT_BUDGET_S` when `limits` (SymPy sorts the
-    factors of each product by comparing subtrees: a deep chain of transcendental functions
-    inlines in O(depth^3))."""
-    deadline = time.perf_counter() + DEFAULT_BUDGET_S if limits else None
+    """`program.inline()`, stopped after `DEFAULT_BUDGET_S` when `limits` and the program
+    has more than `MAX_FREE_INLINE` assignments (SymPy sorts the factors of each product by
+    comparing subtrees: a deep chain of transcendental functions inlines in O(depth^3))."""
+    long = limits and len(program.assignments) > MAX_FREE_INLINE
+    deadline = time.perf_counter() + DEFAULT_BUDGET_S if long else None
     try:
         return program.inline(deadline)
     except BudgetExceeded:

@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 
 from .errors import SymdiffError
-from .program import Program
+from .program import OUTPUTS, Program
 from .size import expression, postorder
 from .stable import stabilize
 
@@ -98,7 +98,7 @@ def lambdify(exprs: Any, symbols: Sequence[Any]) -> Callable[..., np.ndarray]:
             shape = ()
         program = to_program(flat, symbols)
     known = {s.name for s in symbols} | {s.name for s, _ in program.assignments}
-    free = {s.name for out in program.outputs for s in sympy.sympify(out).free_symbols}
+    free = {s.name for out in program.outputs for s in expression(out, OUTPUTS).free_symbols}
     free |= {s.name for _, rhs in program.assignments for s in rhs.free_symbols}
     unknown = sorted(free - known)
     if unknown:

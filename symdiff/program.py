@@ -11,10 +11,10 @@ multiple of the function's size, however large its written-out tree.
 >>> import expr
 >>> p = from_function(expr.parse("x*x + sin(x)"), [sympy.Symbol("x", real=True)])
 >>> print(p)
-v2 = x**2
-v3 = sin(x)
-v4 = v2 + v3
-return v4
+v1 = x**2
+v2 = sin(x)
+v3 = v1 + v2
+return v3
 >>> print(reverse(p, p.inputs).inline()[0])
 2*x + cos(x)
 """
@@ -33,6 +33,10 @@ from sympy.core.cache import clear_cache
 import expr
 
 from .errors import BudgetExceeded, SymdiffError
+from .size import expression
+
+#: What a Program's outputs are called in error messages.
+OUTPUTS = "a Program's outputs"
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class Program:
                     step="inline",
                 )
             env[symbol] = rhs.xreplace(env)
-        return [sympy.sympify(out).xreplace(env) for out in self.outputs]
+        return [expression(out, OUTPUTS).xreplace(env) for out in self.outputs]
 
     def cse(self) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], list[sympy.Expr]]:
         """The program in `sympy.cse`'s output format: (replacements, reduced outputs)."""
@@ -91,7 +95,7 @@ class _Names:
 def _constant(data: dict) -> sympy.Expr:
     """A constant node as SymPy: its exact value when known, an Integer when integral."""
     if data.get("exact") is not None:
-        return sympy.sympify(data["exact"])
+        return sympy.sympify(data["exact"], strict=True)
     value = np.asarray(data["value"])
     if value.ndim != 0 or np.iscomplexobj(value):
         raise SymdiffError(f"symdiff handles real scalar constants, got {value!r}")
@@ -104,7 +108,7 @@ def _apply(op_name: str, args: list[sympy.Expr], attrs: dict) -> sympy.Expr:
     if op.sympy is not None:
         return op.sympy(*args)
     objects = [np.asarray(a, dtype=object) for a in args]
-    return sympy.sympify(np.asarray(op.symbolic(*objects, **attrs), dtype=object)[()])
+    return sympy.sympify(np.asarray(op.symbolic(*objects, **attrs), dtype=object)[()], strict=True)
 
 
 def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Program:
@@ -229,7 +233,7 @@ def reverse(program: Program, wrt: Sequence[sympy.Symbol], prefix: str = "w") ->
     if missing:
         raise SymdiffError(f"cannot differentiate w.r.t. {missing}: not inputs of the program")
     used = {s.name for s in known} | {
-        s.name for out in program.outputs for s in sympy.sympify(out).free_symbols
+        s.name for out in program.outputs for s in expression(out, OUTPUTS).free_symbols
     }
     names = _Names(used)
     partials = _LocalPartials(known)
@@ -239,7 +243,7 @@ def reverse(program: Program, wrt: Sequence[sympy.Symbol], prefix: str = "w") ->
     counter = 0
     for out in program.outputs:
         adjoint: dict[sympy.Symbol, list[sympy.Expr]] = {}
-        for symbol, partial in partials(sympy.sympify(out)):
+        for symbol, partial in partials(expression(out, OUTPUTS)):
             adjoint.setdefault(symbol, []).append(partial)
         for index in range(len(program.assignments) - 1, -1, -1):
             symbol, rhs = program.assignments[index]

@@ -19,6 +19,7 @@ import expr
 from expr.sympy_bridge import input_symbols
 
 from .errors import SymdiffError
+from .size import expression
 
 
 def fresh_cache() -> None:
@@ -61,7 +62,9 @@ class Scalar:
         outs = self.function.to_sympy()
         outs = outs if isinstance(outs, tuple) else (outs,)
         return tuple(
-            sympy.sympify(e) for out in outs for e in np.asarray(out, dtype=object).ravel()
+            expression(e, "to_sympy's outputs")
+            for out in outs
+            for e in np.asarray(out, dtype=object).ravel()
         )
 
     @property

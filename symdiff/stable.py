@@ -30,8 +30,8 @@ import sympy
 
 from expr.sympy_functions import softplus
 
-from .program import Program
-from .size import postorder
+from .program import OUTPUTS, Program
+from .size import expression, postorder
 
 #: How many levels of assignments `t = a * b` a product looks through for its factors.
 MAX_FACTOR_DEPTH = 8
@@ -171,7 +171,7 @@ class _Stabilizer:
             assignments += self.pending
             self.pending = []
             assignments.append((symbol, rewritten))
-        outputs = tuple(self.rewrite(sympy.sympify(out)) for out in program.outputs)
+        outputs = tuple(self.rewrite(expression(out, OUTPUTS)) for out in program.outputs)
         assignments += self.pending
         return Program(program.inputs, tuple(assignments), outputs)
 

@@ -52,6 +52,8 @@ def test_every_method_gives_order_n(n, method):
     accuracy = 4 if method in ("forward", "backward") else None
     r = numdiff.derivative(np.exp, 0.5, n=n, method=method, accuracy=accuracy, full_output=True)
     tolerance = {"auto": 1e-4, "richardson": 1e-3, "central": 1e-2}.get(method, 0.1)
+    if method == "central" and n >= 5:
+        tolerance = 5e-2  # round-off eps/h^n dominates: its size depends on the CPU's exp
     assert abs(float(r.value) - np.exp(0.5)) <= tolerance * np.exp(0.5)
     assert r.n == n
 

@@ -204,7 +204,11 @@ def test_default_step_within_10x_of_measured_best(entry, wrt, step, catalog_swee
         # truncation is 0, so the model is pure round-off, eps |f| W / h: the error is below it
         assert max(roundoff.values()) <= 1.0, roundoff
     else:
-        assert max(ratios.values()) <= 10, ratios
+        # within 10x of the luckiest step of the sweep, or within the round-off model at the
+        # default step: near round-off the best of ~40 steps is a rounding accident, whose
+        # size changes with the CPU's exp/log and BLAS (seen on AVX-512 machines)
+        worse = {k: (ratios[k], roundoff[k]) for k in ratios if ratios[k] > 10}
+        assert all(model <= 1.0 for _, model in worse.values()), worse
 
 
 @pytest.mark.parametrize("text, x", [("exp(x)", 1.0), ("sin(x)", 1.0), ("exp(100*x)", 0.05)])

@@ -124,3 +124,13 @@ def test_torch_and_jax_lose_the_digits_we_keep():
         assert worst(peer, exact_tanh) > 1e-8  # 1 - tanh^2 cancels
     for peer in (torch_sigmoid, jax_sigmoid):
         assert worst(peer, exact_sigmoid) > 1e-3  # y (1 - y) cancels
+
+
+def test_pow_hessian_with_an_exponent_passing_through_zero():
+    """Regression (found by hypothesis): masking d(a**b)/da wherever b = 0 dropped the
+    cross term d²/da db = 1/a, so (1.5 + 1.35 tanh x)**(2.7 tanh x) had Hessian 3.63, not 6.06."""
+    f = expr.trace(lambda x: (1.5 + 1.35 * expr.tanh(x)) ** (2.7 * expr.tanh(x)), 0.0)
+    reference = float(expr.reference(f, 0.0, order=2)[0, 0])
+    assert float(autodiff.hessian(f)(0.0)) == pytest.approx(reference, rel=1e-13)
+    cross = autodiff.hessian(lambda a, b: a**b, argnums=(0, 1))(2.0, 0.0)
+    assert float(cross[0][1]) == pytest.approx(0.5, rel=1e-15)

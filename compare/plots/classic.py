@@ -231,7 +231,8 @@ def caption_cheap_gradient(records: Sequence[Record]) -> str:
     return (
         "Cost of the value and the full gradient by reverse mode divided by the cost of the "
         "value alone, per catalog function: op nodes of the recorded value-and-gradient graph "
-        "over op nodes of f, and median wall-clock time. "
+        "over op nodes of f, and median wall-clock time of the compiled programs "
+        "(autodiff.jit: straight-line numpy code) of both. "
         f"The op ratio ranges from {min(ops):.2f} to {max(ops):.2f} (largest: {largest}) "
         f"over {len(rows)} functions — {'all' if max(ops) <= 4 else 'not all'} within "
         f"Griewank's bound of 4 — and the time ratio from {min(times):.2f} to "

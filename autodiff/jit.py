@@ -1,0 +1,345 @@
+"""`autodiff.jit`: trace once per input signature, compile, cache (JAX's `jit` semantics).
+
+`jit(f)(*args)` traces f concretely at args (the tracers carry the values, so Python
+control flow works) and compiles the recorded graph into straight-line numpy code
+(`autodiff.compile`). Later calls with the same *signature* run that code without running
+f. The signature is: the shape and dtype of every array argument, whether it is a Python
+scalar, the structure of tuple/list/dict arguments, and the values of the static
+arguments (`static_argnums`, which must be hashable).
+
+* **Control flow.** Each `bool()` the trace took on a traced value (`if x > 0:`) is a
+  guard of that trace. Every call re-checks the guards with a small compiled program of
+  the conditions alone; when one comes out differently, f is traced again on the branch
+  now taken and both traces are kept (at most `max_traces` per signature; beyond that,
+  calls run f itself).
+* **Closed-over values are constants of the trace**, as in JAX: an array or number that
+  f reads from an enclosing scope or a global is recorded by value when f is traced, so
+  changing it later does not change the jitted function. Pass it as an argument instead.
+* **Composition.** `jit(grad(f))`, `jit(value_and_grad(f))`, `jit(jvp...)` record the whole
+  derivative program (forward and backward sweep) and compile it. Called on tracers, as in
+  `grad(jit(f))` or a jit inside another trace, a jitted function runs f inline, so the
+  outer transformation records its ops: every transformation composes in both orders.
+* **NaN.** When a compiled result holds a NaN, the call is repeated by f itself, so the
+  caller sees f's own behaviour (value_and_grad's `NaNError` naming the node, or the NaN).
+* **Python scalars.** When every argument is a Python float (or int) and the whole graph
+  is 0-d, the program is plain float arithmetic with `math` functions (see
+  `autodiff.compile` for the last-bit caveat of libm vs numpy's SIMD functions).
+
+Cost: the first call of a signature traces and compiles (O(ops)); a call after that is
+the signature lookup, the guard check, and one kernel call per op.
+
+>>> import expr
+>>> f = jit(lambda x, y: expr.sin(x) * y if x > 0 else -y)
+>>> round(float(f(1.0, 2.0)), 6), float(f(-1.0, 2.0)), f.traces
+(1.682942, -2.0, 2)
+>>> round(float(f(0.5, 2.0)), 6), f.traces  # the first branch again: no new trace
+(0.958851, 2)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import expr
+from expr import Function, Tracer
+from expr.graph import as_input
+
+from .compile import Compiled, compile_function
+from .errors import JitError
+from .reverse import any_nan
+
+Value = Any
+_LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
+
+
+# ----------------------------------------------------------------------------- pytrees
+def flatten(tree: Any) -> tuple[list[Any], Any]:
+    """Leaves (arrays, numbers, tracers) of nested tuples/lists/dicts and a hashable
+    description of the structure. `None` is structure (no leaf), like JAX.
+
+    >>> flatten((1.0, [2.0, {"b": 3.0}]))[0]
+    [1.0, 2.0, 3.0]
+    """
+    leaves: list[Any] = []
+    return leaves, _flatten_into(tree, leaves)
+
+
+def _flatten_into(tree: Any, leaves: list[Any]) -> Any:
+    if isinstance(tree, (tuple, list)):
+        return (type(tree), tuple(_flatten_into(t, leaves) for t in tree))
+    if isinstance(tree, dict):
+        keys = tuple(sorted(tree))
+        return (dict, keys, tuple(_flatten_into(tree[k], leaves) for k in keys))
+    if tree is None:
+        return None
+    leaves.append(tree)
+    return "*"
+
+
+def unflatten(structure: Any, leaves: Sequence[Any]) -> Any:
+    """The inverse of `flatten`.
+
+    >>> unflatten(*reversed(flatten((1.0, [2.0]))))
+    (1.0, [2.0])
+    """
+    iterator = iter(leaves)
+    return _build(structure, iterator)
+
+
+def _build(structure: Any, leaves: Any) -> Any:
+    if structure == "*":
+        return next(leaves)
+    if structure is None:
+        return None
+    if structure[0] is dict:
+        _, keys, children = structure
+        return {k: _build(c, leaves) for k, c in zip(keys, children)}
+    kind, children = structure
+    return kind(_build(c, leaves) for c in children)
+
+
+# ----------------------------------------------------------------------------- the cache
+@dataclass
+class Trace:
+    """One cached trace: the graph, its compiled programs, and its branch decisions."""
+
+    function: Function
+    program: Compiled
+    scalar_program: Compiled | None
+    guards: Compiled | None
+    decisions: tuple[bool, ...]
+    out_structure: Any
+
+    def holds(self, inputs: Sequence[Value]) -> bool:
+        """Whether every branch decision of the trace comes out the same at `inputs`."""
+        if self.guards is None:
+            return True
+        with np.errstate(all="ignore"):
+            conditions = self.guards(*inputs)
+        return tuple(bool(c) for c in conditions) == self.decisions
+
+    def run(self, inputs: Sequence[Value], scalars: Sequence[float] | None) -> tuple:
+        """The outputs: plain float arithmetic when possible, else the numpy program."""
+        if scalars is not None and self.scalar_program is not None:
+            try:
+                return self.scalar_program(*scalars)
+            except (ArithmeticError, ValueError):
+                pass  # a math domain error: numpy's inf/NaN semantics below
+        with np.errstate(all="ignore"):
+            return self.program(*inputs)
+
+
+class Jitted:
+    """The callable `jit` returns (see the module doc)."""
+
+    def __init__(
+        self, fn: Callable[..., Any], static_argnums: int | Sequence[int] = (), max_traces: int = 64
+    ) -> None:
+        if not callable(fn):
+            raise JitError(f"jit needs a function, got {type(fn).__name__}")
+        statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        if any(isinstance(i, bool) or not isinstance(i, int) for i in statics):
+            raise JitError(f"static_argnums must be ints, got {static_argnums!r}")
+        if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
+            raise JitError(f"max_traces must be a positive int, got {max_traces!r}")
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.static_argnums = statics
+        self.max_traces = max_traces
+        self.traces = 0  #: how many times f was traced
+        self._cache: dict[Any, list[Trace]] = {}
+
+    def __call__(self, *args: Any) -> Any:
+        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
+        dynamic = [a for i, a in enumerate(args) if i not in statics]
+        leaves, structure = flatten(dynamic)
+        if any(isinstance(x, Tracer) for x in leaves):
+            return self.fn(*args)  # inside another trace: record f's ops there
+        key = self._signature(args, statics, leaves, structure)
+        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
+        scalars = (
+            [float(x) for x in leaves] if all(type(x) in (float, int) for x in leaves) else None
+        )
+        traces = self._cache.setdefault(key, [])
+        for trace in traces:
+            if trace.holds(inputs):
+                break
+        else:
+            if len(traces) >= self.max_traces:
+                return self.fn(*args)  # control flow too varied to cache: run f itself
+            trace = self._trace(args, statics, inputs, structure, scalars is not None)
+            traces.append(trace)
+        outputs = trace.run(inputs, scalars)
+        if any_nan(outputs):
+            return self.fn(*args)  # f's own NaN behaviour (NaNError or the NaN)
+        return unflatten(trace.out_structure, [_scalar(v) for v in outputs])
+
+    def _signature(self, args: tuple, statics: tuple, leaves: list, structure: Any) -> tuple:
+        parts = []
+        for i, x in enumerate(leaves):
+            if not isinstance(x, _LEAF_TYPES):
+                raise JitError(
+                    f"{self.__name__}: argument leaf {i} is a {type(x).__name__}; jit takes "
+                    "arrays, numbers and tuples/lists/dicts of them (mark other arguments "
+                    "static with static_argnums)"
+                )
+            if type(x) in (float, int, bool, complex):
+                parts.append(type(x))
+            else:
+                parts.append((np.shape(x), x.dtype))
+        try:
+            static_values = tuple((i, args[i]) for i in statics)
+            hash(static_values)
+        except TypeError:
+            raise JitError(
+                f"{self.__name__}: static arguments must be hashable, got "
+                f"{[type(args[i]).__name__ for i in statics]}"
+            ) from None
+        return (structure, static_values, tuple(parts))
+
+    def _trace(
+        self, args: tuple, statics: tuple, inputs: list, structure: Any, scalar: bool
+    ) -> Trace:
+        out_structure: list[Any] = []
+
+        def flat(*tracers: Any) -> list:
+            dynamic = iter(unflatten(structure, tracers))
+            call = [args[i] if i in statics else next(dynamic) for i in range(len(args))]
+            leaves, shape = flatten(self.fn(*call))
+            out_structure.append(shape)
+            return leaves
+
+        names = [f"x{i}" for i in range(len(inputs))]
+        function = expr.trace(flat, *inputs, names=names, concrete=True, keep_values=True)
+        function.name = getattr(self.fn, "__name__", "f")
+        self.traces += 1
+        values = function.take_trace_values()
+        program = compile_function(function, values)
+        scalar_program = None
+        all_scalar = scalar and all(data["shape"] == () for data in function.records)
+        if all_scalar and all(np.isrealobj(v) for v in values):
+            scalar_program = compile_function(function, values, scalar=True)
+        guards = None
+        if function.guard_function is not None:
+            conditions = function.guard_function
+            guards = compile_function(conditions, conditions.evaluate(*inputs))
+        return Trace(function, program, scalar_program, guards, function.guards, out_structure[0])
+
+    def function_for(self, *args: Any) -> Function | None:
+        """The traced Function a call with these arguments would run (None if none yet)."""
+        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
+        leaves, structure = flatten([a for i, a in enumerate(args) if i not in statics])
+        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
+        for trace in self._cache.get(self._signature(args, statics, leaves, structure), []):
+            if trace.holds(inputs):
+                return trace.function
+        return None
+
+
+class GradientProgram:
+    """value_and_grad of one fixed Function as a compiled program (the traced-Function
+    fast path of `autodiff.value_and_grad`): the gradient graph with the value
+    (`grad_graph(..., with_value=True)`), compiled for each dtype signature of the
+    inputs from its second call on (a single call is cheaper interpreted). Returns
+    (value, grads), or None when the caller should run the interpreter instead (first
+    call, non-float inputs, or a NaN in the result, so its NaN report is the one seen)."""
+
+    def __init__(self, function: Function, positions: tuple[int, ...]) -> None:
+        self.function = function
+        self.positions = positions
+        self.calls = 0
+        self.graph: Function | None = None
+        self.programs: dict[tuple, Compiled] = {}
+
+    def __call__(
+        self, inputs: Sequence[Value], args: Sequence[Any] = ()
+    ) -> tuple[Value, list[Value]] | None:
+        """(value, grads) at the bound `inputs`; `args`, the arguments as given, select
+        the plain-float program when they are all Python floats."""
+        self.calls += 1
+        if self.calls < 2:
+            return None
+        scalar = bool(args) and all(type(a) is float for a in args)
+        key = (scalar, *(getattr(x, "dtype", None) for x in inputs))
+        program = self.programs.get(key)
+        if program is None:
+            if not all(d is not None and d.kind == "f" for d in key[1:]):
+                return None  # complex step and friends: the interpreter
+            program = self.programs[key] = self._compile(inputs, scalar)
+        try:
+            outputs = program(*args) if program.scalar else None
+        except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
+            outputs = None
+        if outputs is None:
+            with np.errstate(all="ignore"):
+                outputs = self.programs[(False, *key[1:])](*inputs)
+        if any_nan(outputs):
+            return None
+        return _scalar(outputs[0]), list(outputs[1:])
+
+    def _compile(self, inputs: Sequence[Value], scalar: bool) -> Compiled:
+        from .api import grad_graph  # api imports this module
+
+        if self.graph is None:
+            self.graph = grad_graph(self.function, self.positions, with_value=True)
+        with np.errstate(all="ignore"):
+            values = self.graph.evaluate(*inputs)
+        numpy_key = (False, *(x.dtype for x in inputs))
+        if numpy_key not in self.programs:
+            self.programs[numpy_key] = compile_function(self.graph, values)
+        if scalar and all(d["shape"] == () for d in self.graph.records):
+            return compile_function(self.graph, values, scalar=True)
+        return self.programs[numpy_key]
+
+
+def same_graph(f: Function, g: Function) -> bool:
+    """Whether two Functions are the same graph: the same ops, arguments, attributes,
+    shapes, input names and constants, node by node. O(nodes + constant elements)."""
+    if f.n_nodes != g.n_nodes or f.inputs != g.inputs or f.outputs != g.outputs:
+        return False
+    for a, b in zip(f.records, g.records):
+        if a["op"] != b["op"] or a["args"] != b["args"] or a["shape"] != b["shape"]:
+            return False
+        if a["op"] == "const":
+            x, y = a["value"], b["value"]
+            if type(x) is not type(y) or not np.array_equal(x, y) or np.shape(x) != np.shape(y):
+                return False
+            if getattr(x, "dtype", None) != getattr(y, "dtype", None):
+                return False
+        elif a.get("name") != b.get("name") or a["attrs"] != b["attrs"]:
+            return False
+    return f.guards == g.guards
+
+
+def jit(
+    fn: Callable[..., Any] | None = None,
+    *,
+    static_argnums: int | Sequence[int] = (),
+    max_traces: int = 64,
+) -> Any:
+    """f, traced once per input signature and compiled to straight-line numpy code.
+
+    Use as `jit(f)`, `jit(f, static_argnums=1)` or the decorator `@jit`. See the module
+    doc for signatures, guards, closures as constants, composition and NaN handling.
+
+    >>> import expr
+    >>> import autodiff
+    >>> step = jit(autodiff.value_and_grad(lambda w: expr.sum(expr.tanh(w) ** 2)))
+    >>> value, g = step(np.array([0.5, -1.0]))
+    >>> round(float(value), 6), [round(float(v), 6) for v in g]
+    (0.793578, [0.726862, -0.6397])
+    """
+    if fn is None:
+        return functools.partial(jit, static_argnums=static_argnums, max_traces=max_traces)
+    return Jitted(fn, static_argnums, max_traces)
+
+
+def _scalar(value: Value) -> Value:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
+    return value
