@@ -26,7 +26,7 @@ from expr.deep import deep, run_deep
 
 from .budget import call_with_budget, check_budget
 from .errors import BudgetExceeded, SymdiffError
-from .program import Program, from_function, no_delta, reverse
+from .program import Program, from_function, real_diff, reverse
 from .size import tree_size
 from .source import Scalar, as_scalar, resolve_wrt
 
@@ -141,7 +141,7 @@ def jacobian_rows(
     if method == "sympy":
         outputs = scalar.outputs
         return _sympy_work(
-            scalar, lambda: [[no_delta(sympy.diff(o, s)) for s in wrt] for o in outputs], limits
+            scalar, lambda: [[real_diff(o, s) for s in wrt] for o in outputs], limits
         )
     if limits:
         _check_graph_size(scalar, 'method="graph"')
@@ -264,11 +264,11 @@ def hessian(
     output = scalar.outputs[0]
 
     def second_derivatives() -> sympy.Matrix:
-        grad = [no_delta(sympy.diff(output, s)) for s in symbols]
+        grad = [real_diff(output, s) for s in symbols]
         out = sympy.zeros(n, n)
         for i in range(n):
             for j in range(i, n):
-                out[i, j] = out[j, i] = no_delta(sympy.diff(grad[i], symbols[j]))
+                out[i, j] = out[j, i] = real_diff(grad[i], symbols[j])
         return out
 
     return _sympy_work(scalar, second_derivatives, _limits)

@@ -171,9 +171,8 @@ def _arguments(values: Sequence[Any], names: list[str]) -> list[np.ndarray]:
         if np.isnan(array).any():
             raise SymdiffError(f"argument {name} is NaN")
         arrays.append(array)
-    try:
-        np.broadcast_shapes(*(a.shape for a in arrays))
+    try:  # broadcast up front: numpy's select/logical_and.reduce do not broadcast
+        return list(np.broadcast_arrays(*arrays))
     except ValueError:
         shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
         raise SymdiffError(f"the arguments do not broadcast together ({shapes})") from None
-    return arrays

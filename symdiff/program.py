@@ -145,6 +145,29 @@ def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Prog
     return Program(tuple(symbols), tuple(assignments), outputs)
 
 
+class _RealAbs(sympy.Function):
+    """|u| for a real u whose realness SymPy cannot prove (log(u), u**0.5, ...): d|u| = sign(u) du
+    (abs'(0) = 0), not SymPy's general (re(u) re(u)' + im(u) im(u)') / |u|, which is 0/0
+    (NaN) where u = 0."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.sign(self.args[0])
+
+
+def real_diff(e: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
+    """d e / d symbol for a real-valued e (every value the toolkit computes is real), with
+    step-function deltas dropped (`no_delta`). O(tree of e).
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> real_diff(sympy.Abs(sympy.log(x)), x)
+    sign(log(x))/x
+    """
+    if not e.has(sympy.Abs):
+        return no_delta(sympy.diff(e, symbol))
+    d = sympy.diff(e.replace(sympy.Abs, _RealAbs), symbol)
+    return no_delta(d.replace(_RealAbs, sympy.Abs))
+
+
 def no_delta(e: sympy.Expr) -> sympy.Expr:
     """Derivatives of step functions (sign, Heaviside, floor, comparisons: the ops the table
     marks piecewise constant) are 0 away from the kink and 0 by the toolkit's convention at
@@ -164,7 +187,7 @@ def no_delta(e: sympy.Expr) -> sympy.Expr:
 def _partials(rhs: sympy.Expr, known: set[sympy.Symbol]) -> list[tuple[sympy.Symbol, Any]]:
     out = []
     for symbol in sorted(rhs.free_symbols & known, key=lambda s: s.name):
-        partial = no_delta(sympy.diff(rhs, symbol))
+        partial = real_diff(rhs, symbol)
         if partial != 0:
             out.append((symbol, partial))
     return out
@@ -186,7 +209,7 @@ class _LocalPartials:
             return _partials(rhs, self.known)  # a clash with the placeholder names
         key = rhs.xreplace(dict(zip(symbols, holders)))
         if key not in self.templates:
-            derivatives = [no_delta(sympy.diff(key, h)) for h in holders]
+            derivatives = [real_diff(key, h) for h in holders]
             self.templates[key] = [(i, d) for i, d in enumerate(derivatives) if d != 0]
         back = dict(zip(holders, symbols))
         return [(symbols[i], d.xreplace(back)) for i, d in self.templates[key]]
