@@ -117,8 +117,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     known = set(experiment_names()) | {"all"}
     unknown = [n for n in args.experiments if n not in known]
     if unknown:
+        from expr.checks import shown
+
         print(
-            f"{prog}: no experiment {unknown[0]!r}; choose from all, "
+            f"{prog}: no experiment {shown(unknown[0])}; choose from all, "
             f"{', '.join(experiment_names())}",
             file=sys.stderr,
         )

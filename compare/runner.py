@@ -18,6 +18,8 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+from expr.checks import shown
+
 from .errors import CompareError, check_names
 from .records import Record, read_tables, table_files, write_tables
 from .registry import PRESETS, Experiment, FigureSpec
@@ -45,7 +47,9 @@ def get(name: Any) -> Experiment:
     for experiment in experiments():
         if experiment.name == name:
             return experiment
-    raise CompareError(f"no experiment {name!r}; choose from all, {', '.join(experiment_names())}")
+    raise CompareError(
+        f"no experiment {shown(name)}; choose from all, {', '.join(experiment_names())}"
+    )
 
 
 def figure_spec(name: Any) -> tuple[Experiment, FigureSpec]:

@@ -89,7 +89,9 @@ def names() -> list[str]:
 def get(name: str) -> CatalogEntry:
     """The entry called `name` (an `InputError` lists the names otherwise)."""
     if not isinstance(name, str) or name not in _ENTRIES:
-        raise InputError(f"no catalog function {name!r}; there are {', '.join(_ENTRIES)}")
+        raise InputError(
+            f"no catalog function {checks.shown(name)}; there are {', '.join(_ENTRIES)}"
+        )
     return _ENTRIES[name]
 
 

@@ -23,10 +23,18 @@ import numpy as np
 from .errors import ExprError, InputError
 
 
-def _got(value: Any) -> str:
+def shown(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters, for an error message.
+
+    >>> shown("x" * 100)[-5:]
+    'xx...'
+    """
     text = repr(value)
-    text = text if len(text) <= 60 else text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _got(value: Any) -> str:
+    return f"{shown(value)} ({type(value).__name__})"
 
 
 def integer(
