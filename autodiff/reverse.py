@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 import expr
-from expr import Function, Tracer, apply
+from expr import Function, Tracer
 from expr.tracer import reassert_guards
 
 from .custom import RegionStep, marks, replay
@@ -198,28 +198,33 @@ def forward_sweep(
             raise AutodiffError(
                 f"forward_sweep: {f.n_inputs} inputs are needed ({', '.join(f.input_names)})"
             )
-        values = [None] * len(plan.shapes)
-        for node, value in zip(f.inputs, inputs):
-            values[node] = value
-        for node, value in f.constants:
-            values[node] = value
-    steps = plan.steps[start:stop]
+        values = f.start_values(inputs)
     if any(isinstance(values[n], Tracer) for n in f.inputs):
-        for node, _, args, attrs, op in steps:
-            mark = plan.marks.get(node) if plan.marks else None
-            if mark is None:
-                values[node] = apply(op, *[values[a] for a in args], **attrs)
-            else:
-                replay(mark, node, args, values)
+        f.run(values, _recording_step(plan, values), start, stop)
         if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
             reassert_guards(f, [values[n] for n in f.inputs])
     else:
-        with np.errstate(all="ignore"):
-            for node, kernel, args, attrs, _ in steps:
-                values[node] = kernel(*[values[a] for a in args], **attrs)
+        f.run(values, None, start, stop)
     if stats is not None:
-        stats.forward_ops += len(steps)
+        stats.forward_ops += len(plan.steps[start:stop])
     return values
+
+
+def _recording_step(plan: Plan, values: list) -> Any:
+    """The step of `Function.run` for a forward sweep on tracers: each op recorded, custom
+    regions and stop_gradient replayed (`autodiff.custom.replay`)."""
+    record, tagged = plan.function.record_step, plan.marks
+    if not tagged:
+        return record
+
+    def step(entry: tuple, xs: list) -> Value:
+        mark = tagged.get(entry[0])
+        if mark is None:
+            return record(entry, xs)
+        replay(mark, entry[0], entry[2], values)
+        return values[entry[0]]
+
+    return step
 
 
 def backward_sweep(

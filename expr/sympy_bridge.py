@@ -1,4 +1,5 @@
-"""SymPy in and out: `from_sympy` and `to_sympy` (strings are read by `expr.parse`).
+"""SymPy in and out: `from_sympy` here, `to_sympy` from `expr.sympy_out` (strings are
+read by `expr.parse`).
 
 All walks are iterative over SymPy's shared expression DAG, so deep expressions work and
 common subexpressions become shared graph nodes.
@@ -10,15 +11,15 @@ from collections.abc import Sequence
 from functools import reduce
 from typing import Any
 
-import numpy as np
 import sympy
 
 from . import functions as F
-from .deep import check_depth, deep
+from .deep import deep
 from .errors import InputError, UnknownNameError
 from .graph import Function
 from .ops import OPS, SYMPY_HEADS
 from .parse import function_names, natural_key
+from .sympy_out import input_symbols, to_sympy
 from .tracer import GraphBuilder, Tracer, apply
 
 #: SymPy spellings that are not an op's own counterpart.
@@ -32,6 +33,7 @@ _RELATIONAL = {
     sympy.Unequality: "ne",
 }
 _NARY = ("maximum", "minimum")
+__all__ = ["free_symbols", "from_sympy", "input_symbols", "to_sympy"]
 
 
 def _supported() -> str:
@@ -226,64 +228,3 @@ def _convert(root: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
 
 def _key(e: sympy.Basic) -> Any:
     return e.name if e.is_Symbol else e
-
-
-def _sympy_const(value: Any, exact: Any = None) -> Any:
-    if exact is not None:
-        return exact
-    array = np.asarray(value)
-
-    def one(v: float) -> sympy.Expr:
-        v = complex(v)
-        if v.imag:
-            return sympy.Float(v.real) + sympy.I * sympy.Float(v.imag)
-        return sympy.Integer(int(v.real)) if float(v.real).is_integer() else sympy.Float(v.real)
-
-    if array.ndim == 0:
-        return one(array.item())
-    return np.vectorize(one, otypes=[object])(array)
-
-
-def input_symbols(f: Function) -> list[Any]:
-    """Real SymPy symbols for each input: a Symbol, or an object array of `name_i_j`."""
-    out = []
-    for name, shape in zip(f.input_names, f.input_shapes):
-        if shape == ():
-            out.append(sympy.Symbol(name, real=True))
-            continue
-        flat = [
-            sympy.Symbol(f"{name}_" + "_".join(map(str, idx)), real=True)
-            for idx in np.ndindex(*shape)
-        ]
-        out.append(np.array(flat, dtype=object).reshape(shape))
-    return out
-
-
-@deep
-def to_sympy(f: Function, symbols: dict[str, Any] | None = None) -> Any:
-    """SymPy form of `f` (see `Function.to_sympy`). O(nodes) SymPy constructions, on a big
-    stack (`expr.deep`); deeper than `MAX_SYMPY_DEPTH` ops is refused."""
-    check_depth(f, "to_sympy")
-    values: list[Any] = [None] * f.graph.number_of_nodes()
-    given = symbols or {}
-    for node, default in zip(f.inputs, input_symbols(f)):
-        values[node] = given.get(f.graph.nodes[node]["name"], default)
-    nodes = f.graph.nodes
-    for node in f.order:
-        data = nodes[node]
-        if data["op"] == "const":
-            values[node] = _sympy_const(data["value"], data.get("exact"))
-        elif data["op"] != "input":
-            op = OPS[data["op"]]
-            args = [values[a] for a in data["args"]]
-            if op.sympy is not None and all(not isinstance(a, np.ndarray) for a in args):
-                values[node] = op.sympy(*args)
-            else:
-                values[node] = op.symbolic(*args, **data["attrs"])
-    outs = []
-    for node in f.outputs:
-        value = values[node]
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            value = value[()]
-        outs.append(value)
-    return outs[0] if f.single_output else tuple(outs)
