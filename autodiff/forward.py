@@ -17,12 +17,12 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
-from expr.tracer import reassert_guards
+from expr.tracer import reassert_guards, shape_of
 
 from .custom import Mark, RegionStep, marks, replay
 from .errors import AutodiffError, MissingRuleError, NaNError
 from .reverse import _has_nan
-from .rules import RULES, shape_of
+from .rules import RULES
 
 Value = Any
 
