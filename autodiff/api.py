@@ -312,11 +312,11 @@ class ValueAndGrad(Transformation):
     def __init__(
         self,
         f: Any,
-        argnums: Argnums = 0,
+        argnums: Argnums,
+        with_value: bool,
         checkpoint: Any = None,
         return_stats: bool = False,
         check_nan: bool = True,
-        with_value: bool = True,
         has_aux: bool = False,
     ) -> None:
         self.what = "value_and_grad" if with_value else "grad"
@@ -383,28 +383,19 @@ def value_and_grad(
     >>> round(float(value), 6), [round(float(v), 6) for v in g]
     (6.909297, [2.583853, 2.0])
     """
-    return ValueAndGrad(f, argnums, checkpoint, return_stats, check_nan, has_aux=has_aux)
+    return ValueAndGrad(f, argnums, True, checkpoint, return_stats, check_nan, has_aux)
 
 
-def grad(
-    f: Any,
-    argnums: Argnums = 0,
-    *,
-    checkpoint: Any = None,
-    return_stats: bool = False,
-    check_nan: bool = True,
-    has_aux: bool = False,
-) -> ValueAndGrad:
-    """∇f by reverse mode (see `value_and_grad`; this returns only the gradient, and with
-    return_stats a pair (gradient, stats); with has_aux a pair (gradient, aux)). f must have
-    one scalar output.
+def grad(f: Any, argnums: Argnums = 0, **options: Any) -> ValueAndGrad:
+    """∇f by reverse mode: `value_and_grad` (whose keyword options — checkpoint,
+    return_stats, check_nan, has_aux — it takes) returning only the gradient; with
+    return_stats a pair (gradient, stats), with has_aux a pair (gradient, aux). f must
+    have one scalar output.
 
     >>> round(float(grad("sin(x)")(0.0)), 6)
     1.0
     """
-    return ValueAndGrad(
-        f, argnums, checkpoint, return_stats, check_nan, with_value=False, has_aux=has_aux
-    )
+    return ValueAndGrad(f, argnums, False, **options)
 
 
 class _Everything(Transformation):
@@ -902,7 +893,7 @@ def hvp(
         raise AutodiffError(f"{_HVP_HELP}; got no primals")
     if check_nan:
         _check_domain(f, primals, {}, "hvp")
-    gradient = ValueAndGrad(f, tuple(range(len(primals))), with_value=False)
+    gradient = ValueAndGrad(f, tuple(range(len(primals))), False)
     _, t = jvp(gradient, primals, tangents, check_nan=check_nan)
     leaves, tree = flatten(t)
     dtypes = [_dtype(as_input(x, "primal")) for x in flatten(primals)[0]]

@@ -137,6 +137,7 @@ def _children(e: sympy.Basic) -> list[sympy.Basic]:
 
 
 def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
+    """The graph value of SymPy node `e`, its children (`_children`) converted already."""
     if e.is_Symbol:
         if e.name not in memo:
             raise UnknownNameError(f"unknown symbol {e.name!r}")
@@ -145,50 +146,78 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
         if not e.is_real:
             raise UnknownNameError(f"complex constant {e} is not supported")
         return builder.const(float(e), exact=e)
-    args = [memo[_key(c)] for c in _children(e)]
-    if e.is_Add:
-        terms = e.args
-        out = args[0] if not terms[0].could_extract_minus_sign() else F.negative(args[0])
-        for term, value in zip(terms[1:], args[1:]):
-            out = F.subtract(out, value) if term.could_extract_minus_sign() else out + value
-        return out
-    if e.is_Mul:
-        coeff, factors = e.as_coeff_mul()
-        rest = args[1:] if coeff not in (1, -1) else args
-        num = [args[0]] if coeff not in (1, -1) else []
-        den = []
-        for f, value in zip(factors, rest):
-            (den if f.is_Pow and f.exp.is_Number and f.exp < 0 else num).append(value)
-        out = reduce(F.multiply, num) if num else builder.const(1.0)
-        if den:
-            out = F.divide(out, reduce(F.multiply, den))
-        return F.negative(out) if coeff == -1 else out
-    if e.is_Pow:
-        if e.exp == sympy.S.Half:
-            return F.sqrt(args[0])
-        if e.exp == -sympy.S.Half:
-            return F.divide(1.0, F.sqrt(args[0]))
-        if e.exp.is_Number and e.exp < 0:
-            return F.divide(1.0, args[0])
-        return F.power(args[0], args[1])
-    if isinstance(e, sympy.Piecewise):
-        if e.args[-1][1] is not sympy.true:
-            raise UnknownNameError(f"a Piecewise needs a final (value, True) branch: {e}")
-        out = args[-1]
-        for i in range(len(e.args) - 2, -1, -1):
-            out = F.where(args[2 * i + 1], args[2 * i], out)
-        return out
     if e is sympy.true or e is sympy.false:
         return builder.const(1.0 if e is sympy.true else 0.0)
-    # Boolean connectives SymPy makes of nested comparisons (values are 0.0 / 1.0 here).
-    if isinstance(e, sympy.logic.boolalg.ITE):
-        return F.where(args[0], args[1], args[2])
-    if isinstance(e, sympy.And):
-        return reduce(F.multiply, args)
-    if isinstance(e, sympy.Or):
-        return reduce(F.maximum, args)
-    if isinstance(e, sympy.Not):
-        return F.subtract(1.0, args[0])
+    args = [memo[_key(c)] for c in _children(e)]
+    if e.is_Add:
+        return _add(e, args)
+    if e.is_Mul:
+        return _mul(e, args, builder)
+    if e.is_Pow:
+        return _pow(e, args)
+    if isinstance(e, sympy.Piecewise):
+        return _piecewise(e, args)
+    for kind, combine in _CONNECTIVES:
+        if isinstance(e, kind):
+            return combine(args)
+    return _call(e, args)
+
+
+def _add(e: sympy.Add, args: list) -> Any:
+    """A sum, its negative terms subtracted (they were converted without their sign)."""
+    terms = e.args
+    out = args[0] if not terms[0].could_extract_minus_sign() else F.negative(args[0])
+    for term, value in zip(terms[1:], args[1:]):
+        out = F.subtract(out, value) if term.could_extract_minus_sign() else out + value
+    return out
+
+
+def _mul(e: sympy.Mul, args: list, builder: GraphBuilder) -> Any:
+    """A product as numerator / denominator (factors with negative exponents below)."""
+    coeff, factors = e.as_coeff_mul()
+    rest = args[1:] if coeff not in (1, -1) else args
+    num = [args[0]] if coeff not in (1, -1) else []
+    den = []
+    for f, value in zip(factors, rest):
+        (den if f.is_Pow and f.exp.is_Number and f.exp < 0 else num).append(value)
+    out = reduce(F.multiply, num) if num else builder.const(1.0)
+    if den:
+        out = F.divide(out, reduce(F.multiply, den))
+    return F.negative(out) if coeff == -1 else out
+
+
+def _pow(e: sympy.Pow, args: list) -> Any:
+    if e.exp == sympy.S.Half:
+        return F.sqrt(args[0])
+    if e.exp == -sympy.S.Half:
+        return F.divide(1.0, F.sqrt(args[0]))
+    if e.exp.is_Number and e.exp < 0:
+        return F.divide(1.0, args[0])
+    return F.power(args[0], args[1])
+
+
+def _piecewise(e: sympy.Piecewise, args: list) -> Any:
+    """Nested `where`s, the first true condition winning; args are value, condition, ...,
+    then the final value."""
+    if e.args[-1][1] is not sympy.true:
+        raise UnknownNameError(f"a Piecewise needs a final (value, True) branch: {e}")
+    out = args[-1]
+    for i in range(len(e.args) - 2, -1, -1):
+        out = F.where(args[2 * i + 1], args[2 * i], out)
+    return out
+
+
+#: Boolean connectives SymPy makes of nested comparisons (values are 0.0 / 1.0 here).
+_CONNECTIVES = (
+    (sympy.logic.boolalg.ITE, lambda args: F.where(args[0], args[1], args[2])),
+    (sympy.And, lambda args: reduce(F.multiply, args)),
+    (sympy.Or, lambda args: reduce(F.maximum, args)),
+    (sympy.Not, lambda args: F.subtract(1.0, args[0])),
+)
+
+
+def _call(e: sympy.Basic, args: list) -> Any:
+    """A comparison or a function with an op counterpart (n-ary maximum/minimum folded)."""
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])
