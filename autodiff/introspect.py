@@ -79,13 +79,8 @@ def dual_table(f: Any, *args: Any, seed: int = 0) -> list[dict[str, Any]]:
         raise AutodiffError(
             f"dual_table: seed must be an input position 0..{function.n_inputs - 1}, got {seed!r}"
         )
-    values: list[Any] = [None] * function.n_nodes
-    for i, (node, x) in enumerate(zip(function.inputs, inputs)):
-        values[node] = Dual(x, 1.0 if i == seed else 0.0)
-    for node, value in function.constants:
-        values[node] = value
-    for node, _, node_args, attrs in function.program:
-        values[node] = expr.apply(function.op(node), *[values[a] for a in node_args], **attrs)
+    duals = [Dual(x, 1.0 if i == seed else 0.0) for i, x in enumerate(inputs)]
+    values = function.run(function.start_values(duals), function.record_step)
     labels = function.labels()
     rows = []
     for node in (*function.inputs, *(n for n, *_ in function.program)):

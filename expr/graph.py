@@ -190,9 +190,7 @@ class Function:
 
     def depth(self) -> int:
         """Length of the longest chain of ops from an input to an output. O(nodes)."""
-        depth = [0] * self.n_nodes
-        for node, _, args, _ in self.program:
-            depth[node] = 1 + max((depth[a] for a in args), default=0)
+        depth = self.run([0] * self.n_nodes, lambda entry, below: 1 + max(below, default=0))
         return max((depth[n] for n in self.outputs), default=0)
 
     def op_counts(self) -> dict[str, int]:
