@@ -275,7 +275,7 @@ def shape_of(value: Any) -> tuple[int, ...]:
     >>> shape_of(np.zeros((2, 3))), shape_of(1.5)
     ((2, 3), ())
     """
-    return value.shape if isinstance(value, (np.ndarray, np.generic, Tracer)) else np.shape(value)
+    return value.shape if isinstance(value, (Tracer, np.ndarray, np.generic)) else np.shape(value)
 
 
 def reassert_guards(function: Any, inputs: Any) -> None:
