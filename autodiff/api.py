@@ -395,7 +395,16 @@ def grad(f: Any, argnums: Argnums = 0, **options: Any) -> ValueAndGrad:
     >>> round(float(grad("sin(x)")(0.0)), 6)
     1.0
     """
+    unknown = sorted(set(options) - set(REVERSE_OPTIONS))
+    if unknown:
+        raise AutodiffError(
+            f"grad has no option {unknown[0]!r}; its options: {', '.join(REVERSE_OPTIONS)}"
+        )
     return ValueAndGrad(f, argnums, False, **options)
+
+
+#: The keyword options of `value_and_grad` and `grad`.
+REVERSE_OPTIONS = ("checkpoint", "return_stats", "check_nan", "has_aux")
 
 
 class _Everything(Transformation):

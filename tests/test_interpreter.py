@@ -124,6 +124,8 @@ def test_transformations_check_their_arguments_at_construction():
         autodiff.value_and_grad(lambda x: (x, 1), has_aux="yes")
     with pytest.raises(autodiff.AutodiffError, match="unknown checkpoint strategy"):
         autodiff.grad("sin(x)", checkpoint="bogus")
+    with pytest.raises(autodiff.AutodiffError, match="no option 'chekpoint'; its options: check"):
+        autodiff.grad("sin(x)", chekpoint="sqrt")
 
 
 def test_argnums_are_resolved_once_for_a_fixed_function(monkeypatch):
