@@ -95,8 +95,11 @@ def _jvp_step(values: list, dots: list, traced: bool) -> Any:
             return values[node]
         y = apply(op, *xs, **attrs) if traced else kernel(*xs, **attrs)
         ts = [dots[a] for a in args]
-        if all(t is None for t in ts):
-            return y
+        for t in ts:
+            if t is not None:
+                break
+        else:
+            return y  # no argument has a tangent
         if jvp is None:
             raise MissingRuleError(
                 f"op {op!r} at node {node} has no derivative rule "
