@@ -136,11 +136,14 @@ def plot(
         )
     if not records or not all(isinstance(r, dict) for r in records):
         raise CompareError(f"records must be a non-empty list of dicts (figure {spec.name})")
+    from .plots.common import check_target
+
+    check_target(fig, ax)
     try:
         if style is None:
-            return spec.plot(records, fig=fig, ax=ax)
+            return spec.plot(spec.select(records), fig=fig, ax=ax)
         with style_context(style):
-            return spec.plot(records, fig=fig, ax=ax)
+            return spec.plot(spec.select(records), fig=fig, ax=ax)
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise CompareError(
             f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "
@@ -185,12 +188,11 @@ def run_one(
         outcome.rows = len(records)
         with style_context(style):
             for spec in experiment.figures:
-                paths = save_figure(spec.plot(records), out, spec.name, formats)
+                figure, caption = spec.render(records)
+                paths = save_figure(figure, out, spec.name, formats)
                 paths += spec.files(records, out) if spec.files else []
                 outcome.figures.append(
-                    FigureResult(
-                        spec.name, spec.title, [p.name for p in paths], spec.caption(records)
-                    )
+                    FigureResult(spec.name, spec.title, [p.name for p in paths], caption)
                 )
         if experiment.tables is not None:
             outcome.tables = experiment.tables(records)

@@ -238,6 +238,7 @@ EXPERIMENTS = (
                 "Forward vs reverse crossover",
                 pcost.plot_crossover,
                 pcost.caption_crossover,
+                select=pcost.select_crossover,
             ),
         ),
         {
