@@ -25,8 +25,8 @@ from tests.test_compare_figures import gallery_records
 #: all their records; they join once their module selects.
 LATER = {"fig06_memory", "fig07_schedule"}
 FIGURES = [spec.name for e in experiments() for spec in e.figures if spec.name not in LATER]
-#: A number as a caption prints it: 3.8, 1.2e-11, 410 (a leading sign is not part of it).
-NUMBER = re.compile(r"(?<![\w.^])\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w^])")
+#: A number as a caption prints it: 3.8, 1.2e-11, 410, 3.2x (a sign is not part of it).
+NUMBER = re.compile(r"(?<![\w.^])\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![a-wyzA-Z0-9_^])")
 
 
 def numbers_in(value) -> list[float]:

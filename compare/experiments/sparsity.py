@@ -107,6 +107,7 @@ EXPERIMENTS = (
                 plots.plot_sparsity,
                 plots.caption_sparsity,
                 panels=2,
+                select=plots.select_sparsity,
             ),
         ),
         {

@@ -89,8 +89,6 @@ def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> A
         fontsize="small",
         loc="outside lower center",
         ncol=3,
-        title="(b)",
-        title_fontsize="small",
     )
     return fig
 
