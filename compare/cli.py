@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     """Entry point of `diffcompare` and `python -m compare` (`prog` names the command in
     messages and in the report); returns the exit status: 0 when every experiment ran, 1 if
     one failed, 2 for bad arguments (a bad --out, --from-csv with nothing to read)."""
-    from .runner import experiment_names, experiments, run
+    from .runner import experiment_names, experiments
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["explain"]:  # the step-through page of one sweep (compare.explain)
@@ -114,8 +114,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
         for experiment in experiments():
             print(f"{experiment.name:18s} {experiment.title}")
         return 0
-    known = set(experiment_names()) | {"all"}
-    unknown = [n for n in args.experiments if n not in known]
+    unknown = [n for n in args.experiments if n not in {"all", *experiment_names()}]
     if unknown:
         from expr.checks import shown
 
@@ -125,25 +124,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
             file=sys.stderr,
         )
         return 2
-    preset = "quick" if args.quick else "full" if args.full else "default"
     try:
-        executor = _executor(args.jobs)
-        try:
-            outcomes = run(
-                args.experiments,
-                args.out,
-                preset,
-                args.format,
-                args.style,
-                args.seed,
-                args.from_csv,
-                progress=not args.no_progress,
-                executor=executor,
-                command=" ".join([prog, shlex.join(argv)]).strip(),
-            )
-        finally:
-            if executor is not None:
-                executor.shutdown()
+        outcomes = _run(args, command=" ".join([prog, shlex.join(argv)]).strip())
     except CompareError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return 2
@@ -156,6 +138,30 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     out = os.path.join(args.out, "")
     print(f"report: {out}report.md, {out}report.html")
     return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _run(args: argparse.Namespace, command: str) -> list[Any]:
+    """Run what the parsed arguments ask for, serially or in a pool of --jobs processes."""
+    from .runner import run
+
+    preset = "quick" if args.quick else "full" if args.full else "default"
+    executor = _executor(args.jobs)
+    try:
+        return run(
+            args.experiments,
+            args.out,
+            preset,
+            args.format,
+            args.style,
+            args.seed,
+            args.from_csv,
+            progress=not args.no_progress,
+            executor=executor,
+            command=command,
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown()
 
 
 def _out_problem(argv: Sequence[str]) -> str | None:

@@ -115,7 +115,16 @@ EXPERIMENTS = (
         "mlp",
         "Two-moons MLP trained with our reverse mode",
         mlp,
-        (FigureSpec("fig09_mlp", "Two-moons MLP", pmlp.plot_mlp, pmlp.caption_mlp, panels=2),),
+        (
+            FigureSpec(
+                "fig09_mlp",
+                "Two-moons MLP",
+                pmlp.plot_mlp,
+                pmlp.caption_mlp,
+                panels=2,
+                select=pmlp.select_mlp,
+            ),
+        ),
         {
             "quick": {"steps": 150, "grid": 41},
             "default": {"steps": 400, "grid": 61},

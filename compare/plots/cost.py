@@ -68,23 +68,8 @@ def _cost_row(
     )
     for method in GRADIENT_METHODS:
         rows = sorted(select(records, kind="gradient", method=method), key=lambda r: r["n"])
-        if not rows:
-            continue
-        style = method_style(method)
-        ns = [r["n"] for r in rows]
-        time_ax.plot(ns, [r["time_s"] for r in rows], **style)
-        cost_ax.plot(ns, [r["cost"] for r in rows], **style)
-        if method == "reverse":
-            cost_ax.annotate(
-                f"reverse: {rows[-1]['cost']:.1f} f",
-                (ns[-1], rows[-1]["cost"]),
-                xytext=(4, 0),  # right of the line's end: no line runs through it
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                color=style["color"],
-                fontsize="small",
-            )
+        if rows:
+            _method_lines(time_ax, cost_ax, method, rows)
     setup = sorted(select(records, kind="setup"), key=lambda r: r["n"])
     if setup:
         time_ax.plot(
@@ -98,30 +83,7 @@ def _cost_row(
         )
     ns = sorted(unique(records, "n"))
     if ns:
-        for count, text, va in (  # 2n above its line end, n + 1 below: never on each other
-            (lambda n: 2 * n, "2n", "bottom"),
-            (lambda n: n + 1, "n + 1", "top"),
-        ):
-            cost_ax.plot(ns, [count(n) for n in ns], color=GUIDE, lw=0.8, ls="--", zorder=1)
-            cost_ax.annotate(
-                text,
-                (ns[-1], count(ns[-1])),
-                xytext=(3, 0),
-                textcoords="offset points",
-                fontsize="small",
-                color="0.35",
-                va=va,
-            )
-        first = [r for r in select(records, kind="gradient") if r["n"] == ns[0]]
-        if first:
-            slope_guide(
-                time_ax,
-                ns[0],
-                max(r["time_s"] for r in first) * 3,
-                1,
-                math.log10(ns[-1] / ns[0]),
-                "slope 1",
-            )
+        _cost_guides(time_ax, cost_ax, ns, select(records, kind="gradient"))
     for panel in (time_ax, cost_ax):
         panel.set_xscale("log", base=2)
         panel.set_yscale("log")
@@ -131,6 +93,47 @@ def _cost_row(
     cost_ax.set_ylabel("cost (evaluations of f)")
     time_ax.set_title(f"({letters[0]}) {title}: time", loc="left")
     cost_ax.set_title(f"({letters[1]}) {title}: cost", loc="left")
+
+
+def _method_lines(time_ax: Any, cost_ax: Any, method: str, rows: Sequence[Record]) -> None:
+    """One method's time and cost against n; reverse mode's last cost written at its end."""
+    style = method_style(method)
+    ns = [r["n"] for r in rows]
+    time_ax.plot(ns, [r["time_s"] for r in rows], **style)
+    cost_ax.plot(ns, [r["cost"] for r in rows], **style)
+    if method == "reverse":
+        cost_ax.annotate(
+            f"reverse: {rows[-1]['cost']:.1f} f",
+            (ns[-1], rows[-1]["cost"]),
+            xytext=(4, 0),  # right of the line's end: no line runs through it
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            color=style["color"],
+            fontsize="small",
+        )
+
+
+def _cost_guides(time_ax: Any, cost_ax: Any, ns: list[int], gradients: Sequence[Record]) -> None:
+    """The grey guides of figure 3: n + 1 and 2n evaluations, slope 1 in time."""
+    for count, text, va in (  # 2n above its line end, n + 1 below: never on each other
+        (lambda n: 2 * n, "2n", "bottom"),
+        (lambda n: n + 1, "n + 1", "top"),
+    ):
+        cost_ax.plot(ns, [count(n) for n in ns], color=GUIDE, lw=0.8, ls="--", zorder=1)
+        cost_ax.annotate(
+            text,
+            (ns[-1], count(ns[-1])),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize="small",
+            color="0.35",
+            va=va,
+        )
+    first = [r for r in gradients if r["n"] == ns[0]]
+    if first:
+        top = max(r["time_s"] for r in first) * 3
+        slope_guide(time_ax, ns[0], top, 1, math.log10(ns[-1] / ns[0]), "slope 1")
 
 
 def _at(records: Sequence[Record], method: str, n: int) -> float | None:
