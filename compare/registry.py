@@ -75,6 +75,9 @@ class Experiment:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: Callable[[Records], list[tuple[str, str]]] | None = None
     limits: dict[str, int] = field(default_factory=dict)
+    #: Relative running time: in a pool the heaviest start first (when the folder has no
+    #: earlier run's times), so that no long experiment is left to run alone at the end.
+    weight: float = 1.0
 
     def options(self, preset: str, **overrides: Any) -> dict[str, Any]:
         """The keyword settings of a preset ("quick", "default" or "full"), updated with

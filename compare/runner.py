@@ -299,10 +299,11 @@ def _execute(
                 outcomes[name] = run_one(name, *arguments, progress=tick)
                 _done(bar, outcomes[name])
         else:
-            # longest first (by the times of the last run in this folder): the long
-            # experiments start at once and the short ones fill the gaps
+            # longest first (by the times of the last run in this folder, else by the
+            # experiments' weights): the long ones start at once, the short fill the gaps
             earlier = read_outcomes(out)
-            ranked = sorted(chosen, key=lambda n: -earlier[n].seconds if n in earlier else 0.0)
+            known = all(name in earlier for name in chosen)
+            ranked = sorted(chosen, key=lambda n: -(earlier[n].seconds if known else get(n).weight))
             futures = {executor.submit(run_one, name, *arguments): name for name in ranked}
             from concurrent.futures import as_completed
 

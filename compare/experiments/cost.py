@@ -230,6 +230,7 @@ EXPERIMENTS = (
                 "mlp_symbolic_max": 22,
             },
         },
+        weight=6.0,  # seconds of the quick preset on 2 cores, roughly
     ),
     Experiment(
         "crossover",

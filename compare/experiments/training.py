@@ -130,5 +130,6 @@ EXPERIMENTS = (
             "default": {"steps": 400, "grid": 61},
             "full": {"steps": 2000, "grid": 121},
         },
+        weight=2.0,  # seconds of the quick preset on 2 cores, roughly
     ),
 )
