@@ -239,14 +239,21 @@ def plot_crossover(chosen: Crossover, fig: Any = None, ax: Any = None) -> Any:
             fontsize="small",
             color="0.3",
         )
-    for method, (x, y), text, ha, va in (
-        # each inside its shaded region, just off the line 1 (the curve is far from there)
-        ("forward_mode", (0.03, 0.45), "forward mode wins\n(few inputs)", "left", "top"),
-        ("reverse", (0.97, 0.55), "reverse mode wins\n(few outputs)", "right", "bottom"),
+    # each label in its shaded region: at the axes' edge, just under / over the line 1
+    for method, x, text, ha, va, rise in (
+        ("forward_mode", 0.03, "forward mode wins\n(few inputs)", "left", "top", -5),
+        ("reverse", 0.97, "reverse mode wins\n(few outputs)", "right", "bottom", 5),
     ):
-        colour = method_style(method)["color"]
-        panel.text(
-            x, y, text, transform=panel.transAxes, color=colour, ha=ha, va=va, fontsize="small"
+        panel.annotate(
+            text,
+            (x, 1.0),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, rise),
+            textcoords="offset points",
+            color=method_style(method)["color"],
+            ha=ha,
+            va=va,
+            fontsize="small",
         )
     panel.set_xscale("log", base=2)
     panel.set_yscale("log")
