@@ -300,7 +300,7 @@ def test_cli_jobs_runs_single_threaded_workers_that_write_the_same_files(tmp_pat
     for name in cli.THREAD_LIMITS:  # the command sets them for its workers; undone after
         monkeypatch.setenv(name, "unset below")
         monkeypatch.delenv(name)
-    names = ["worked_example", "nonsmooth", "crossover"]
+    names = ["worked_example", "nonsmooth"]
     common = ["--quick", "--no-progress", "--out"]
     assert cli.main([*names, *common, str(tmp_path / "serial")]) == 0
     assert cli.main([*names, *common, str(tmp_path / "pool"), "--jobs", "2"]) == 0
