@@ -181,14 +181,14 @@ def _out_problem(argv: Sequence[str]) -> str | None:
 #: of one thread each fill N cores (their default, one thread per core in every worker,
 #: oversubscribes the machine and makes the parallel run slower than it need be).
 THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-#: Imported once in the server the workers are forked from, not again in each worker.
-PRELOAD = ("compare.runner", "compare.experiments", "matplotlib.pyplot", "scipy.special")
 
 
 def _executor(jobs: int) -> Any:
     """A process pool of `jobs` single-threaded workers (None for 1: run serially in this
-    process). The workers fork from a fresh server that reads the thread limits at startup
-    and imports `PRELOAD` once (plain fork would inherit this process's BLAS thread pool)."""
+    process). The workers fork from a fresh server process that reads the thread limits
+    when it starts (a plain fork would inherit this process's BLAS thread pool); preloading
+    the experiments there made the SymPy-heavy ones slower (measured), so each worker
+    imports what its experiments use."""
     if jobs == 1:
         return None
     import multiprocessing
@@ -196,10 +196,8 @@ def _executor(jobs: int) -> Any:
 
     for name in THREAD_LIMITS:  # this process is the command: its environment is ours
         os.environ.setdefault(name, "1")
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(max_workers=jobs)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
