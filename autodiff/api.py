@@ -13,8 +13,6 @@ gradients of gradients and nested transformations work.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,10 +22,10 @@ import expr
 from expr import Function, Tracer
 from expr.graph import as_input
 
+from .checkpoint import Regions, as_strategy, checkpointed_value_and_grad
 from .errors import (
     ArgnumsError,
     AutodiffError,
-    CheckpointUnavailableError,
     InputShapeError,
     NonScalarOutputError,
 )
@@ -36,7 +34,6 @@ from .jit import GradientProgram, same_graph
 from .pytree import flatten
 from .reverse import (
     Plan,
-    SweepStats,
     backward_sweep,
     check_backward,
     check_forward,
@@ -45,6 +42,7 @@ from .reverse import (
     gradients,
     reverse,
 )
+from .stats import Stats
 from .tracing import Call, bind_call, keep_dtype, numeric, trace_call
 
 Value = Any
@@ -138,17 +136,6 @@ def check_sweeps(count: int, what: str, per: str) -> None:
 def _tagged(function: Function) -> bool:
     """Whether any node of `function` lies in an `autodiff.checkpoint` region."""
     return any("checkpoint" in data for data in function.records)
-
-
-def _checkpoint_hook() -> Callable[..., Any]:
-    if importlib.util.find_spec("autodiff.checkpoint") is None:
-        raise CheckpointUnavailableError(
-            "checkpoint= needs the autodiff.checkpoint module, which is not installed"
-        )
-    # import_module, not `from . import checkpoint`: the package attribute `checkpoint` is
-    # the decorator function that module exports, the module itself is in sys.modules.
-    module = importlib.import_module("autodiff.checkpoint")
-    return module.checkpointed_value_and_grad
 
 
 class Transformation:
@@ -277,23 +264,23 @@ class ValueAndGrad(Transformation):
         super().__init__(f, argnums, has_aux)
         check_flag(return_stats, "return_stats", self.what)
         check_flag(check_nan, "check_nan", self.what)
-        self.checkpoint = checkpoint
+        self.checkpoint = None if checkpoint is None else as_strategy(checkpoint)
         self.return_stats = return_stats
         self.check_nan = check_nan
         self.with_value = with_value
-        if checkpoint is not None:
-            _checkpoint_hook()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         call = self.call(args, kwargs)
         function, positions = call.function, call.wrt
         require_scalar(function, self.what)
-        stats = SweepStats() if self.return_stats else None
+        stats = Stats() if self.return_stats else None
         strategy = self.checkpoint
         if strategy is None and self.derived(function, "tagged", lambda: _tagged(function)):
-            strategy = "regions"  # regions marked with autodiff.checkpoint are recomputed
+            strategy = Regions()  # regions marked with autodiff.checkpoint are recomputed
         if strategy is not None:
-            value, grads = _checkpoint_hook()(function, call.inputs, positions, strategy, stats)
+            value, grads = checkpointed_value_and_grad(
+                function, call.inputs, positions, strategy, stats, self.check_nan
+            )
         else:
             result = self.compiled(call, args, stats)
             if result is not None:

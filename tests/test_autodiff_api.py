@@ -244,19 +244,6 @@ def test_errors_are_expr_errors():
         autodiff.grad(poly)(1.0)  # a missing input
 
 
-def test_checkpoint_keyword_without_module(monkeypatch):
-    import importlib.util
-
-    real = importlib.util.find_spec
-
-    def find_spec(name, *args):
-        return None if name == "autodiff.checkpoint" else real(name, *args)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(autodiff.CheckpointUnavailableError):
-        autodiff.grad(poly, checkpoint="sqrt")
-
-
 def test_deep_chain_is_iterative():
     def chain(x):
         for _ in range(20_000):
