@@ -32,45 +32,21 @@ from .schedule import (
     schedule,
     schedule_records,
 )
-from .strategy import (
-    Binomial,
-    Budget,
-    CheckpointError,
-    Every,
-    Regions,
-    Segments,
-    Sqrt,
-    StoreAll,
-    as_strategy,
-    binomial,
-    budget,
-    every,
-)
+from .strategy import *  # noqa: F403  (the strategy types, every, binomial, budget)
+from .strategy import __all__ as _STRATEGIES
 
 __all__ = [
     "Action",
-    "Binomial",
-    "Budget",
-    "CheckpointError",
     "CheckpointStats",
-    "Every",
     "Execution",
-    "Regions",
-    "Segments",
     "SequentialResult",
     "SizeModel",
-    "Sqrt",
-    "StoreAll",
-    "as_strategy",
     "beta",
-    "binomial",
-    "budget",
     "checkpoint",
     "checkpoint_regions",
     "checkpoint_sequential",
     "checkpointed_value_and_grad",
     "checkpointed_vjp",
-    "every",
     "forward_steps",
     "repetitions",
     "revolve_forward_steps",
@@ -79,4 +55,5 @@ __all__ = [
     "sequential_vjp",
     "simulate",
     "trace_actions",
+    *_STRATEGIES,
 ]

@@ -239,7 +239,7 @@ def _sequential(
 def sequential_vjp(
     layers: Sequence[Any],
     x: Value,
-    params: Any = None,
+    params: Sequence[Any] | None = None,
     strategy: Any = None,
     check_nan: bool = True,
 ) -> tuple[Value, Callable[..., tuple]]:
@@ -279,9 +279,10 @@ class SequentialResult:
 def checkpoint_sequential(
     layers: Sequence[Any],
     x: Value,
-    params: Any = None,
+    params: Sequence[Any] | None = None,
     strategy: Any = None,
-    cotangent: Value = None,
+    *,
+    cotangent: Value | None = None,
     trace_memory: bool = False,
     check_nan: bool = True,
 ) -> SequentialResult:

@@ -8,12 +8,14 @@ whose predicted peak fits in B, "regions" recomputes the regions marked with
 
 >>> as_strategy("sqrt"), as_strategy(None), as_strategy("regions")
 (Sqrt(), StoreAll(), Regions())
+>>> str(every(4)), str(as_strategy(None))
+('every(4)', 'none')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 from expr import checks
 
@@ -25,71 +27,107 @@ class CheckpointError(AutodiffError):
 
 
 @dataclass(frozen=True)
-class StoreAll:
-    """Keep every tape (plain reverse mode): T forward steps, memory O(T)."""
+class _Strategy:
+    """Base of the strategy types: shown as their name (with their setting, if any); an int
+    setting is checked to be >= 1 on construction, its error naming `label`."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, name: str = "", label: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name, cls.label = name, label
+
+    def __post_init__(self) -> None:
+        if self.label is not None:
+            setting = fields(self)[0].name
+            object.__setattr__(self, setting, positive_int(getattr(self, setting), self.label))
 
     def __str__(self) -> str:
-        return "none"
+        values = [getattr(self, f.name) for f in fields(self)]
+        if not values:
+            return self.name
+        setting = len(values[0]) if isinstance(values[0], tuple) else values[0]
+        return f"{self.name}({setting})"
 
 
 @dataclass(frozen=True)
-class Every:
-    """Snapshot every k-th state; recompute one segment of k steps at a time."""
+class StoreAll(_Strategy, name="none"):
+    """Keep every tape (plain reverse mode): T forward steps, memory O(T)."""
+
+
+@dataclass(frozen=True)
+class Every(_Strategy, name="every", label="every(k): k"):
+    """every(k): snapshot every k-th state and recompute one segment of k steps at a time.
+
+    >>> every(3)
+    Every(k=3)
+    """
 
     k: int
 
-    def __str__(self) -> str:
-        return f"every({self.k})"
+
+@dataclass(frozen=True)
+class Sqrt(_Strategy, name="sqrt"):
+    """Every(k) with k = ceil(sqrt(T)): O(sqrt T) memory for < 1 extra forward sweep
+    (Chen et al. 2016)."""
 
 
 @dataclass(frozen=True)
-class Sqrt:
-    """Every(k) with k = ceil(sqrt(T)): O(sqrt T) memory for < 1 extra forward sweep."""
+class Binomial(_Strategy, name="binomial", label="binomial(snapshots=s): s"):
+    """binomial(snapshots=s): Griewank–Walther revolve with s >= 1 snapshot slots (the one
+    of x_0 included): the fewest forward steps possible with s snapshots.
 
-    def __str__(self) -> str:
-        return "sqrt"
-
-
-@dataclass(frozen=True)
-class Binomial:
-    """Griewank–Walther revolve with `snapshots` snapshot slots (the one of x_0 included)."""
+    >>> binomial(snapshots=4)
+    Binomial(snapshots=4)
+    """
 
     snapshots: int
 
-    def __str__(self) -> str:
-        return f"binomial({self.snapshots})"
-
 
 @dataclass(frozen=True)
-class Budget:
-    """The schedule with the fewest forward steps whose predicted peak fits in `bytes`."""
+class Budget(_Strategy, name="budget", label="budget(bytes=B): B"):
+    """budget(bytes=B): the schedule with the fewest forward steps whose predicted peak of
+    stored bytes fits in B.
+
+    >>> budget(bytes=1 << 20)
+    Budget(bytes=1048576)
+    """
 
     bytes: int
 
-    def __str__(self) -> str:
-        return f"budget({self.bytes})"
-
 
 @dataclass(frozen=True)
-class Segments:
-    """Recompute the given segments [a, b); keep the tapes of every other step."""
+class Segments(_Strategy, name="segments"):
+    """Recompute the given segments [a, b); keep the tapes of every other step (shown with
+    the number of segments)."""
 
     segments: tuple[tuple[int, int], ...]
 
-    def __str__(self) -> str:
-        return f"segments({len(self.segments)})"
-
 
 @dataclass(frozen=True)
-class Regions:
+class Regions(_Strategy, name="regions"):
     """Recompute the regions marked with `autodiff.checkpoint` (a graph's `Segments`; store
     everything when there are none)."""
 
-    def __str__(self) -> str:
-        return "regions"
 
-
+#: The constructors users call: `every(k)`, `binomial(snapshots=s)`, `budget(bytes=B)`.
+every, binomial, budget = Every, Binomial, Budget
 Strategy = StoreAll | Every | Sqrt | Binomial | Budget | Segments | Regions
+__all__ = [
+    "Binomial",
+    "Budget",
+    "CheckpointError",
+    "Every",
+    "Regions",
+    "Segments",
+    "Sqrt",
+    "StoreAll",
+    "as_strategy",
+    "binomial",
+    "budget",
+    "every",
+]
 
 _ACCEPTED = (
     "None (store everything), 'sqrt', 'regions', autodiff.every(k), "
@@ -109,33 +147,6 @@ def positive_int(value: Any, what: str, maximum: int | None = None, hint: str = 
     return checks.integer(value, what, 1, maximum, CheckpointError, hint)
 
 
-def every(k: int) -> Every:
-    """Snapshot every k-th step's input.
-
-    >>> every(3)
-    Every(k=3)
-    """
-    return Every(positive_int(k, "every(k): k"))
-
-
-def binomial(snapshots: int) -> Binomial:
-    """Revolve with `snapshots` slots (>= 1; the snapshot of x_0 counts as one).
-
-    >>> binomial(snapshots=4)
-    Binomial(snapshots=4)
-    """
-    return Binomial(positive_int(snapshots, "binomial(snapshots=s): s"))
-
-
-def budget(bytes: int) -> Budget:
-    """Fit the stored values into `bytes` with the fewest forward steps.
-
-    >>> budget(bytes=1 << 20)
-    Budget(bytes=1048576)
-    """
-    return Budget(positive_int(bytes, "budget(bytes=B): B"))
-
-
 def as_strategy(strategy: Any) -> Strategy:
     """Normalise a user's strategy: None, "none", "sqrt", "regions" or a strategy object.
 
@@ -151,7 +162,7 @@ def as_strategy(strategy: Any) -> Strategy:
                 f"unknown checkpoint strategy {checks.shown(strategy)}; accepted: {_ACCEPTED}"
             )
         return named
-    if isinstance(strategy, (StoreAll, Every, Sqrt, Binomial, Budget, Segments, Regions)):
+    if isinstance(strategy, _Strategy):
         return strategy
     raise CheckpointError(
         f"a checkpoint strategy cannot be a {type(strategy).__name__}; accepted: {_ACCEPTED}"
