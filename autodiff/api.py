@@ -317,7 +317,9 @@ def value_and_grad(
     has the structure of the argument. argnums: an int (the gradient of that argument) or a
     tuple (a tuple of gradients); other arguments and keyword arguments are passed through,
     not differentiated. has_aux: f returns (output, aux); the result is ((value, aux), grad).
-    checkpoint: None (store everything) or a strategy understood by `autodiff.checkpoint`.
+    checkpoint: None (store everything, but recompute regions marked with
+    `autodiff.checkpoint`) or a strategy: "none", "sqrt", "regions", `autodiff.every(k)`,
+    `autodiff.binomial(snapshots=s)`, `autodiff.budget(bytes=B)` (normalized once, here).
     return_stats: also return a dict of counts (forward_ops, backward_ops, stored_values,
     stored_bytes = peak live stored bytes, seconds). check_nan: raise `NaNError` naming the
     node where a NaN appeared in the backward sweep.

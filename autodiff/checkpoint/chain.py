@@ -31,7 +31,7 @@ from ..rules import shape_of
 from ..stats import Stats
 from .execute import Execution
 from .machines import ChainMachine, as_cotangent, chain_model, itemsize_of
-from .schedule import schedule
+from .schedule import actions_for
 from .strategy import MAX_SCHEDULE_STEPS, Budget, CheckpointError, as_strategy
 
 Value = Any
@@ -214,7 +214,7 @@ def _sequential(
         fixed = [x, *(v for p in params for v in p)]
         fixed += [value for fn in functions for _, value in fn.constants]
         model = chain_model(chain_plans, itemsize_of(fixed))
-    actions = schedule(len(functions), strategy, model=model)
+    actions = actions_for(len(functions), strategy, model)
     stats = Stats(strategy=str(strategy), steps=len(functions))
     execution = Execution(actions, ChainMachine(chain_plans, params, x, stats), stats)
     out = execution.forward()[0]

@@ -28,8 +28,16 @@ from ..reverse import Plan, _check_forward, check_backward
 from ..stats import Stats
 from .execute import Execution
 from .machines import GraphMachine, as_cotangent, graph_model, itemsize_of
-from .schedule import schedule
-from .strategy import Budget, CheckpointError, Regions, Segments, StoreAll, as_strategy
+from .schedule import actions_for
+from .strategy import (
+    Budget,
+    CheckpointError,
+    Regions,
+    Segments,
+    StoreAll,
+    Strategy,
+    as_strategy,
+)
 
 Value = Any
 
@@ -87,26 +95,30 @@ def checkpoint_regions(f: Function) -> tuple[tuple[int, int], ...]:
     return tuple((a, b) for a, b in runs)
 
 
+def _graph_strategy(strategy: Any) -> Strategy:
+    """A graph's strategy, normalized: None means its `checkpoint` regions."""
+    return Regions() if strategy is None else as_strategy(strategy)
+
+
 def _graph_execution(
     function: Function,
     inputs: Sequence[Value],
     positions: Sequence[int],
-    strategy: Any,
+    strategy: Strategy,
     stats: Stats,
 ) -> Execution:
-    """The execution of `function`'s program under `strategy` (None: its regions)."""
+    """The execution of `function`'s program under a normalized `strategy`."""
     plan = Plan(function, tuple(positions))
     steps = len(plan.steps)
     if steps == 0:
         raise CheckpointError(f"{function.name} has no op to checkpoint")
-    strategy = Regions() if strategy is None else as_strategy(strategy)
     if isinstance(strategy, Regions):
         regions = checkpoint_regions(function)
         strategy = Segments(regions) if regions else StoreAll()
     model = None
     if isinstance(strategy, Budget):  # fitted on the graph's sizes
         model = graph_model(plan, itemsize_of([*inputs, *(v for _, v in function.constants)]))
-    actions = schedule(steps, strategy, model=model)
+    actions = actions_for(steps, strategy, model)
     stats.strategy, stats.steps = str(strategy), steps
     return Execution(actions, GraphMachine(plan, inputs, stats), stats)
 
@@ -124,7 +136,7 @@ def checkpointed_vjp(
     """
     function = expr.as_function(f, *primals)
     inputs = function.bind(primals, {})
-    stats = Stats()
+    stats, strategy = Stats(), _graph_strategy(strategy)
     execution = _graph_execution(function, inputs, range(function.n_inputs), strategy, stats)
     outs = execution.forward()
     out = outs[0] if function.single_output else tuple(outs)
@@ -171,7 +183,7 @@ def checkpointed_value_and_grad(
         raise CheckpointError(f"needs an expr.Function, got {type(function).__name__}")
     inputs = checks.sequence(inputs, "inputs", CheckpointError)
     stats = Stats() if stats is None else stats
-    execution = _graph_execution(function, inputs, positions, strategy, stats)
+    execution = _graph_execution(function, inputs, positions, _graph_strategy(strategy), stats)
     out = execution.forward()[0]
     check_nan = check_nan and not any(isinstance(v, Tracer) for v in inputs)
     if check_nan:

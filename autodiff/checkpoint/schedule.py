@@ -234,32 +234,52 @@ def schedule(
     strategy: Any = None,
     state_bytes: Sequence[int] | int = 1,
     tape_bytes: Sequence[int] | int = 0,
-    model: SizeModel | None = None,
 ) -> list[Action]:
     """The actions that reverse a chain of `steps` steps with `strategy`.
 
     Only `budget` looks at sizes: it picks the candidate (store-all, every(k) over a grid of
     k, binomial(s) bisected over s) with the fewest forward steps whose peak fits, each
-    candidate replayed on the size `model` (the executor passes the one of its computation)
-    or else on `SizeModel.states(steps, state_bytes, tape_bytes)` (per state x_0..x_T, or one
-    number; extra residuals per step). O(steps) actions (O(steps · log steps) for binomial).
+    candidate replayed on `SizeModel.states(steps, state_bytes, tape_bytes)` (bytes per
+    state x_0..x_T, or one number; extra residuals per step). O(steps) actions
+    (O(steps · log steps) for binomial).
 
     >>> [str(a) for a in schedule(3, Binomial(2))]
     ['store 0', 'advance 0 1', 'store 1', 'advance 1 2', 'tape 2', 'reverse 2', \
 'restore 1', 'tape 1', 'reverse 1', 'free 1', 'restore 0', 'tape 0', 'reverse 0', 'free 0']
     """
-    steps = positive_int(steps, "schedule(T): T", MAX_SCHEDULE_STEPS, _COUNT_INSTEAD)
+    steps = _steps(steps)
     strategy = as_strategy(strategy)
-    if not isinstance(strategy, Budget):
-        return _fixed_actions(steps, strategy)
+    model = None
+    if isinstance(strategy, Budget):
+        model = SizeModel.states(_budget_steps(steps), state_bytes, tape_bytes)
+    return actions_for(steps, strategy, model)
+
+
+def _steps(steps: Any) -> int:
+    return positive_int(steps, "schedule(T): T", MAX_SCHEDULE_STEPS, _COUNT_INSTEAD)
+
+
+def _budget_steps(steps: int) -> int:
     if steps > MAX_BUDGET_STEPS:
         raise CheckpointError(
             f"schedule(T={steps}, budget(...)): T is over the limit {MAX_BUDGET_STEPS} for "
             "budget (it builds and measures dozens of candidate schedules); choose "
             "binomial(snapshots=s) directly (its peak is about s + 2 states)"
         )
-    if model is None:
-        model = SizeModel.states(steps, state_bytes, tape_bytes)
+    return steps
+
+
+def actions_for(steps: int, strategy: Strategy, model: SizeModel | None = None) -> list[Action]:
+    """The actions of an already normalized `strategy` (`as_strategy`) over `steps` steps;
+    a budget is fitted on the size `model` of the computation (unit states when None).
+
+    >>> [str(a) for a in actions_for(2, StoreAll())]
+    ['tape 0', 'tape 1', 'reverse 1', 'reverse 0']
+    """
+    steps = _steps(steps)
+    if not isinstance(strategy, Budget):
+        return _fixed_actions(steps, strategy)
+    model = SizeModel.states(_budget_steps(steps)) if model is None else model
     return _budget_actions(steps, strategy.bytes, model)
 
 
