@@ -110,7 +110,7 @@ class Execution:
     gradients, `run()` both (a size model). Each action is checked against the state it
     needs (the live state to advance from, a snapshot to restore, a tape to reverse) and
     counted into `stats`; with `trace` (a list) each is recorded there as kind, start, stop,
-    time (steps executed before it), origin (the state index the sweep is at) and
+    steps_done (steps executed before it), origin (the state index the sweep is at) and
     snapshots (held after it). O(actions) plus the machine's work."""
 
     def __init__(
@@ -121,7 +121,7 @@ class Execution:
         self.taped: set[int] = set()
         self.live: int | None = 0  # the state held live (None after a reverse step)
         self.origin = 0  # the state the sweep is at (where the last action ended)
-        self.time = 0
+        self.done = 0  # steps executed
         self.position = 0
         self._apply: dict[str, Callable[[Action], None]] = {
             "store": self._store,
@@ -160,7 +160,7 @@ class Execution:
     def _moved(self, action: Action) -> None:
         steps = action.stop - action.start
         self.stats.forward_evals += steps
-        self.time += steps
+        self.done += steps
         self.live = self.origin = action.stop
 
     def _advance(self, action: Action) -> None:
@@ -181,7 +181,7 @@ class Execution:
         self.machine.discard_live()
         self.machine.reverse(action.start)
         self.stats.backward_evals += 1
-        self.time += 1
+        self.done += 1
         self.live, self.origin = None, action.start
 
     def _run(self, until_reverse: bool) -> None:
@@ -192,7 +192,8 @@ class Execution:
             if until_reverse and action.kind == "reverse":
                 break
             if self.trace is not None:
-                self.trace.append({**action.as_dict(), "time": self.time, "origin": self.origin})
+                record = {**action.as_dict(), "steps_done": self.done, "origin": self.origin}
+                self.trace.append(record)
             self._apply[action.kind](action)
             if not ledger.at_holds:
                 ledger.sample()
@@ -396,11 +397,11 @@ def simulate(
 
 def trace_actions(actions: Sequence[Action | dict[str, Any]]) -> list[dict[str, Any]]:
     """The interpreter's trace of a schedule (`Action`s or their records), one record per
-    action: kind, start, stop, time (steps executed before it), origin (the state index the
+    action: kind, start, stop, steps_done (executed before it), origin (the state index the
     sweep is at before it) and snapshots (held after it): what a drawing of the schedule
     needs. O(len(actions)).
 
-    >>> [(r["kind"], r["time"], r["origin"]) for r in trace_actions(
+    >>> [(r["kind"], r["steps_done"], r["origin"]) for r in trace_actions(
     ...     [Action("tape", 0, 1), Action("reverse", 0, 1)])]
     [('tape', 0, 0), ('reverse', 1, 1)]
     """

@@ -285,10 +285,10 @@ def actions_for(steps: int, strategy: Strategy, model: SizeModel | None = None) 
 
 def schedule_records(steps: int, strategy: Any = None) -> list[dict[str, Any]]:
     """`schedule(steps, strategy)` as tidy records, one per action, from the interpreter's
-    trace (`trace_actions`): kind, start, stop, time, origin, snapshots.
+    trace (`trace_actions`): kind, start, stop, steps_done, origin, snapshots.
 
     >>> schedule_records(2, None)[0]
-    {'kind': 'tape', 'start': 0, 'stop': 1, 'time': 0, 'origin': 0, 'snapshots': 0}
+    {'kind': 'tape', 'start': 0, 'stop': 1, 'steps_done': 0, 'origin': 0, 'snapshots': 0}
     """
     return trace_actions(schedule(steps, strategy))
 

@@ -179,7 +179,8 @@ def _tradeoff_rows(T: int, x: np.ndarray, W: Any, b: Any) -> list[Record]:
 
 def _schedule_rows(T: int, snapshots: int) -> list[Record]:
     """kind="schedule": binomial(snapshots) over T steps, one row per action as the
-    executor's interpreter traced it (time, origin: where the sweep is; snapshots held)."""
+    executor's interpreter traced it (steps_done before it, origin: where the sweep is;
+    snapshots held after it)."""
     actions = autodiff.schedule(T, autodiff.binomial(snapshots))
     return [
         {
@@ -190,7 +191,7 @@ def _schedule_rows(T: int, snapshots: int) -> list[Record]:
             "action": event["kind"],
             "start": event["start"],
             "stop": event["stop"],
-            "time": event["time"],
+            "steps_done": event["steps_done"],
             "origin": event["origin"],
             "snapshots": event["snapshots"],
         }

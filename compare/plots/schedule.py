@@ -25,7 +25,7 @@ _NAMES = {
 
 
 def _draw_event(ax: Any, event: dict[str, Any], label: str | None) -> None:
-    kind, a, b, time = event["kind"], event["start"], event["stop"], event["time"]
+    kind, a, b, time = event["kind"], event["start"], event["stop"], event["steps_done"]
     if kind in ("advance", "tape"):
         width = 1.4 if kind == "advance" else 2.4
         ax.plot(
