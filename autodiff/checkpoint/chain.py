@@ -24,10 +24,10 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, checks
+from expr.tracer import shape_of
 
 from ..errors import NaNError
 from ..reverse import Plan, _has_nan, any_nan, check_forward, check_inputs, forward_sweep, reverse
-from ..rules import shape_of
 from ..stats import Stats
 from .execute import Execution
 from .machines import ChainMachine, as_cotangent, chain_model, itemsize_of

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from expr import Tracer
+from expr.tracer import shape_of
 
 from ..reverse import Plan, _has_nan, backward_sweep, forward_sweep, gradients, seed_like
-from ..rules import shape_of
+from ..rules import instantiate_zeros
 from ..stats import Ledger, Stats
 from .execute import SizeModel
 from .strategy import CheckpointError
@@ -291,7 +292,7 @@ class ChainMachine:
         adjoints = backward_sweep(
             plan, values, seeds={f.outputs[0]: self.cotangent}, stats=self.stats
         )
-        grads = [np.zeros(plan.shapes[n]) if adjoints[n] is None else adjoints[n] for n in f.inputs]
+        grads = [instantiate_zeros(adjoints[n], plan.shapes[n]) for n in f.inputs]
         self.cotangent = grads[0]
         for position, grad in enumerate(grads[1:]):
             key = self._param_key(index, position)
