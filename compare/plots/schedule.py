@@ -73,13 +73,18 @@ def draw_schedule(
     return fig
 
 
+def _actions(records: Sequence[Record]) -> list[dict[str, Any]]:
+    """The schedule's actions from its records (kind="schedule", in order)."""
+    rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
+    return [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
+
+
 def plot_schedule(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     """Figure 7: the schedule as a staircase: time across, step index up (`draw_schedule`)."""
-    rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
+    rows = select(records, kind="schedule")
     fig, axes = axes_of(fig, ax, aspect=0.38)
     panel = axes[0]
-    actions = [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
-    draw_schedule(actions, ax=panel, legend=False)
+    draw_schedule(_actions(records), ax=panel, legend=False)
     T = rows[0]["T"] if rows else 0
     strategy = rows[0].get("label", "") if rows else ""
     panel.set_title(f"{strategy}, T = {T}", loc="left")
@@ -91,15 +96,16 @@ def plot_schedule(records: Sequence[Record], fig: Any = None, ax: Any = None) ->
 
 
 def caption_schedule(records: Sequence[Record]) -> str:
-    """Caption of figure 7."""
+    """Caption of figure 7 (its counts from the executor's trace of the schedule)."""
     rows = select(records, kind="schedule")
     if not rows:
         return "No schedule in these records."
     T = rows[0]["T"]
-    advances = sum(r["stop"] - r["start"] for r in rows if r["action"] == "advance")
-    tapes = sum(1 for r in rows if r["action"] == "tape")
-    stores = sum(1 for r in rows if r["action"] == "store")
-    most = max(r["snapshots"] for r in rows)
+    trace = autodiff.trace_actions(_actions(records))
+    advances = sum(e["stop"] - e["start"] for e in trace if e["kind"] == "advance")
+    tapes = sum(1 for e in trace if e["kind"] == "tape")
+    stores = sum(1 for e in trace if e["kind"] == "store")
+    most = max(e["snapshots"] for e in trace)
     return (
         f"The checkpoint schedule of {rows[0].get('label', '')} for T = {T} steps: time "
         "runs left to right, the state index up; light-blue lines advance without keeping "
