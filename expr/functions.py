@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .errors import InputError, ShapeError
+from .errors import InputError, ShapeError, TraceError
 from .ops import OPS, check_axes, check_sizes, normalize_axis
-from .tracer import Tracer, apply
+from .tracer import OpValue, Tracer, apply
 
 Value = Any
 
@@ -418,6 +418,38 @@ COMPOSITES = (
 )  # fmt: skip
 """Functions written with the primitives (no op of their own)."""
 __all__ += COMPOSITES
+
+
+# ----------------------------------------------------------------------------- array methods
+def _reshape_method(x: Value, *newshape: Any) -> Value:
+    """x.reshape(2, 3) or x.reshape((2, 3)), as numpy's method."""
+    return reshape(x, newshape[0] if len(newshape) == 1 else newshape)
+
+
+def _transpose_method(x: Value, *axes: Any) -> Value:
+    """x.transpose(1, 0), x.transpose((1, 0)) or x.transpose() (axes reversed)."""
+    return transpose(x, (axes[0] if len(axes) == 1 else axes) if axes else None)
+
+
+def _array_function(x: Value, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+    """numpy's function protocol on a tracer: np.<name>(tracer, ...) is expr's <name>."""
+    ours = globals().get(func.__name__)
+    if ours is None or not callable(ours):
+        raise TraceError(f"numpy's {func.__name__} has no expr counterpart; use the expr functions")
+    return ours(*args, **kwargs)
+
+
+#: The numpy-like methods of a traced value (and of an `OpValue` such as `autodiff.Dual`):
+#: the functions above, attached here since `expr.tracer` (a layer below) cannot import them.
+ARRAY_METHODS = {
+    "sum": sum, "mean": mean, "max": max, "min": min, "prod": prod, "var": var, "std": std,
+    "ravel": ravel, "flatten": ravel, "squeeze": squeeze, "reshape": _reshape_method,
+    "transpose": _transpose_method, "T": property(transpose),
+}  # fmt: skip
+for _name, _method in ARRAY_METHODS.items():
+    setattr(Tracer, _name, _method)
+    setattr(OpValue, _name, _method)
+Tracer.__array_function__ = _array_function  # type: ignore[method-assign]
 
 
 def supported_functions() -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ShapeError, UnknownNameError
+from .errors import InputError, ShapeError, TracerBoolError, UnknownNameError
 from .lazy import Deferred, LazyModule
 
 # SymPy (and its codegen functions) and scipy.special load on first use, not at
@@ -417,14 +417,13 @@ def _index_item(item: Any) -> Any:
         return int(item)
     if isinstance(item, slice) or item is None or item is Ellipsis:
         return item
-    from .tracer import Tracer
-
-    if isinstance(item, Tracer):
+    try:
+        array = np.asarray(item)
+    except TracerBoolError:  # a Tracer refuses to become an array: its value is not known
         raise InputError(
             "index: a traced value cannot be an index (its value is unknown while tracing); "
             "use expr.where for a data-dependent choice"
-        )
-    array = np.asarray(item)
+        ) from None
     if array.dtype == bool:
         return tuple(tuple(int(i) for i in axis) for axis in np.nonzero(array))
     if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):

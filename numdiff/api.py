@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .adaptive import MAX_AUTO_EVALS, Tolerance, check_budget
+from .calls import call_user
 from .errors import (
     ConvergenceError,
     MethodError,
@@ -399,8 +400,6 @@ def check_grad(
     >>> check_grad(lambda v: np.sum(v**2), lambda v: 2 * v, np.array([1.0, 2.0])) < 1e-6
     True
     """
-    from .problem import call_user
-
     if not callable(grad_fn):
         raise NumdiffError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
     numeric = gradient(f, x, method=method, step=step)
