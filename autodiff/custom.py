@@ -268,7 +268,7 @@ def marks(f: Any) -> dict[int, Any]:
 # ----------------------------------------------------------------------------- the rules
 def _transpose(linear: Callable[..., list], zeros: Sequence[Value], cotangents: Sequence) -> list:
     """Lᵀ c for a linear map L of a list of leaves (reverse mode of L at zeros)."""
-    from .api import vjp
+    from .api import vjp  # cycle: custom_jvp's reverse mode is vjp of its own JVP rule
 
     _, pullback = vjp(lambda *xs: tuple(linear(list(xs))), *zeros, check_nan=False)
     return list(pullback(tuple(cotangents)))

@@ -508,15 +508,7 @@ def define_op(
     >>> float(cube(2.0))
     8.0
     """
-    if not callable(kernel) or not callable(sympy):
-        raise InputError("define_op: kernel and sympy must be callables")
-    if arity is None:
-        arity = _arity(sympy)
-    if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
-        raise InputError(f"define_op: arity must be a positive int, got {arity!r}")
-    _check_counterpart(name, sympy, arity)
-    if isinstance(aliases, str):
-        raise InputError(f"define_op: aliases must be a list of names, got the string {aliases!r}")
+    arity = _checked_arity(name, kernel, sympy, arity, aliases)
     existing = OPS.get(name) if isinstance(name, str) else None
     if (
         existing is not None
@@ -542,6 +534,20 @@ def define_op(
         holomorphic=bool(holomorphic),
     )
     return op_function(ops.register(op))
+
+
+def _checked_arity(name: Any, kernel: Any, sympy: Any, arity: Any, aliases: Any) -> int:
+    """define_op's arguments checked (the counterpart run on symbols); the op's arity."""
+    if not callable(kernel) or not callable(sympy):
+        raise InputError("define_op: kernel and sympy must be callables")
+    if arity is None:
+        arity = _arity(sympy)
+    if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+        raise InputError(f"define_op: arity must be a positive int, got {arity!r}")
+    _check_counterpart(name, sympy, arity)
+    if isinstance(aliases, str):
+        raise InputError(f"define_op: aliases must be a list of names, got the string {aliases!r}")
+    return arity
 
 
 def _arity(counterpart: Callable[..., Any]) -> int:
