@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -272,11 +272,32 @@ def two_moons(n: int = 256, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarr
     return X, y
 
 
-def mlp_loss_fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any) -> Any:
-    """Mean softmax cross-entropy of a 2-layer tanh MLP; Y is one-hot."""
-    hidden = F.tanh(X @ W1 + b1)
-    logits = hidden @ W2 + b2
+def cross_entropy(logits: Any, Y: Any) -> Any:
+    """Mean softmax cross-entropy over the rows, stable: mean(logsumexp(logits) - <Y,
+    logits>), Y one-hot (`autodiff.nn.cross_entropy` checks the shapes and calls this).
+
+    >>> round(float(cross_entropy(np.zeros((1, 2)), np.array([[1.0, 0.0]]))), 6)
+    0.693147
+    """
     return F.mean(F.logsumexp(logits, axis=1) - F.sum(Y * logits, axis=1))
+
+
+def mlp_logits(params: Sequence[Any], X: Any, activation: Callable[[Any], Any] = F.tanh) -> Any:
+    """The logits of an MLP with params [W1, b1, ..., WL, bL]: h <- activation(h @ W + b)
+    for each hidden layer, then h @ W + b. O(batch x parameters)."""
+    h = X
+    pairs = list(zip(params[0::2], params[1::2]))
+    for k, (W, b) in enumerate(pairs):
+        h = h @ W + b
+        if k < len(pairs) - 1:
+            h = activation(h)
+    return h
+
+
+def mlp_loss_fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any) -> Any:
+    """Mean softmax cross-entropy of a 2-layer tanh MLP; Y is one-hot (`autodiff.nn.MLP`'s
+    loss for layer sizes [2, hidden, 2])."""
+    return cross_entropy(mlp_logits((W1, b1, W2, b2), X), Y)
 
 
 def mlp_inputs(hidden: int, batch: int = 32, seed: int = 0) -> tuple:
