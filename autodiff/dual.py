@@ -23,7 +23,7 @@ import numpy as np
 import expr
 from expr import Tracer, apply, functions
 from expr.ops import check_index
-from expr.tracer import UFUNC_OPS, OpValue, binary_operators, unary_operator
+from expr.tracer import UFUNC_OPS, OpValue, with_arithmetic
 
 from .errors import AutodiffError, MissingRuleError
 from .rules import RULES, shape_of
@@ -39,6 +39,7 @@ def _broadcast(t: Value, shape: tuple[int, ...]) -> Value:
     return np.array(np.broadcast_to(t, shape))
 
 
+@with_arithmetic()
 class Dual(OpValue):
     """A dual number (or array) `primal` + `tangent`·ε; the tangent has the primal's shape
     (a scalar tangent is broadcast). Comparisons with <, <=, >, >= compare the primals and
@@ -100,19 +101,7 @@ class Dual(OpValue):
         """Apply op `op` (a name in `expr.OPS`) to duals and numbers."""
         return apply(op, *args, **attrs)
 
-    # operators (the numpy-like methods, .sum() .T ..., come from expr.functions) ---------
-    __add__, __radd__ = binary_operators("add")
-    __sub__, __rsub__ = binary_operators("sub")
-    __mul__, __rmul__ = binary_operators("mul")
-    __truediv__, __rtruediv__ = binary_operators("div")
-    __pow__, __rpow__ = binary_operators("pow")
-    __matmul__, __rmatmul__ = binary_operators("matmul")
-    __neg__ = unary_operator("neg")
-    __abs__ = unary_operator("abs")
-
-    def __pos__(self) -> Dual:
-        return self
-
+    # + - * / ** @ -x abs(x): `with_arithmetic`; .sum() .T ... come from expr.functions ----
     def __getitem__(self, index: Any) -> Dual:
         return apply("getitem", self, index=check_index(index))
 

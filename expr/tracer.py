@@ -311,6 +311,36 @@ def unary_operator(name: str) -> Any:
     return method
 
 
+#: The arithmetic operators: (op name, the stem of its dunder), each also reflected.
+ARITHMETIC = (
+    ("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow"),
+    ("matmul", "matmul"),
+)  # fmt: skip
+
+
+def with_arithmetic(binary: Any = None) -> Any:
+    """Class decorator: + - * / ** @ (and their reflected forms), unary -, + and abs() as
+    methods applying the op through `binary` (`apply` by default), for Tracer and Dual."""
+
+    def decorate(cls: type) -> type:
+        for name, stem in ARITHMETIC:
+            left, right = binary_operators(name, binary)
+            setattr(cls, f"__{stem}__", left)
+            setattr(cls, f"__r{stem}__", right)
+        cls.__neg__ = unary_operator("neg")
+        cls.__abs__ = unary_operator("abs")
+        cls.__pos__ = _identity
+        return cls
+
+    return decorate
+
+
+def _identity(x: Any) -> Any:
+    """+x is x."""
+    return x
+
+
+@with_arithmetic(_binary)  # the hot path: two operands of one trace
 class Tracer:
     """A value inside a trace: it knows its node and shape (and, when concrete, its value)."""
 
@@ -333,13 +363,7 @@ class Tracer:
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 
-    # operators: each records its op (`autodiff.Dual` makes its own the same way) ------------
-    __add__, __radd__ = binary_operators("add", _binary)
-    __sub__, __rsub__ = binary_operators("sub", _binary)
-    __mul__, __rmul__ = binary_operators("mul", _binary)
-    __truediv__, __rtruediv__ = binary_operators("div", _binary)
-    __pow__, __rpow__ = binary_operators("pow", _binary)
-    __matmul__, __rmatmul__ = binary_operators("matmul")
+    # + - * / ** @ -x abs(x): `with_arithmetic` (above the class); the others here --------
     __mod__, __rmod__ = binary_operators("mod")
     __floordiv__, __rfloordiv__ = binary_operators("floordiv")
     __gt__ = binary_operators("gt")[0]
@@ -348,11 +372,6 @@ class Tracer:
     __le__ = binary_operators("le")[0]
     __eq__ = binary_operators("eq")[0]  # type: ignore[assignment]
     __ne__ = binary_operators("ne")[0]  # type: ignore[assignment]
-    __neg__ = unary_operator("neg")
-    __abs__ = unary_operator("abs")
-
-    def __pos__(self) -> Tracer:
-        return self
 
     __hash__ = object.__hash__  # identity: tracers stay usable as dict keys
 
