@@ -19,21 +19,23 @@ from typing import Any
 
 import numpy as np
 
-from .api import _flag, _result, check_step_count, plan, refuse_order, refuse_unconverged
+from .api import _flag, _result, check_step_count, plan, refuse_unconverged
 from .errors import MethodError, NumdiffShapeError
 from .lines import Column, drive
+from .options import Options, keyword_options
 from .problem import Problem
 
 SECOND_METHODS = ("central", "auto")  # rows of numdiff.METHODS offering Hessians
 
 
-def _setup(f: Any, x: Any, method: Any, options: tuple, vectorized: Any):
+def _setup(f: Any, x: Any, options: Options):
+    method = options.method
     if not isinstance(method, str) or method not in SECOND_METHODS:
         raise MethodError(
             f"second derivatives offer method 'central' or 'auto', got method={method!r}"
         )
-    row, rule, plan_ = plan(method, 2, *options)
-    problem = Problem.build(f, x, _flag(vectorized, "vectorized"))
+    row, rule, plan_ = plan(options, 2)
+    problem = Problem.build(f, x, _flag(options.vectorized, "vectorized"))
     check_step_count(plan_, problem.n)
     value = problem.center_value()
     if problem.m != 1:
@@ -57,20 +59,8 @@ def _shaped(problem: Problem, flat: np.ndarray) -> Any:
     return tuple(parts) if problem.several else parts[0]
 
 
-def hessdiag(
-    f: Any,
-    x: Any,
-    *,
-    method: str = "central",
-    accuracy: int | None = None,
-    step: Any = None,
-    full_output: bool = False,
-    vectorized: bool = False,
-    max_evals: int | None = None,
-    atol: float = 0.0,
-    rtol: float = 0.0,
-    order: Any = None,
-) -> Any:
+@keyword_options
+def hessdiag(f: Any, x: Any, *, options: Options) -> Any:
     """d^2 f / dx_j^2 for every input coordinate, shaped like x (a tuple for several inputs),
     as numdifftools.Hessdiag. Options as `hessian`. Cost: one second derivative per
     coordinate (3 points for central, f(x) shared; <= max_evals for auto).
@@ -78,10 +68,8 @@ def hessdiag(
     >>> [round(float(v), 8) for v in hessdiag("x**3 * y + y**2", (1.0, 2.0))]
     [12.0, 2.0]
     """
-    refuse_order(order)
-    full_output = _flag(full_output, "full_output")
-    options = (accuracy, step, max_evals, atol, rtol)
-    row, rule, plan_, problem = _setup(f, x, method, options, vectorized)
+    row, rule, plan_, problem = _setup(f, x, options)
+    full_output = options.full_output
     columns, values, errors = _diagonal(row, rule, plan_, problem)
     refuse_unconverged(columns, full_output)
     value = _shaped(problem, values)
@@ -91,20 +79,8 @@ def hessdiag(
     return _result(problem, value, error, columns, row, plan_)
 
 
-def hessian(
-    f: Any,
-    x: Any,
-    *,
-    method: str = "central",
-    accuracy: int | None = None,
-    step: Any = None,
-    full_output: bool = False,
-    vectorized: bool = False,
-    max_evals: int | None = None,
-    atol: float = 0.0,
-    rtol: float = 0.0,
-    order: Any = None,
-) -> Any:
+@keyword_options
+def hessian(f: Any, x: Any, *, options: Options) -> Any:
     """The N x N Hessian of a scalar f over all inputs flattened (as `expr.reference(order=2)`),
     by method "central" (accuracy 2 or 4) or "auto" (adaptive, with a per-entry error
     estimate in `Result.error` when `full_output=True`). See the module docstring.
@@ -115,10 +91,8 @@ def hessian(
     >>> bool(np.all(np.abs(r.value - [[np.e, 1.0], [1.0, 0.0]]) <= r.error))
     True
     """
-    refuse_order(order)
-    full_output = _flag(full_output, "full_output")
-    options = (accuracy, step, max_evals, atol, rtol)
-    row, rule, plan_, problem = _setup(f, x, method, options, vectorized)
+    row, rule, plan_, problem = _setup(f, x, options)
+    full_output = options.full_output
     columns, diagonal, diagonal_error = _diagonal(row, rule, plan_, problem)
     steps = np.array([c.step for c in columns])
     pairs = [(i, j) for i in range(problem.n) for j in range(i + 1, problem.n)]
