@@ -22,7 +22,6 @@ import numpy as np
 
 import expr
 from expr import Tracer, apply, functions
-from expr.ops import check_index
 from expr.tracer import UFUNC_OPS, OpValue, with_arithmetic
 
 from .errors import AutodiffError, MissingRuleError
@@ -39,7 +38,7 @@ def _broadcast(t: Value, shape: tuple[int, ...]) -> Value:
     return np.array(np.broadcast_to(t, shape))
 
 
-@with_arithmetic()
+@with_arithmetic(error=AutodiffError)
 class Dual(OpValue):
     """A dual number (or array) `primal` + `tangent`·ε; the tangent has the primal's shape
     (a scalar tangent is broadcast). Comparisons with <, <=, >, >= compare the primals and
@@ -101,18 +100,7 @@ class Dual(OpValue):
         """Apply op `op` (a name in `expr.OPS`) to duals and numbers."""
         return apply(op, *args, **attrs)
 
-    # + - * / ** @ -x abs(x): `with_arithmetic`; .sum() .T ... come from expr.functions ----
-    def __getitem__(self, index: Any) -> Dual:
-        return apply("getitem", self, index=check_index(index))
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise AutodiffError("len() of a 0-d Dual")
-        return self.shape[0]
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
+    # + - * / ** @ -x abs(x) x[i] len(x): `with_arithmetic`; .sum() .T ...: expr.functions
     def _primal_of(self, other: Any) -> Value:
         return other.primal if isinstance(other, Dual) else other
 

@@ -7,6 +7,7 @@ the numpy kernel at once; when any argument is a `Tracer` it records a node (and
 
 from __future__ import annotations
 
+import functools
 import itertools
 import linecache
 import operator
@@ -318,9 +319,11 @@ ARITHMETIC = (
 )  # fmt: skip
 
 
-def with_arithmetic(binary: Any = None) -> Any:
+def with_arithmetic(binary: Any = None, error: type = TracerBoolError) -> Any:
     """Class decorator: + - * / ** @ (and their reflected forms), unary -, + and abs() as
-    methods applying the op through `binary` (`apply` by default), for Tracer and Dual."""
+    methods applying the op through `binary` (`apply` by default), and indexing, len() and
+    iteration over the first axis (len() of a 0-d value raises `error`), for Tracer and Dual.
+    """
 
     def decorate(cls: type) -> type:
         for name, stem in ARITHMETIC:
@@ -330,9 +333,29 @@ def with_arithmetic(binary: Any = None) -> Any:
         cls.__neg__ = unary_operator("neg")
         cls.__abs__ = unary_operator("abs")
         cls.__pos__ = _identity
+        cls.__getitem__ = _getitem
+        cls.__len__ = functools.partialmethod(_length, error)
+        cls.__iter__ = _iterate
         return cls
 
     return decorate
+
+
+def _getitem(x: Any, index: Any) -> Any:
+    """x[index]: op getitem (basic, integer-array and boolean-mask indices)."""
+    return apply("getitem", x, index=check_index(index))
+
+
+def _length(x: Any, error: type) -> int:
+    """The length of the first axis (a 0-d value has none)."""
+    if not x.shape:
+        raise error(f"len() of a 0-d {type(x).__name__}")
+    return x.shape[0]
+
+
+def _iterate(x: Any) -> Any:
+    """The entries along the first axis."""
+    return (x[i] for i in range(len(x)))
 
 
 def _identity(x: Any) -> Any:
@@ -363,7 +386,7 @@ class Tracer:
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 
-    # + - * / ** @ -x abs(x): `with_arithmetic` (above the class); the others here --------
+    # + - * / ** @ -x abs(x) x[i] len(x): `with_arithmetic` (above the class); the others here
     __mod__, __rmod__ = binary_operators("mod")
     __floordiv__, __rfloordiv__ = binary_operators("floordiv")
     __gt__ = binary_operators("gt")[0]
@@ -374,17 +397,6 @@ class Tracer:
     __ne__ = binary_operators("ne")[0]  # type: ignore[assignment]
 
     __hash__ = object.__hash__  # identity: tracers stay usable as dict keys
-
-    def __getitem__(self, index: Any) -> Tracer:
-        return apply("getitem", self, index=check_index(index))
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TracerBoolError("len() of a 0-d traced value")
-        return self.shape[0]
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
 
     # The numpy-like methods (sum, mean, max, min, prod, var, std, reshape, ravel, flatten,
     # squeeze, transpose, T) are the `expr.functions` of the same names, attached by that
