@@ -195,13 +195,8 @@ def test_multiple_outputs_and_keyword_calls():
     assert not f.single_output
 
 
-def test_a_20000_op_chain_builds_and_evaluates():
-    def chain(x):
-        for _ in range(20000):
-            x = expr.sin(x)
-        return x
-
-    f = expr.trace(chain, 0.5)
+def test_a_20000_op_chain_builds_and_evaluates(sin_chain):
+    f = sin_chain
     assert f.size() == 20000 and f.depth() == 20000
     value = 0.5
     for _ in range(20000):
