@@ -15,6 +15,7 @@ terms, halved for H_ij: the estimate of a sum bounds by the sum of the bounds). 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -96,11 +97,11 @@ def hessian(f: Any, x: Any, *, options: Options) -> Any:
     columns, diagonal, diagonal_error = _diagonal(row, rule, plan_, problem)
     steps = np.array([c.step for c in columns])
     pairs = [(i, j) for i in range(problem.n) for j in range(i + 1, problem.n)]
-    hess = np.diag(diagonal)
     error = None if diagonal_error is None else np.diag(diagonal_error)
-    mixed = MIXED[row.name](problem, pairs, row, rule, plan_, steps, hess, error) if pairs else []
+    filling = _Filling(problem, row, rule, plan_, steps, np.diag(diagonal), error)
+    mixed = MIXED[row.name](filling, pairs) if pairs else []
     refuse_unconverged(columns + mixed, full_output)
-    hess = hess.astype(problem.dtype)
+    hess = filling.hess.astype(problem.dtype)
     if not full_output:
         return hess
     result = _result(problem, hess, error, columns, row, plan_)
@@ -108,53 +109,50 @@ def hessian(f: Any, x: Any, *, options: Options) -> Any:
     return result
 
 
-def _mixed_auto(
-    problem: Problem,
-    pairs: list,
-    row: Any,
-    rule: Any,
-    plan_: Any,
-    steps: np.ndarray,
-    hess: np.ndarray,
-    error: Any,
-) -> list[Column]:
+@dataclass
+class _Filling:
+    """A Hessian being filled in: the problem, the method's row, formula and plan, the steps
+    of the diagonal; the matrix and its error estimate (None for fixed stencils)."""
+
+    problem: Problem
+    row: Any
+    rule: Any
+    plan: Any
+    steps: np.ndarray
+    hess: np.ndarray
+    error: np.ndarray | None
+
+
+def _mixed_auto(h: _Filling, pairs: list) -> list[Column]:
     """H_ij = (D_ij - H_ii - H_jj) / 2 from the adaptive second derivative along e_i + e_j,
     its error the sum of the three bounds halved; fills hess and error in place."""
     lines = []
     for k, (i, j) in enumerate(pairs):
-        u = np.zeros(problem.n)
+        u = np.zeros(h.problem.n)
         u[i] = u[j] = 1.0
-        lines.append(problem.line(u, k))
-    mixed = drive(problem, lines, lambda line: row.run(line, rule, plan_))
+        lines.append(h.problem.line(u, k))
+    mixed = drive(h.problem, lines, lambda line: h.row.run(line, h.rule, h.plan))
+    hess, error = h.hess, h.error
     for (i, j), c in zip(pairs, mixed):
         hess[i, j] = hess[j, i] = (float(c.value[0]) - hess[i, i] - hess[j, j]) / 2.0
         error[i, j] = error[j, i] = (float(c.error[0]) + error[i, i] + error[j, j]) / 2.0
     return mixed
 
 
-def _mixed_central(
-    problem: Problem,
-    pairs: list,
-    row: Any,
-    rule: Any,
-    plan_: Any,
-    steps: np.ndarray,
-    hess: np.ndarray,
-    error: Any,
-) -> list[Column]:
+def _mixed_central(h: _Filling, pairs: list) -> list[Column]:
     """The 4-point product rule for every pair (i, j), one batch of 4 N (N - 1) / 2 points
     at the diagonal's steps; fills hess in place (no error estimate)."""
-    points = []
+    points, steps = [], h.steps
     for i, j in pairs:
         for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-            point = problem.x.copy()
+            point = h.problem.x.copy()
             point[i] += si * steps[i]
             point[j] += sj * steps[j]
             points.append(point)
-    values = problem(np.stack(points))[:, 0]
+    values = h.problem(np.stack(points))[:, 0]
     for k, (i, j) in enumerate(pairs):
         pp, pm, mp, mm = values[4 * k : 4 * k + 4]
-        hess[i, j] = hess[j, i] = (pp - pm - mp + mm) / (4.0 * steps[i] * steps[j])
+        h.hess[i, j] = h.hess[j, i] = (pp - pm - mp + mm) / (4.0 * steps[i] * steps[j])
     return []
 
 
