@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ExprError
 from .ops import OPS
 
 _SYMBOL = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@"}
@@ -280,8 +281,6 @@ def notebook_latex(f: Any) -> str | None:
     if f.size() > NOTEBOOK_MAX_OPS:
         return None
     import sympy
-
-    from .errors import ExprError
 
     try:
         formula = f.to_sympy()
