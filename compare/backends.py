@@ -122,8 +122,6 @@ def symbolic_sizes(f: expr.Function, budget_s: float = 10.0) -> dict[str, Any]:
     for mode, key in (("raw", "size_raw"), ("expanded", "size_expanded"), ("cse", "size_cse")):
         record = symdiff.swell(f, "sympy", mode, budget_s=budget_s, memory=False)
         sizes[key] = record["tree_ops"]
-    import sympy
-
     derivative = symdiff.derivative(f, method="sympy")
     sizes["derivative_raw"] = str(derivative)
     sizes["derivative_expanded"] = str(sympy.expand(derivative))
@@ -303,8 +301,6 @@ def value_and_grad_callable(f: expr.Function) -> Callable[..., Any]:
 def compiled_callable(f: expr.Function) -> Callable[..., Any]:
     """xs -> f(xs) by the compiled program (`autodiff.jit`: straight-line numpy code), the
     value-only counterpart of the compiled gradient that `autodiff.grad` runs."""
-    import autodiff
-
     return autodiff.jit(f)
 
 
@@ -402,8 +398,6 @@ def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
 def dual_table(f: expr.Function, xs: Sequence[Any], seed: int) -> list[dict[str, Any]]:
     """autodiff's forward table in Dual numbers (node, label, op, value, tangent = d v /
     d x_seed), in evaluation order."""
-    import autodiff
-
     return [
         {**row, "value": float(row["value"]), "tangent": float(np.asarray(row["tangent"]))}
         for row in autodiff.dual_table(f, *xs, seed=seed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -455,7 +456,6 @@ Tracer.__array_function__ = _array_function  # type: ignore[method-assign]
 def supported_functions() -> str:
     """Every function `expr` offers, from the table (markdown, for the README):
     elementwise ops with their aliases, reductions, structural ops, composites."""
-    import textwrap
 
     def names(kind: str) -> str:
         items = []
