@@ -28,8 +28,10 @@ Rules (DESIGN.md, "Dependencies flow one way"; issue 18):
 from __future__ import annotations
 
 import ast
+import functools
 import pathlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -109,7 +111,8 @@ def _type_checking(node: ast.AST) -> bool:
     return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(test)
 
 
-def _edges() -> list[Edge]:
+@functools.cache
+def _edges() -> tuple[Edge, ...]:
     modules = _library_files()
     edges = []
     for module, path in modules.items():
@@ -130,10 +133,10 @@ def _edges() -> list[Edge]:
                 continue
             inner = lazy or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-    return edges
+    return tuple(edges)
 
 
-def _graph(edges: list[Edge]) -> nx.DiGraph:
+def _graph(edges: Sequence[Edge]) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_edges_from((e.source, e.target) for e in edges)
     return graph
@@ -183,7 +186,8 @@ def test_dependency_direction():
     assert not wrong, "expr <- backends <- compare is broken:\n" + "\n".join(wrong)
 
 
-def _functions() -> list[tuple[str, str, int, int, str]]:
+@functools.cache
+def _functions() -> tuple[tuple[str, str, int, int, str], ...]:
     """(file, qualified name, def line, length in lines, def line's text) of every
     function of the library."""
     found = []
@@ -204,7 +208,7 @@ def _functions() -> list[tuple[str, str, int, int, str]]:
                     stack.append((child, f"{name}."))
                 else:
                     stack.append((child, prefix))
-    return found
+    return tuple(found)
 
 
 def test_no_long_functions():
