@@ -22,10 +22,10 @@ import numpy as np
 
 import expr
 from expr import Tracer, apply, functions
-from expr.tracer import UFUNC_OPS, OpValue, with_arithmetic
+from expr.tracer import UFUNC_OPS, OpValue, shape_of, with_arithmetic
 
 from .errors import AutodiffError, MissingRuleError
-from .rules import RULES, shape_of
+from .rules import RULES
 
 Value = Any
 

@@ -51,19 +51,11 @@ PENDING = {
     "sequential_vjp",  # ckpt: autodiff/checkpoint.py
     "memory",  # ckpt: compare/experiments/memory.py
     "plot_memory",  # ckpt: compare/plots/memory.py
-    "_combine",  # interp: expr/sympy_bridge.py
     "_cost_row",  # compare: compare/plots/cost.py
     "plot_crossover",  # compare: compare/plots/cost.py
     "cost_scaling",  # compare: compare/experiments/cost.py
     "plot_mlp",  # compare: compare/plots/mlp.py
     "main",  # compare: compare/cli.py
-}
-
-#: Function-level import edges that close a cycle and that other work in progress removes
-#: (issue 18); the lead empties this set once those branches are merged.
-PENDING_EDGES = {
-    ("expr.graph", "expr.sympy_bridge"),  # interp: to_sympy in a module above graph
-    ("autodiff.jit", "autodiff.api"),  # speed/interp: grad_graph below the transformations
 }
 
 
@@ -156,7 +148,7 @@ def test_function_level_imports_close_no_cycle():
     edges = _edges()
     justified = {(e.source, e.target) for e in edges if e.justified}
     assert len(justified) <= MAX_JUSTIFIED_CYCLES, f"too many `# cycle:` imports: {justified}"
-    kept = [e for e in edges if (e.source, e.target) not in justified | PENDING_EDGES]
+    kept = [e for e in edges if (e.source, e.target) not in justified]
     cycles = list(nx.simple_cycles(_graph(kept)))
     lazy = {(e.source, e.target): f"{e.path}:{e.line}" for e in kept if e.lazy}
     where = sorted({lazy[pair] for c in cycles for pair in zip(c, c[1:] + c[:1]) if pair in lazy})
