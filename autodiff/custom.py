@@ -38,10 +38,11 @@ import numpy as np
 
 import expr
 from expr import Tracer, apply
-from expr.tracer import OpValue
+from expr.tracer import OpValue, shape_of
 
 from .errors import AutodiffError
 from .pytree import PytreeError, TreeDef, flatten, flatten_up_to
+from .rules import instantiate_zeros
 from .tracing import numeric
 
 Value = Any
@@ -49,10 +50,6 @@ Value = Any
 
 class CustomRuleError(AutodiffError):
     """A custom rule is missing, or returned the wrong number, structure or shapes."""
-
-
-def _shape(value: Value) -> tuple[int, ...]:
-    return value.shape if isinstance(value, Tracer) else np.shape(value)
 
 
 def _newest_builder(leaves: Sequence[Any]) -> Any:
@@ -98,7 +95,7 @@ def stop_gradient(x: Any) -> Any:
             leaf = _identity(leaf, leaf.builder)
             _tag(leaf, ("stop",))
         elif isinstance(leaf, OpValue):  # a Dual: its tangent is dropped
-            leaf = type(leaf)(leaf.primal, np.zeros(_shape(leaf.primal)))
+            leaf = type(leaf)(leaf.primal, np.zeros(shape_of(leaf.primal)))
         out.append(leaf)
     return tree.unflatten(out)
 
@@ -130,12 +127,12 @@ class Region:
 
     def tangents(self, entries: Sequence[Value], dots: Sequence[Value]) -> list[Value]:
         """Output tangent leaves for entry values and tangents (None = zero)."""
-        dots = [np.zeros(s) if d is None else d for d, s in zip(dots, self.entry_shapes)]
+        dots = [instantiate_zeros(d, s) for d, s in zip(dots, self.entry_shapes)]
         return self.rule.forward(self, entries, dots)
 
     def cotangents(self, entries: Sequence[Value], gs: Sequence[Value]) -> list:
         """Entry cotangents for output cotangent leaves (None = zero)."""
-        gs = [np.zeros(s) if g is None else g for g, s in zip(gs, self.out_shapes)]
+        gs = [instantiate_zeros(g, s) for g, s in zip(gs, self.out_shapes)]
         return self.rule.backward(self, entries, gs)
 
 
@@ -268,7 +265,7 @@ def marks(f: Any) -> dict[int, Any]:
 # ----------------------------------------------------------------------------- the rules
 def _transpose(linear: Callable[..., list], zeros: Sequence[Value], cotangents: Sequence) -> list:
     """Lᵀ c for a linear map L of a list of leaves (reverse mode of L at zeros)."""
-    from .api import vjp
+    from .api import vjp  # cycle: custom_jvp's reverse mode is vjp of its own JVP rule
 
     _, pullback = vjp(lambda *xs: tuple(linear(list(xs))), *zeros, check_nan=False)
     return list(pullback(tuple(cotangents)))
@@ -295,6 +292,22 @@ class _Custom:
         self._require_rule()
         return record(self, args)
 
+    def _rule(self, setter: str, what: str, fn: Any) -> Callable[..., Any]:
+        """`fn`, checked to be a function, as the rule part `what` set by `setter`."""
+        if not callable(fn):
+            raise CustomRuleError(
+                f"{self.kind} {self.name}.{setter}: {what} must be a function, got "
+                f"{type(fn).__name__}"
+            )
+        return fn
+
+    def _require(self, rule: Any, call: str) -> None:
+        """Refuse a call before the rule is set (`call` shows how to set it)."""
+        if rule is None:
+            raise CustomRuleError(
+                f"{self.kind} {self.name} has no rule: call {self.name}.{call} first"
+            )
+
     def run(self, label: str, fn: Callable[..., Any], *args: Any) -> Any:
         """The user's `fn` (fun, fwd, bwd or the jvp rule); its own errors are chained to
         ours, which names the function and the rule."""
@@ -319,18 +332,17 @@ class _Custom:
             ) from None
         out = []
         for k, (leaf, ref) in enumerate(zip(leaves, like)):
-            if leaf is None:
-                leaf = np.zeros(_shape(ref))
-            elif not isinstance(leaf, Tracer):
+            leaf = instantiate_zeros(leaf, shape_of(ref))
+            if not isinstance(leaf, Tracer):
                 array = np.asarray(leaf)
                 if array.dtype.kind not in "iufcb":
                     raise CustomRuleError(
                         f"{self.kind} {self.name}: {what} leaf {k} is a {type(leaf).__name__}"
                     )
-            if _shape(leaf) != _shape(ref):
+            if shape_of(leaf) != shape_of(ref):
                 raise CustomRuleError(
-                    f"{self.kind} {self.name}: {what} leaf {k} has shape {_shape(leaf)}, but "
-                    f"the value it belongs to has shape {_shape(ref)}"
+                    f"{self.kind} {self.name}: {what} leaf {k} has shape {shape_of(leaf)}, but "
+                    f"the value it belongs to has shape {shape_of(ref)}"
                 )
             out.append(leaf)
         return out
@@ -361,19 +373,10 @@ class custom_vjp(_Custom):
 
     def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
         """Set the rule (fwd, bwd), as JAX's defvjp."""
-        for name, fn in (("fwd", fwd), ("bwd", bwd)):
-            if not callable(fn):
-                raise CustomRuleError(
-                    f"custom_vjp {self.name}.defvjp: {name} must be a function, got "
-                    f"{type(fn).__name__}"
-                )
-        self.fwd, self.bwd = fwd, bwd
+        self.fwd, self.bwd = self._rule("defvjp", "fwd", fwd), self._rule("defvjp", "bwd", bwd)
 
     def _require_rule(self) -> None:
-        if self.fwd is None:
-            raise CustomRuleError(
-                f"custom_vjp {self.name} has no rule: call {self.name}.defvjp(fwd, bwd) first"
-            )
+        self._require(self.fwd, "defvjp(fwd, bwd)")
 
     def backward(self, region: Region, entries: Sequence[Value], gs: Sequence[Value]) -> list:
         args = region.arguments(entries)
@@ -417,19 +420,11 @@ class custom_jvp(_Custom):
 
     def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
         """Set the rule; returns it (so it works as a decorator, as in JAX)."""
-        if not callable(jvp):
-            raise CustomRuleError(
-                f"custom_jvp {self.name}.defjvp: the rule must be a function, got "
-                f"{type(jvp).__name__}"
-            )
-        self.jvp = jvp
+        self.jvp = self._rule("defjvp", "the rule", jvp)
         return jvp
 
     def _require_rule(self) -> None:
-        if self.jvp is None:
-            raise CustomRuleError(
-                f"custom_jvp {self.name} has no rule: call {self.name}.defjvp(rule) first"
-            )
+        self._require(self.jvp, "defjvp(rule)")
 
     def forward(self, region: Region, entries: Sequence[Value], dots: Sequence[Value]) -> list:
         primals = region.arguments(entries)

@@ -17,6 +17,7 @@ through `register` / `expr.define_op`.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import math
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ShapeError, UnknownNameError
+from .errors import InputError, ShapeError, TracerBoolError, UnknownNameError
 from .lazy import Deferred, LazyModule
 
 # SymPy (and its codegen functions) and scipy.special load on first use, not at
@@ -116,52 +117,24 @@ def _settle_heads() -> None:
             set.add(STEP_HEADS, built.func)
 
 
-class _SettledDict(dict):
-    """A dict whose reads settle the queued heads first."""
+def _settled(base: type, reads: tuple[str, ...]) -> type:
+    """A subclass of `base` (dict, set) whose `reads` settle the queued heads first."""
 
-    def get(self, key: Any, default: Any = None) -> Any:
-        _settle_heads()
-        return dict.get(self, key, default)
+    def settling(name: str) -> Callable[..., Any]:
+        read = getattr(base, name)
 
-    def __getitem__(self, key: Any) -> Any:
-        _settle_heads()
-        return dict.__getitem__(self, key)
+        def method(self: Any, *args: Any) -> Any:
+            _settle_heads()
+            return read(self, *args)
 
-    def __contains__(self, key: Any) -> bool:
-        _settle_heads()
-        return dict.__contains__(self, key)
+        method.__name__ = name
+        return method
 
-    def __iter__(self) -> Any:
-        _settle_heads()
-        return dict.__iter__(self)
-
-    def __len__(self) -> int:
-        _settle_heads()
-        return dict.__len__(self)
-
-    def copy(self) -> dict:
-        _settle_heads()
-        return dict(dict.items(self))
+    return type(f"_Settled{base.__name__}", (base,), {name: settling(name) for name in reads})
 
 
-class _SettledSet(set):
-    """A set whose reads settle the queued heads first."""
-
-    def __contains__(self, key: Any) -> bool:
-        _settle_heads()
-        return set.__contains__(self, key)
-
-    def __iter__(self) -> Any:
-        _settle_heads()
-        return set.__iter__(self)
-
-    def __len__(self) -> int:
-        _settle_heads()
-        return set.__len__(self)
-
-    def copy(self) -> set:
-        _settle_heads()
-        return set(set.__iter__(self))
+_SettledDict = _settled(dict, ("get", "__getitem__", "__contains__", "__iter__", "__len__", "copy"))
+_SettledSet = _settled(set, ("__contains__", "__iter__", "__len__", "copy"))
 
 
 SYMPY_HEADS: dict[Any, str] = _SettledDict()
@@ -417,14 +390,13 @@ def _index_item(item: Any) -> Any:
         return int(item)
     if isinstance(item, slice) or item is None or item is Ellipsis:
         return item
-    from .tracer import Tracer
-
-    if isinstance(item, Tracer):
+    try:
+        array = np.asarray(item)
+    except TracerBoolError:  # a Tracer refuses to become an array: its value is not known
         raise InputError(
             "index: a traced value cannot be an index (its value is unknown while tracing); "
             "use expr.where for a data-dependent choice"
-        )
-    array = np.asarray(item)
+        ) from None
     if array.dtype == bool:
         return tuple(tuple(int(i) for i in axis) for axis in np.nonzero(array))
     if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):
@@ -505,13 +477,23 @@ def _logsumexp(x: Any, axis: tuple | None = None, keepdims: bool = False) -> np.
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of two shapes: a memo, not state
+def sum_to_axes(shape: Shape, newshape: Shape) -> tuple[int, ...]:
+    """The axes `sum_to` sums to take `shape` down to `newshape`: the leading axes
+    broadcasting added, and those it stretched from 1.
+
+    >>> sum_to_axes((4, 2, 3), (1, 3))
+    (0, 1)
+    """
+    lead = len(shape) - len(newshape)
+    stretched = [lead + i for i, n in enumerate(newshape) if n == 1 and shape[lead + i] != 1]
+    return (*range(lead), *stretched)
+
+
 def _sum_to(x: Any, newshape: Shape) -> np.ndarray:
     """Sum x over the axes that broadcasting added or stretched, giving `newshape`."""
     x = np.asarray(x)
-    lead = x.ndim - len(newshape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(newshape) if n == 1 and x.shape[lead + i] != 1
-    )
+    axes = sum_to_axes(x.shape, tuple(newshape))
     out = np.sum(x, axis=axes, keepdims=True) if axes else x
     return np.reshape(out, newshape)
 
