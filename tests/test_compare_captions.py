@@ -21,10 +21,7 @@ from compare.registry import FigureSpec
 from compare.runner import experiments, figure_spec
 from tests.test_compare_figures import gallery_records
 
-#: Figures 6 and 7 (helper ckpt's memory module, being re-cut this wave) still draw from
-#: all their records; they join once their module selects.
-LATER = {"fig06_memory", "fig07_schedule"}
-FIGURES = [spec.name for e in experiments() for spec in e.figures if spec.name not in LATER]
+FIGURES = [spec.name for e in experiments() for spec in e.figures]
 #: A number as a caption prints it: 3.8, 1.2e-11, 410, 3.2x (a sign is not part of it).
 NUMBER = re.compile(r"(?<![\w.^])\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![a-wyzA-Z0-9_^])")
 
