@@ -70,7 +70,7 @@ SCALAR_TEMPLATES: dict[str, str] = {
     "abs": "fabs({0})",
 }
 #: Ops the numpy path writes inline (see `_Writer.inline`); the rest call their kernels.
-_INLINE_OPS = frozenset({"transpose", "reshape", "sum", "sum_to"})
+_INLINE_OPS = frozenset({"transpose", "reshape", "sum", "sum_to", "max", "mean"})
 _MATH = {
     "pow": math.pow,
     "sin": math.sin,
@@ -193,6 +193,9 @@ class _Writer:
             self.buffer_alias(node, args[0])
             return None
         self.names[node] = f"v{node}"
+        if op == "logsumexp" and not self.scalar and self._real_array(args[0], "f"):
+            self.release(index, args)
+            return self.logsumexp(node, operands[0], attrs)
         inline = None if self.scalar else self.inline(node, op, args, operands, attrs)
         if inline is not None:
             for a in args:  # the inline forms are views or reductions of their argument
@@ -206,8 +209,12 @@ class _Writer:
                 return f"v{node} = {template.format(*operands)}"
             call = self.call(node, kernel, operands, attrs)
             return f"v{node} = float({call})"
-        if isinstance(kernel, np.ufunc) and kernel.nout == 1 and not kernel.signature and not attrs:
-            out = self.reusable(index, node, args)
+        if isinstance(kernel, np.ufunc) and kernel.nout == 1 and not attrs:
+            # a ufunc returns a fresh array, never a view of its arguments; an elementwise
+            # one writes into a dead buffer when one fits, a matmul allocates its own
+            out = None if kernel.signature else self.reusable(index, node, args)
+            if kernel.signature and self._real_array(node) and node not in self.outputs:
+                self.buffer[node] = node
             self.release(index, args)
             extra = f", out={out}" if out is not None else ""
             return f"v{node} = {self.kernel(kernel)}({', '.join(operands)}{extra})"
@@ -230,9 +237,17 @@ class _Writer:
             return f"{x}.transpose()" if axes is None else f"{x}.transpose({self.attr(node, axes)})"
         if op == "reshape":
             return f"{x}.reshape({self.attr(node, attrs['newshape'])})"
-        if op == "sum":
+        if op in ("sum", "max"):
+            reduce = self.kernel(np.add.reduce if op == "sum" else np.maximum.reduce)
             axis, keep = self.attr(node, attrs["axis"]), bool(attrs["keepdims"])
-            return f"{self.kernel(np.add.reduce)}({x}, {axis}, None, None, {keep})"
+            return f"{reduce}({x}, {axis}, None, None, {keep})"
+        if op == "mean":  # np.mean: the sum, divided by the count (float64 only, below)
+            if self.values[args[0]].dtype != np.float64:
+                return None
+            axis, keep = attrs["axis"], bool(attrs["keepdims"])
+            count = self.values[args[0]].size // max(1, np.size(self.values[node]))
+            reduce = self.kernel(np.add.reduce)
+            return f"{reduce}({x}, {self.attr(node, axis)}, None, None, {keep}) / {count}"
         shape, newshape = self.f.shape(args[0]), tuple(attrs["newshape"])  # sum_to
         lead = len(shape) - len(newshape)
         axes = tuple(range(lead)) + tuple(
@@ -242,7 +257,31 @@ class _Writer:
         if not axes:
             return f"{x}.reshape({reshape})"
         reduce = self.kernel(np.add.reduce)
+        if axes == tuple(range(lead)):  # only leading axes go: the reduction has the shape
+            return f"{reduce}({x}, {self.attr(node, axes, 'x')}, None, None, False)"
         return f"{reduce}({x}, {self.attr(node, axes, 'x')}, None, None, True).reshape({reshape})"
+
+    def logsumexp(self, node: int, x: str, attrs: dict) -> str:
+        """`expr.ops._logsumexp` written out for a real array (its very numpy calls, the
+        exponentials and the logarithm in place in the sum's own buffers), on one line:
+        m = max (kept dims), 0 where not finite; log(sum(exp(x - m))) + m."""
+        k = self.kernel
+        m, y = f"v{node}x", f"v{node}"
+        axis, keep = self.attr(node, attrs["axis"]), attrs["keepdims"]
+        steps = [
+            f"{m} = {k(np.maximum.reduce)}({x}, {axis}, None, None, True)",
+            f"{m} = {k(np.where)}({k(np.isfinite)}({m}), {m}, 0)",
+            f"{y} = {k(np.subtract)}({x}, {m})",
+            f"{y} = {k(np.add.reduce)}({k(np.exp)}({y}, out={y}), {axis}, None, None, True)",
+            f"{y} = {k(np.add)}({k(np.log)}({y}, out={y}), {m}, out={y})",
+        ]
+        if not keep:
+            steps.append(f"{y} = {y}.reshape({self.attr(node, self.f.shape(node), 'x')})")
+        return "; ".join(steps)
+
+    def _real_array(self, node: int, kinds: str = "fc") -> bool:
+        value = self.values[node]
+        return type(value) is np.ndarray and value.ndim > 0 and value.dtype.kind in kinds
 
     def attr(self, node: int, value: Any, suffix: str = "") -> str:
         name = f"a{node}{suffix}"

@@ -80,6 +80,8 @@ def jvp_sweep(
     for node, value in f.constants:
         values[node] = value
     traced = any(isinstance(v, Tracer) for v in (*inputs, *tangents))
+    if not traced:
+        reassert_guards(f, inputs)  # the branches it was traced on hold here (or TraceError)
     with np.errstate(all="ignore"):
         for node, kernel, args, attrs, op, jvp, shape in program:
             xs = [values[a] for a in args]

@@ -104,6 +104,32 @@ def _build(structure: Any, leaves: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- the cache
+@dataclass(frozen=True)
+class Guards:
+    """The branch decisions a concrete trace took, with its conditions compiled (for one
+    dtype signature of the inputs; `program` None when the trace took no branch)."""
+
+    program: Compiled | None
+    decisions: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, function: Function, inputs: Sequence[Value]) -> Guards:
+        conditions = function.guard_function
+        if conditions is None:
+            return cls(None, ())
+        with np.errstate(all="ignore"):
+            program = compile_function(conditions, conditions.evaluate(*inputs))
+        return cls(program, function.guards)
+
+    def hold(self, inputs: Sequence[Value]) -> bool:
+        """Whether every decision comes out the same at `inputs`. O(guard graph)."""
+        if self.program is None:
+            return True
+        with np.errstate(all="ignore"):
+            conditions = self.program(*inputs)
+        return tuple([bool(c) for c in conditions]) == self.decisions
+
+
 @dataclass
 class Trace:
     """One cached trace: the graph, its compiled programs, and its branch decisions."""
@@ -111,17 +137,8 @@ class Trace:
     function: Function
     program: Compiled
     scalar_program: Compiled | None
-    guards: Compiled | None
-    decisions: tuple[bool, ...]
+    guards: Guards
     out_structure: Any
-
-    def holds(self, inputs: Sequence[Value]) -> bool:
-        """Whether every branch decision of the trace comes out the same at `inputs`."""
-        if self.guards is None:
-            return True
-        with np.errstate(all="ignore"):
-            conditions = self.guards(*inputs)
-        return tuple(bool(c) for c in conditions) == self.decisions
 
     def run(self, inputs: Sequence[Value], scalars: Sequence[float] | None) -> tuple:
         """The outputs: plain float arithmetic when possible, else the numpy program."""
@@ -155,19 +172,25 @@ class Jitted:
         self._cache: dict[Any, list[Trace]] = {}
 
     def __call__(self, *args: Any) -> Any:
-        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
-        dynamic = [a for i, a in enumerate(args) if i not in statics]
-        leaves, structure = flatten(dynamic)
-        if any(isinstance(x, Tracer) for x in leaves):
-            return self.fn(*args)  # inside another trace: record f's ops there
-        key = self._signature(args, statics, leaves, structure)
-        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
-        scalars = (
-            [float(x) for x in leaves] if all(type(x) in (float, int) for x in leaves) else None
-        )
+        fast = None if self.static_argnums else _flat_signature(args)
+        if fast is not None:  # the common call: float arrays and Python numbers only
+            key, inputs, scalars = fast
+            statics, structure = (), key[0]
+        else:
+            statics = tuple(
+                i % len(args) for i in self.static_argnums if -len(args) <= i < len(args)
+            )
+            dynamic = [a for i, a in enumerate(args) if i not in statics]
+            leaves, structure = flatten(dynamic)
+            if any(isinstance(x, Tracer) for x in leaves):
+                return self.fn(*args)  # inside another trace: record f's ops there
+            key = self._signature(args, statics, leaves, structure)
+            inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
+            plain = all(type(x) in (float, int) for x in leaves)
+            scalars = [float(x) for x in leaves] if plain else None
         traces = self._cache.setdefault(key, [])
         for trace in traces:
-            if trace.holds(inputs):
+            if trace.guards.hold(inputs):
                 break
         else:
             if len(traces) >= self.max_traces:
@@ -180,6 +203,8 @@ class Jitted:
         return unflatten(trace.out_structure, [_scalar(v) for v in outputs])
 
     def _signature(self, args: tuple, statics: tuple, leaves: list, structure: Any) -> tuple:
+        """The cache key of a call (see the module doc); `_flat_signature` gives the same
+        key for flat arguments."""
         parts = []
         for i, x in enumerate(leaves):
             if not isinstance(x, _LEAF_TYPES):
@@ -224,11 +249,9 @@ class Jitted:
         all_scalar = scalar and all(data["shape"] == () for data in function.records)
         if all_scalar and all(np.isrealobj(v) for v in values):
             scalar_program = compile_function(function, values, scalar=True)
-        guards = None
-        if function.guard_function is not None:
-            conditions = function.guard_function
-            guards = compile_function(conditions, conditions.evaluate(*inputs))
-        return Trace(function, program, scalar_program, guards, function.guards, out_structure[0])
+        return Trace(
+            function, program, scalar_program, Guards.of(function, inputs), out_structure[0]
+        )
 
     def function_for(self, *args: Any) -> Function | None:
         """The traced Function a call with these arguments would run (None if none yet)."""
@@ -236,18 +259,44 @@ class Jitted:
         leaves, structure = flatten([a for i, a in enumerate(args) if i not in statics])
         inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
         for trace in self._cache.get(self._signature(args, statics, leaves, structure), []):
-            if trace.holds(inputs):
+            if trace.guards.hold(inputs):
                 return trace.function
         return None
+
+
+def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | None:
+    """(cache key, inputs, Python floats or None) when every argument is a float or
+    complex ndarray or a Python float or int (the key `Jitted._signature` gives them);
+    None otherwise. One pass, no pytree walk."""
+    parts: list[Any] = []
+    inputs: list[Any] = []
+    plain = True
+    for x in args:
+        kind = type(x)
+        if kind is np.ndarray and x.dtype.kind in "fc":
+            parts.append((x.shape, x.dtype))
+            inputs.append(x)
+            plain = False
+        elif kind is float or kind is int:
+            parts.append(kind)
+            inputs.append(np.asarray(float(x)))  # as `as_input` makes it
+        else:
+            return None
+    structure = (list, ("*",) * len(args))  # what `flatten` gives a list of leaves
+    scalars = [float(x) for x in args] if plain else None
+    return (structure, (), tuple(parts)), inputs, scalars
 
 
 class GradientProgram:
     """value_and_grad of one fixed Function as a compiled program (the traced-Function
     fast path of `autodiff.value_and_grad`): the gradient graph with the value
     (`grad_graph(..., with_value=True)`), compiled for each dtype signature of the
-    inputs from its second call on (a single call is cheaper interpreted). Returns
-    (value, grads), or None when the caller should run the interpreter instead (first
-    call, non-float inputs, or a NaN in the result, so its NaN report is the one seen)."""
+    inputs from its second call on (a single call is cheaper interpreted). The branch
+    decisions of a concretely traced Function are checked first, by its compiled guards.
+    Returns (value, grads), or None when the caller should run the interpreter instead
+    (first call, non-float inputs, a branch the Function was not traced on, so that the
+    interpreter's `TraceError` is the one seen, or a NaN in the result, so that its NaN
+    report is)."""
 
     def __init__(self, function: Function, positions: tuple[int, ...]) -> None:
         self.function = function
@@ -255,6 +304,7 @@ class GradientProgram:
         self.calls = 0
         self.graph: Function | None = None
         self.programs: dict[tuple, Compiled] = {}
+        self.guards: dict[tuple, Guards] = {}  # per dtype signature of the inputs
 
     def __call__(
         self, inputs: Sequence[Value], args: Sequence[Any] = ()
@@ -265,12 +315,14 @@ class GradientProgram:
         if self.calls < 2:
             return None
         scalar = bool(args) and all(type(a) is float for a in args)
-        key = (scalar, *(getattr(x, "dtype", None) for x in inputs))
+        key = (scalar, *[getattr(x, "dtype", None) for x in inputs])
         program = self.programs.get(key)
         if program is None:
             if not all(d is not None and d.kind == "f" for d in key[1:]):
                 return None  # complex step and friends: the interpreter
             program = self.programs[key] = self._compile(inputs, scalar)
+        if self.function.guards and not self.guards[key[1:]].hold(inputs):
+            return None  # another branch: the interpreter's TraceError says so
         try:
             outputs = program(*args) if program.scalar else None
         except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
@@ -292,6 +344,7 @@ class GradientProgram:
         numpy_key = (False, *(x.dtype for x in inputs))
         if numpy_key not in self.programs:
             self.programs[numpy_key] = compile_function(self.graph, values)
+            self.guards[numpy_key[1:]] = Guards.of(self.function, inputs)
         if scalar and all(d["shape"] == () for d in self.graph.records):
             return compile_function(self.graph, values, scalar=True)
         return self.programs[numpy_key]

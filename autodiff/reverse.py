@@ -214,6 +214,8 @@ def forward_sweep(
         if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
             reassert_guards(f, [values[n] for n in f.inputs])
     else:
+        if start == 0:
+            reassert_guards(f, [values[n] for n in f.inputs])  # the traced branches hold
         with np.errstate(all="ignore"):
             for node, kernel, args, attrs, _ in steps:
                 values[node] = kernel(*[values[a] for a in args], **attrs)

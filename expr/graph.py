@@ -51,8 +51,10 @@ class Function:
     the working form; the networkx DiGraph (`graph`) is built from them in bulk on first
     use and shares their dicts. `guards` are the branch decisions of a concrete trace (one
     bool per `bool()` taken on a traced value) and `guard_function` computes the values
-    they were taken on: the graph holds where `bool()` of each gives the same decision
-    (`autodiff.jit` checks that per call; a replay inside a trace re-takes them).
+    they were taken on: the graph holds where `bool()` of each gives the same decision.
+    Evaluating it, differentiating it or calling its compiled program checks them first
+    (`TraceError` on another branch; `autodiff.jit` retraces instead; a replay inside a
+    trace re-takes them); O(guard graph) per call, nothing without branches.
 
     >>> import expr
     >>> f = expr.parse("x1*x2 + sin(x1)")
@@ -245,6 +247,8 @@ class Function:
                 values[node] = apply(self.op(node), *[values[a] for a in node_args], **attrs)
             reassert_guards(self, inputs)
             return values
+        if self.guard_function is not None:
+            reassert_guards(self, inputs)  # the branches it was traced on, or TraceError
         with np.errstate(all="ignore"):
             for node, kernel, node_args, attrs in self.program:
                 try:

@@ -270,19 +270,25 @@ def _float64_scalars(values: list) -> bool:
 
 
 def reassert_guards(function: Any, inputs: Any) -> None:
-    """Take a concretely traced Function's branch decisions again on the input tracers of
-    an outer concrete trace that replays it, so the outer trace records them as its own
-    guards. A decision that now comes out the other way raises `TraceError` (the graph
-    does not hold at these inputs). Abstract tracers cannot branch: then nothing is done."""
+    """Check a concretely traced Function's branch decisions at `inputs` before its graph is
+    used there: on numbers, each condition is evaluated (the guard graph only: nothing when
+    the trace took no branch); on the concrete tracers of an outer trace that replays the
+    Function, `bool()` of each records the decision as a guard of that trace too. A decision
+    that comes out the other way raises `TraceError` (the graph does not hold at these
+    inputs; never the other branch's value, silently). Abstract tracers cannot branch: then
+    nothing is done. O(nodes of the guard graph)."""
     guards = function.guard_function
-    if guards is None or not all(isinstance(x, Tracer) and x.value is not None for x in inputs):
+    if guards is None or any(isinstance(x, Tracer) and x.value is None for x in inputs):
         return
-    for value, decision in zip(guards(*inputs), function.guards):
+    for index, (value, decision) in enumerate(zip(guards(*inputs), function.guards)):
         if bool(value) != decision:
+            node = guards.outputs[index]
             raise TraceError(
-                f"{function.name} was traced on the branch where a condition is {decision}; "
-                "at these inputs it is not, so its graph does not apply: trace the Python "
-                "function at these inputs instead"
+                f"{function.name} was traced on the branch where condition {index + 1} of "
+                f"{len(function.guards)} ({guards.op(node)} at node {node} of its guard graph) "
+                f"is {decision}; at these inputs it is {not decision}, so its graph does not "
+                "apply: trace the Python function at these inputs instead (autodiff.jit and "
+                "the transformations of a Python function retrace by themselves)"
             )
 
 

@@ -399,3 +399,33 @@ def test_hostile_input_names_never_reach_the_generated_source(tmp_path):
     assert "os" not in compiled.source and "#" not in compiled.source
     assert float(autodiff.grad(f)(1.0, 2.0)) == pytest.approx(2.0 * math.cos(1.0), rel=1e-15)
     assert not sentinel.exists()
+
+
+def test_a_traced_function_checks_its_branches_on_every_path():
+    """A Function traced through `if x > 0:` refuses inputs that take the other branch
+    (never the other branch's value): evaluated, differentiated (interpreted, compiled
+    from the second call, forward mode, Hessian) and as the reference; jit retraces."""
+    f = expr.trace(lambda x: expr.sin(x) if x > 0 else x * x, 1.0, concrete=True)
+    value_and_grad = autodiff.value_and_grad(f)
+    for x in (1.0, 2.0, 0.5):  # the traced branch: interpreted, then compiled
+        value, slope = value_and_grad(x)
+        assert value == pytest.approx(math.sin(x)) and slope == pytest.approx(math.cos(x))
+    program = GradientProgram(f, (0,))  # the compiled path of value_and_grad(Function)
+    assert program([np.array(1.0)]) is None and program([np.array(1.0)]) is not None
+    assert program([np.array(-2.0)]) is None  # left to the interpreter, which refuses it
+    calls = [
+        lambda: f(-2.0),
+        lambda: f.evaluate(np.array(-2.0)),
+        lambda: value_and_grad(-2.0),
+        lambda: autodiff.grad(f)(-2.0),
+        lambda: autodiff.jvp(f, (-2.0,), (1.0,)),
+        lambda: autodiff.hessian(f)(-2.0),
+        lambda: expr.reference(f, -2.0),
+    ]
+    for call in calls:
+        with pytest.raises(expr.TraceError, match=r"condition 1 of 1 .* is True; at these inputs"):
+            call()
+    assert value_and_grad(3.0)[1] == pytest.approx(math.cos(3.0))  # and back again
+    jitted = autodiff.jit(autodiff.value_and_grad(lambda x: expr.sin(x) if x > 0 else x * x))
+    assert jitted(np.array(-2.0))[1] == pytest.approx(-4.0) and jitted.traces == 1
+    assert jitted(np.array(2.0))[1] == pytest.approx(math.cos(2.0)) and jitted.traces == 2
