@@ -62,7 +62,10 @@ class Call:
         """One value per differentiated leaf, regrouped as the differentiated arguments."""
         groups, start = [], 0
         for tree in self.trees:
-            groups.append(tree.unflatten(leaves[start : start + tree.num_leaves]))
+            if tree is LEAF:  # an array argument: its one leaf
+                groups.append(leaves[start])
+            else:
+                groups.append(tree.unflatten(leaves[start : start + tree.num_leaves]))
             start += tree.num_leaves
         return tuple(groups) if self.many else groups[0]
 
@@ -73,6 +76,8 @@ class Call:
     def dtype(self, position: int) -> Any:
         """The dtype of input `position` (None for tracers)."""
         value = self.inputs[position]
+        if type(value) is np.ndarray:
+            return value.dtype
         return None if isinstance(value, Tracer) else np.asarray(value).dtype
 
     def input_dtype(self) -> Any:
@@ -159,7 +164,9 @@ def _trace_inputs(
     call_args = list(args)
     nodes, inputs, trees, input_names = [], [], [], []
     for p in positions:
-        leaves, tree = flatten(args[p])
+        arg = args[p]
+        plain = type(arg) is np.ndarray or type(arg) is float  # a leaf: no pytree walk
+        leaves, tree = ([arg], LEAF) if plain else flatten(arg)
         if not leaves:
             raise AutodiffError(
                 f"{what}: argument {p} ({names[p]}) is {args[p]!r}, which holds no numbers to "
@@ -169,14 +176,15 @@ def _trace_inputs(
         for k, leaf in enumerate(leaves):
             name = names[p] if tree is LEAF else f"{names[p]}_{_path(tree, k)}"
             value = as_input(leaf, name)
-            example = value.value if isinstance(value, Tracer) else value
-            shape = value.shape if isinstance(value, Tracer) else np.shape(value)
+            traced = isinstance(value, Tracer)
+            example = value.value if traced else value
+            shape = value.shape  # an ndarray's or a tracer's
             tracers.append(builder.input(name, shape, example if builder.concrete else None))
             nodes.append(tracers[-1].node)
             inputs.append(value)
             input_names.append(name)
         trees.append(tree)
-        call_args[p] = tree.unflatten(tracers)
+        call_args[p] = tracers[0] if tree is LEAF else tree.unflatten(tracers)
     return call_args, nodes, inputs, trees, input_names
 
 

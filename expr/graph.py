@@ -26,8 +26,8 @@ def as_input(value: Any, name: str) -> Any:
     >>> as_input(2, "x").dtype
     dtype('float64')
     """
-    if isinstance(value, Tracer):
-        return value
+    if isinstance(value, Tracer) or (type(value) is np.ndarray and value.dtype.kind in "fc"):
+        return value  # the common case first
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:

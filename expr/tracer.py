@@ -231,16 +231,18 @@ def _record(builder: GraphBuilder, name: str, op: Any, tracers: list, attrs: dic
     else:
         shape = op.shape(*shapes, **attrs)
     value = None
-    values = [t.value for t in tracers]
-    if builder.concrete and all(v is not None for v in values):  # (errstate: expr.trace)
-        arithmetic = _SCALAR_ARITHMETIC.get(name)
-        if arithmetic is not None and _float64_scalars(values):
-            value = arithmetic(*values)  # numpy's scalar math: the same IEEE result, 20x faster
-        else:
-            value = op.kernel(*values, **attrs)
+    if builder.concrete:
+        values = [t.value for t in tracers]
+        if all(v is not None for v in values):  # (errstate: expr.trace)
+            arithmetic = _SCALAR_ARITHMETIC.get(name)
+            if arithmetic is not None and _float64_scalars(values):
+                value = arithmetic(*values)  # numpy's scalar math: the same IEEE result
+            else:
+                value = op.kernel(*values, **attrs)
     records = builder.nodes
-    args = tuple([t.node for t in tracers])
-    records.append({"op": name, "args": args, "attrs": attrs, "shape": shape})
+    records.append(
+        {"op": name, "args": tuple([t.node for t in tracers]), "attrs": attrs, "shape": shape}
+    )
     if builder.values is not None:
         builder.values.append(value)
     return Tracer(builder, len(records) - 1, shape, value)
