@@ -293,7 +293,7 @@ class _Writer:
         if not short or not 2 <= shape[axis[0]] <= 7:
             return f"{self.kernel(ufunc.reduce)}({x}, {self.attr(node, axis)}, None, None, {keep})"
         before = (slice(None),) * axis[0]
-        slices = tuple(before + (slice(i, i + 1) if keep else i,) for i in range(shape[axis[0]]))
+        slices = tuple((*before, slice(i, i + 1) if keep else i) for i in range(shape[axis[0]]))
         name = self.attr(node, slices)
         source = f"{x}[{name}[0]]"
         for i in range(1, len(slices)):
