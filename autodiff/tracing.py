@@ -163,10 +163,18 @@ def _trace_inputs(
     names = _parameter_names(fn, len(args))
     call_args = list(args)
     nodes, inputs, trees, input_names = [], [], [], []
+    concrete = builder.concrete
     for p in positions:
         arg = args[p]
-        plain = type(arg) is np.ndarray or type(arg) is float  # a leaf: no pytree walk
-        leaves, tree = ([arg], LEAF) if plain else flatten(arg)
+        if type(arg) is np.ndarray and arg.dtype.kind in "fc":  # one array: the common case
+            tracer = builder.input(names[p], arg.shape, arg if concrete else None)
+            nodes.append(tracer.node)
+            inputs.append(arg)
+            input_names.append(names[p])
+            trees.append(LEAF)
+            call_args[p] = tracer
+            continue
+        leaves, tree = ([arg], LEAF) if type(arg) is float else flatten(arg)
         if not leaves:
             raise AutodiffError(
                 f"{what}: argument {p} ({names[p]}) is {args[p]!r}, which holds no numbers to "
@@ -179,7 +187,7 @@ def _trace_inputs(
             traced = isinstance(value, Tracer)
             example = value.value if traced else value
             shape = value.shape  # an ndarray's or a tracer's
-            tracers.append(builder.input(name, shape, example if builder.concrete else None))
+            tracers.append(builder.input(name, shape, example if concrete else None))
             nodes.append(tracers[-1].node)
             inputs.append(value)
             input_names.append(name)
