@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,13 +25,13 @@ import numpy as np
 import expr
 from expr import Function, Tracer
 from expr.graph import as_input
+from expr.tracer import shape_of
 
 from .errors import (
     ArgnumsError,
     AutodiffError,
     CheckpointUnavailableError,
     InputShapeError,
-    NonScalarOutputError,
 )
 from .forward import check_tangents, forward_program, jvp_sweep
 from .jit import GradientProgram, same_graph
@@ -42,9 +44,13 @@ from .reverse import (
     check_forward,
     check_inputs,
     forward_sweep,
+    gradient_function,
     gradients,
+    require_scalar,
     reverse,
 )
+from .rules import instantiate_zeros
+from .schedule import as_strategy
 from .tracing import Call, bind_call, keep_dtype, numeric, trace_call
 
 Value = Any
@@ -58,29 +64,50 @@ def _scalar(value: Value) -> Value:
     return value
 
 
+def check_argnums(argnums: Argnums) -> tuple[tuple[int, ...], bool]:
+    """argnums validated (once, by a transformation's constructor): (its ints, whether a
+    tuple was given). An int, or a non-empty tuple (or list) of distinct ints; negative
+    ones count from the end, as Python indices.
+
+    >>> check_argnums((0, -1)), check_argnums(2)
+    (((0, -1), True), ((2,), False))
+    """
+    many = not isinstance(argnums, (int, np.integer))
+    if many and not isinstance(argnums, (tuple, list)):
+        raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+    items = tuple(argnums) if many else (argnums,)
+    if any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in items):
+        raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+    if many and not items:
+        raise ArgnumsError("argnums is an empty tuple; give at least one input position")
+    if len(set(items)) != len(items):
+        raise ArgnumsError(f"argnums {argnums!r} repeats an input")
+    return tuple(int(a) for a in items), many
+
+
+def resolve_argnums(given: tuple[int, ...], n_inputs: int, shown: Any = None) -> tuple[int, ...]:
+    """Checked argnums (`check_argnums`) as input positions 0..n_inputs-1; `shown` is the
+    argnums as the user wrote them, for the error."""
+    shown = given if shown is None else shown
+    if not all(-n_inputs <= a < n_inputs for a in given):
+        raise ArgnumsError(
+            f"argnums {shown!r} is out of range for a function of {n_inputs} inputs "
+            f"(valid: 0..{n_inputs - 1}, or negative from the end)"
+        )
+    positions = tuple(a % n_inputs for a in given)
+    if len(set(positions)) != len(positions):
+        raise ArgnumsError(f"argnums {shown!r} repeats an input")
+    return positions
+
+
 def normalize_argnums(argnums: Argnums, n_inputs: int) -> tuple[tuple[int, ...], bool]:
-    """argnums as (positions, was_tuple); positions may be negative like Python indices.
+    """argnums as (positions, was_tuple): `check_argnums`, then `resolve_argnums`.
 
     >>> normalize_argnums((0, -1), 3)
     ((0, 2), True)
     """
-    many = not isinstance(argnums, (int, np.integer))
-    items = tuple(argnums) if many else (argnums,)
-    positions = []
-    for a in items:
-        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
-            raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
-        if not -n_inputs <= a < n_inputs:
-            raise ArgnumsError(
-                f"argnums {argnums!r} is out of range for a function of {n_inputs} inputs "
-                f"(valid: 0..{n_inputs - 1}, or negative from the end)"
-            )
-        positions.append(int(a) % n_inputs)
-    if many and not positions:
-        raise ArgnumsError("argnums is an empty tuple; give at least one input position")
-    if len(set(positions)) != len(positions):
-        raise ArgnumsError(f"argnums {argnums!r} repeats an input")
-    return tuple(positions), many
+    given, many = check_argnums(argnums)
+    return resolve_argnums(given, n_inputs, argnums), many
 
 
 def bind_inputs(
@@ -93,27 +120,13 @@ def bind_inputs(
         function.bind(args, {})  # raises expr's InputError naming the inputs
     inputs = [as_input(value, name) for value, name in zip(args, names)]
     for name, value, shape in zip(names, inputs, shapes):
-        if shape_of_value(value) != shape:
+        if shape_of(value) != shape:
             raise InputShapeError(
-                f"{function.name}: input {name!r} has shape {shape_of_value(value)} but the "
+                f"{function.name}: input {name!r} has shape {shape_of(value)} but the "
                 f"function was built for shape {shape}; pass a Python function (traced at the "
                 "arguments) or build the Function for these shapes"
             )
     return inputs
-
-
-def shape_of_value(value: Value) -> tuple[int, ...]:
-    return value.shape if isinstance(value, Tracer) else np.shape(value)
-
-
-def require_scalar(function: Function, what: str) -> None:
-    """`NonScalarOutputError` unless the Function has one output of shape ()."""
-    if not function.single_output or function.output_shapes[0] != ():
-        shapes = function.output_shapes if not function.single_output else function.output_shapes[0]
-        raise NonScalarOutputError(
-            f"{what} needs a function with one scalar output; {function.name} returns shape "
-            f"{shapes}. Use jacrev/jacfwd for a Jacobian, or vjp with a cotangent"
-        )
 
 
 def check_flag(value: Any, name: str, what: str) -> None:
@@ -140,6 +153,17 @@ def _tagged(function: Function) -> bool:
     return any("checkpoint" in data for data in function.records)
 
 
+def _checkpoint_strategy(checkpoint: Any) -> Any:
+    """`checkpoint=` checked once, at construction: None, "regions" (the regions marked
+    with `autodiff.checkpoint`), or a strategy (`autodiff.schedule.as_strategy`)."""
+    if checkpoint is None:
+        return None
+    if isinstance(checkpoint, str) and checkpoint.strip().lower() == "regions":
+        return "regions"
+    _checkpoint_hook()
+    return as_strategy(checkpoint)
+
+
 def _checkpoint_hook() -> Callable[..., Any]:
     if importlib.util.find_spec("autodiff.checkpoint") is None:
         raise CheckpointUnavailableError(
@@ -151,51 +175,61 @@ def _checkpoint_hook() -> Callable[..., Any]:
     return module.checkpointed_value_and_grad
 
 
+@dataclass
+class _LastTrace:
+    """The last call's trace of a Python function (its graph, differentiated positions, and
+    the compiled program once the same graph came again)."""
+
+    function: Function
+    positions: tuple[int, ...]
+    program: GradientProgram | None = None
+
+
 class Transformation:
     """Base of the transformation objects: turns `f` and a call's arguments into a `Call`
-    (a Function and its inputs), and caches what is derived from a fixed Function (plans,
-    traced gradient graphs) on itself."""
+    (a Function and its inputs). `argnums` and `has_aux` are checked once, here; for a
+    fixed Function (or a string or SymPy expression, converted once) the positions are
+    resolved here too, and what is derived from it (plan, gradient graph, compiled
+    program) is built on first use and kept (cached properties)."""
 
     what = "transformation"
 
     def __init__(self, f: Any, argnums: Argnums = 0, has_aux: bool = False) -> None:
-        if not isinstance(argnums, (int, np.integer, tuple, list)):
-            raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
-        if not isinstance(argnums, (int, np.integer)):
-            argnums = tuple(argnums)
-        items = (argnums,) if isinstance(argnums, (int, np.integer)) else argnums
-        if any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in items):
-            raise ArgnumsError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        self.given, self.many = check_argnums(argnums)
         check_flag(has_aux, "has_aux", self.what)
         self.f = f
         self.argnums = argnums
         self.has_aux = has_aux
-        self._fixed: Function | None = f if isinstance(f, Function) else None
-        self._derived: dict[Any, Any] = {}
-        if self._fixed is None and not callable(f):
-            self._fixed = expr.as_function(f)
+        self._fixed: Function | None = None
+        if isinstance(f, Function) or not callable(f):
+            self._fixed = f if isinstance(f, Function) else expr.as_function(f)
         if self._fixed is not None and has_aux:
             raise AutodiffError(
                 f"{self.what}: has_aux=True needs a Python function returning (output, aux); "
                 f"{self._fixed.name} is an expr.Function"
             )
+        #: the differentiated input positions of the fixed Function (None: per call)
+        self.positions = None if self._fixed is None else self.resolve(self._fixed.n_inputs)
+        self._last_trace: _LastTrace | None = None
 
-    def call(
-        self, args: Sequence[Any], kwargs: dict[str, Any], argnums: Argnums | None = None
-    ) -> Call:
+    def resolve(self, n_inputs: int) -> tuple[int, ...]:
+        """The differentiated positions among `n_inputs` arguments."""
+        return resolve_argnums(self.given, n_inputs, self.argnums)
+
+    def call(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Call:
         """The Function to differentiate and its inputs for this call (traced at the
         arguments for a Python function)."""
-        argnums = self.argnums if argnums is None else argnums
-        if self._fixed is not None:
-            function = self._fixed
-            positions, many = normalize_argnums(argnums, function.n_inputs)
-            return bind_call(
-                function, args, kwargs, positions, many, lambda a: self.bind(function, a)
-            )
-        positions, many = normalize_argnums(argnums, len(args))
+        fixed = self._fixed
+        if fixed is not None:
+            return bind_call(fixed, args, kwargs, self.positions, self.many, self.bind)
+        positions = self.resolve(len(args))
         call = None
-        last = self._derived.get("last trace")
-        if last is not None and not last[0].guards and not any(isinstance(a, Tracer) for a in args):
+        last = self._last_trace
+        if (
+            last is not None
+            and not last.function.guards
+            and not any(isinstance(a, Tracer) for a in args)
+        ):
             # The last call's trace took no branch: try without values first (cheaper, and
             # enough to find that graph again and run its compiled program); if f branches
             # on a traced value now, trace again with values (f runs twice in this call).
@@ -207,31 +241,40 @@ class Transformation:
                 call = None
         if call is None:
             call = trace_call(self.f, args, kwargs, positions, self.has_aux, self.what)
-        call.many = many
+        call.many = self.many
         return call
 
-    def derived(self, function: Function, key: Any, build: Callable[[], Any]) -> Any:
-        """`build()`, cached per key when `function` is the fixed one."""
-        if function is not self._fixed:
-            return build()
-        if key not in self._derived:
-            self._derived[key] = build()
-        return self._derived[key]
+    @cached_property
+    def _signature(self) -> tuple:
+        return self._fixed.input_names, self._fixed.input_shapes
 
-    def bind(self, function: Function, args: Sequence[Any]) -> list[Value]:
-        """`bind_inputs` with the Function's names and shapes cached."""
-        signature = self.derived(
-            function, "signature", lambda: (function.input_names, function.input_shapes)
-        )
-        return bind_inputs(function, args, signature)
+    def bind(self, args: Sequence[Any]) -> list[Value]:
+        """`bind_inputs` of the fixed Function, its names and shapes read once."""
+        return bind_inputs(self._fixed, args, self._signature)
 
-    def plan(self, function: Function, positions: tuple[int, ...]) -> Plan:
-        return self.derived(function, ("plan", positions), lambda: Plan(function, positions))
+    @cached_property
+    def plan(self) -> Plan:
+        """The Plan of the fixed Function."""
+        return Plan(self._fixed, self.positions)
 
-    def grad_graph(self, function: Function, positions: tuple[int, ...]) -> Function:
-        return self.derived(
-            function, ("grad_graph", positions), lambda: grad_graph(function, positions)
-        )
+    def plan_for(self, call: Call) -> Plan:
+        """The Plan of this call's Function (kept for the fixed Function)."""
+        return self.plan if call.function is self._fixed else Plan(call.function, call.wrt)
+
+    @cached_property
+    def gradient(self) -> Function:
+        """The gradient graph of the fixed Function (`gradient_function`)."""
+        return gradient_function(self._fixed, self.positions)
+
+    @cached_property
+    def gradient_program(self) -> GradientProgram:
+        """The compiled value-and-gradient program of the fixed Function."""
+        return GradientProgram(self._fixed, self.positions)
+
+    @cached_property
+    def tagged(self) -> bool:
+        """Whether the fixed Function has `autodiff.checkpoint` regions."""
+        return _tagged(self._fixed)
 
     def compiled(self, call: Call, args: Sequence[Any], stats: Any) -> Any:
         """(value, grads) by the compiled value-and-gradient program (autodiff.jit) of the
@@ -241,17 +284,20 @@ class Transformation:
         function, positions = call.function, call.wrt
         if stats is not None or call.traced:
             return None
-        if function is not self._fixed:
-            last = self._derived.get("last trace")
-            if last is None or last[1] != positions or not same_graph(last[0], function):
-                self._derived["last trace"] = (function, positions, None)
-                return None
-            if last[2] is None:
-                last = self._derived["last trace"] = (*last[:2], GradientProgram(*last[:2]))
-            program = last[2]
+        if function is self._fixed:
+            program = self.gradient_program
         else:
-            key = ("compiled", positions)
-            program = self.derived(function, key, lambda: GradientProgram(function, positions))
+            last = self._last_trace
+            if (
+                last is None
+                or last.positions != positions
+                or not same_graph(last.function, function)
+            ):
+                self._last_trace = _LastTrace(function, positions)
+                return None
+            if last.program is None:
+                last.program = GradientProgram(last.function, last.positions)
+            program = last.program
         plain = len(args) == function.n_inputs and all(type(a) is float for a in args)
         return program(call.inputs, args if plain else ())
 
@@ -266,23 +312,21 @@ class ValueAndGrad(Transformation):
     def __init__(
         self,
         f: Any,
-        argnums: Argnums = 0,
+        argnums: Argnums,
+        with_value: bool,
         checkpoint: Any = None,
         return_stats: bool = False,
         check_nan: bool = True,
-        with_value: bool = True,
         has_aux: bool = False,
     ) -> None:
         self.what = "value_and_grad" if with_value else "grad"
         super().__init__(f, argnums, has_aux)
         check_flag(return_stats, "return_stats", self.what)
         check_flag(check_nan, "check_nan", self.what)
-        self.checkpoint = checkpoint
         self.return_stats = return_stats
         self.check_nan = check_nan
         self.with_value = with_value
-        if checkpoint is not None:
-            _checkpoint_hook()
+        self.checkpoint = _checkpoint_strategy(checkpoint)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         call = self.call(args, kwargs)
@@ -290,7 +334,7 @@ class ValueAndGrad(Transformation):
         require_scalar(function, self.what)
         stats = SweepStats() if self.return_stats else None
         strategy = self.checkpoint
-        if strategy is None and self.derived(function, "tagged", lambda: _tagged(function)):
+        if strategy is None and (self.tagged if function is self._fixed else _tagged(function)):
             strategy = "regions"  # regions marked with autodiff.checkpoint are recomputed
         if strategy is not None:
             value, grads = _checkpoint_hook()(function, call.inputs, positions, strategy, stats)
@@ -299,7 +343,7 @@ class ValueAndGrad(Transformation):
             if result is not None:
                 value, grads = result
             else:
-                plan = self.plan(function, positions)
+                plan = self.plan_for(call)
                 traced_here = stats is None and not call.traced  # values of this trace at args
                 known = function.take_trace_values() if traced_here else None
                 values, grads = reverse(
@@ -339,37 +383,36 @@ def value_and_grad(
     >>> round(float(value), 6), [round(float(v), 6) for v in g]
     (6.909297, [2.583853, 2.0])
     """
-    return ValueAndGrad(f, argnums, checkpoint, return_stats, check_nan, has_aux=has_aux)
+    return ValueAndGrad(f, argnums, True, checkpoint, return_stats, check_nan, has_aux)
 
 
-def grad(
-    f: Any,
-    argnums: Argnums = 0,
-    *,
-    checkpoint: Any = None,
-    return_stats: bool = False,
-    check_nan: bool = True,
-    has_aux: bool = False,
-) -> ValueAndGrad:
-    """∇f by reverse mode (see `value_and_grad`; this returns only the gradient, and with
-    return_stats a pair (gradient, stats); with has_aux a pair (gradient, aux)). f must have
-    one scalar output.
+def grad(f: Any, argnums: Argnums = 0, **options: Any) -> ValueAndGrad:
+    """∇f by reverse mode: `value_and_grad` (whose keyword options — checkpoint,
+    return_stats, check_nan, has_aux — it takes) returning only the gradient; with
+    return_stats a pair (gradient, stats), with has_aux a pair (gradient, aux). f must
+    have one scalar output.
 
     >>> round(float(grad("sin(x)")(0.0)), 6)
     1.0
     """
-    return ValueAndGrad(
-        f, argnums, checkpoint, return_stats, check_nan, with_value=False, has_aux=has_aux
-    )
+    return ValueAndGrad(f, argnums, False, **options)
 
 
 class _Everything(Transformation):
     """A transformation of every argument (vjp, jvp, linearize): argnums = all of them."""
 
+    def __init__(self, f: Any, what: str, has_aux: bool = False) -> None:
+        self.what = what
+        super().__init__(f, 0, has_aux)
+        self.many = True
+
+    def resolve(self, n_inputs: int) -> tuple[int, ...]:
+        return tuple(range(n_inputs))
+
     def every(self, args: Sequence[Any], kwargs: dict[str, Any]) -> Call:
         if not args:
             raise AutodiffError(f"{self.what}: give the primal arguments of the function")
-        return self.call(args, kwargs, tuple(range(len(args))))
+        return self.call(args, kwargs)
 
 
 def vjp(
@@ -388,8 +431,7 @@ def vjp(
     [3.0, 2.0]
     """
     check_flag(check_nan, "check_nan", "vjp")
-    transformation = _Everything(f, 0, has_aux)
-    transformation.what = "vjp"
+    transformation = _Everything(f, "vjp", has_aux)
     call = transformation.every(primals, {})
     function = call.function
     plan = Plan(function, call.wrt)
@@ -404,9 +446,9 @@ def vjp(
         seeds: dict[int, Value] = {}
         for node, ct, shape in zip(function.outputs, leaves, function.output_shapes):
             ct = _array(ct, "vjp_fn", "cotangent")
-            if shape_of_value(ct) != shape:
+            if shape_of(ct) != shape:
                 raise InputShapeError(
-                    f"vjp_fn: cotangent has shape {shape_of_value(ct)}, but the output it "
+                    f"vjp_fn: cotangent has shape {shape_of(ct)}, but the output it "
                     f"pulls back has shape {shape}"
                 )
             seeds[node] = ct if node not in seeds else seeds[node] + ct
@@ -458,18 +500,7 @@ def grad_graph(
     """
     function = expr.as_function(f, *example_args)
     positions, _ = normalize_argnums(argnums, function.n_inputs)
-    require_scalar(function, "grad_graph")
-    plan = Plan(function, positions)
-
-    def gradient(*xs: Any) -> tuple:
-        values, grads = reverse(plan, list(xs), check_nan=False)
-        outs = tuple(grads)
-        return (values[function.outputs[0]], *outs) if with_value else outs
-
-    examples = [np.zeros(shape) for shape in function.input_shapes]
-    graph = expr.trace(gradient, *examples, names=function.input_names)
-    graph.name = f"grad_{function.name}"
-    return graph
+    return gradient_function(function, positions, with_value)
 
 
 # ----------------------------------------------------------------------------- forward
@@ -492,10 +523,10 @@ def _tangent_leaves(call: Call, tangents: tuple, where: str) -> list:
     dots = [_array(t, where, "tangent") for t in dots]
     names = call.names or call.function.input_names
     for t, x, name in zip(dots, call.inputs, names):
-        if shape_of_value(t) != shape_of_value(x):
+        if shape_of(t) != shape_of(x):
             raise InputShapeError(
-                f"{where}: the tangent of {name!r} has shape {shape_of_value(t)}, its primal "
-                f"{shape_of_value(x)}"
+                f"{where}: the tangent of {name!r} has shape {shape_of(t)}, its primal "
+                f"{shape_of(x)}"
             )
     return dots + [None] * (len(call.inputs) - len(dots))
 
@@ -521,8 +552,7 @@ def jvp(
     check_flag(check_nan, "check_nan", "jvp")
     primals = _primals_tuple(primals, "jvp", "primals")
     tangents = _primals_tuple(tangents, "jvp", "tangents")
-    transformation = _Everything(f, 0, has_aux)
-    transformation.what = "jvp"
+    transformation = _Everything(f, "jvp", has_aux)
     call = transformation.every(primals, {})
     dots = _tangent_leaves(call, tangents, "jvp")
     values, out_dots = _jvp_checked(call, dots, check_nan)
@@ -546,9 +576,7 @@ def _jvp_checked(call: Call, dots: list, check_nan: bool, program: tuple | None 
 def _output_tangents(call: Call, values: list, dots: list) -> Any:
     dtype = call.input_dtype()
     outs = [
-        _scalar(
-            keep_dtype(np.zeros(shape_of_value(values[n])) if dots[n] is None else dots[n], dtype)
-        )
+        _scalar(keep_dtype(instantiate_zeros(dots[n], shape_of(values[n])), dtype))
         for n in call.function.outputs
     ]
     return call.out_tree.unflatten(outs)
@@ -568,8 +596,7 @@ def linearize(f: Any, *primals: Any, check_nan: bool = True) -> tuple[Any, Calla
     (0.841471, 2.763547)
     """
     check_flag(check_nan, "check_nan", "linearize")
-    transformation = _Everything(f, 0)
-    transformation.what = "linearize"
+    transformation = _Everything(f, "linearize")
     call = transformation.every(primals, {})
     function = call.function
     n = len(call.wrt)
@@ -581,9 +608,12 @@ def linearize(f: Any, *primals: Any, check_nan: bool = True) -> tuple[Any, Calla
 
     def tangent_map(*ts: Any) -> tuple:
         _, dots = jvp_sweep(function, call.inputs, [*ts, *[None] * (len(call.inputs) - n)], program)
-        return tuple(0.0 * values[o] if dots[o] is None else dots[o] for o in function.outputs)
+        outs = function.outputs
+        return tuple(
+            instantiate_zeros(dots[o], shape_of(values[o]), _dtype(values[o])) for o in outs
+        )
 
-    examples = [np.zeros(shape_of_value(x), dtype=_dtype(x) or np.float64) for x in call.inputs[:n]]
+    examples = [np.zeros(shape_of(x), dtype=_dtype(x) or np.float64) for x in call.inputs[:n]]
     linear = trace_call(tangent_map, examples, {}, tuple(range(n)), what="linearize")
 
     def f_jvp(*tangents: Any) -> Any:
@@ -633,10 +663,6 @@ def _assemble(parts: list, out_shape: tuple, in_shape: tuple, last: bool) -> Val
     return expr.reshape(stacked, out_shape + in_shape)
 
 
-def _zeros_if_none(value: Value, shape: tuple[int, ...]) -> Value:
-    return np.zeros(shape) if value is None else value
-
-
 class Jacobian(Transformation):
     """The callable `jacfwd` / `jacrev` returns: blocks J[i][j] = d out_i / d in_j of
     shape out_i + in_j, for every output leaf i and differentiated input leaf j, returned
@@ -657,6 +683,11 @@ class Jacobian(Transformation):
         self.check_nan = check_nan
         self.scalar_for = scalar_for
 
+    @cached_property
+    def jvp_program(self) -> tuple:
+        """The `forward_program` of the fixed Function."""
+        return forward_program(self._fixed)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         call = self.call(args, kwargs)
         if self.scalar_for:
@@ -670,7 +701,7 @@ class Jacobian(Transformation):
 
     def forward(self, call: Call) -> list[list[Value]]:
         function = call.function
-        program = self.derived(function, "forward", lambda: forward_program(function))
+        program = self.jvp_program if function is self._fixed else forward_program(function)
         shapes = [function.shape(n) for n in function.outputs]
         columns = [[[] for _ in call.wrt] for _ in shapes]
         check_sweeps(sum(_size(function.input_shapes[p]) for p in call.wrt), "jacfwd", "input")
@@ -679,7 +710,7 @@ class Jacobian(Transformation):
                 dots = [e if i == p else None for i in range(len(call.inputs))]
                 _, out_dots = _jvp_checked(call, dots, self.check_nan, program)
                 for i, out in enumerate(function.outputs):
-                    columns[i][j].append(_zeros_if_none(out_dots[out], shapes[i]))
+                    columns[i][j].append(instantiate_zeros(out_dots[out], shapes[i]))
         return [
             [
                 _assemble(columns[i][j], shapes[i], function.input_shapes[p], last=True)
@@ -691,7 +722,7 @@ class Jacobian(Transformation):
     def reverse(self, call: Call) -> list[list[Value]]:
         function = call.function
         check_sweeps(sum(_size(function.shape(n)) for n in function.outputs), "jacrev", "output")
-        plan = self.plan(function, call.wrt)
+        plan = self.plan_for(call)
         values = forward_sweep(plan, call.inputs)
         check = self.check_nan and not call.traced
         if check:
@@ -748,9 +779,7 @@ def jacrev(
 def _check_domain(f: Any, args: Sequence[Any], kwargs: dict, what: str) -> None:
     """NaN checks of f itself at args (a derivative graph may no longer hold the op that
     left its domain: the gradient of log(x) is 1/x). One forward evaluation."""
-    transformation = _Everything(f, 0)
-    transformation.what = what
-    call = transformation.call(args, kwargs, tuple(range(len(args))))
+    call = _Everything(f, what).call(args, kwargs)
     if not call.traced:
         check_inputs(call.names or call.function.input_names, call.inputs)
         check_forward(call.function, call.function.evaluate(*call.inputs))
@@ -766,12 +795,25 @@ class Hessian(Transformation):
         check_flag(check_nan, "check_nan", "hessian")
         self.check_nan = check_nan
 
+    @cached_property
+    def gradient_jvp_program(self) -> tuple:
+        """The `forward_program` of the fixed Function's gradient graph."""
+        return forward_program(self.gradient)
+
+    @cached_property
+    def nested(self) -> Jacobian:
+        """jacfwd of jacrev: the Hessian of a Python function, or on tracers."""
+        f = self.f if self._fixed is None else self._fixed
+        inner = Jacobian(f, self.argnums, False, "jacrev", self.check_nan, "hessian")
+        return Jacobian(inner, self.argnums, False, "jacfwd", self.check_nan)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._fixed is None or any(isinstance(a, Tracer) for a in args) or kwargs:
             if self.check_nan:
-                _check_domain(self.f, args, kwargs, "hessian")
-            inner = Jacobian(self.f, self.argnums, False, "jacrev", self.check_nan, "hessian")
-            return Jacobian(inner, self.argnums, False, "jacfwd", self.check_nan)(*args, **kwargs)
+                _check_domain(
+                    self.f if self._fixed is None else self._fixed, args, kwargs, "hessian"
+                )
+            return self.nested(*args, **kwargs)
         call = self.call(args, kwargs)
         function, positions, inputs = call.function, call.wrt, call.inputs
         require_scalar(function, "hessian")
@@ -779,8 +821,7 @@ class Hessian(Transformation):
         if self.check_nan:
             check_inputs(function.input_names, inputs)
             check_forward(function, function.evaluate(*inputs))
-        gradient = self.grad_graph(function, positions)
-        program = self.derived(function, ("forward", positions), lambda: forward_program(gradient))
+        gradient, program = self.gradient, self.gradient_jvp_program
         shapes = function.input_shapes
         blocks = [[[] for _ in positions] for _ in positions]
         for j, p in enumerate(positions):
@@ -791,7 +832,7 @@ class Hessian(Transformation):
                     check_forward(gradient, values)
                     check_tangents(gradient, values, out_dots)
                 for i, node in enumerate(gradient.outputs):
-                    blocks[i][j].append(_zeros_if_none(out_dots[node], shapes[positions[i]]))
+                    blocks[i][j].append(instantiate_zeros(out_dots[node], shapes[positions[i]]))
         result = tuple(
             tuple(
                 keep_dtype(
@@ -852,7 +893,7 @@ def hvp(
         raise AutodiffError(f"{_HVP_HELP}; got no primals")
     if check_nan:
         _check_domain(f, primals, {}, "hvp")
-    gradient = ValueAndGrad(f, tuple(range(len(primals))), with_value=False)
+    gradient = ValueAndGrad(f, tuple(range(len(primals))), False)
     _, t = jvp(gradient, primals, tangents, check_nan=check_nan)
     leaves, tree = flatten(t)
     dtypes = [_dtype(as_input(x, "primal")) for x in flatten(primals)[0]]

@@ -34,6 +34,7 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, checks
+from expr.tracer import shape_of
 
 from .checkpoint_exec import (
     ChainMachine,
@@ -107,10 +108,6 @@ __all__ = [
 ]
 
 
-def _shape(value: Value) -> tuple[int, ...]:
-    return value.shape if isinstance(value, Tracer) else np.shape(value)
-
-
 def _cotangent(value: Value, shape: tuple[int, ...], what: str) -> Value:
     """A cotangent as a float array of the output's shape (tracers pass through)."""
     if isinstance(value, Tracer):
@@ -125,9 +122,9 @@ def _cotangent(value: Value, shape: tuple[int, ...], what: str) -> Value:
         array = array.astype(np.result_type(array, np.float64))
         if _has_nan(array):
             raise CheckpointError(f"the cotangent of {what} contains NaN")
-    if _shape(array) != tuple(shape):
+    if shape_of(array) != tuple(shape):
         raise CheckpointError(
-            f"the cotangent of {what} has shape {_shape(array)}; the output has shape {shape}"
+            f"the cotangent of {what} has shape {shape_of(array)}; the output has shape {shape}"
         )
     return array
 
@@ -184,14 +181,14 @@ def _layer_functions(layers: Sequence[Any], x: Value, params: Sequence[tuple]) -
     input shapes (a chain that repeats one layer traces it once)."""
     cache: dict[tuple, Function] = {}
     functions = []
-    shape = _shape(x)
+    shape = shape_of(x)
     for index, (layer, p) in enumerate(zip(layers, params)):
         if isinstance(layer, Function):
             fn = layer
         elif callable(layer):
-            key = (id(layer), shape, tuple(_shape(v) for v in p))
+            key = (id(layer), shape, tuple(shape_of(v) for v in p))
             if key not in cache:
-                examples = [np.zeros(shape), *[np.zeros(_shape(v)) for v in p]]
+                examples = [np.zeros(shape), *[np.zeros(shape_of(v)) for v in p]]
                 names = ["h", *[f"p{i}" for i in range(len(p))]]
                 cache[key] = expr.trace(layer, *examples, names=names)
             fn = cache[key]
@@ -297,7 +294,7 @@ def sequential_vjp(
 
     def vjp_fn(cotangent: Value = None) -> tuple:
         if cotangent is not None:
-            cotangent = _cotangent(cotangent, _shape(out), "the chain's output")
+            cotangent = _cotangent(cotangent, shape_of(out), "the chain's output")
         grad_x, grad_params = execution.backward(None if cotangent is None else [cotangent])
         execution.finish(sweep, ledger)
         return grad_x, grad_params

@@ -27,6 +27,7 @@ import numpy as np
 from expr import Function, Tracer
 
 from .reverse import Plan, SweepStats, backward_sweep, forward_sweep, seed_like
+from .rules import instantiate_zeros
 from .schedule import Action, CheckpointError
 
 Value = Any
@@ -181,10 +182,7 @@ class GraphMachine:
 
     def _reads(self, index: int) -> list[int]:
         back = self.plan.back[index]
-        if back is None:
-            return []
-        node, _, _, _, fetch, needs_output, _, _ = back
-        return [a for a in fetch if a >= 0] + ([node] if needs_output else [])
+        return [] if back is None else list(back.reads())
 
     def _step(self, index: int) -> Value:
         """Compute step `index` into the forward state; free what it read for the last time."""
@@ -276,10 +274,7 @@ class GraphMachine:
 
     def gradients(self) -> list[Value]:
         shapes = self.plan.shapes
-        return [
-            np.zeros(shapes[n]) if self.adjoints[n] is None else self.adjoints[n]
-            for n in self.plan.wrt
-        ]
+        return [instantiate_zeros(self.adjoints[n], shapes[n]) for n in self.plan.wrt]
 
 
 def tape_nodes(plan: Plan) -> tuple[int, ...]:
@@ -287,10 +282,7 @@ def tape_nodes(plan: Plan) -> tuple[int, ...]:
     reads = set()
     for back in plan.back:
         if back is not None:
-            node, _, _, _, fetch, needs_output, _, _ = back
-            reads.update(a for a in fetch if a >= 0)
-            if needs_output:
-                reads.add(node)
+            reads.update(back.reads())
     return tuple(sorted(reads))
 
 
@@ -395,7 +387,7 @@ class ChainMachine:
         adjoints = backward_sweep(
             plan, values, seeds={f.outputs[0]: self.cotangent}, stats=self.sweep
         )
-        grads = [np.zeros(plan.shapes[n]) if adjoints[n] is None else adjoints[n] for n in f.inputs]
+        grads = [instantiate_zeros(adjoints[n], plan.shapes[n]) for n in f.inputs]
         self.cotangent = grads[0]
         for position, grad in enumerate(grads[1:]):
             key = self._param_key(index, position)

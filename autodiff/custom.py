@@ -38,10 +38,11 @@ import numpy as np
 
 import expr
 from expr import Tracer, apply
-from expr.tracer import OpValue
+from expr.tracer import OpValue, shape_of
 
 from .errors import AutodiffError
 from .pytree import PytreeError, TreeDef, flatten, flatten_up_to
+from .rules import instantiate_zeros
 from .tracing import numeric
 
 Value = Any
@@ -49,10 +50,6 @@ Value = Any
 
 class CustomRuleError(AutodiffError):
     """A custom rule is missing, or returned the wrong number, structure or shapes."""
-
-
-def _shape(value: Value) -> tuple[int, ...]:
-    return value.shape if isinstance(value, Tracer) else np.shape(value)
 
 
 def _newest_builder(leaves: Sequence[Any]) -> Any:
@@ -98,7 +95,7 @@ def stop_gradient(x: Any) -> Any:
             leaf = _identity(leaf, leaf.builder)
             _tag(leaf, ("stop",))
         elif isinstance(leaf, OpValue):  # a Dual: its tangent is dropped
-            leaf = type(leaf)(leaf.primal, np.zeros(_shape(leaf.primal)))
+            leaf = type(leaf)(leaf.primal, np.zeros(shape_of(leaf.primal)))
         out.append(leaf)
     return tree.unflatten(out)
 
@@ -130,12 +127,12 @@ class Region:
 
     def tangents(self, entries: Sequence[Value], dots: Sequence[Value]) -> list[Value]:
         """Output tangent leaves for entry values and tangents (None = zero)."""
-        dots = [np.zeros(s) if d is None else d for d, s in zip(dots, self.entry_shapes)]
+        dots = [instantiate_zeros(d, s) for d, s in zip(dots, self.entry_shapes)]
         return self.rule.forward(self, entries, dots)
 
     def cotangents(self, entries: Sequence[Value], gs: Sequence[Value]) -> list:
         """Entry cotangents for output cotangent leaves (None = zero)."""
-        gs = [np.zeros(s) if g is None else g for g, s in zip(gs, self.out_shapes)]
+        gs = [instantiate_zeros(g, s) for g, s in zip(gs, self.out_shapes)]
         return self.rule.backward(self, entries, gs)
 
 
@@ -319,18 +316,17 @@ class _Custom:
             ) from None
         out = []
         for k, (leaf, ref) in enumerate(zip(leaves, like)):
-            if leaf is None:
-                leaf = np.zeros(_shape(ref))
-            elif not isinstance(leaf, Tracer):
+            leaf = instantiate_zeros(leaf, shape_of(ref))
+            if not isinstance(leaf, Tracer):
                 array = np.asarray(leaf)
                 if array.dtype.kind not in "iufcb":
                     raise CustomRuleError(
                         f"{self.kind} {self.name}: {what} leaf {k} is a {type(leaf).__name__}"
                     )
-            if _shape(leaf) != _shape(ref):
+            if shape_of(leaf) != shape_of(ref):
                 raise CustomRuleError(
-                    f"{self.kind} {self.name}: {what} leaf {k} has shape {_shape(leaf)}, but "
-                    f"the value it belongs to has shape {_shape(ref)}"
+                    f"{self.kind} {self.name}: {what} leaf {k} has shape {shape_of(leaf)}, but "
+                    f"the value it belongs to has shape {shape_of(ref)}"
                 )
             out.append(leaf)
         return out

@@ -23,10 +23,10 @@ import numpy as np
 import expr
 from expr import Tracer, apply
 from expr.ops import check_index
-from expr.tracer import UFUNC_OPS, OpValue
+from expr.tracer import UFUNC_OPS, OpValue, shape_of
 
 from .errors import AutodiffError, MissingRuleError
-from .rules import RULES, shape_of
+from .rules import RULES
 
 Value = Any
 

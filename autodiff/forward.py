@@ -17,12 +17,12 @@ import numpy as np
 
 import expr
 from expr import Function, Tracer, apply
-from expr.tracer import reassert_guards
+from expr.tracer import reassert_guards, shape_of
 
 from .custom import Mark, RegionStep, marks, replay
 from .errors import AutodiffError, MissingRuleError, NaNError
 from .reverse import _has_nan
-from .rules import RULES, shape_of
+from .rules import RULES
 
 Value = Any
 
@@ -71,40 +71,43 @@ def jvp_sweep(
             f"{len(tangents)}"
         )
     program = forward_program(f) if program is None else program
-    count = f.n_nodes
-    values: list = [None] * count
-    dots: list = [None] * count
-    for node, value, tangent in zip(f.inputs, inputs, tangents):
-        values[node] = value
+    values = f.start_values(inputs)
+    dots: list = [None] * f.n_nodes
+    for node, tangent in zip(f.inputs, tangents):
         dots[node] = tangent
-    for node, value in f.constants:
-        values[node] = value
     traced = any(isinstance(v, Tracer) for v in (*inputs, *tangents))
-    if not traced:
-        reassert_guards(f, inputs)  # the branches it was traced on hold here (or TraceError)
+    reassert_guards(f, inputs)  # its branches hold here (TraceError), or are re-taken
     with np.errstate(all="ignore"):
-        for node, kernel, args, attrs, op, jvp, shape in program:
-            xs = [values[a] for a in args]
-            if isinstance(jvp, (Mark, RegionStep)):
-                _marked_step(node, kernel, args, attrs, jvp, values, dots, traced)
-                continue
-            y = apply(op, *xs, **attrs) if traced else kernel(*xs, **attrs)
-            values[node] = y
-            ts = [dots[a] for a in args]
-            if all(t is None for t in ts):
-                continue
-            if jvp is None:
-                raise MissingRuleError(
-                    f"op {op!r} at node {node} has no derivative rule "
-                    f"(ops with rules: {', '.join(sorted(RULES))})"
-                )
-            t = jvp(ts, xs, y, attrs)
-            if t is not None and shape_of(t) != shape:
-                t = expr.broadcast_to(t, shape)
-            dots[node] = t
-    if traced:
-        reassert_guards(f, [values[n] for n in f.inputs])
+        f.run(values, _jvp_step(values, dots, traced), program=program)
     return values, dots
+
+
+def _jvp_step(values: list, dots: list, traced: bool) -> Any:
+    """The step of `Function.run` over a `forward_program`: the op's value (recorded on
+    tracers) and, when an argument has a tangent, its tangent into `dots` by the JVP rule,
+    broadcast up to the output's shape (the one place)."""
+
+    def step(entry: tuple, xs: list) -> Value:
+        node, kernel, args, attrs, op, jvp, shape = entry
+        if isinstance(jvp, (Mark, RegionStep)):
+            _marked_step(node, kernel, args, attrs, jvp, values, dots, traced)
+            return values[node]
+        y = apply(op, *xs, **attrs) if traced else kernel(*xs, **attrs)
+        ts = [dots[a] for a in args]
+        if all(t is None for t in ts):
+            return y
+        if jvp is None:
+            raise MissingRuleError(
+                f"op {op!r} at node {node} has no derivative rule "
+                f"(ops with rules: {', '.join(sorted(RULES))})"
+            )
+        t = jvp(ts, xs, y, attrs)
+        if t is not None and shape_of(t) != shape:
+            t = expr.broadcast_to(t, shape)
+        dots[node] = t
+        return y
+
+    return step
 
 
 def _marked_step(

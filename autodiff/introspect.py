@@ -15,11 +15,12 @@ import numpy as np
 
 import expr
 
-from .api import bind_inputs, grad_graph, normalize_argnums, require_scalar
+from .api import bind_inputs, normalize_argnums, require_scalar
 from .dual import Dual
 from .errors import AutodiffError
 from .forward import jvp_sweep
-from .reverse import Plan, backward_sweep, forward_sweep, seed_like
+from .reverse import Plan, backward_sweep, forward_sweep, gradient_function, seed_like
+from .rules import instantiate_zeros
 
 
 def adjoints(f: Any, *args: Any) -> dict[int, Any]:
@@ -38,10 +39,7 @@ def adjoints(f: Any, *args: Any) -> dict[int, Any]:
     values = forward_sweep(plan, inputs)
     out = function.outputs[0]
     adj = backward_sweep(plan, values, seeds={out: seed_like(values[out])})
-    return {
-        node: np.zeros(plan.shapes[node]) if adj[node] is None else adj[node]
-        for node in function.order
-    }
+    return {node: instantiate_zeros(adj[node], plan.shapes[node]) for node in function.order}
 
 
 def backward_table(f: Any, *args: Any) -> list[dict[str, Any]]:
@@ -81,13 +79,8 @@ def dual_table(f: Any, *args: Any, seed: int = 0) -> list[dict[str, Any]]:
         raise AutodiffError(
             f"dual_table: seed must be an input position 0..{function.n_inputs - 1}, got {seed!r}"
         )
-    values: list[Any] = [None] * function.n_nodes
-    for i, (node, x) in enumerate(zip(function.inputs, inputs)):
-        values[node] = Dual(x, 1.0 if i == seed else 0.0)
-    for node, value in function.constants:
-        values[node] = value
-    for node, _, node_args, attrs in function.program:
-        values[node] = expr.apply(function.op(node), *[values[a] for a in node_args], **attrs)
+    duals = [Dual(x, 1.0 if i == seed else 0.0) for i, x in enumerate(inputs)]
+    values = function.run(function.start_values(duals), function.record_step)
     labels = function.labels()
     rows = []
     for node in (*function.inputs, *(n for n, *_ in function.program)):
@@ -117,8 +110,8 @@ def op_counts(f: Any, *args: Any, argnums: Any = 0) -> dict[str, Any]:
     """
     function = expr.as_function(f, *args)
     positions, _ = normalize_argnums(argnums, function.n_inputs)
-    both = grad_graph(function, positions, with_value=True)
-    gradient = grad_graph(function, positions)
+    both = gradient_function(function, positions, with_value=True)
+    gradient = gradient_function(function, positions)
 
     def hvp_fn(*xs: Any) -> tuple:
         primals, directions = xs[: function.n_inputs], xs[function.n_inputs :]
@@ -126,10 +119,7 @@ def op_counts(f: Any, *args: Any, argnums: Any = 0) -> dict[str, Any]:
         for p, d in zip(positions, directions):
             dots[p] = d
         _, out_dots = jvp_sweep(gradient, list(primals), dots)
-        return tuple(
-            np.zeros(gradient.shape(n)) if out_dots[n] is None else out_dots[n]
-            for n in gradient.outputs
-        )
+        return tuple(instantiate_zeros(out_dots[n], gradient.shape(n)) for n in gradient.outputs)
 
     examples = [np.zeros(s) for s in function.input_shapes]
     directions = [np.zeros(function.input_shapes[p]) for p in positions]

@@ -51,7 +51,7 @@ from expr.graph import as_input
 
 from .compile import Compiled, compile_function
 from .errors import JitError
-from .reverse import any_nan
+from .reverse import any_nan, gradient_function
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
@@ -335,10 +335,8 @@ class GradientProgram:
         return _scalar(outputs[0]), list(outputs[1:])
 
     def _compile(self, inputs: Sequence[Value], scalar: bool) -> Compiled:
-        from .api import grad_graph  # api imports this module
-
         if self.graph is None:
-            self.graph = grad_graph(self.function, self.positions, with_value=True)
+            self.graph = gradient_function(self.function, self.positions, with_value=True)
         with np.errstate(all="ignore"):
             values = self.graph.evaluate(*inputs)
         numpy_key = (False, *(x.dtype for x in inputs))

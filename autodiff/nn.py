@@ -20,6 +20,7 @@ import numpy as np
 
 import expr
 from expr import checks
+from expr.tracer import shape_of
 
 from .api import value_and_grad
 from .errors import AutodiffError
@@ -96,7 +97,7 @@ def cross_entropy(logits: Value, Y: Value) -> Value:
     >>> round(float(cross_entropy(np.zeros((1, 2)), np.array([[1.0, 0.0]]))), 6)
     0.693147
     """
-    shapes = [v.shape if isinstance(v, expr.Tracer) else np.shape(v) for v in (logits, Y)]
+    shapes = [shape_of(logits), shape_of(Y)]
     if len(shapes[0]) != 2 or shapes[0] != shapes[1]:
         raise AutodiffError(
             f"cross_entropy needs logits and one-hot Y of one shape (batch, classes), got "

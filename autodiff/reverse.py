@@ -31,12 +31,13 @@ from typing import Any
 import numpy as np
 
 import expr
-from expr import Function, Tracer, apply
-from expr.tracer import reassert_guards
+from expr import Function, Tracer
+from expr.ops import sum_to_axes
+from expr.tracer import reassert_guards, shape_of
 
 from .custom import RegionStep, marks, replay
-from .errors import AutodiffError, MissingRuleError, NaNError
-from .rules import RULES, shape_of
+from .errors import AutodiffError, MissingRuleError, NaNError, NonScalarOutputError
+from .rules import RULES, instantiate_zeros
 
 Value = Any
 
@@ -89,13 +90,39 @@ def nbytes(value: Value) -> int:
     return int(value.nbytes) if isinstance(value, (np.ndarray, np.generic)) else 0
 
 
+@dataclass(frozen=True, slots=True)
+class BackStep:
+    """The backward step of one program step: `node`'s adjoint pulled back to `args`.
+
+    `vjp` is the rule's VJP, called as vjp(adjoint, xs, output, attrs, shapes, wants), or
+    a custom region's `RegionStep` (its rule maps all exit adjoints to the entries);
+    `fetch[i]` is args[i] when the rule reads that argument's value, else -1;
+    `needs_output`: the rule reads the node's own value; `shapes` are the arguments'
+    shapes; `wants[i]`: whether args[i] needs a cotangent (it depends on a differentiated
+    input)."""
+
+    node: int
+    args: tuple[int, ...]
+    attrs: dict
+    vjp: Any
+    fetch: tuple[int, ...]
+    needs_output: bool
+    shapes: tuple[tuple[int, ...], ...]
+    wants: tuple[bool, ...]
+
+    def reads(self) -> tuple[int, ...]:
+        """The nodes whose values the rule reads."""
+        fetched = tuple(a for a in self.fetch if a >= 0)
+        return (*fetched, self.node) if self.needs_output else fetched
+
+
 class Plan:
     """Everything the sweeps need about one Function and one set of inputs to differentiate.
 
     `steps[i]` = (node, kernel, args, attrs, op) for program step i; `back[i]` is None for
-    steps that do not depend on a differentiated input, else (node, args, attrs, vjp, fetch,
-    needs_output, arg_shapes, wants); `stored` are the nodes whose values some backward rule
-    reads (op nodes only: inputs and constants exist anyway); `release[i]` the stored nodes whose last backward reader is step i.
+    steps that do not depend on a differentiated input, else its `BackStep`; `stored` are
+    the nodes whose values some backward rule reads (op nodes only: inputs and constants
+    exist anyway); `release[i]` the stored nodes whose last backward reader is step i.
     Building it is O(nodes).
     """
 
@@ -145,7 +172,9 @@ class Plan:
                 if read >= 0 and computed[read] and read not in first_reader:
                     first_reader[read] = index  # inputs and constants exist anyway
             shapes = tuple([self.shapes[a] for a in args])
-            back.append((node, args, attrs, rule.vjp, fetch, rule.needs_output, shapes, wants))
+            back.append(
+                BackStep(node, args, attrs, rule.vjp, fetch, rule.needs_output, shapes, wants)
+            )
         self.steps = tuple(steps)
         self.back = tuple(back)
         self.active = tuple(active)
@@ -154,8 +183,6 @@ class Plan:
         for read, index in first_reader.items():
             release[index].append(read)
         self.release = tuple(tuple(r) for r in release)
-        #: summed axes per (cotangent shape, argument shape), filled by the backward sweep
-        self.sum_axes: dict[tuple, tuple[int, ...]] = {}
 
     def _custom_step(
         self, node: int, mark: Any, active: list, first_reader: dict, index: int
@@ -173,7 +200,7 @@ class Plan:
         for e in mark.entries:
             first_reader.setdefault(e, index)
         shapes = tuple(self.shapes[e] for e in mark.entries)
-        return (node, mark.entries, {}, mark, mark.entries, False, shapes, wants)
+        return BackStep(node, mark.entries, {}, mark, mark.entries, False, shapes, wants)
 
 
 def forward_sweep(
@@ -198,30 +225,33 @@ def forward_sweep(
             raise AutodiffError(
                 f"forward_sweep: {f.n_inputs} inputs are needed ({', '.join(f.input_names)})"
             )
-        values = [None] * len(plan.shapes)
-        for node, value in zip(f.inputs, inputs):
-            values[node] = value
-        for node, value in f.constants:
-            values[node] = value
-    steps = plan.steps[start:stop]
+        values = f.start_values(inputs)
+    if start == 0:  # its branches hold here (TraceError), or are re-taken in a trace
+        reassert_guards(f, [values[n] for n in f.inputs])
     if any(isinstance(values[n], Tracer) for n in f.inputs):
-        for node, _, args, attrs, op in steps:
-            mark = plan.marks.get(node) if plan.marks else None
-            if mark is None:
-                values[node] = apply(op, *[values[a] for a in args], **attrs)
-            else:
-                replay(mark, node, args, values)
-        if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
-            reassert_guards(f, [values[n] for n in f.inputs])
+        f.run(values, _recording_step(plan, values), start, stop)
     else:
-        if start == 0:
-            reassert_guards(f, [values[n] for n in f.inputs])  # the traced branches hold
-        with np.errstate(all="ignore"):
-            for node, kernel, args, attrs, _ in steps:
-                values[node] = kernel(*[values[a] for a in args], **attrs)
+        f.run(values, None, start, stop)
     if stats is not None:
-        stats.forward_ops += len(steps)
+        stats.forward_ops += len(plan.steps[start:stop])
     return values
+
+
+def _recording_step(plan: Plan, values: list) -> Any:
+    """The step of `Function.run` for a forward sweep on tracers: each op recorded, custom
+    regions and stop_gradient replayed (`autodiff.custom.replay`)."""
+    record, tagged = plan.function.record_step, plan.marks
+    if not tagged:
+        return record
+
+    def step(entry: tuple, xs: list) -> Value:
+        mark = tagged.get(entry[0])
+        if mark is None:
+            return record(entry, xs)
+        replay(mark, entry[0], entry[2], values)
+        return values[entry[0]]
+
+    return step
 
 
 def backward_sweep(
@@ -270,20 +300,19 @@ def _backward_steps(
     for index in range(stop - 1, start - 1, -1):
         step = plan.back[index]
         if step is not None:
-            node, args, attrs, vjp, fetch, needs_output, shapes, wants = step
-            g = adjoints[node]
+            vjp = step.vjp
             if isinstance(vjp, RegionStep):
                 applied += 1
-                for arg, ct in zip(args, vjp.cotangents(values, adjoints)):
+                for arg, ct in zip(step.args, vjp.cotangents(values, adjoints)):
                     if ct is not None:
                         adjoints[arg] = ct if adjoints[arg] is None else adjoints[arg] + ct
-            elif g is not None:
-                xs = [values[a] if a >= 0 else None for a in fetch]
-                cotangents = vjp(
-                    g, xs, values[node] if needs_output else None, attrs, shapes, wants
-                )
+            elif (g := adjoints[step.node]) is not None:
+                xs = [values[a] if a >= 0 else None for a in step.fetch]
+                y = values[step.node] if step.needs_output else None
+                shapes = step.shapes
+                cotangents = vjp(g, xs, y, step.attrs, shapes, step.wants)
                 applied += 1
-                for arg, ct, shape in zip(args, cotangents, shapes):
+                for arg, ct, shape in zip(step.args, cotangents, shapes):
                     if ct is None:
                         continue
                     kind = type(ct)
@@ -291,7 +320,7 @@ def _backward_steps(
                         ct.shape if kind is np.float64 or kind is np.ndarray else shape_of(ct)
                     )
                     if ct_shape != shape:  # the one place broadcasting is undone
-                        ct = _sum_to(plan, ct, shape)
+                        ct = _sum_to(ct, shape)
                     previous = adjoints[arg]
                     adjoints[arg] = ct if previous is None else previous + ct
         if release:
@@ -307,20 +336,12 @@ def _require_plan(plan: Any, what: str) -> None:
         raise AutodiffError(f"{what} needs an autodiff.Plan, got {type(plan).__name__}")
 
 
-def _sum_to(plan: Plan, ct: Value, shape: tuple[int, ...]) -> Value:
-    """`expr.sum_to(ct, shape)`; on numpy arrays with the summed axes cached on the plan
-    (shapes are static, so each (from, to) pair is worked out once)."""
+def _sum_to(ct: Value, shape: tuple[int, ...]) -> Value:
+    """`expr.sum_to(ct, shape)`: on numpy arrays the method call over the axes the op
+    sums (`expr.ops.sum_to_axes`), else the op itself (tracers, errors)."""
     if not isinstance(ct, np.ndarray) or ct.ndim < len(shape):
         return expr.sum_to(ct, shape)
-    key = (ct.shape, shape)
-    axes = plan.sum_axes.get(key)
-    if axes is None:
-        lead = ct.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and ct.shape[lead + i] != 1
-        )
-        plan.sum_axes[key] = axes
-    return ct.sum(axis=axes).reshape(shape)
+    return ct.sum(axis=sum_to_axes(ct.shape, shape)).reshape(shape)
 
 
 def store_all(plan: Plan, values: list, stats: SweepStats) -> None:
@@ -338,7 +359,7 @@ def seed_like(value: Value) -> Value:
 
 def gradients(plan: Plan, adjoints: list) -> list[Value]:
     """The adjoints of the differentiated inputs (zeros for inputs the output ignores)."""
-    return [np.zeros(plan.shapes[n]) if adjoints[n] is None else adjoints[n] for n in plan.wrt]
+    return [instantiate_zeros(adjoints[n], plan.shapes[n]) for n in plan.wrt]
 
 
 def reverse(
@@ -379,6 +400,35 @@ def reverse(
         _check_forward(plan, inputs, [values[n] for n in f.outputs])
         check_backward(plan, inputs, seed_map, grads)
     return values, grads
+
+
+def require_scalar(function: Function, what: str) -> None:
+    """`NonScalarOutputError` unless the Function has one output of shape ()."""
+    if not function.single_output or function.output_shapes[0] != ():
+        shapes = function.output_shapes if not function.single_output else function.output_shapes[0]
+        raise NonScalarOutputError(
+            f"{what} needs a function with one scalar output; {function.name} returns shape "
+            f"{shapes}. Use jacrev/jacfwd for a Jacobian, or vjp with a cotangent"
+        )
+
+
+def gradient_function(
+    function: Function, positions: tuple[int, ...], with_value: bool = False
+) -> Function:
+    """`grad_graph` of a Function for input positions already resolved (0..n-1, as a
+    transformation holds them): the reverse sweep traced on tracers. O(cost of f) ops."""
+    require_scalar(function, "grad_graph")
+    plan = Plan(function, positions)
+
+    def gradient(*xs: Any) -> tuple:
+        values, grads = reverse(plan, list(xs), check_nan=False)
+        outs = tuple(grads)
+        return (values[function.outputs[0]], *outs) if with_value else outs
+
+    examples = [np.zeros(shape) for shape in function.input_shapes]
+    graph = expr.trace(gradient, *examples, names=function.input_names)
+    graph.name = f"grad_{function.name}"
+    return graph
 
 
 def any_nan(values: Sequence[Value]) -> bool:
@@ -459,7 +509,7 @@ def check_backward(plan: Plan, inputs: Sequence[Value], seeds: dict, grads: list
         step = plan.back[index]
         if step is None:
             continue
-        node, args = step[0], step[1]
+        node, args = step.node, step.args
         if adjoints[node] is not None and _has_nan(adjoints[node]):
             continue
         bad = [a for a in args if adjoints[a] is not None and _has_nan(adjoints[a])]

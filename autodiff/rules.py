@@ -52,6 +52,7 @@ import numpy as np
 import expr
 from expr import Tracer, apply
 from expr.lazy import LazyModule
+from expr.tracer import shape_of
 
 from .errors import MissingRuleError
 
@@ -59,9 +60,15 @@ Value = Any
 sympy = LazyModule("sympy")  # only derived rules need it, loaded when one is first made
 
 
-def shape_of(x: Value) -> tuple[int, ...]:
-    """Shape of a numpy value or a tracer (np.shape cannot be used on tracers)."""
-    return x.shape if isinstance(x, (np.ndarray, np.generic, Tracer)) else np.shape(x)
+def instantiate_zeros(value: Value, shape: tuple[int, ...], dtype: Any = None) -> Value:
+    """`value`, or zeros of `shape` when it is None: the sweeps, rules and custom rules
+    write None for a zero tangent or cotangent, and this is the one place it becomes an
+    array (float64 unless `dtype` is given).
+
+    >>> instantiate_zeros(None, (2,)), instantiate_zeros(3.0, ())
+    (array([0., 0.]), 3.0)
+    """
+    return np.zeros(shape, dtype=dtype or np.float64) if value is None else value
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import expr
 from expr import Function, Tracer
 from expr.graph import as_input
 from expr.trace import _parameter_names, check_plain_output
-from expr.tracer import GraphBuilder
+from expr.tracer import GraphBuilder, shape_of
 
 from .errors import AutodiffError
 from .pytree import LEAF, TreeDef, flatten
@@ -184,9 +184,8 @@ def _trace_inputs(
         for k, leaf in enumerate(leaves):
             name = names[p] if tree is LEAF else f"{names[p]}_{_path(tree, k)}"
             value = as_input(leaf, name)
-            traced = isinstance(value, Tracer)
-            example = value.value if traced else value
-            shape = value.shape  # an ndarray's or a tracer's
+            example = value.value if isinstance(value, Tracer) else value
+            shape = shape_of(value)
             tracers.append(builder.input(name, shape, example if concrete else None))
             nodes.append(tracers[-1].node)
             inputs.append(value)

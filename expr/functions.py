@@ -22,13 +22,9 @@ import numpy as np
 from . import ops
 from .errors import InputError, ShapeError
 from .ops import OPS, check_axes, check_sizes, normalize_axis
-from .tracer import Tracer, apply
+from .tracer import Tracer, apply, shape_of
 
 Value = Any
-
-
-def _shape(x: Value) -> tuple:
-    return x.shape if isinstance(x, Tracer) else np.shape(x)
 
 
 # ----------------------------------------------------------------------------- elementwise
@@ -99,7 +95,7 @@ def clip(x: Value, a_min: Value, a_max: Value) -> Value:
 # ----------------------------------------------------------------------------- reductions
 def _reduction(name: str, doc: str) -> Callable[..., Value]:
     def fn(x: Value, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Value:
-        axis = normalize_axis(axis, len(_shape(x)), name)
+        axis = normalize_axis(axis, len(shape_of(x)), name)
         return apply(name, x, axis=axis, keepdims=bool(keepdims))
 
     fn.__name__ = fn.__qualname__ = name
@@ -144,7 +140,7 @@ def var(
     >>> float(var([1.0, 2.0, 3.0, 4.0]))
     1.25
     """
-    shape = _shape(x)
+    shape = shape_of(x)
     axes = normalize_axis(axis, len(shape), "var")
     count = _count(shape, axes) - ddof
     if count <= 0:
@@ -171,7 +167,7 @@ def prod(x: Value, axis: int | None = None, keepdims: bool = False) -> Value:
     >>> float(prod([2.0, 3.0, 4.0]))
     24.0
     """
-    shape = _shape(x)
+    shape = shape_of(x)
     if axis is None:
         out = prod(reshape(x, (-1,)), axis=0)
         return reshape(out, (1,) * len(shape)) if keepdims else out
@@ -216,7 +212,7 @@ def dot(a: Value, b: Value) -> Value:
     >>> float(dot([1.0, 2.0], [3.0, 4.0])), dot(np.ones((2, 3)), np.ones((4, 3, 5))).shape
     (11.0, (2, 4, 5))
     """
-    sa, sb = _shape(a), _shape(b)
+    sa, sb = shape_of(a), shape_of(b)
     if not sa or not sb:
         return multiply(a, b)
     if len(sb) <= 2:
@@ -244,7 +240,7 @@ def diagonal(x: Value, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value
     >>> diagonal(np.arange(4.0).reshape(2, 2)).tolist()
     [0.0, 3.0]
     """
-    shape = _shape(x)
+    shape = shape_of(x)
     axis1, axis2 = (normalize_axis(a, len(shape), "diagonal")[0] for a in (axis1, axis2))
     if axis1 == axis2:
         raise ShapeError(f"diagonal: axis1 and axis2 must differ, got {axis1} twice")
@@ -275,14 +271,14 @@ matrix_trace = trace
 # ----------------------------------------------------------------------------- structure
 def transpose(x: Value, axes: Sequence[int] | None = None) -> Value:
     """Permute axes (reverse them when `axes` is None); out-of-range axes are refused."""
-    ndim = len(_shape(x))
+    ndim = len(shape_of(x))
     axes = tuple(builtins.reversed(builtins.range(ndim))) if axes is None else axes
     return apply("transpose", x, axes=check_axes(axes, ndim))
 
 
 def reshape(x: Value, newshape: int | Sequence[int]) -> Value:
     """Same elements in a new shape; one entry may be -1. Sizes must be ints."""
-    shape = _shape(x)
+    shape = shape_of(x)
     items = (newshape,) if isinstance(newshape, (int, np.integer)) else newshape
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence | np.ndarray):
         raise InputError(f"reshape: newshape must be an int or a tuple of ints, got {newshape!r}")
@@ -321,7 +317,7 @@ def squeeze(x: Value, axis: int | tuple[int, ...] | None = None) -> Value:
     >>> squeeze(np.ones((1, 3, 1))).shape
     (3,)
     """
-    shape = _shape(x)
+    shape = shape_of(x)
     axes = normalize_axis(axis, len(shape), "squeeze")
     axes = tuple(i for i, n in enumerate(shape) if n == 1) if axes is None else axes
     wide = [i for i in axes if shape[i] != 1]
@@ -336,7 +332,7 @@ def expand_dims(x: Value, axis: int | tuple[int, ...]) -> Value:
     >>> expand_dims(np.ones(3), 0).shape
     (1, 3)
     """
-    shape = _shape(x)
+    shape = shape_of(x)
     axes = normalize_axis(axis, len(shape) + len(np.atleast_1d(axis)), "expand_dims")
     out, rest = [], iter(shape)
     for i in range(len(shape) + len(axes)):
@@ -350,7 +346,7 @@ def flip(x: Value, axis: int | tuple[int, ...] | None = None) -> Value:
     >>> flip([1.0, 2.0, 3.0]).tolist()
     [3.0, 2.0, 1.0]
     """
-    shape = _shape(x)
+    shape = shape_of(x)
     axes = normalize_axis(axis, len(shape), "flip")
     axes = range(len(shape)) if axes is None else axes
     return _index(x)[
@@ -370,7 +366,7 @@ def concatenate(values: Sequence[Value], axis: int = 0) -> Value:
     [1.0, 1.0, 0.0]
     """
     values = _sequence(values, "concatenate")
-    shapes = [tuple(_shape(v)) for v in values]
+    shapes = [tuple(shape_of(v)) for v in values]
     if not shapes[0]:
         raise ShapeError("concatenate: 0-d values cannot be joined (use stack)")
     (axis,) = normalize_axis(axis, len(shapes[0]), "concatenate")

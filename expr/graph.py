@@ -9,7 +9,7 @@ positions of u in v (a tuple, since x * x uses x twice).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -192,9 +192,7 @@ class Function:
 
     def depth(self) -> int:
         """Length of the longest chain of ops from an input to an output. O(nodes)."""
-        depth = [0] * self.n_nodes
-        for node, _, args, _ in self.program:
-            depth[node] = 1 + max((depth[a] for a in args), default=0)
+        depth = self.run([0] * self.n_nodes, lambda entry, below: 1 + max(below, default=0))
         return max((depth[n] for n in self.outputs), default=0)
 
     def op_counts(self) -> dict[str, int]:
@@ -234,39 +232,95 @@ class Function:
             )
         return [as_input(values[n], n) for n in names]
 
+    def start_values(
+        self, inputs: Sequence[Any], constant: Callable[[dict], Any] | None = None
+    ) -> list[Any]:
+        """A list indexed by node holding the input values (in input order) and the
+        constants, None for op nodes: where `run` starts. `constant(record)` converts each
+        constant node's record (default: its `value`). O(nodes)."""
+        values: list[Any] = [None] * len(self._records)
+        for node, value in zip(self.inputs, inputs):
+            values[node] = value
+        if constant is None:
+            for node, value in self.constants:
+                values[node] = value
+        else:
+            for node, _ in self.constants:
+                values[node] = constant(self._records[node])
+        return values
+
+    def run(
+        self,
+        values: list[Any],
+        step: Callable[[tuple, list[Any]], Any] | None = None,
+        start: int = 0,
+        stop: int | None = None,
+        program: Sequence[tuple] | None = None,
+    ) -> list[Any]:
+        """The one walk of the graph: program entries start..stop-1 in program order
+        (arguments before their users), each setting `values[node] = step(entry, xs)` with
+        `xs` the values of the entry's arguments; returns `values`.
+
+        An entry of `program` (default `self.program`) begins (node, kernel, args, attrs);
+        callers may append fields of their own (the JVP sweep appends its rules). With
+        `step=None` each op's numpy kernel runs, numpy's warnings off (inf and NaN are
+        values here): the tight loop of `evaluate` and of the forward sweep, where a
+        failing kernel raises `ShapeError` (or `InputError` for a complex operand) naming
+        the node. Evaluation, both sweeps of `autodiff`, the reference, `to_sympy` and
+        symdiff's programs are this walk with their own steps. O(entries) step calls, no
+        recursion.
+
+        >>> import expr
+        >>> f = expr.parse("x*y + x")
+        >>> float(f.run(f.start_values([2.0, 3.0]))[f.outputs[0]])
+        8.0
+        >>> spell = lambda entry, xs: f"{f.op(entry[0])}({', '.join(xs)})"
+        >>> f.run(f.start_values(["x", "y"]), spell)[f.outputs[0]]
+        'add(mul(x, y), x)'
+        """
+        program = self.program if program is None else program
+        entries = program if start == 0 and stop is None else program[start:stop]
+        if step is not None:
+            for entry in entries:
+                values[entry[0]] = step(entry, [values[a] for a in entry[2]])
+            return values
+        entry = None
+        with np.errstate(all="ignore"):
+            try:
+                for entry in entries:
+                    values[entry[0]] = entry[1](*[values[a] for a in entry[2]], **entry[3])
+            except (ValueError, TypeError, IndexError) as error:
+                raise self._kernel_error(entry, values, error) from None
+        return values
+
+    def _kernel_error(self, entry: tuple, values: list[Any], error: Exception) -> Exception:
+        """Our error for a kernel that failed at `entry` (see `run`)."""
+        node, args = entry[0], entry[2]
+        if any(np.iscomplexobj(values[a]) for a in args):
+            return InputError(
+                f"{self.op(node)} at node {node} has no complex kernel ({error}); the complex "
+                "step needs every op to take complex numbers: use another method"
+            )
+        shapes = [np.shape(values[a]) for a in args]
+        built = dict(zip(self.input_names, self.input_shapes))
+        return ShapeError(
+            f"{self.op(node)} at node {node} failed on operand shapes {shapes}: {error} (the "
+            f"function was built for input shapes {built})"
+        )
+
+    def record_step(self, entry: tuple, xs: list[Any]) -> Any:
+        """The step of `run` that applies each op to tracers (recording it into their
+        trace) or to any values `expr.apply` takes."""
+        return apply(self._records[entry[0]]["op"], *xs, **entry[3])
+
     def evaluate(self, *args: Any, **kwargs: Any) -> list[Any]:
         """Values of every node (a list indexed by node). O(nodes) kernel calls."""
         inputs = self.bind(args, kwargs)
-        values: list[Any] = [None] * self.n_nodes
-        for node, value in zip(self.inputs, inputs):
-            values[node] = value
-        for node, value in self.constants:
-            values[node] = value
+        values = self.start_values(inputs)
+        reassert_guards(self, inputs)  # its branches hold here (TraceError), or are re-taken
         if any(isinstance(v, Tracer) for v in inputs):
-            for node, _, node_args, attrs in self.program:
-                values[node] = apply(self.op(node), *[values[a] for a in node_args], **attrs)
-            reassert_guards(self, inputs)
-            return values
-        if self.guard_function is not None:
-            reassert_guards(self, inputs)  # the branches it was traced on, or TraceError
-        with np.errstate(all="ignore"):
-            for node, kernel, node_args, attrs in self.program:
-                try:
-                    values[node] = kernel(*[values[a] for a in node_args], **attrs)
-                except (ValueError, TypeError, IndexError) as error:
-                    if any(np.iscomplexobj(values[a]) for a in node_args):
-                        raise InputError(
-                            f"{self.op(node)} at node {node} has no complex kernel ({error}); "
-                            "the complex step needs every op to take complex numbers: use "
-                            "another method"
-                        ) from None
-                    shapes = [np.shape(values[a]) for a in node_args]
-                    raise ShapeError(
-                        f"{self.op(node)} at node {node} failed on operand shapes {shapes}: "
-                        f"{error} (the function was built for input shapes "
-                        f"{dict(zip(self.input_names, self.input_shapes))})"
-                    ) from None
-        return values
+            return self.run(values, self.record_step)
+        return self.run(values)
 
     def outputs_of(self, values: Sequence[Any]) -> Any:
         """The function's result from a list of node values (a tuple if several outputs)."""
@@ -281,7 +335,7 @@ class Function:
         """The function as SymPy: an expression for a scalar output, an object array of
         expressions (element by element) for a tensor output, a tuple for several outputs.
         Inputs become real symbols named like the inputs (`x_0_1` for element (0, 1) of x)."""
-        from .sympy_bridge import to_sympy
+        from .sympy_out import to_sympy  # loads SymPy (heavy): on first use
 
         return to_sympy(self, symbols)
 

@@ -17,6 +17,7 @@ through `register` / `expr.define_op`.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import math
 from collections.abc import Callable
@@ -522,13 +523,23 @@ def _logsumexp(x: Any, axis: tuple | None = None, keepdims: bool = False) -> np.
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of two shapes: a memo, not state
+def sum_to_axes(shape: Shape, newshape: Shape) -> tuple[int, ...]:
+    """The axes `sum_to` sums to take `shape` down to `newshape`: the leading axes
+    broadcasting added, and those it stretched from 1.
+
+    >>> sum_to_axes((4, 2, 3), (1, 3))
+    (0, 1)
+    """
+    lead = len(shape) - len(newshape)
+    stretched = [lead + i for i, n in enumerate(newshape) if n == 1 and shape[lead + i] != 1]
+    return (*range(lead), *stretched)
+
+
 def _sum_to(x: Any, newshape: Shape) -> np.ndarray:
     """Sum x over the axes that broadcasting added or stretched, giving `newshape`."""
     x = np.asarray(x)
-    lead = x.ndim - len(newshape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(newshape) if n == 1 and x.shape[lead + i] != 1
-    )
+    axes = sum_to_axes(x.shape, tuple(newshape))
     out = np.sum(x, axis=axes, keepdims=True) if axes else x
     return np.reshape(out, newshape)
 

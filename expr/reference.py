@@ -102,55 +102,64 @@ def _scalar_const(nodes: Any, node: int) -> bool:
     return nodes[node]["op"] == "const" and np.ndim(nodes[node]["value"]) == 0
 
 
+def _mp_const(record: dict) -> Any:
+    """A constant node's value in mpmath at the working precision (+5 digits)."""
+    if np.ndim(record["value"]) == 0:
+        return mpmath.mpf(sympy.N(_const_exact(record), mpmath.mp.dps + 5))
+    return _mp_array(np.real(record["value"]))
+
+
 def _sweep(f: Function, xs: Sequence[Any]) -> tuple[list, list]:
     """Node values and, for elementwise ops, local partials, in mpmath (current precision).
 
     Values are mpf numbers, or numpy object arrays of them for tensor nodes. Partials are
     None for an argument that is a scalar constant (it is substituted before SymPy
     differentiates the op)."""
-    nodes = f.graph.nodes
-    values: list[Any] = [None] * f.graph.number_of_nodes()
-    partials: list[Any] = [None] * len(values)
-    for node, x in zip(f.inputs, xs):
-        values[node] = x
-    for node in f.order:
-        data = nodes[node]
-        if data["op"] == "const":
-            if np.ndim(data["value"]) == 0:
-                values[node] = mpmath.mpf(sympy.N(_const_exact(data), mpmath.mp.dps + 5))
-            else:
-                values[node] = _mp_array(np.real(data["value"]))
-        elif data["op"] != "input":
-            args = data["args"]
-            op = OPS[data["op"]]
-            try:
-                if op.kind == "elementwise":
-                    consts = tuple(
-                        (i, _const_exact(nodes[a]))
-                        for i, a in enumerate(args)
-                        if _scalar_const(nodes, a)
-                    )
-                    value_fn, partial_fns = _local(data["op"], consts)
-                    free = [values[a] for a in args if not _scalar_const(nodes, a)]
-                    arity = len(free)
-                    values[node] = _apply(value_fn, arity, free)
-                    partials[node] = [
-                        None if p is None else _apply(p, arity, free) for p in partial_fns
-                    ]
-                elif data["op"] == "logsumexp":
-                    values[node] = _mp_logsumexp(values[args[0]], **data["attrs"])
-                else:
-                    values[node] = op.kernel(*[values[a] for a in args], **data["attrs"])
-            except (ZeroDivisionError, ValueError) as error:
-                raise DomainError(
-                    f"reference: {data['op']} at node {node} is undefined here: {error}"
-                ) from None
-            _check(values[node], f, node)
-            if partials[node] is not None:
-                for p in partials[node]:
-                    if p is not None:
-                        _check(p, f, node)
-    return values, partials
+    partials: list[Any] = [None] * f.n_nodes
+    step = _ValueStep(f, partials)
+    return f.run(f.start_values(xs, _mp_const), step), partials
+
+
+class _ValueStep:
+    """The step of `Function.run` for the reference: each op's value in mpmath (elementwise
+    ops through SymPy's counterpart, with their local partials into `partials`), checked
+    for leaving the real domain."""
+
+    def __init__(self, f: Function, partials: list) -> None:
+        self.f, self.nodes, self.partials = f, f.records, partials
+
+    def __call__(self, entry: tuple, xs: list) -> Any:
+        node, _, args, attrs = entry
+        name = self.nodes[node]["op"]
+        try:
+            value = self._value(node, name, args, attrs, xs)
+        except (ZeroDivisionError, ValueError) as error:
+            raise DomainError(
+                f"reference: {name} at node {node} is undefined here: {error}"
+            ) from None
+        _check(value, self.f, node)
+        for p in self.partials[node] or ():
+            if p is not None:
+                _check(p, self.f, node)
+        return value
+
+    def _value(self, node: int, name: str, args: tuple, attrs: dict, xs: list) -> Any:
+        op = OPS[name]
+        if op.kind == "elementwise":
+            nodes = self.nodes
+            consts = tuple(
+                (i, _const_exact(nodes[a])) for i, a in enumerate(args) if _scalar_const(nodes, a)
+            )
+            value_fn, partial_fns = _local(name, consts)
+            free = [x for x, a in zip(xs, args) if not _scalar_const(nodes, a)]
+            arity = len(free)
+            self.partials[node] = [
+                None if p is None else _apply(p, arity, free) for p in partial_fns
+            ]
+            return _apply(value_fn, arity, free)
+        if name == "logsumexp":
+            return _mp_logsumexp(xs[0], **attrs)
+        return op.kernel(*xs, **attrs)
 
 
 def _apply(fn: Any, arity: int, args: list[Any]) -> Any:
@@ -231,14 +240,13 @@ def _reverse_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
     return rows
 
 
-def _tangent(f: Function, node: int, values: list, partials: list, tangents: list) -> Any:
-    """Forward-mode tangent of one node from its arguments' tangents (None means zero).
+def _tangent(f: Function, node: int, values: list, partials: list, ts: list) -> Any:
+    """Forward-mode tangent of one node from its arguments' tangents `ts` (None: zero).
 
     Elementwise ops use SymPy's local partials; every other op is linear in its argument
     except matmul (bilinear), max (the mask of maxima, ties split) and logsumexp (softmax)."""
-    data = f.graph.nodes[node]
+    data = f.records[node]
     args, attrs, name = data["args"], data["attrs"], data["op"]
-    ts = [tangents[a] for a in args]
     if all(t is None for t in ts):
         return None
     if OPS[name].kind == "elementwise":
@@ -275,9 +283,7 @@ def _forward_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
             seed = np.zeros(shape, dtype=object)
             seed[index] = mpmath.mpf(1)
             tangents[node] = seed if shape else mpmath.mpf(1)
-            for other in f.order:
-                if f.op(other) not in ("input", "const"):
-                    tangents[other] = _tangent(f, other, values, partials, tangents)
+            f.run(tangents, lambda entry, ts: _tangent(f, entry[0], values, partials, ts))
             column = []
             for out in f.outputs:
                 t = tangents[out]

@@ -1,4 +1,5 @@
-"""SymPy in and out: `from_sympy` and `to_sympy` (strings are read by `expr.parse`).
+"""SymPy in and out: `from_sympy` here, `to_sympy` from `expr.sympy_out` (strings are
+read by `expr.parse`).
 
 All walks are iterative over SymPy's shared expression DAG, so deep expressions work and
 common subexpressions become shared graph nodes.
@@ -10,15 +11,15 @@ from collections.abc import Sequence
 from functools import reduce
 from typing import Any
 
-import numpy as np
 import sympy
 
 from . import functions as F
-from .deep import check_depth, deep
+from .deep import deep
 from .errors import InputError, UnknownNameError
 from .graph import Function
 from .ops import OPS, SYMPY_HEADS
 from .parse import function_names, natural_key
+from .sympy_out import input_symbols, to_sympy
 from .tracer import GraphBuilder, Tracer, apply
 
 #: SymPy spellings that are not an op's own counterpart.
@@ -32,6 +33,7 @@ _RELATIONAL = {
     sympy.Unequality: "ne",
 }
 _NARY = ("maximum", "minimum")
+__all__ = ["free_symbols", "from_sympy", "input_symbols", "to_sympy"]
 
 
 def _supported() -> str:
@@ -135,6 +137,7 @@ def _children(e: sympy.Basic) -> list[sympy.Basic]:
 
 
 def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
+    """The graph value of SymPy node `e`, its children (`_children`) converted already."""
     if e.is_Symbol:
         if e.name not in memo:
             raise UnknownNameError(f"unknown symbol {e.name!r}")
@@ -143,50 +146,78 @@ def _combine(e: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
         if not e.is_real:
             raise UnknownNameError(f"complex constant {e} is not supported")
         return builder.const(float(e), exact=e)
-    args = [memo[_key(c)] for c in _children(e)]
-    if e.is_Add:
-        terms = e.args
-        out = args[0] if not terms[0].could_extract_minus_sign() else F.negative(args[0])
-        for term, value in zip(terms[1:], args[1:]):
-            out = F.subtract(out, value) if term.could_extract_minus_sign() else out + value
-        return out
-    if e.is_Mul:
-        coeff, factors = e.as_coeff_mul()
-        rest = args[1:] if coeff not in (1, -1) else args
-        num = [args[0]] if coeff not in (1, -1) else []
-        den = []
-        for f, value in zip(factors, rest):
-            (den if f.is_Pow and f.exp.is_Number and f.exp < 0 else num).append(value)
-        out = reduce(F.multiply, num) if num else builder.const(1.0)
-        if den:
-            out = F.divide(out, reduce(F.multiply, den))
-        return F.negative(out) if coeff == -1 else out
-    if e.is_Pow:
-        if e.exp == sympy.S.Half:
-            return F.sqrt(args[0])
-        if e.exp == -sympy.S.Half:
-            return F.divide(1.0, F.sqrt(args[0]))
-        if e.exp.is_Number and e.exp < 0:
-            return F.divide(1.0, args[0])
-        return F.power(args[0], args[1])
-    if isinstance(e, sympy.Piecewise):
-        if e.args[-1][1] is not sympy.true:
-            raise UnknownNameError(f"a Piecewise needs a final (value, True) branch: {e}")
-        out = args[-1]
-        for i in range(len(e.args) - 2, -1, -1):
-            out = F.where(args[2 * i + 1], args[2 * i], out)
-        return out
     if e is sympy.true or e is sympy.false:
         return builder.const(1.0 if e is sympy.true else 0.0)
-    # Boolean connectives SymPy makes of nested comparisons (values are 0.0 / 1.0 here).
-    if isinstance(e, sympy.logic.boolalg.ITE):
-        return F.where(args[0], args[1], args[2])
-    if isinstance(e, sympy.And):
-        return reduce(F.multiply, args)
-    if isinstance(e, sympy.Or):
-        return reduce(F.maximum, args)
-    if isinstance(e, sympy.Not):
-        return F.subtract(1.0, args[0])
+    args = [memo[_key(c)] for c in _children(e)]
+    if e.is_Add:
+        return _add(e, args)
+    if e.is_Mul:
+        return _mul(e, args, builder)
+    if e.is_Pow:
+        return _pow(e, args)
+    if isinstance(e, sympy.Piecewise):
+        return _piecewise(e, args)
+    for kind, combine in _CONNECTIVES:
+        if isinstance(e, kind):
+            return combine(args)
+    return _call(e, args)
+
+
+def _add(e: sympy.Add, args: list) -> Any:
+    """A sum, its negative terms subtracted (they were converted without their sign)."""
+    terms = e.args
+    out = args[0] if not terms[0].could_extract_minus_sign() else F.negative(args[0])
+    for term, value in zip(terms[1:], args[1:]):
+        out = F.subtract(out, value) if term.could_extract_minus_sign() else out + value
+    return out
+
+
+def _mul(e: sympy.Mul, args: list, builder: GraphBuilder) -> Any:
+    """A product as numerator / denominator (factors with negative exponents below)."""
+    coeff, factors = e.as_coeff_mul()
+    rest = args[1:] if coeff not in (1, -1) else args
+    num = [args[0]] if coeff not in (1, -1) else []
+    den = []
+    for f, value in zip(factors, rest):
+        (den if f.is_Pow and f.exp.is_Number and f.exp < 0 else num).append(value)
+    out = reduce(F.multiply, num) if num else builder.const(1.0)
+    if den:
+        out = F.divide(out, reduce(F.multiply, den))
+    return F.negative(out) if coeff == -1 else out
+
+
+def _pow(e: sympy.Pow, args: list) -> Any:
+    if e.exp == sympy.S.Half:
+        return F.sqrt(args[0])
+    if e.exp == -sympy.S.Half:
+        return F.divide(1.0, F.sqrt(args[0]))
+    if e.exp.is_Number and e.exp < 0:
+        return F.divide(1.0, args[0])
+    return F.power(args[0], args[1])
+
+
+def _piecewise(e: sympy.Piecewise, args: list) -> Any:
+    """Nested `where`s, the first true condition winning; args are value, condition, ...,
+    then the final value."""
+    if e.args[-1][1] is not sympy.true:
+        raise UnknownNameError(f"a Piecewise needs a final (value, True) branch: {e}")
+    out = args[-1]
+    for i in range(len(e.args) - 2, -1, -1):
+        out = F.where(args[2 * i + 1], args[2 * i], out)
+    return out
+
+
+#: Boolean connectives SymPy makes of nested comparisons (values are 0.0 / 1.0 here).
+_CONNECTIVES = (
+    (sympy.logic.boolalg.ITE, lambda args: F.where(args[0], args[1], args[2])),
+    (sympy.And, lambda args: reduce(F.multiply, args)),
+    (sympy.Or, lambda args: reduce(F.maximum, args)),
+    (sympy.Not, lambda args: F.subtract(1.0, args[0])),
+)
+
+
+def _call(e: sympy.Basic, args: list) -> Any:
+    """A comparison or a function with an op counterpart (n-ary maximum/minimum folded)."""
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])
@@ -226,64 +257,3 @@ def _convert(root: sympy.Basic, memo: dict, builder: GraphBuilder) -> Any:
 
 def _key(e: sympy.Basic) -> Any:
     return e.name if e.is_Symbol else e
-
-
-def _sympy_const(value: Any, exact: Any = None) -> Any:
-    if exact is not None:
-        return exact
-    array = np.asarray(value)
-
-    def one(v: float) -> sympy.Expr:
-        v = complex(v)
-        if v.imag:
-            return sympy.Float(v.real) + sympy.I * sympy.Float(v.imag)
-        return sympy.Integer(int(v.real)) if float(v.real).is_integer() else sympy.Float(v.real)
-
-    if array.ndim == 0:
-        return one(array.item())
-    return np.vectorize(one, otypes=[object])(array)
-
-
-def input_symbols(f: Function) -> list[Any]:
-    """Real SymPy symbols for each input: a Symbol, or an object array of `name_i_j`."""
-    out = []
-    for name, shape in zip(f.input_names, f.input_shapes):
-        if shape == ():
-            out.append(sympy.Symbol(name, real=True))
-            continue
-        flat = [
-            sympy.Symbol(f"{name}_" + "_".join(map(str, idx)), real=True)
-            for idx in np.ndindex(*shape)
-        ]
-        out.append(np.array(flat, dtype=object).reshape(shape))
-    return out
-
-
-@deep
-def to_sympy(f: Function, symbols: dict[str, Any] | None = None) -> Any:
-    """SymPy form of `f` (see `Function.to_sympy`). O(nodes) SymPy constructions, on a big
-    stack (`expr.deep`); deeper than `MAX_SYMPY_DEPTH` ops is refused."""
-    check_depth(f, "to_sympy")
-    values: list[Any] = [None] * f.graph.number_of_nodes()
-    given = symbols or {}
-    for node, default in zip(f.inputs, input_symbols(f)):
-        values[node] = given.get(f.graph.nodes[node]["name"], default)
-    nodes = f.graph.nodes
-    for node in f.order:
-        data = nodes[node]
-        if data["op"] == "const":
-            values[node] = _sympy_const(data["value"], data.get("exact"))
-        elif data["op"] != "input":
-            op = OPS[data["op"]]
-            args = [values[a] for a in data["args"]]
-            if op.sympy is not None and all(not isinstance(a, np.ndarray) for a in args):
-                values[node] = op.sympy(*args)
-            else:
-                values[node] = op.symbolic(*args, **data["attrs"])
-    outs = []
-    for node in f.outputs:
-        value = values[node]
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            value = value[()]
-        outs.append(value)
-    return outs[0] if f.single_output else tuple(outs)

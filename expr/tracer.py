@@ -271,6 +271,15 @@ def _float64_scalars(values: list) -> bool:
     return found
 
 
+def shape_of(value: Any) -> tuple[int, ...]:
+    """Shape of a numpy value, a Python number or a `Tracer` (np.shape cannot take tracers).
+
+    >>> shape_of(np.zeros((2, 3))), shape_of(1.5)
+    ((2, 3), ())
+    """
+    return value.shape if isinstance(value, (Tracer, np.ndarray, np.generic)) else np.shape(value)
+
+
 def reassert_guards(function: Any, inputs: Any) -> None:
     """Check a concretely traced Function's branch decisions at `inputs` before its graph is
     used there: on numbers, each condition is evaluated (the guard graph only: nothing when

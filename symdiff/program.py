@@ -121,26 +121,24 @@ def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Prog
     v3 = exp(v2)
     return v3
     """
-    nodes = graph.graph.nodes
     if len(symbols) != graph.n_inputs:
         raise SymdiffError(f"{graph.name} has {graph.n_inputs} inputs, got {len(symbols)} symbols")
     names = _Names({s.name for s in symbols})
-    values: dict[int, sympy.Expr] = dict(zip(graph.inputs, symbols))
+    records = graph.records
     assignments = []
-    for node in graph.order:
-        data = nodes[node]
-        if data["op"] == "const":
-            values[node] = _constant(data)
-        elif data["op"] != "input":
-            if data["shape"] != ():
-                raise SymdiffError(f"node {node} ({data['op']}) is not scalar")
-            rhs = _apply(data["op"], [values[a] for a in data["args"]], data["attrs"])
-            if rhs.is_Atom:
-                values[node] = rhs
-                continue
-            symbol = names.new("v", node)
-            assignments.append((symbol, rhs))
-            values[node] = symbol
+
+    def step(entry: tuple, args: list[sympy.Expr]) -> sympy.Expr:
+        node, data = entry[0], records[entry[0]]
+        if data["shape"] != ():
+            raise SymdiffError(f"node {node} ({data['op']}) is not scalar")
+        rhs = _apply(data["op"], args, entry[3])
+        if rhs.is_Atom:
+            return rhs
+        symbol = names.new("v", node)
+        assignments.append((symbol, rhs))
+        return symbol
+
+    values = graph.run(graph.start_values(symbols, _constant), step)
     outputs = tuple(values[n] for n in graph.outputs)
     return Program(tuple(symbols), tuple(assignments), outputs)
 

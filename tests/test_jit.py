@@ -303,7 +303,8 @@ def test_traced_function_path_is_compiled_from_the_second_call():
     inputs = catalog.mlp_inputs(8, 16)
     vg = autodiff.value_and_grad(f, argnums=(0, 1, 2, 3))
     first, second = vg(*inputs), vg(*inputs)
-    program = vg._derived[("compiled", (0, 1, 2, 3))]
+    assert vg.positions == (0, 1, 2, 3)
+    program = vg.gradient_program
     assert program.programs  # compiled at the second call
     assert same(first[0], second[0]) and all(same(a, b) for a, b in zip(first[1], second[1]))
 
@@ -329,7 +330,7 @@ def test_python_function_path_reads_closures_afresh_and_reuses_the_same_graph():
     for _ in range(3):  # the same graph again: the compiled program runs, bitwise equal
         value, grad = vg(w)
         assert same(value, first[0]) and same(grad, first[1])
-    assert vg._derived["last trace"][2].programs  # it did compile
+    assert vg._last_trace.program.programs  # it did compile
     scale[0] = 3.0  # a closure is read at every call (no jit here): a new constant
     value, grad = vg(w)
     assert value == pytest.approx(np.sum(np.tanh(w) * 3.0), rel=1e-15)
