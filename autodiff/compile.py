@@ -2,7 +2,9 @@
 
 `compile_function(f, values)` writes the program of `f` as the code a person would write
 by hand: one statement per op node, local variables instead of a list indexed by node,
-each op's kernel called directly. Nothing is re-derived: every statement calls the op's
+each op's kernel called directly. The source is written by the graph's one walk
+(`Function.run`, the interpreter of evaluation and both sweeps) with a step that emits
+each node's statement instead of computing its value. Nothing is re-derived: every statement calls the op's
 own kernel from the ops table (`expr.OPS[op].kernel`, reached through the generated
 function's namespace, so ops added to the table compile without changes here), so the
 compiled program computes bit for bit what `Function.evaluate` computes. On top of that:
@@ -129,7 +131,7 @@ class _Writer:
         self.scalar = scalar
         self.namespace: dict[str, Any] = dict(_MATH) if scalar else {}
         self.kernels: dict[int, str] = {}  # id(kernel) -> its name in the namespace
-        self.names: list[str | None] = [None] * f.n_nodes
+        self.lines: list[str] = []
         self.folded = folded_nodes(f)
         self.last_use = self._last_uses()
         self.outputs = set(f.outputs)
@@ -139,12 +141,13 @@ class _Writer:
         self.free: list[tuple[int, int]] = []  # (buffer id, node that held it)
 
     def _last_uses(self) -> list[int]:
+        """The last node reading each node (nodes are numbered in program order)."""
         last = [-1] * self.f.n_nodes
-        for index, (_, _, args, _) in enumerate(self.f.program):
+        for node, _, args, _ in self.f.program:
             for a in args:
-                last[a] = index
+                last[a] = node
         for node in self.f.outputs:
-            last[node] = len(self.f.program)  # outputs live to the end
+            last[node] = self.f.n_nodes  # outputs live to the end
         return last
 
     # ----------------------------------------------------------------- names
@@ -163,45 +166,45 @@ class _Writer:
             self.namespace[name] = kernel
         return name
 
-    def operand(self, node: int) -> str:
-        if self.names[node] is None:
-            self.names[node] = self.constant(node)
-        return self.names[node]
-
     # ----------------------------------------------------------------- source
     def source(self) -> str:
+        """The program's source: the graph's one walk (`Function.run`) with a step that
+        writes each node's statement and gives the name holding its value, starting from
+        the inputs' names (constants are named on first use)."""
         f = self.f
         params = [f"v{n}" for n in f.inputs]
-        for n in f.inputs:
-            self.names[n] = f"v{n}"
-        lines = [f"def program({', '.join(params)}):"]
-        for index, (node, kernel, args, attrs) in enumerate(f.program):
-            if self.folded[node]:
-                continue  # computed once, at compile time (its value is in `values`)
-            line = self.statement(index, node, kernel, args, attrs)
-            if line is not None:
-                lines.append("    " + line)
-        outputs = [self.operand(n) for n in f.outputs]
-        lines.append(f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})")
-        return "\n".join(lines) + "\n"
+        self.lines = [f"def program({', '.join(params)}):"]
+        names = f.run(f.start_values(params, constant=lambda record: None), self.step)
+        outputs = [names[n] or self.constant(n) for n in f.outputs]
+        self.lines.append(f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})")
+        return "\n".join(self.lines) + "\n"
 
-    def statement(self, index: int, node: int, kernel: Callable, args: tuple, attrs: dict):
-        op = self.f.op(node)
-        operands = [self.operand(a) for a in args]
-        if op == "sum_to" and self.f.shape(args[0]) == attrs["newshape"]:
-            self.names[node] = operands[0]  # summing to the same shape: the value itself
+    def step(self, entry: tuple, names: list[str | None]) -> str | None:
+        """The step of the walk at one op node: its statement appended to the source, and
+        the name of its value (None for a node folded into a constant)."""
+        node, kernel, args, attrs = entry[:4]
+        if self.folded[node]:
+            return None  # computed once, at compile time (its value is in `values`)
+        operands = [name or self.constant(a) for name, a in zip(names, args)]
+        if self.f.op(node) == "sum_to" and self.f.shape(args[0]) == attrs["newshape"]:
             self.buffer_alias(node, args[0])
-            return None
-        self.names[node] = f"v{node}"
+            return operands[0]  # summing to the same shape: the value itself
+        self.lines.append("    " + self.statement(node, kernel, args, attrs, operands))
+        return f"v{node}"
+
+    def statement(
+        self, node: int, kernel: Callable, args: tuple, attrs: dict, operands: list[str]
+    ) -> str:
+        op = self.f.op(node)
         if op == "logsumexp" and not self.scalar and self._real_array(args[0], "f"):
-            self.release(index, args)
+            self.release(node, args)
             return self.logsumexp(node, operands[0], attrs)
         inline = None if self.scalar else self.inline(node, op, args, operands, attrs)
         if inline is not None:
             for a in args:  # the inline forms are views or reductions of their argument
                 if a in self.buffer:
                     self.unsafe.add(self.buffer[a])
-            self.release(index, args)
+            self.release(node, args)
             return f"v{node} = {inline}"
         if self.scalar:
             template = SCALAR_TEMPLATES.get(op)
@@ -212,16 +215,16 @@ class _Writer:
         if isinstance(kernel, np.ufunc) and kernel.nout == 1 and not attrs:
             # a ufunc returns a fresh array, never a view of its arguments; an elementwise
             # one writes into a dead buffer when one fits, a matmul allocates its own
-            out = None if kernel.signature else self.reusable(index, node, args)
+            out = None if kernel.signature else self.reusable(node, args)
             if kernel.signature and self._real_array(node) and node not in self.outputs:
                 self.buffer[node] = node
-            self.release(index, args)
+            self.release(node, args)
             extra = f", out={out}" if out is not None else ""
             return f"v{node} = {self.kernel(kernel)}({', '.join(operands)}{extra})"
         for a in args:  # another kernel may return a view of its argument
             if a in self.buffer:
                 self.unsafe.add(self.buffer[a])
-        self.release(index, args)
+        self.release(node, args)
         return f"v{node} = {self.call(node, kernel, operands, attrs)}"
 
     def inline(self, node: int, op: str, args: tuple, operands: list[str], attrs: dict):
@@ -322,18 +325,18 @@ class _Writer:
             self.buffer[node] = self.buffer[source]
             self.unsafe.add(self.buffer[source])  # two names for one buffer: keep it
 
-    def reusable(self, index: int, node: int, args: tuple) -> str | None:
+    def reusable(self, node: int, args: tuple) -> str | None:
         """The name of a dead buffer the ufunc at `node` can write into (and mark it
         as now holding `node`), or None to let numpy allocate a fresh one."""
         value = self.values[node]
         if type(value) is not np.ndarray or value.ndim == 0 or node in self.outputs:
             return None  # a scalar, or an output (returned, so never written again)
         layout = (value.shape, value.dtype, value.strides)
-        candidates = [a for a in args if self.last_use[a] == index and a in self.buffer]
+        candidates = [a for a in args if self.last_use[a] == node and a in self.buffer]
         candidates += [holder for _, holder in self.free]
         for holder in candidates:
             buffer = self.buffer.get(holder)
-            if buffer is None or buffer in self.unsafe or self.last_use[holder] > index:
+            if buffer is None or buffer in self.unsafe or self.last_use[holder] > node:
                 continue
             held = self.values[holder]
             if (held.shape, held.dtype, held.strides) != layout:
@@ -345,10 +348,10 @@ class _Writer:
         self.buffer[node] = node
         return None
 
-    def release(self, index: int, args: tuple) -> None:
-        """Arguments read for the last time at step `index` free their buffers."""
+    def release(self, node: int, args: tuple) -> None:
+        """Arguments read for the last time by `node` free their buffers."""
         for a in set(args):
-            if self.last_use[a] == index and a in self.buffer:
+            if self.last_use[a] == node and a in self.buffer:
                 buffer = self.buffer[a]
                 if buffer not in self.unsafe and all(b != buffer for b, _ in self.free):
                     self.free.append((buffer, a))
