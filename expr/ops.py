@@ -285,6 +285,8 @@ def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int, name: str) -> 
     """Axis argument of a reduction as a sorted tuple of non-negative ints (None = all axes)."""
     if axis is None:
         return None
+    if type(axis) is int and 0 <= axis < ndim:  # the common case, checked at once
+        return (axis,)
     try:
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     except TypeError:

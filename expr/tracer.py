@@ -175,6 +175,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     op = OPS.get(name)
     if op is None:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
+    if len(args) == 1 and type(args[0]) is Tracer:  # one traced argument: the hot path
+        return _record(args[0].builder, name, op, [args[0]], attrs)
     builder = None
     mixed = False
     for arg in args:
@@ -524,7 +526,7 @@ class Tracer:
                 f"numpy's {ufunc.__name__}.{method} has no expr op; use the expr functions "
                 f"({', '.join(sorted(OPS))})"
             )
-        return apply(name, *inputs)
+        return _binary(name, *inputs) if len(inputs) == 2 else apply(name, *inputs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         from . import functions
