@@ -77,18 +77,20 @@ class Function:
         else:
             records, inputs, outputs = _digraph_records(graph, inputs, outputs)
         keep = _live_order(records, inputs, outputs)
-        if keep == list(range(len(records))):
-            relabel: Any = range(len(records))  # numbered already: no renumbering
+        if keep == list(range(len(records))):  # numbered already: no renumbering
             self._records: list[dict[str, Any]] = list(records)
+            self.inputs: tuple[int, ...] = tuple(inputs)
+            self.outputs: tuple[int, ...] = tuple(outputs)
+            self._trace_values = None if values is None else list(values)
         else:
             relabel = {old: new for new, old in enumerate(keep)}
             self._records = [
                 {**records[old], "args": tuple([relabel[a] for a in records[old]["args"]])}
                 for old in keep
             ]
-        self.inputs: tuple[int, ...] = tuple(relabel[n] for n in inputs)
-        self.outputs: tuple[int, ...] = tuple(relabel[n] for n in outputs)
-        self._trace_values = None if values is None else [values[old] for old in keep]
+            self.inputs = tuple([relabel[n] for n in inputs])
+            self.outputs = tuple([relabel[n] for n in outputs])
+            self._trace_values = None if values is None else [values[old] for old in keep]
         #: the branch decisions of a concrete trace, and the Function (of the same inputs)
         #: computing the value each was taken on (None without control flow)
         self.guards: tuple[bool, ...] = tuple(decision for _, decision in guards)
