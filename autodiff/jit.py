@@ -290,7 +290,7 @@ def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | Non
 class GradientProgram:
     """value_and_grad of one fixed Function as a compiled program (the traced-Function
     fast path of `autodiff.value_and_grad`): the gradient graph with the value
-    (`grad_graph(..., with_value=True)`), compiled for each dtype signature of the
+    (`gradient_function(..., with_value=True)`), compiled for each dtype signature of the
     inputs from its second call on (a single call is cheaper interpreted). The branch
     decisions of a concretely traced Function are checked first, by its compiled guards.
     Returns (value, grads), or None when the caller should run the interpreter instead
