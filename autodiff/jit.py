@@ -51,56 +51,11 @@ from expr.graph import as_input
 
 from .compile import Compiled, compile_function
 from .errors import JitError
+from .pytree import LEAF, TreeDef, flatten
 from .reverse import any_nan, gradient_function
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
-
-
-# ----------------------------------------------------------------------------- pytrees
-def flatten(tree: Any) -> tuple[list[Any], Any]:
-    """Leaves (arrays, numbers, tracers) of nested tuples/lists/dicts and a hashable
-    description of the structure. `None` is structure (no leaf), like JAX.
-
-    >>> flatten((1.0, [2.0, {"b": 3.0}]))[0]
-    [1.0, 2.0, 3.0]
-    """
-    leaves: list[Any] = []
-    return leaves, _flatten_into(tree, leaves)
-
-
-def _flatten_into(tree: Any, leaves: list[Any]) -> Any:
-    if isinstance(tree, (tuple, list)):
-        return (type(tree), tuple(_flatten_into(t, leaves) for t in tree))
-    if isinstance(tree, dict):
-        keys = tuple(sorted(tree))
-        return (dict, keys, tuple(_flatten_into(tree[k], leaves) for k in keys))
-    if tree is None:
-        return None
-    leaves.append(tree)
-    return "*"
-
-
-def unflatten(structure: Any, leaves: Sequence[Any]) -> Any:
-    """The inverse of `flatten`.
-
-    >>> unflatten(*reversed(flatten((1.0, [2.0]))))
-    (1.0, [2.0])
-    """
-    iterator = iter(leaves)
-    return _build(structure, iterator)
-
-
-def _build(structure: Any, leaves: Any) -> Any:
-    if structure == "*":
-        return next(leaves)
-    if structure is None:
-        return None
-    if structure[0] is dict:
-        _, keys, children = structure
-        return {k: _build(c, leaves) for k, c in zip(keys, children)}
-    kind, children = structure
-    return kind(_build(c, leaves) for c in children)
 
 
 # ----------------------------------------------------------------------------- the cache
@@ -172,22 +127,10 @@ class Jitted:
         self._cache: dict[Any, list[Trace]] = {}
 
     def __call__(self, *args: Any) -> Any:
-        fast = None if self.static_argnums else _flat_signature(args)
-        if fast is not None:  # the common call: float arrays and Python numbers only
-            key, inputs, scalars = fast
-            statics, structure = (), key[0]
-        else:
-            statics = tuple(
-                i % len(args) for i in self.static_argnums if -len(args) <= i < len(args)
-            )
-            dynamic = [a for i, a in enumerate(args) if i not in statics]
-            leaves, structure = flatten(dynamic)
-            if any(isinstance(x, Tracer) for x in leaves):
-                return self.fn(*args)  # inside another trace: record f's ops there
-            key = self._signature(args, statics, leaves, structure)
-            inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
-            plain = all(type(x) in (float, int) for x in leaves)
-            scalars = [float(x) for x in leaves] if plain else None
+        call = self._prepare(args)
+        if call is None:
+            return self.fn(*args)  # inside another trace: record f's ops there
+        key, inputs, scalars, statics, structure = call
         traces = self._cache.setdefault(key, [])
         for trace in traces:
             if trace.guards.hold(inputs):
@@ -200,11 +143,28 @@ class Jitted:
         outputs = trace.run(inputs, scalars)
         if any_nan(outputs):
             return self.fn(*args)  # f's own NaN behaviour (NaNError or the NaN)
-        return unflatten(trace.out_structure, [_scalar(v) for v in outputs])
+        return trace.out_structure.unflatten([_scalar(v) for v in outputs])
+
+    def _prepare(self, args: tuple) -> tuple | None:
+        """(cache key, inputs, Python floats or None, static positions, argument structure
+        or None for flat arguments) of a call; None when an argument holds a tracer."""
+        if not self.static_argnums:
+            fast = _flat_signature(args)
+            if fast is not None:  # the common call: float arrays and Python numbers only
+                key, inputs, scalars = fast
+                return key, inputs, scalars, (), None  # a flat list: built when traced
+        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
+        leaves, structure = flatten([a for i, a in enumerate(args) if i not in statics])
+        if any(isinstance(x, Tracer) for x in leaves):
+            return None
+        key = self._signature(args, statics, leaves, structure)
+        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
+        plain = all(type(x) in (float, int) for x in leaves)
+        return key, inputs, [float(x) for x in leaves] if plain else None, statics, structure
 
     def _signature(self, args: tuple, statics: tuple, leaves: list, structure: Any) -> tuple:
-        """The cache key of a call (see the module doc); `_flat_signature` gives the same
-        key for flat arguments."""
+        """The cache key of a call (see the module doc; `_flat_signature` keys the calls
+        with flat arguments and no static ones)."""
         parts = []
         for i, x in enumerate(leaves):
             if not isinstance(x, _LEAF_TYPES):
@@ -231,9 +191,11 @@ class Jitted:
         self, args: tuple, statics: tuple, inputs: list, structure: Any, scalar: bool
     ) -> Trace:
         out_structure: list[Any] = []
+        if structure is None:  # flat arguments (`_flat_signature`)
+            structure = TreeDef("list", (), (LEAF,) * len(args), len(args))
 
         def flat(*tracers: Any) -> list:
-            dynamic = iter(unflatten(structure, tracers))
+            dynamic = iter(structure.unflatten(tracers))
             call = [args[i] if i in statics else next(dynamic) for i in range(len(args))]
             leaves, shape = flatten(self.fn(*call))
             out_structure.append(shape)
@@ -255,19 +217,16 @@ class Jitted:
 
     def function_for(self, *args: Any) -> Function | None:
         """The traced Function a call with these arguments would run (None if none yet)."""
-        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
-        leaves, structure = flatten([a for i, a in enumerate(args) if i not in statics])
-        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
-        for trace in self._cache.get(self._signature(args, statics, leaves, structure), []):
-            if trace.guards.hold(inputs):
+        call = self._prepare(args)
+        for trace in [] if call is None else self._cache.get(call[0], []):
+            if trace.guards.hold(call[1]):
                 return trace.function
         return None
 
 
 def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | None:
     """(cache key, inputs, Python floats or None) when every argument is a float or
-    complex ndarray or a Python float or int (the key `Jitted._signature` gives them);
-    None otherwise. One pass, no pytree walk."""
+    complex ndarray or a Python float or int; None otherwise. One pass, no pytree walk."""
     parts: list[Any] = []
     inputs: list[Any] = []
     plain = True
@@ -282,9 +241,8 @@ def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | Non
             inputs.append(np.asarray(float(x)))  # as `as_input` makes it
         else:
             return None
-    structure = (list, ("*",) * len(args))  # what `flatten` gives a list of leaves
     scalars = [float(x) for x in args] if plain else None
-    return (structure, (), tuple(parts)), inputs, scalars
+    return ("flat", tuple(parts)), inputs, scalars
 
 
 class GradientProgram:
