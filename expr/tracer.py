@@ -227,11 +227,15 @@ def _binary(name: str, x: Any, y: Any) -> Any:
 def _record(builder: GraphBuilder, name: str, op: Any, tracers: list, attrs: dict) -> Tracer:
     """Append the node of op `name` on `tracers` (computing its value in a concrete
     trace) and return its Tracer."""
-    shapes = [t.shape for t in tracers]
-    if op.kind == "elementwise" and shapes.count(shapes[0]) == len(shapes):
-        shape = shapes[0]  # elementwise ops broadcast: equal shapes give that shape
-    else:
-        shape = op.shape(*shapes, **attrs)
+    shape = tracers[0].shape
+    if len(tracers) == 2:
+        other = tracers[1].shape
+        if other != shape or op.kind != "elementwise":  # equal shapes give that shape
+            shape = op.shape(shape, other, **attrs)
+    elif len(tracers) != 1 or op.kind != "elementwise":
+        shapes = [t.shape for t in tracers]
+        if op.kind != "elementwise" or shapes.count(shape) != len(shapes):
+            shape = op.shape(*shapes, **attrs)
     value = None
     if builder.concrete:
         values = [t.value for t in tracers]
@@ -242,12 +246,13 @@ def _record(builder: GraphBuilder, name: str, op: Any, tracers: list, attrs: dic
             else:
                 value = op.kernel(*values, **attrs)
     records = builder.nodes
+    node = len(records)
     records.append(
         {"op": name, "args": tuple([t.node for t in tracers]), "attrs": attrs, "shape": shape}
     )
     if builder.values is not None:
         builder.values.append(value)
-    return Tracer(builder, len(records) - 1, shape, value)
+    return Tracer(builder, node, shape, value)
 
 
 #: Correctly rounded ops whose numpy-scalar operators give the kernels' exact results.
@@ -365,10 +370,10 @@ class Tracer:
         return _binary("pow", other, self)
 
     def __matmul__(self, other: Any) -> Tracer:
-        return apply("matmul", self, other)
+        return _binary("matmul", self, other)
 
     def __rmatmul__(self, other: Any) -> Tracer:
-        return apply("matmul", other, self)
+        return _binary("matmul", other, self)
 
     def __neg__(self) -> Tracer:
         return apply("neg", self)
