@@ -87,7 +87,10 @@ class Call:
 
     @property
     def traced(self) -> bool:
-        return any(isinstance(v, Tracer) for v in self.inputs)
+        for v in self.inputs:  # a loop, not any(generator): read on every call
+            if isinstance(v, Tracer):
+                return True
+        return False
 
 
 def _scalar(value: Value) -> Value:
