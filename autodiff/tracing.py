@@ -87,10 +87,7 @@ class Call:
 
     @property
     def traced(self) -> bool:
-        for v in self.inputs:  # a loop, not any(generator): read on every call
-            if isinstance(v, Tracer):
-                return True
-        return False
+        return any(isinstance(v, Tracer) for v in self.inputs)
 
 
 def _scalar(value: Value) -> Value:
