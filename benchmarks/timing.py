@@ -25,9 +25,15 @@ def ensure_tuned_malloc() -> None:
 
 
 def environment() -> str:
-    """The settings every system ran under, for the output."""
+    """The settings every system ran under, and the machine's load, for the output."""
     names = (*MALLOC, "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    return ", ".join(f"{k}={os.environ.get(k)}" for k in names)
+    return ", ".join(f"{k}={os.environ.get(k)}" for k in names) + f"; {load()}"
+
+
+def load() -> str:
+    """The 1-minute load average and the number of cores (other processes slow every
+    system; the interleaved rounds keep the ratios fair, not the milliseconds)."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
 
 
 def median_seconds(
