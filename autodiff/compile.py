@@ -4,19 +4,23 @@
 by hand: one statement per op node, local variables instead of a list indexed by node,
 each op's kernel called directly. The source is written by the graph's one walk
 (`Function.run`, the interpreter of evaluation and both sweeps) with a step that emits
-each node's statement instead of computing its value. Nothing is re-derived: every statement calls the op's
-own kernel from the ops table (`expr.OPS[op].kernel`, reached through the generated
-function's namespace, so ops added to the table compile without changes here), so the
+each node's statement instead of computing its value. Nothing is re-derived: every
+statement calls the op's own kernel from the ops table (`expr.OPS[op].kernel`, reached
+through the generated function's namespace, so ops added to the table compile without
+changes here), or, for a few hot ops, the very numpy calls that kernel makes, so the
 compiled program computes bit for bit what `Function.evaluate` computes. On top of that:
 
 * constant folding: a node that depends on no input (the seed of a gradient, 1/n of a
   mean) is evaluated once, at compile time, by its kernel;
 * `sum_to` to the shape it already has is dropped (the value is used as is);
+* `sum`, `max`, `mean`, `logsumexp`, `sum_to`, `reshape` and `transpose` of arrays are
+  written inline (no kernel wrapper); a reduction over one short axis becomes ufunc calls
+  on its slices (numpy's own order of operations, without its per-row inner loop);
 * buffers are reused: a numpy ufunc writes its result (`out=`) into the buffer of an
   argument it reads for the last time, or of any dead temporary, when shape, dtype and
-  strides match; only buffers this program allocated with a ufunc are reused (never
-  inputs, constants, outputs or anything another kernel could have taken a view of). So
-  an adjoint accumulation `g = g + ct` runs in place.
+  strides match; only buffers this program allocated with a ufunc (matmul included) are
+  reused (never inputs, constants, outputs or anything another kernel could have taken a
+  view of). So an adjoint accumulation `g = g + ct` runs in place.
 
 `values` (every node's value at one call) fix the dtypes, layouts and array-ness that the
 buffer decisions depend on; they are the same for every call with the same input shapes

@@ -273,7 +273,10 @@ class GradientProgram:
         if self.calls < 2:
             return None
         scalar = bool(args) and all(type(a) is float for a in args)
-        key = (scalar, *[getattr(x, "dtype", None) for x in inputs])
+        key = (
+            scalar,
+            *[x.dtype if type(x) is np.ndarray else getattr(x, "dtype", None) for x in inputs],
+        )
         program = self.programs.get(key)
         if program is None:
             if not all(d is not None and d.kind == "f" for d in key[1:]):
