@@ -143,8 +143,9 @@ def trace_call(
             ) from error
         applied_ops = builder.number_of_nodes() > n_inputs  # before outputs add constants
         outputs, out_tree, aux = _trace_outputs(builder, result, has_aux, label, what)
-        for leaf in flatten(result[0] if has_aux else result)[0]:
-            check_plain_output(leaf, f"{what}: {label}", applied_ops)
+        if not applied_ops:  # (a plain output after ops is a constant built from them)
+            for leaf in flatten(result[0] if has_aux else result)[0]:
+                check_plain_output(leaf, f"{what}: {label}", applied_ops)
     finally:
         builder.captures = False  # a tracer that leaks out of this call is an error later
     for node, outer in builder.captured:
