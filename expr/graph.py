@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import view
 from .errors import InputError, ShapeError
 from .ops import OPS
 from .tracer import GraphBuilder, Tracer, apply, reassert_guards
@@ -343,41 +344,29 @@ class Function:
 
     def draw(self, ax: Any = None, values: Any = None, adjoints: Any = None, **kwargs: Any):
         """Draw the graph left to right with matplotlib; annotate values and adjoints."""
-        from .view import draw
-
-        return draw(self, ax=ax, values=values, adjoints=adjoints, **kwargs)
+        return view.draw(self, ax=ax, values=values, adjoints=adjoints, **kwargs)
 
     def _repr_svg_(self) -> str | None:
         """The drawn graph as SVG, for Jupyter (None above `view.NOTEBOOK_MAX_OPS` ops)."""
-        from .view import notebook_svg
-
-        return notebook_svg(self)
+        return view.notebook_svg(self)
 
     def _repr_latex_(self) -> str | None:
         """The formula via SymPy's LaTeX, for Jupyter (None above `view.NOTEBOOK_MAX_OPS`
         ops or when there is no SymPy form)."""
-        from .view import notebook_latex
-
-        return notebook_latex(self)
+        return view.notebook_latex(self)
 
     def to_dot(self, values: Any = None, adjoints: Any = None) -> str:
         """The graph in Graphviz dot syntax."""
-        from .view import to_dot
-
-        return to_dot(self, values=values, adjoints=adjoints)
+        return view.to_dot(self, values=values, adjoints=adjoints)
 
     def labels(self) -> dict[int, str]:
         """Griewank's names: inputs v_{1-n}..v_0, then v_1, v_2, ... for the ops."""
-        from .view import labels
-
-        return labels(self)
+        return view.labels(self)
 
     def table(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         """The forward table of a worked example: one row (node, op, expression, value) per
         node, in evaluation order."""
-        from .view import forward_table
-
-        return forward_table(self, *args, **kwargs)
+        return view.forward_table(self, *args, **kwargs)
 
 
 def _live_order(records: list[dict], inputs: Sequence[int], roots: Sequence[int]) -> list[int]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ShapeError, UnknownNameError
+from .errors import InputError, ShapeError, TracerBoolError, UnknownNameError
 from .lazy import Deferred, LazyModule
 
 # SymPy (and its codegen functions) and scipy.special load on first use, not at
@@ -117,52 +117,24 @@ def _settle_heads() -> None:
             set.add(STEP_HEADS, built.func)
 
 
-class _SettledDict(dict):
-    """A dict whose reads settle the queued heads first."""
+def _settled(base: type, reads: tuple[str, ...]) -> type:
+    """A subclass of `base` (dict, set) whose `reads` settle the queued heads first."""
 
-    def get(self, key: Any, default: Any = None) -> Any:
-        _settle_heads()
-        return dict.get(self, key, default)
+    def settling(name: str) -> Callable[..., Any]:
+        read = getattr(base, name)
 
-    def __getitem__(self, key: Any) -> Any:
-        _settle_heads()
-        return dict.__getitem__(self, key)
+        def method(self: Any, *args: Any) -> Any:
+            _settle_heads()
+            return read(self, *args)
 
-    def __contains__(self, key: Any) -> bool:
-        _settle_heads()
-        return dict.__contains__(self, key)
+        method.__name__ = name
+        return method
 
-    def __iter__(self) -> Any:
-        _settle_heads()
-        return dict.__iter__(self)
-
-    def __len__(self) -> int:
-        _settle_heads()
-        return dict.__len__(self)
-
-    def copy(self) -> dict:
-        _settle_heads()
-        return dict(dict.items(self))
+    return type(f"_Settled{base.__name__}", (base,), {name: settling(name) for name in reads})
 
 
-class _SettledSet(set):
-    """A set whose reads settle the queued heads first."""
-
-    def __contains__(self, key: Any) -> bool:
-        _settle_heads()
-        return set.__contains__(self, key)
-
-    def __iter__(self) -> Any:
-        _settle_heads()
-        return set.__iter__(self)
-
-    def __len__(self) -> int:
-        _settle_heads()
-        return set.__len__(self)
-
-    def copy(self) -> set:
-        _settle_heads()
-        return set(set.__iter__(self))
+_SettledDict = _settled(dict, ("get", "__getitem__", "__contains__", "__iter__", "__len__", "copy"))
+_SettledSet = _settled(set, ("__contains__", "__iter__", "__len__", "copy"))
 
 
 SYMPY_HEADS: dict[Any, str] = _SettledDict()
@@ -437,14 +409,13 @@ def _index_item(item: Any) -> Any:
         return int(item)
     if isinstance(item, slice) or item is None or item is Ellipsis:
         return item
-    from .tracer import Tracer
-
-    if isinstance(item, Tracer):
+    try:
+        array = np.asarray(item)
+    except TracerBoolError:  # a Tracer refuses to become an array: its value is not known
         raise InputError(
             "index: a traced value cannot be an index (its value is unknown while tracing); "
             "use expr.where for a data-dependent choice"
-        )
-    array = np.asarray(item)
+        ) from None
     if array.dtype == bool:
         return tuple(tuple(int(i) for i in axis) for axis in np.nonzero(array))
     if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):

@@ -20,6 +20,7 @@ import mpmath
 import numpy as np
 
 from . import reference_tensor
+from .convert import as_function
 from .errors import DomainError, InputError
 from .graph import Function, as_input
 from .lazy import LazyModule
@@ -311,8 +312,6 @@ def _rows(f: Function, point: list[Any]) -> list[list[Any]]:
 
 
 def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
-    from .trace import as_function
-
     xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
     f = as_function(f, *xs)
     if len(xs) != f.n_inputs:

@@ -1,13 +1,11 @@
-"""Figures 6 and 7: peak stored bytes vs depth per checkpoint strategy, the
-memory/recomputation trade-off, and the checkpoint schedule itself."""
+"""Figure 6: peak stored bytes vs depth per checkpoint strategy, and the
+memory/recomputation trade-off (figure 7, the schedule itself, is in `.schedule`)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from typing import Any
-
-from autodiff import draw_schedule
 
 from ..records import Record, select, unique
 from ..style import GUIDE, bytes_axis, method_style
@@ -24,11 +22,8 @@ def _strategy_style(strategy: str, text: str | None = None) -> dict[str, Any]:
     return style
 
 
-def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
-    """Figure 6: (a) peak bytes vs depth T per strategy; (b) peak bytes vs forward steps / T
-    at fixed T, with revolve's optimal frontier."""
-    fig, axes = axes_of(fig, ax, 1, 2, aspect=0.48)
-    depth_ax, trade_ax = axes
+def _plot_depth(depth_ax: Any, records: Sequence[Record]) -> None:
+    """Panel (a): peak bytes vs depth T per strategy, with the slopes of T and sqrt(T)."""
     depth = select(records, kind="depth")
     for name in unique(depth, "strategy"):
         rows = sorted(select(depth, strategy=name), key=lambda r: r["T"])
@@ -56,6 +51,9 @@ def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> A
     depth_ax.set_title("(a) memory vs depth", loc="left")
     depth_ax.legend(fontsize="small", loc="upper left", ncol=2)
 
+
+def _plot_tradeoff(trade_ax: Any, records: Sequence[Record]) -> None:
+    """Panel (b): peak bytes vs forward steps / T at fixed T, with revolve's frontier."""
     trade = select(records, kind="tradeoff")
     frontier = sorted(select(records, kind="frontier"), key=lambda r: r["forward_ratio"])
     if frontier:
@@ -83,6 +81,14 @@ def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> A
     trade_ax.set_xlabel("forward steps / T (1 = no recomputation)")
     trade_ax.set_ylabel("peak stored bytes")
     trade_ax.set_title(f"(b) trade-off at T = {T}", loc="left")
+
+
+def plot_memory(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+    """Figure 6: (a) peak bytes vs depth T per strategy; (b) peak bytes vs forward steps / T
+    at fixed T, with revolve's optimal frontier."""
+    fig, (depth_ax, trade_ax) = axes_of(fig, ax, 1, 2, aspect=0.48)
+    _plot_depth(depth_ax, records)
+    _plot_tradeoff(trade_ax, records)
     # panel (b)'s key under the figure: inside, it would sit on the points or the frontier
     fig.legend(
         *trade_ax.get_legend_handles_labels(),
@@ -141,46 +147,3 @@ def caption_memory(records: Sequence[Record]) -> str:
         )
     parts.append("Bytes measured by the instrumented executor (float64).")
     return " ".join(parts)
-
-
-def plot_schedule(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
-    """Figure 7: the schedule as a staircase: time across, step index up (drawn by
-    `autodiff.draw_schedule`)."""
-    rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
-    fig, axes = axes_of(fig, ax, aspect=0.38)
-    panel = axes[0]
-    actions = [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
-    draw_schedule(actions, ax=panel, legend=False)
-    T = rows[0]["T"] if rows else 0
-    strategy = rows[0].get("label", "") if rows else ""
-    panel.set_title(f"{strategy}, T = {T}", loc="left")
-    fig.legend(
-        *panel.get_legend_handles_labels(), fontsize="small", ncol=5, loc="outside lower center"
-    )
-    panel.set_ylim(-0.5, T + 0.5)
-    return fig
-
-
-def caption_schedule(records: Sequence[Record]) -> str:
-    """Caption of figure 7."""
-    rows = select(records, kind="schedule")
-    if not rows:
-        return "No schedule in these records."
-    T = rows[0]["T"]
-    advances = sum(r["stop"] - r["start"] for r in rows if r["action"] == "advance")
-    tapes = sum(1 for r in rows if r["action"] == "tape")
-    stores = sum(1 for r in rows if r["action"] == "store")
-    held, most = 0, 0
-    for row in sorted(rows, key=lambda r: r["index"]):
-        held += {"store": 1, "free": -1}.get(row["action"], 0)
-        most = max(most, held)
-    return (
-        f"The checkpoint schedule of {rows[0].get('label', '')} for T = {T} steps: time "
-        "runs left to right, the state index up; light-blue lines advance without keeping "
-        "anything, green lines recompute a step and keep its tape, orange lines run it "
-        f"backwards, squares store a snapshot, dotted lines restore one. It takes {stores} "
-        "snapshots (at most "
-        f"{most} held at once) and "
-        f"advances {advances} extra steps besides the {tapes} taped ones "
-        f"({(advances + tapes) / T:.2f} forward steps per step)."
-    )
