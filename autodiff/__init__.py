@@ -28,12 +28,13 @@ from .api import (
     value_and_grad,
     vjp,
 )
+from .checkpoint import *  # noqa: F403  (checkpointing: autodiff.checkpoint's public names)
+from .checkpoint import __all__ as _CHECKPOINT
 from .custom import CustomRuleError, custom_jvp, custom_vjp, stop_gradient
 from .dual import Dual
 from .errors import (
     ArgnumsError,
     AutodiffError,
-    CheckpointUnavailableError,
     InputShapeError,
     JitError,
     MissingRuleError,
@@ -44,23 +45,25 @@ from .forward import jvp_sweep
 from .introspect import adjoints, backward_table, dual_table, op_counts
 from .jit import jit
 from .pytree import tree_map
-from .reverse import Plan, SweepStats, backward_sweep, forward_sweep
+from .reverse import Plan, backward_sweep, forward_sweep
 from .rules import RULES
+from .stats import Ledger, Stats, SweepStats
 
 __all__ = [
     "RULES",
     "ArgnumsError",
     "AutodiffError",
-    "CheckpointUnavailableError",
     "CustomRuleError",
     "Dual",
     "InputShapeError",
     "JitError",
+    "Ledger",
     "MissingRuleError",
     "NaNError",
     "NonScalarOutputError",
     "Plan",
     "SparseStats",
+    "Stats",
     "SweepStats",
     "adjoints",
     "backward_sweep",
@@ -90,11 +93,8 @@ __all__ = [
     "tree_map",
     "value_and_grad",
     "vjp",
+    *_CHECKPOINT,
 ]
-
-# Checkpointing (issue 4) lives in its own modules; exported here when present.
-if importlib.util.find_spec("autodiff.checkpoint") is not None:
-    from .checkpoint import *  # noqa: F403
 
 if TYPE_CHECKING:
     from .sparse import (

@@ -13,8 +13,6 @@ gradients of gradients and nested transformations work.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,10 +25,10 @@ from expr import Function, Tracer
 from expr.graph import as_input
 from expr.tracer import shape_of
 
+from .checkpoint import Regions, as_strategy, checkpointed_value_and_grad
 from .errors import (
     ArgnumsError,
     AutodiffError,
-    CheckpointUnavailableError,
     InputShapeError,
 )
 from .forward import check_tangents, forward_program, jvp_sweep
@@ -38,7 +36,6 @@ from .jit import GradientProgram, same_graph
 from .pytree import flatten
 from .reverse import (
     Plan,
-    SweepStats,
     backward_sweep,
     check_backward,
     check_forward,
@@ -50,7 +47,7 @@ from .reverse import (
     reverse,
 )
 from .rules import instantiate_zeros
-from .schedule import as_strategy
+from .stats import Stats
 from .tracing import Call, bind_call, keep_dtype, numeric, trace_call
 
 Value = Any
@@ -120,6 +117,8 @@ def bind_inputs(
         function.bind(args, {})  # raises expr's InputError naming the inputs
     inputs = [as_input(value, name) for value, name in zip(args, names)]
     for name, value, shape in zip(names, inputs, shapes):
+        if type(value) is np.ndarray and value.shape == shape:
+            continue  # the common case, without shape_of's call
         if shape_of(value) != shape:
             raise InputShapeError(
                 f"{function.name}: input {name!r} has shape {shape_of(value)} but the "
@@ -151,28 +150,6 @@ def check_sweeps(count: int, what: str, per: str) -> None:
 def _tagged(function: Function) -> bool:
     """Whether any node of `function` lies in an `autodiff.checkpoint` region."""
     return any("checkpoint" in data for data in function.records)
-
-
-def _checkpoint_strategy(checkpoint: Any) -> Any:
-    """`checkpoint=` checked once, at construction: None, "regions" (the regions marked
-    with `autodiff.checkpoint`), or a strategy (`autodiff.schedule.as_strategy`)."""
-    if checkpoint is None:
-        return None
-    if isinstance(checkpoint, str) and checkpoint.strip().lower() == "regions":
-        return "regions"
-    _checkpoint_hook()
-    return as_strategy(checkpoint)
-
-
-def _checkpoint_hook() -> Callable[..., Any]:
-    if importlib.util.find_spec("autodiff.checkpoint") is None:
-        raise CheckpointUnavailableError(
-            "checkpoint= needs the autodiff.checkpoint module, which is not installed"
-        )
-    # import_module, not `from . import checkpoint`: the package attribute `checkpoint` is
-    # the decorator function that module exports, the module itself is in sys.modules.
-    module = importlib.import_module("autodiff.checkpoint")
-    return module.checkpointed_value_and_grad
 
 
 @dataclass
@@ -326,18 +303,20 @@ class ValueAndGrad(Transformation):
         self.return_stats = return_stats
         self.check_nan = check_nan
         self.with_value = with_value
-        self.checkpoint = _checkpoint_strategy(checkpoint)
+        self.checkpoint = None if checkpoint is None else as_strategy(checkpoint)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         call = self.call(args, kwargs)
         function, positions = call.function, call.wrt
         require_scalar(function, self.what)
-        stats = SweepStats() if self.return_stats else None
+        stats = Stats() if self.return_stats else None
         strategy = self.checkpoint
         if strategy is None and (self.tagged if function is self._fixed else _tagged(function)):
-            strategy = "regions"  # regions marked with autodiff.checkpoint are recomputed
+            strategy = Regions()  # regions marked with autodiff.checkpoint are recomputed
         if strategy is not None:
-            value, grads = _checkpoint_hook()(function, call.inputs, positions, strategy, stats)
+            value, grads = checkpointed_value_and_grad(
+                function, call.inputs, positions, strategy, stats, self.check_nan
+            )
         else:
             result = self.compiled(call, args, stats)
             if result is not None:
@@ -374,7 +353,9 @@ def value_and_grad(
     has the structure of the argument. argnums: an int (the gradient of that argument) or a
     tuple (a tuple of gradients); other arguments and keyword arguments are passed through,
     not differentiated. has_aux: f returns (output, aux); the result is ((value, aux), grad).
-    checkpoint: None (store everything) or a strategy understood by `autodiff.checkpoint`.
+    checkpoint: None (store everything, but recompute regions marked with
+    `autodiff.checkpoint`) or a strategy: "none", "sqrt", "regions", `autodiff.every(k)`,
+    `autodiff.binomial(snapshots=s)`, `autodiff.budget(bytes=B)` (normalized once, here).
     return_stats: also return a dict of counts (forward_ops, backward_ops, stored_values,
     stored_bytes = peak live stored bytes, seconds). check_nan: raise `NaNError` naming the
     node where a NaN appeared in the backward sweep.

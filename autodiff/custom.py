@@ -265,7 +265,7 @@ def marks(f: Any) -> dict[int, Any]:
 # ----------------------------------------------------------------------------- the rules
 def _transpose(linear: Callable[..., list], zeros: Sequence[Value], cotangents: Sequence) -> list:
     """Lᵀ c for a linear map L of a list of leaves (reverse mode of L at zeros)."""
-    from .api import vjp
+    from .api import vjp  # cycle: custom_jvp's reverse mode is vjp of its own JVP rule
 
     _, pullback = vjp(lambda *xs: tuple(linear(list(xs))), *zeros, check_nan=False)
     return list(pullback(tuple(cotangents)))
@@ -291,6 +291,22 @@ class _Custom:
             )
         self._require_rule()
         return record(self, args)
+
+    def _rule(self, setter: str, what: str, fn: Any) -> Callable[..., Any]:
+        """`fn`, checked to be a function, as the rule part `what` set by `setter`."""
+        if not callable(fn):
+            raise CustomRuleError(
+                f"{self.kind} {self.name}.{setter}: {what} must be a function, got "
+                f"{type(fn).__name__}"
+            )
+        return fn
+
+    def _require(self, rule: Any, call: str) -> None:
+        """Refuse a call before the rule is set (`call` shows how to set it)."""
+        if rule is None:
+            raise CustomRuleError(
+                f"{self.kind} {self.name} has no rule: call {self.name}.{call} first"
+            )
 
     def run(self, label: str, fn: Callable[..., Any], *args: Any) -> Any:
         """The user's `fn` (fun, fwd, bwd or the jvp rule); its own errors are chained to
@@ -357,19 +373,10 @@ class custom_vjp(_Custom):
 
     def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
         """Set the rule (fwd, bwd), as JAX's defvjp."""
-        for name, fn in (("fwd", fwd), ("bwd", bwd)):
-            if not callable(fn):
-                raise CustomRuleError(
-                    f"custom_vjp {self.name}.defvjp: {name} must be a function, got "
-                    f"{type(fn).__name__}"
-                )
-        self.fwd, self.bwd = fwd, bwd
+        self.fwd, self.bwd = self._rule("defvjp", "fwd", fwd), self._rule("defvjp", "bwd", bwd)
 
     def _require_rule(self) -> None:
-        if self.fwd is None:
-            raise CustomRuleError(
-                f"custom_vjp {self.name} has no rule: call {self.name}.defvjp(fwd, bwd) first"
-            )
+        self._require(self.fwd, "defvjp(fwd, bwd)")
 
     def backward(self, region: Region, entries: Sequence[Value], gs: Sequence[Value]) -> list:
         args = region.arguments(entries)
@@ -413,19 +420,11 @@ class custom_jvp(_Custom):
 
     def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
         """Set the rule; returns it (so it works as a decorator, as in JAX)."""
-        if not callable(jvp):
-            raise CustomRuleError(
-                f"custom_jvp {self.name}.defjvp: the rule must be a function, got "
-                f"{type(jvp).__name__}"
-            )
-        self.jvp = jvp
+        self.jvp = self._rule("defjvp", "the rule", jvp)
         return jvp
 
     def _require_rule(self) -> None:
-        if self.jvp is None:
-            raise CustomRuleError(
-                f"custom_jvp {self.name} has no rule: call {self.name}.defjvp(rule) first"
-            )
+        self._require(self.jvp, "defjvp(rule)")
 
     def forward(self, region: Region, entries: Sequence[Value], dots: Sequence[Value]) -> list:
         primals = region.arguments(entries)

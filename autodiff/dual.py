@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 
 import expr
-from expr import Tracer, apply
-from expr.ops import check_index
-from expr.tracer import UFUNC_OPS, OpValue, shape_of
+from expr import Tracer, apply, functions
+from expr.tracer import UFUNC_OPS, OpValue, shape_of, with_arithmetic
 
 from .errors import AutodiffError, MissingRuleError
 from .rules import RULES
@@ -39,6 +38,7 @@ def _broadcast(t: Value, shape: tuple[int, ...]) -> Value:
     return np.array(np.broadcast_to(t, shape))
 
 
+@with_arithmetic(error=AutodiffError)
 class Dual(OpValue):
     """A dual number (or array) `primal` + `tangent`·ε; the tangent has the primal's shape
     (a scalar tangent is broadcast). Comparisons with <, <=, >, >= compare the primals and
@@ -100,70 +100,7 @@ class Dual(OpValue):
         """Apply op `op` (a name in `expr.OPS`) to duals and numbers."""
         return apply(op, *args, **attrs)
 
-    # operators -------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Dual:
-        return apply("add", self, other)
-
-    def __radd__(self, other: Any) -> Dual:
-        return apply("add", other, self)
-
-    def __sub__(self, other: Any) -> Dual:
-        return apply("sub", self, other)
-
-    def __rsub__(self, other: Any) -> Dual:
-        return apply("sub", other, self)
-
-    def __mul__(self, other: Any) -> Dual:
-        return apply("mul", self, other)
-
-    def __rmul__(self, other: Any) -> Dual:
-        return apply("mul", other, self)
-
-    def __truediv__(self, other: Any) -> Dual:
-        return apply("div", self, other)
-
-    def __rtruediv__(self, other: Any) -> Dual:
-        return apply("div", other, self)
-
-    def __pow__(self, other: Any) -> Dual:
-        return apply("pow", self, other)
-
-    def __rpow__(self, other: Any) -> Dual:
-        return apply("pow", other, self)
-
-    def __matmul__(self, other: Any) -> Dual:
-        return apply("matmul", self, other)
-
-    def __rmatmul__(self, other: Any) -> Dual:
-        return apply("matmul", other, self)
-
-    def __neg__(self) -> Dual:
-        return apply("neg", self)
-
-    def __pos__(self) -> Dual:
-        return self
-
-    def __abs__(self) -> Dual:
-        return apply("abs", self)
-
-    def __getitem__(self, index: Any) -> Dual:
-        return apply("getitem", self, index=check_index(index))
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise AutodiffError("len() of a 0-d Dual")
-        return self.shape[0]
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-    @property
-    def T(self) -> Dual:
-        return expr.transpose(self)
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Dual:
-        return expr.sum(self, axis=axis, keepdims=keepdims)
-
+    # + - * / ** @ -x abs(x) x[i] len(x): `with_arithmetic`; .sum() .T ...: expr.functions
     def _primal_of(self, other: Any) -> Value:
         return other.primal if isinstance(other, Dual) else other
 
@@ -201,8 +138,6 @@ class Dual(OpValue):
         return apply(op, *inputs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from expr import functions
-
         if func is np.shape:
             return self.shape
         if func is np.ndim:

@@ -29,9 +29,5 @@ class InputShapeError(AutodiffError):
     """An argument's shape differs from the shape the Function was built for."""
 
 
-class CheckpointUnavailableError(AutodiffError):
-    """A `checkpoint=` strategy was given but `autodiff.checkpoint` is not installed."""
-
-
 class JitError(AutodiffError):
     """`autodiff.jit` got an argument it cannot trace or key its cache on."""

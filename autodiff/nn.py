@@ -92,7 +92,8 @@ def one_hot(y: np.ndarray, classes: int) -> np.ndarray:
 
 
 def cross_entropy(logits: Value, Y: Value) -> Value:
-    """Mean softmax cross-entropy, stable: mean(logsumexp(logits) - <Y, logits>), Y one-hot.
+    """Mean softmax cross-entropy, stable: mean(logsumexp(logits) - <Y, logits>), Y one-hot
+    (`expr.catalog.cross_entropy`, the shapes checked).
 
     >>> round(float(cross_entropy(np.zeros((1, 2)), np.array([[1.0, 0.0]]))), 6)
     0.693147
@@ -103,22 +104,17 @@ def cross_entropy(logits: Value, Y: Value) -> Value:
             f"cross_entropy needs logits and one-hot Y of one shape (batch, classes), got "
             f"{shapes[0]} and {shapes[1]}"
         )
-    return expr.mean(expr.logsumexp(logits, axis=1) - expr.sum(Y * logits, axis=1))
+    return expr.catalog.cross_entropy(logits, Y)
 
 
 def forward(params: Sequence[Value], X: Value, activation: str = "tanh") -> Value:
-    """Logits of the MLP: h <- act(h @ W + b) for each hidden layer, then h @ W + b."""
+    """Logits of the MLP: h <- act(h @ W + b) for each hidden layer, then h @ W + b
+    (`expr.catalog.mlp_logits`, its arguments checked)."""
     act = ACTIVATIONS[checks.choice(activation, "activation", ACTIVATIONS, AutodiffError)]
     params = checks.sequence(params, "params", AutodiffError)
     if not params or len(params) % 2:
         raise AutodiffError(f"params must be [W1, b1, ..., WL, bL], got {len(params)} arrays")
-    h = X
-    pairs = list(zip(params[0::2], params[1::2]))
-    for k, (W, b) in enumerate(pairs):
-        h = h @ W + b
-        if k < len(pairs) - 1:
-            h = act(h)
-    return h
+    return expr.catalog.mlp_logits(params, X, act)
 
 
 class MLP:

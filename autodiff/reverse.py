@@ -6,7 +6,7 @@ rule, which arguments need cotangents, and which values the rule reads), so othe
 checkpointing strategies) can run them segment by segment: `forward_sweep(plan, inputs,
 start=i, stop=j, values=...)` evaluates program steps i..j-1; `backward_sweep(plan, values,
 adjoints, start=i, stop=j)` pulls the adjoints back through the same steps. Counts of op
-evaluations and of stored values/bytes go into a `SweepStats` when one is passed.
+evaluations go into a `Stats` when one is passed (stored values and bytes through a `Ledger`).
 
 Cost: the forward sweep is one kernel call per op node; the backward sweep one rule per op
 node that depends on a differentiated input (each rule is 1-4 numpy ops), so value and
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,56 +38,9 @@ from expr.tracer import reassert_guards, shape_of
 from .custom import RegionStep, marks, replay
 from .errors import AutodiffError, MissingRuleError, NaNError, NonScalarOutputError
 from .rules import RULES, instantiate_zeros
+from .stats import Ledger, Stats
 
 Value = Any
-
-
-@dataclass
-class SweepStats:
-    """Counters filled by the sweeps (pass one in; they add to it).
-
-    forward_ops: kernel evaluations in forward sweeps (recomputation included);
-    backward_ops: VJP rules applied in backward sweeps (one per op node reached);
-    live_values/live_bytes: values currently stored for the backward sweep;
-    peak_values/peak_bytes: the largest such set seen (by `nbytes`); seconds: wall time.
-    """
-
-    forward_ops: int = 0
-    backward_ops: int = 0
-    live_values: int = 0
-    live_bytes: int = 0
-    peak_values: int = 0
-    peak_bytes: int = 0
-    seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
-
-    def store(self, value: Value) -> None:
-        """Count `value` as stored for the backward sweep."""
-        self.live_values += 1
-        self.live_bytes += nbytes(value)
-        self.peak_values = max(self.peak_values, self.live_values)
-        self.peak_bytes = max(self.peak_bytes, self.live_bytes)
-
-    def release(self, value: Value) -> None:
-        """Count `value` as freed."""
-        self.live_values -= 1
-        self.live_bytes -= nbytes(value)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The counts as a flat dict (for records/CSV)."""
-        return {
-            "forward_ops": self.forward_ops,
-            "backward_ops": self.backward_ops,
-            "stored_values": self.peak_values,
-            "stored_bytes": self.peak_bytes,
-            "seconds": self.seconds,
-            **self.extra,
-        }
-
-
-def nbytes(value: Value) -> int:
-    """Bytes of a stored numpy value (0 for tracers and Python numbers)."""
-    return int(value.nbytes) if isinstance(value, (np.ndarray, np.generic)) else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +73,11 @@ class Plan:
     """Everything the sweeps need about one Function and one set of inputs to differentiate.
 
     `steps[i]` = (node, kernel, args, attrs, op) for program step i; `back[i]` is None for
-    steps that do not depend on a differentiated input, else its `BackStep`; `stored` are
-    the nodes whose values some backward rule reads (op nodes only: inputs and constants
-    exist anyway); `release[i]` the stored nodes whose last backward reader is step i.
-    Building it is O(nodes).
+    steps that do not depend on a differentiated input, else its `BackStep`; `reads[i]` the
+    nodes whose values step i's backward rule reads (a custom region's: its entries);
+    `stored` the nodes some rule reads (op nodes only: inputs and constants exist anyway);
+    `release[i]` the stored nodes whose last backward reader is step i. Building it is
+    O(nodes).
     """
 
     def __init__(self, f: Function, wrt: Sequence[int]) -> None:
@@ -144,16 +98,15 @@ class Plan:
         for node in self.wrt:
             active[node] = True
         steps, back = [], []
-        first_reader: dict[int, int] = {}
         #: custom regions and stop_gradient nodes (`autodiff.custom`), by node
         self.marks = marks(f)
         computed = [data["op"] not in ("input", "const") for data in nodes]
-        for index, (node, kernel, args, attrs) in enumerate(f.program):
+        for node, kernel, args, attrs in f.program:
             op = nodes[node]["op"]
             steps.append((node, kernel, args, attrs, op))
             mark = self.marks.get(node)
             if mark is not None:
-                back.append(self._custom_step(node, mark, active, first_reader, index))
+                back.append(self._custom_step(node, mark, active))
                 continue
             wants = tuple([active[a] for a in args])
             if True not in wants:
@@ -168,9 +121,6 @@ class Plan:
                 )
             needs = rule.needs_args
             fetch = tuple([a if i in needs else -1 for i, a in enumerate(args)])
-            for read in (*fetch, node) if rule.needs_output else fetch:
-                if read >= 0 and computed[read] and read not in first_reader:
-                    first_reader[read] = index  # inputs and constants exist anyway
             shapes = tuple([self.shapes[a] for a in args])
             back.append(
                 BackStep(node, args, attrs, rule.vjp, fetch, rule.needs_output, shapes, wants)
@@ -178,15 +128,26 @@ class Plan:
         self.steps = tuple(steps)
         self.back = tuple(back)
         self.active = tuple(active)
+        self.reads = tuple(() if b is None else tuple(dict.fromkeys(b.reads())) for b in back)
+        first_reader = self._first_readers(computed)
         self.stored = tuple(sorted(first_reader))
         release: list[list[int]] = [[] for _ in steps]
         for read, index in first_reader.items():
             release[index].append(read)
         self.release = tuple(tuple(r) for r in release)
 
-    def _custom_step(
-        self, node: int, mark: Any, active: list, first_reader: dict, index: int
-    ) -> Any:
+    def _first_readers(self, computed: list[bool]) -> dict[int, int]:
+        """The first backward step (in program order) reading each stored value: op nodes,
+        and the entries of a custom region (inputs and constants exist anyway)."""
+        first_reader: dict[int, int] = {}
+        for index, (step, read) in enumerate(zip(self.back, self.reads)):
+            region = step is not None and isinstance(step.vjp, RegionStep)
+            for a in read:
+                if (region or computed[a]) and a not in first_reader:
+                    first_reader[a] = index
+        return first_reader
+
+    def _custom_step(self, node: int, mark: Any, active: list) -> Any:
         """The backward step of a marked node: None, except at a region's first exit, where
         the region's rule maps all exit adjoints to the entries (read: the entries)."""
         if not isinstance(mark, RegionStep):
@@ -197,8 +158,6 @@ class Plan:
         for e in mark.exits:
             if e is not None:
                 active[e] = True
-        for e in mark.entries:
-            first_reader.setdefault(e, index)
         shapes = tuple(self.shapes[e] for e in mark.entries)
         return BackStep(node, mark.entries, {}, mark, mark.entries, False, shapes, wants)
 
@@ -210,7 +169,7 @@ def forward_sweep(
     start: int = 0,
     stop: int | None = None,
     values: list | None = None,
-    stats: SweepStats | None = None,
+    stats: Stats | None = None,
 ) -> list:
     """Evaluate program steps start..stop-1 into `values` (a list indexed by node).
 
@@ -226,10 +185,10 @@ def forward_sweep(
                 f"forward_sweep: {f.n_inputs} inputs are needed ({', '.join(f.input_names)})"
             )
         values = f.start_values(inputs)
+    if start == 0:  # its branches hold here (TraceError), or are re-taken in a trace
+        reassert_guards(f, [values[n] for n in f.inputs])
     if any(isinstance(values[n], Tracer) for n in f.inputs):
         f.run(values, _recording_step(plan, values), start, stop)
-        if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
-            reassert_guards(f, [values[n] for n in f.inputs])
     else:
         f.run(values, None, start, stop)
     if stats is not None:
@@ -262,8 +221,8 @@ def backward_sweep(
     seeds: dict[int, Value] | None = None,
     start: int = 0,
     stop: int | None = None,
-    stats: SweepStats | None = None,
-    release: bool = False,
+    stats: Stats | None = None,
+    release: Ledger | None = None,
 ) -> list:
     """Pull adjoints back through program steps stop-1 down to start; returns the adjoint
     list (indexed by node; None = zero).
@@ -271,8 +230,8 @@ def backward_sweep(
     `adjoints` carries adjoints between segments (a new list when None); `seeds` adds
     output adjoints first. Each step calls its rule with only the values it declared; each
     cotangent is summed down to its argument's shape (the one place broadcasting is undone)
-    and added to that argument's adjoint. `release=True` frees stored values after their
-    last reader (counted in `stats`). O(active steps) rule calls.
+    and added to that argument's adjoint. `release` (a `Ledger`): each stored value is
+    dropped from it and freed after its last reader. O(active steps) rule calls.
     """
     _require_plan(plan, "backward_sweep")
     if adjoints is None:
@@ -293,8 +252,8 @@ def _backward_steps(
     adjoints: list,
     start: int,
     stop: int,
-    stats: SweepStats | None,
-    release: bool,
+    stats: Stats | None,
+    release: Ledger | None,
 ) -> int:
     applied = 0
     for index in range(stop - 1, start - 1, -1):
@@ -323,10 +282,9 @@ def _backward_steps(
                         ct = _sum_to(ct, shape)
                     previous = adjoints[arg]
                     adjoints[arg] = ct if previous is None else previous + ct
-        if release:
+        if release is not None:
             for read in plan.release[index]:
-                if stats is not None:
-                    stats.release(values[read])
+                release.drop(values[read])
                 values[read] = None
     return applied
 
@@ -344,10 +302,15 @@ def _sum_to(ct: Value, shape: tuple[int, ...]) -> Value:
     return ct.sum(axis=sum_to_axes(ct.shape, shape)).reshape(shape)
 
 
-def store_all(plan: Plan, values: list, stats: SweepStats) -> None:
-    """Count every value the backward sweep will read as stored (plain reverse mode)."""
+def store_all(plan: Plan, values: list, stats: Stats) -> Ledger:
+    """A `Ledger` (peaks into `stats`) holding every value the backward sweep will read
+    (plain reverse mode); the inputs and constants are not counted."""
+    f = plan.function
+    fixed = [values[n] for n in f.inputs] + [value for _, value in f.constants]
+    ledger = Ledger(fixed, stats)
     for node in plan.stored:
-        stats.store(values[node])
+        ledger.hold(values[node])
+    return ledger
 
 
 def seed_like(value: Value) -> Value:
@@ -367,7 +330,7 @@ def reverse(
     inputs: Sequence[Value],
     seeds: Sequence[Value] | None = None,
     *,
-    stats: SweepStats | None = None,
+    stats: Stats | None = None,
     check_nan: bool = True,
     values: list | None = None,
 ) -> tuple[list, list[Value]]:
@@ -385,17 +348,16 @@ def reverse(
     seed_map: dict[int, Value] = {}
     for node, seed in zip(f.outputs, seeds):
         seed_map[node] = seed if node not in seed_map else seed_map[node] + seed
+    ledger = None
     if stats is not None:
-        store_all(plan, values, stats)
+        ledger = store_all(plan, values, stats)
         outputs = [values[n] for n in f.outputs]
-    adjoints = backward_sweep(
-        plan, values, seeds=dict(seed_map), stats=stats, release=stats is not None
-    )
+    adjoints = backward_sweep(plan, values, seeds=dict(seed_map), stats=stats, release=ledger)
     grads = gradients(plan, adjoints)
     if stats is not None:
         for node, value in zip(f.outputs, outputs):
             values[node] = value
-        stats.seconds += time.perf_counter() - began
+        stats.time_s += time.perf_counter() - began
     if check_nan and not any(isinstance(v, Tracer) for v in (*inputs, values[f.outputs[0]])):
         _check_forward(plan, inputs, [values[n] for n in f.outputs])
         check_backward(plan, inputs, seed_map, grads)
@@ -432,19 +394,21 @@ def gradient_function(
 
 
 def any_nan(values: Sequence[Value]) -> bool:
-    """Whether any of the values holds a NaN: one running sum screens them all (NaN
-    propagates; inf - inf is NaN too, so a hit is confirmed value by value). O(elements)."""
-    total = 0.0
+    """Whether any of the values holds a NaN: one running sum screens them all (an
+    array enters as its sum of squares, one BLAS dot: NaN propagates; inf - inf is NaN
+    too, so a hit is confirmed value by value). O(elements)."""
+    total = 0.0  # a Python float: inf - inf gives NaN without numpy's warning
     for v in values:
         kind = type(v)
         if kind is float or kind is np.float64:
-            total += v
+            total += float(v)
         else:
-            total += _add_reduce(v if kind is np.ndarray else np.asarray(v), None)
+            v = v if kind is np.ndarray else np.asarray(v)
+            total += float(_vdot(v, v).real)
     return total != total and any(_has_nan(v) for v in values)
 
 
-_add_reduce = np.add.reduce
+_vdot = np.vdot
 
 
 def _has_nan(value: Value) -> bool:

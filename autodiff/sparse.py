@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -381,29 +380,31 @@ class _Sparse:
     def function(self, args: tuple) -> Function:
         return self._fixed if self._fixed is not None else expr.as_function(self.f, *args)
 
-    def structure(self, function: Function, build: Callable[[Function], tuple]) -> tuple:
+    def structure(self, function: Function) -> tuple:
+        """(position, pattern, gradient graph or None, colours, mode, pattern seconds,
+        colouring seconds) of `function`, cached for a fixed Function."""
         key = id(function)
         if function is not self._fixed or key not in self._cache:
-            start = time.perf_counter()
-            built = build(function)
-            self._cache[key] = (*built, time.perf_counter() - start)
+            t0 = time.perf_counter()
+            position, pattern, gradient = self._pattern(function)
+            t1 = time.perf_counter()
+            colours, mode = self._colour(pattern)
+            found = (position, pattern, gradient, colours, mode, t1 - t0)
+            self._cache[key] = (*found, time.perf_counter() - t1)
         return self._cache[key]
 
-    def result(
-        self,
-        matrix: Any,
-        counts: tuple,
-        pattern: Pattern,
-        t_pattern: float,
-        t_colour: float,
-        start: float,
-    ) -> Any:
-        """The matrix, or (matrix, SparseStats) with counts = (sweeps, dense, mode, colouring)."""
+    def __call__(self, *args: Any) -> Any:
+        function = self.function(args)
+        position, pattern, gradient, colours, mode, t_pattern, t_colour = self.structure(function)
+        start = time.perf_counter()
+        sweeps = int(colours.max(initial=-1)) + 1
+        source = gradient if gradient is not None else function
+        matrix, counts = self._matrix(source, args, position, pattern, colours, sweeps, mode)
         if not self.return_stats:
             return matrix
         seconds = time.perf_counter() - start
-        stats = SparseStats(*counts, int(pattern.nnz), pattern.shape, t_pattern, t_colour, seconds)
-        return matrix, stats
+        shape, nnz = pattern.shape, int(pattern.nnz)
+        return matrix, SparseStats(sweeps, *counts, nnz, shape, t_pattern, t_colour, seconds)
 
 
 class SparseJacobian(_Sparse):
@@ -415,12 +416,14 @@ class SparseJacobian(_Sparse):
         super().__init__(f, argnums, return_stats, max_nnz)
         self.mode = mode
 
-    def _structure(self, function: Function) -> tuple:
+    def _pattern(self, function: Function) -> tuple:
         _single_output(function, "sparse_jacobian")
         position = _position(function, self.argnums)
-        t0 = time.perf_counter()
-        pattern = _output_pattern(function, position, self.max_nnz)
-        t1 = time.perf_counter()
+        return position, _output_pattern(function, position, self.max_nnz), None
+
+    def _colour(self, pattern: Pattern) -> tuple:
+        """The colouring of the columns (forward) or of the rows (reverse); under mode
+        "auto" whichever needs fewer sweeps."""
         columns = column_colouring(pattern) if self.mode != "reverse" else None
         rows = column_colouring(sp.csr_array(pattern.T)) if self.mode != "forward" else None
         count = {
@@ -430,16 +433,11 @@ class SparseJacobian(_Sparse):
         mode = self.mode
         if mode == "auto":
             mode = "forward" if count["forward"] <= count["reverse"] else "reverse"
-        colours = columns if mode == "forward" else rows
-        return position, pattern, mode, colours, t1 - t0, time.perf_counter() - t1
+        return (columns if mode == "forward" else rows), mode
 
-    def __call__(self, *args: Any) -> Any:
-        function = self.function(args)
-        position, pattern, mode, colours, t_pattern, t_colour, _ = self.structure(
-            function, self._structure
-        )
-        start = time.perf_counter()
-        sweeps = int(colours.max(initial=-1)) + 1
+    def _matrix(self, function, args, position, pattern, colours, sweeps, mode) -> tuple:
+        """The Jacobian from one JVP per column colour or one VJP per row colour; and the
+        stats' (dense sweeps, mode, colouring)."""
         if mode == "forward":
             compressed = _forward_sweeps(function, args, position, colours, sweeps)
             matrix = _recover(pattern, colours, compressed, symmetric=False)
@@ -447,10 +445,7 @@ class SparseJacobian(_Sparse):
             compressed = _reverse_sweeps(function, args, position, colours, sweeps)
             matrix = sp.csr_array(_recover(sp.csr_array(pattern.T), colours, compressed, False).T)
         dense = pattern.shape[1] if mode == "forward" else pattern.shape[0]
-        colouring = "greedy_color largest_first"
-        return self.result(
-            matrix, (sweeps, dense, mode, colouring), pattern, t_pattern, t_colour, start
-        )
+        return matrix, (dense, mode, "greedy_color largest_first")
 
 
 def _forward_sweeps(function: Function, args: tuple, position: int, colours, sweeps) -> Any:
@@ -488,27 +483,21 @@ class SparseHessian(_Sparse):
         super().__init__(f, argnums, return_stats, max_nnz)
         self.colouring = colouring
 
-    def _structure(self, function: Function) -> tuple:
+    def _pattern(self, function: Function) -> tuple:
         position = _position(function, self.argnums)
-        t0 = time.perf_counter()
-        pattern, gradient = _hessian_pattern(function, position, self.max_nnz)
-        t1 = time.perf_counter()
-        colours = star_colouring(pattern) if self.colouring == "star" else column_colouring(pattern)
-        return position, pattern, colours, gradient, t1 - t0, time.perf_counter() - t1
+        return (position, *_hessian_pattern(function, position, self.max_nnz))
 
-    def __call__(self, *args: Any) -> Any:
-        function = self.function(args)
-        position, pattern, colours, gradient, t_pattern, t_colour, _ = self.structure(
-            function, self._structure
-        )
-        start = time.perf_counter()
-        sweeps = int(colours.max(initial=-1)) + 1
-        # H·v = the JVP of the gradient graph (forward-over-reverse): one HVP per colour
+    def _colour(self, pattern: Pattern) -> tuple:
+        star = self.colouring == "star"
+        return (star_colouring(pattern) if star else column_colouring(pattern)), "hvp"
+
+    def _matrix(self, gradient, args, position, pattern, colours, sweeps, mode) -> tuple:
+        """H·v = the JVP of the gradient graph (forward-over-reverse): one HVP per colour;
+        and the stats' (dense sweeps, mode, colouring)."""
         compressed = _forward_sweeps(gradient, args, position, colours, sweeps)
         matrix = _recover(pattern, colours, compressed, symmetric=self.colouring == "star")
         name = "star (greedy)" if self.colouring == "star" else "distance-2 (greedy_color)"
-        counts = (sweeps, pattern.shape[0], "hvp", name)
-        return self.result(matrix, counts, pattern, t_pattern, t_colour, start)
+        return matrix, (pattern.shape[0], mode, name)
 
 
 def sparse_jacobian(

@@ -23,9 +23,64 @@ import statistics
 import time
 import weakref
 
-from autodiff.checkpoint import checkpoint_sequential
-from autodiff.checkpoint_experiments import as_table, memory_records, tanh_chain_problem
-from autodiff.schedule import binomial, budget, every
+import numpy as np
+
+from autodiff import binomial, budget, every
+from compare.experiments.memory import run_chain
+from expr.catalog import tanh_chain_inputs
+
+COLUMNS = (
+    "T",
+    "strategy",
+    "peak_bytes",
+    "peak_activations",
+    "peak_snapshots",
+    "forward_per_T",
+    "backward_evals",
+    "time_s",
+    "cpu_s",
+    "cpu_vs_none",
+    "tracemalloc_peak",
+)
+
+
+def _record(depth, strategy, width, batch, repeat):
+    """One row: the chain of `depth` tanh layers and the loss under `strategy` (the memory
+    experiment's `run_chain`), median wall and CPU time of `repeat` runs, and the tracemalloc
+    peak of one more run."""
+    x, W, b = tanh_chain_inputs(width, batch)
+    runs = [run_chain(depth, strategy, x, W, b, loss=True) for _ in range(max(1, repeat))]
+    traced = run_chain(depth, strategy, x, W, b, loss=True, trace_memory=True)
+    stats = runs[-1]
+    return {
+        "strategy": stats.strategy,
+        "T": depth,
+        "peak_bytes": stats.peak_bytes,
+        "peak_activations": stats.peak_bytes / x.nbytes,
+        "peak_snapshots": stats.peak_snapshots,
+        "forward_per_T": stats.forward_evals / depth,
+        "backward_evals": stats.backward_evals,
+        "time_s": statistics.median(s.time_s for s in runs),
+        "cpu_s": statistics.median(s.cpu_s for s in runs),
+        "tracemalloc_peak": traced.tracemalloc_peak,
+    }
+
+
+def _table(rows, columns):
+    """Rows as a fixed-width text table."""
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _cell(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float | np.floating):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def _torch_rows(depths, width, batch, repeat):
@@ -47,8 +102,8 @@ def _torch_rows(depths, width, batch, repeat):
 
     rows = []
     for depth in depths:
-        _, x, params = tanh_chain_problem(depth, width, batch)
-        W, b = (torch.tensor(v) for v in params[0])
+        x, W, b = tanh_chain_inputs(width, batch)
+        W, b = torch.tensor(W), torch.tensor(b)
         activation = x.nbytes
 
         model = torch.nn.Sequential(*[Layer(W, b) for _ in range(depth)])
@@ -137,52 +192,39 @@ def main() -> None:
         f"activation = {8 * args.width * args.batch} bytes; median of {args.repeat} runs; "
         f"malloc env {malloc}"
     )
-    _, x, _ = tanh_chain_problem(1, args.width, args.batch)
+    x, _, _ = tanh_chain_inputs(args.width, args.batch)
     strategies = (None, "sqrt", every(8), binomial(4), binomial(16), budget(bytes=24 * x.nbytes))
-    rows = memory_records(
-        args.depths, strategies, args.width, args.batch, args.repeat, trace_memory=True
-    )
+    rows = [
+        _record(depth, strategy, args.width, args.batch, args.repeat)
+        for depth in args.depths
+        for strategy in strategies
+    ]
     _add_ratios(rows)
-    print(
-        as_table(
-            rows,
-            [
-                "T",
-                "strategy",
-                "peak_bytes",
-                "peak_activations",
-                "peak_snapshots",
-                "forward_per_T",
-                "backward_evals",
-                "time_s",
-                "cpu_s",
-                "cpu_vs_none",
-                "tracemalloc_peak",
-            ],
-        )
-    )
+    print(_table(rows, COLUMNS))
     print()
     print("PyTorch (saved-tensor peak via saved_tensors_hooks; 1 thread):")
     torch_rows = _torch_rows(args.depths, args.width, args.batch, args.repeat)
     if torch_rows:
         _add_ratios(torch_rows)
         columns = ["T", "strategy", "peak_bytes", "peak_activations", "time_s", "cpu_s"]
-        print(as_table(torch_rows, [*columns, "cpu_vs_none"]))
+        print(_table(torch_rows, [*columns, "cpu_vs_none"]))
     if not args.skip_full:
         print()
         depth, width, batch = 256, 512, 64
-        layers, x0, params = tanh_chain_problem(depth, width, batch)
-        result = checkpoint_sequential(layers, x0, params, strategy="sqrt", trace_memory=True)
-        stats = result.stats
+        x0, W, b = tanh_chain_inputs(width, batch)
+        stats = run_chain(depth, "sqrt", x0, W, b, loss=True, trace_memory=True)
         activations = stats.peak_bytes / x0.nbytes
+        # two activations per taped layer: tanh' = sech^2 reads the pre-activation (the
+        # precise rule), the next matmul the tanh output (as tests/test_checkpoint.py)
+        limit = 2 * 2.5 * math.sqrt(depth)
         print(
             f"full-size check T={depth} width={width} batch={batch} 'sqrt': peak "
-            f"{activations:.1f} activations (limit 2.5 sqrt(T) = {2.5 * math.sqrt(depth)}), "
+            f"{activations:.1f} activations (limit 2 x 2.5 sqrt(T) = {limit:g}), "
             f"forward evals {stats.forward_evals / depth:.3f} T (limit 2.05 T), "
             f"time {stats.time_s:.2f} s, tracemalloc peak "
             f"{stats.tracemalloc_peak / x0.nbytes:.1f} activations"
         )
-        assert activations <= 2.5 * math.sqrt(depth)
+        assert activations <= limit
         assert stats.forward_evals <= 2.05 * depth
 
 

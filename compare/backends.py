@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.printing.str import StrPrinter
 
 import autodiff
 import expr
@@ -121,8 +122,6 @@ def symbolic_sizes(f: expr.Function, budget_s: float = 10.0) -> dict[str, Any]:
     for mode, key in (("raw", "size_raw"), ("expanded", "size_expanded"), ("cse", "size_cse")):
         record = symdiff.swell(f, "sympy", mode, budget_s=budget_s, memory=False)
         sizes[key] = record["tree_ops"]
-    import sympy
-
     derivative = symdiff.derivative(f, method="sympy")
     sizes["derivative_raw"] = str(derivative)
     sizes["derivative_expanded"] = str(sympy.expand(derivative))
@@ -302,8 +301,6 @@ def value_and_grad_callable(f: expr.Function) -> Callable[..., Any]:
 def compiled_callable(f: expr.Function) -> Callable[..., Any]:
     """xs -> f(xs) by the compiled program (`autodiff.jit`: straight-line numpy code), the
     value-only counterpart of the compiled gradient that `autodiff.grad` runs."""
-    import autodiff
-
     return autodiff.jit(f)
 
 
@@ -329,10 +326,24 @@ def _partial_template(op_name: str, i: int) -> tuple[Any, tuple, Any] | None:
     op = expr.OPS[op_name]
     if op.kind != "elementwise" or op.sympy is None:
         return None
-    args = sympy.symbols(f"a0:{op.arity}")
+    args = sympy.symbols(f"a0:{op.arity}", real=True)  # real: d|a|/da is sign(a)
     value = op.sympy(*args)
-    out = sympy.Symbol("out")
+    out = sympy.Symbol("out", real=True)
     return sympy.diff(value, args[i]).subs(value, out), args, out
+
+
+class _PartialPrinter(StrPrinter):
+    """SymPy's str, with an indicator Piecewise((1, c), (0, True)) written [c] (Iverson's
+    bracket) and a != b as a ≠ b."""
+
+    def _print_Piecewise(self, e: Any) -> str:
+        pieces = [(piece.expr, piece.cond) for piece in e.args]
+        if len(pieces) == 2 and pieces[0][0] == 1 and pieces[1] == (0, sympy.true):
+            return f"[{self._print(pieces[0][1])}]"
+        return self._print_Function(e)
+
+    def _print_Unequality(self, e: Any) -> str:
+        return f"{self._print(e.lhs)} ≠ {self._print(e.rhs)}"
 
 
 def partial_text(op_name: str, out_label: str, arg_labels: Sequence[str], i: int) -> str:
@@ -341,6 +352,8 @@ def partial_text(op_name: str, out_label: str, arg_labels: Sequence[str], i: int
 
     >>> partial_text("sin", "v2", ["v0"], 0), partial_text("exp", "v2", ["v0"], 0)
     ('cos(v0)', 'v2')
+    >>> partial_text("abs", "v2", ["v0"], 0), partial_text("relu", "v2", ["v0"], 0)
+    ('sign(v0)', '[v0 > 0]')
     """
     if expr.OPS[op_name].piecewise_constant:
         return "0"
@@ -349,7 +362,7 @@ def partial_text(op_name: str, out_label: str, arg_labels: Sequence[str], i: int
         return "∂"
     d, args, out = template
     names = {a: sympy.Symbol(label) for a, label in zip(args, arg_labels)}
-    text = str(d.xreplace({**names, out: sympy.Symbol(out_label)}))
+    text = _PartialPrinter().doprint(d.xreplace({**names, out: sympy.Symbol(out_label)}))
     return text.replace("**2", "²").replace("*", "·")
 
 
@@ -385,8 +398,6 @@ def backward_table(f: expr.Function, xs: Sequence[Any]) -> list[dict[str, Any]]:
 def dual_table(f: expr.Function, xs: Sequence[Any], seed: int) -> list[dict[str, Any]]:
     """autodiff's forward table in Dual numbers (node, label, op, value, tangent = d v /
     d x_seed), in evaluation order."""
-    import autodiff
-
     return [
         {**row, "value": float(row["value"]), "tangent": float(np.asarray(row["tangent"]))}
         for row in autodiff.dual_table(f, *xs, seed=seed)

@@ -11,6 +11,7 @@ import importlib.util
 from typing import TYPE_CHECKING
 
 from . import catalog, functions
+from .convert import as_function
 from .errors import (
     DomainError,
     ExprError,
@@ -27,7 +28,7 @@ from .graph import Function
 from .ops import OPS, Op
 from .parse import parse
 from .reference import reference, reference_value
-from .trace import as_function, trace
+from .trace import trace
 from .tracer import Tracer, apply
 
 __version__ = "0.1.0"

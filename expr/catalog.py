@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -272,11 +272,32 @@ def two_moons(n: int = 256, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarr
     return X, y
 
 
-def mlp_loss_fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any) -> Any:
-    """Mean softmax cross-entropy of a 2-layer tanh MLP; Y is one-hot."""
-    hidden = F.tanh(X @ W1 + b1)
-    logits = hidden @ W2 + b2
+def cross_entropy(logits: Any, Y: Any) -> Any:
+    """Mean softmax cross-entropy over the rows, stable: mean(logsumexp(logits) - <Y,
+    logits>), Y one-hot (`autodiff.nn.cross_entropy` checks the shapes and calls this).
+
+    >>> round(float(cross_entropy(np.zeros((1, 2)), np.array([[1.0, 0.0]]))), 6)
+    0.693147
+    """
     return F.mean(F.logsumexp(logits, axis=1) - F.sum(Y * logits, axis=1))
+
+
+def mlp_logits(params: Sequence[Any], X: Any, activation: Callable[[Any], Any] = F.tanh) -> Any:
+    """The logits of an MLP with params [W1, b1, ..., WL, bL]: h <- activation(h @ W + b)
+    for each hidden layer, then h @ W + b. O(batch x parameters)."""
+    h = X
+    pairs = list(zip(params[0::2], params[1::2]))
+    for k, (W, b) in enumerate(pairs):
+        h = h @ W + b
+        if k < len(pairs) - 1:
+            h = activation(h)
+    return h
+
+
+def mlp_loss_fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any) -> Any:
+    """Mean softmax cross-entropy of a 2-layer tanh MLP; Y is one-hot (`autodiff.nn.MLP`'s
+    loss for layer sizes [2, hidden, 2])."""
+    return cross_entropy(mlp_logits((W1, b1, W2, b2), X), Y)
 
 
 def mlp_inputs(hidden: int, batch: int = 32, seed: int = 0) -> tuple:
@@ -323,79 +344,28 @@ def tanh_chain_inputs(width: int = 8, batch: int = 4, seed: int = 0) -> tuple:
     )
 
 
-_add(
-    CatalogEntry(
-        "logistic",
-        "logistic map l_{k+1} = 4 l_k (1 - l_k) to depth k",
-        build=logistic_map,
-        sample=lambda size, rng: (float(rng.uniform(0.1, 0.9)),),
-        family="depth",
-        default_size=4,
-        point=(0.2,),
-    )
-)
-_add(
-    CatalogEntry(
-        "nested_sin_exp",
-        "sin(exp(sin(exp(... x)))) nested to depth k",
-        build=nested_sin_exp,
-        sample=lambda size, rng: (float(rng.uniform(-1.0, 1.0)),),
-        family="depth",
-        default_size=6,
-        point=(0.3,),
-    )
-)
-_add(
-    CatalogEntry(
-        "product",
-        "x1 x2 ... xn, the product of n inputs",
-        build=product,
-        sample=lambda size, rng: tuple(float(v) for v in rng.uniform(0.5, 1.5, size)),
-        family="n",
-        default_size=5,
-    )
-)
-_add(
-    CatalogEntry(
-        "rosenbrock",
-        "Rosenbrock function of n variables",
-        build=rosenbrock,
-        sample=lambda size, rng: (rng.uniform(-1.5, 1.5, size),),
-        scalar=False,
-        family="n",
-        default_size=4,
-    )
-)
-_add(
-    CatalogEntry(
-        "logsumexp",
-        "log-sum-exp of a vector of n",
-        build=logsumexp_vector,
-        sample=lambda size, rng: (rng.uniform(-3.0, 3.0, size),),
-        scalar=False,
-        family="n",
-        default_size=5,
-    )
-)
-_add(
-    CatalogEntry(
-        "mlp_loss",
-        "2-layer tanh MLP (2-h-2) with softmax cross-entropy on two moons",
-        build=mlp_loss,
-        sample=lambda size, rng: mlp_inputs(size, seed=int(rng.integers(1 << 30))),
-        scalar=False,
-        family="hidden width",
-        default_size=4,
-    )
-)
-_add(
-    CatalogEntry(
-        "tanh_chain",
-        "deep tanh chain h_{t+1} = tanh(h_t W + b), for checkpointing",
-        build=tanh_chain,
-        sample=lambda size, rng: tanh_chain_inputs(seed=int(rng.integers(1 << 30))),
-        scalar=False,
-        family="depth",
-        default_size=8,
-    )
-)
+def _seeded(sample: Callable[..., tuple]) -> Callable[[Any, np.random.Generator], tuple]:
+    """A sampler from a builder of inputs that takes a seed (drawn from the generator)."""
+    return lambda size, rng: sample(size, seed=int(rng.integers(1 << 30)))
+
+
+#: The families: (name, description, build, sample(size, rng), size parameter, default
+#: size, scalar inputs, textbook point).
+_FAMILIES = (
+    ("logistic", "logistic map l_{k+1} = 4 l_k (1 - l_k) to depth k", logistic_map,
+     lambda size, rng: (float(rng.uniform(0.1, 0.9)),), "depth", 4, True, (0.2,)),
+    ("nested_sin_exp", "sin(exp(sin(exp(... x)))) nested to depth k", nested_sin_exp,
+     lambda size, rng: (float(rng.uniform(-1.0, 1.0)),), "depth", 6, True, (0.3,)),
+    ("product", "x1 x2 ... xn, the product of n inputs", product,
+     lambda size, rng: tuple(float(v) for v in rng.uniform(0.5, 1.5, size)), "n", 5, True, None),
+    ("rosenbrock", "Rosenbrock function of n variables", rosenbrock,
+     lambda size, rng: (rng.uniform(-1.5, 1.5, size),), "n", 4, False, None),
+    ("logsumexp", "log-sum-exp of a vector of n", logsumexp_vector,
+     lambda size, rng: (rng.uniform(-3.0, 3.0, size),), "n", 5, False, None),
+    ("mlp_loss", "2-layer tanh MLP (2-h-2) with softmax cross-entropy on two moons", mlp_loss,
+     _seeded(mlp_inputs), "hidden width", 4, False, None),
+    ("tanh_chain", "deep tanh chain h_{t+1} = tanh(h_t W + b), for checkpointing", tanh_chain,
+     _seeded(lambda size, seed: tanh_chain_inputs(seed=seed)), "depth", 8, False, None),
+)  # fmt: skip
+for _name, _text, _build, _sample, _family, _size, _scalar_inputs, _point in _FAMILIES:
+    _add(CatalogEntry(_name, _text, _build, _sample, _scalar_inputs, True, _family, _size, _point))

@@ -14,15 +14,16 @@ from __future__ import annotations
 import builtins
 import inspect
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import ops
-from .errors import InputError, ShapeError
+from .errors import InputError, ShapeError, TraceError
 from .ops import OPS, check_axes, check_sizes, normalize_axis
-from .tracer import Tracer, apply, shape_of
+from .tracer import OpValue, Tracer, apply, shape_of
 
 Value = Any
 
@@ -416,10 +417,41 @@ COMPOSITES = (
 __all__ += COMPOSITES
 
 
+# ----------------------------------------------------------------------------- array methods
+def _reshape_method(x: Value, *newshape: Any) -> Value:
+    """x.reshape(2, 3) or x.reshape((2, 3)), as numpy's method."""
+    return reshape(x, newshape[0] if len(newshape) == 1 else newshape)
+
+
+def _transpose_method(x: Value, *axes: Any) -> Value:
+    """x.transpose(1, 0), x.transpose((1, 0)) or x.transpose() (axes reversed)."""
+    return transpose(x, (axes[0] if len(axes) == 1 else axes) if axes else None)
+
+
+def _array_function(x: Value, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+    """numpy's function protocol on a tracer: np.<name>(tracer, ...) is expr's <name>."""
+    ours = globals().get(func.__name__)
+    if ours is None or not callable(ours):
+        raise TraceError(f"numpy's {func.__name__} has no expr counterpart; use the expr functions")
+    return ours(*args, **kwargs)
+
+
+#: The numpy-like methods of a traced value (and of an `OpValue` such as `autodiff.Dual`):
+#: the functions above, attached here since `expr.tracer` (a layer below) cannot import them.
+ARRAY_METHODS = {
+    "sum": sum, "mean": mean, "max": max, "min": min, "prod": prod, "var": var, "std": std,
+    "ravel": ravel, "flatten": ravel, "squeeze": squeeze, "reshape": _reshape_method,
+    "transpose": _transpose_method, "T": property(transpose),
+}  # fmt: skip
+for _name, _method in ARRAY_METHODS.items():
+    setattr(Tracer, _name, _method)
+    setattr(OpValue, _name, _method)
+Tracer.__array_function__ = _array_function  # type: ignore[method-assign]
+
+
 def supported_functions() -> str:
     """Every function `expr` offers, from the table (markdown, for the README):
     elementwise ops with their aliases, reductions, structural ops, composites."""
-    import textwrap
 
     def names(kind: str) -> str:
         items = []
@@ -472,15 +504,7 @@ def define_op(
     >>> float(cube(2.0))
     8.0
     """
-    if not callable(kernel) or not callable(sympy):
-        raise InputError("define_op: kernel and sympy must be callables")
-    if arity is None:
-        arity = _arity(sympy)
-    if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
-        raise InputError(f"define_op: arity must be a positive int, got {arity!r}")
-    _check_counterpart(name, sympy, arity)
-    if isinstance(aliases, str):
-        raise InputError(f"define_op: aliases must be a list of names, got the string {aliases!r}")
+    arity = _checked_arity(name, kernel, sympy, arity, aliases)
     existing = OPS.get(name) if isinstance(name, str) else None
     if (
         existing is not None
@@ -506,6 +530,20 @@ def define_op(
         holomorphic=bool(holomorphic),
     )
     return op_function(ops.register(op))
+
+
+def _checked_arity(name: Any, kernel: Any, sympy: Any, arity: Any, aliases: Any) -> int:
+    """define_op's arguments checked (the counterpart run on symbols); the op's arity."""
+    if not callable(kernel) or not callable(sympy):
+        raise InputError("define_op: kernel and sympy must be callables")
+    if arity is None:
+        arity = _arity(sympy)
+    if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+        raise InputError(f"define_op: arity must be a positive int, got {arity!r}")
+    _check_counterpart(name, sympy, arity)
+    if isinstance(aliases, str):
+        raise InputError(f"define_op: aliases must be a list of names, got the string {aliases!r}")
+    return arity
 
 
 def _arity(counterpart: Callable[..., Any]) -> int:

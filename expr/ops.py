@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ShapeError, UnknownNameError
+from .errors import InputError, ShapeError, TracerBoolError, UnknownNameError
 from .lazy import Deferred, LazyModule
 
 # SymPy (and its codegen functions) and scipy.special load on first use, not at
@@ -117,52 +117,24 @@ def _settle_heads() -> None:
             set.add(STEP_HEADS, built.func)
 
 
-class _SettledDict(dict):
-    """A dict whose reads settle the queued heads first."""
+def _settled(base: type, reads: tuple[str, ...]) -> type:
+    """A subclass of `base` (dict, set) whose `reads` settle the queued heads first."""
 
-    def get(self, key: Any, default: Any = None) -> Any:
-        _settle_heads()
-        return dict.get(self, key, default)
+    def settling(name: str) -> Callable[..., Any]:
+        read = getattr(base, name)
 
-    def __getitem__(self, key: Any) -> Any:
-        _settle_heads()
-        return dict.__getitem__(self, key)
+        def method(self: Any, *args: Any) -> Any:
+            _settle_heads()
+            return read(self, *args)
 
-    def __contains__(self, key: Any) -> bool:
-        _settle_heads()
-        return dict.__contains__(self, key)
+        method.__name__ = name
+        return method
 
-    def __iter__(self) -> Any:
-        _settle_heads()
-        return dict.__iter__(self)
-
-    def __len__(self) -> int:
-        _settle_heads()
-        return dict.__len__(self)
-
-    def copy(self) -> dict:
-        _settle_heads()
-        return dict(dict.items(self))
+    return type(f"_Settled{base.__name__}", (base,), {name: settling(name) for name in reads})
 
 
-class _SettledSet(set):
-    """A set whose reads settle the queued heads first."""
-
-    def __contains__(self, key: Any) -> bool:
-        _settle_heads()
-        return set.__contains__(self, key)
-
-    def __iter__(self) -> Any:
-        _settle_heads()
-        return set.__iter__(self)
-
-    def __len__(self) -> int:
-        _settle_heads()
-        return set.__len__(self)
-
-    def copy(self) -> set:
-        _settle_heads()
-        return set(set.__iter__(self))
+_SettledDict = _settled(dict, ("get", "__getitem__", "__contains__", "__iter__", "__len__", "copy"))
+_SettledSet = _settled(set, ("__contains__", "__iter__", "__len__", "copy"))
 
 
 SYMPY_HEADS: dict[Any, str] = _SettledDict()
@@ -253,6 +225,10 @@ def _broadcast(name: str) -> Callable[..., Shape]:
         first = shapes[0]
         if shapes.count(first) == len(shapes):  # the common case, without numpy's call
             return tuple(first)
+        if len(shapes) == 2:  # the next most common: two shapes, without numpy's call
+            shape = _broadcast_two(tuple(first), tuple(shapes[1]))
+            if shape is not None:
+                return shape
         try:
             return tuple(np.broadcast_shapes(*shapes))
         except ValueError:
@@ -264,10 +240,25 @@ def _broadcast(name: str) -> Callable[..., Shape]:
     return rule
 
 
+def _broadcast_two(a: Shape, b: Shape) -> Shape | None:
+    """numpy's broadcast of two shapes, or None when they do not broadcast."""
+    if len(a) < len(b):
+        a, b = b, a
+    b = (1,) * (len(a) - len(b)) + b
+    out = []
+    for m, n in zip(a, b):
+        if m != n and n != 1 and m != 1:
+            return None
+        out.append(n if m == 1 else m)
+    return tuple(out)
+
+
 def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int, name: str) -> tuple | None:
     """Axis argument of a reduction as a sorted tuple of non-negative ints (None = all axes)."""
     if axis is None:
         return None
+    if type(axis) is int and 0 <= axis < ndim:  # the common case, checked at once
+        return (axis,)
     try:
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     except TypeError:
@@ -305,7 +296,7 @@ def _matmul_shape(a: Shape, b: Shape) -> Shape:
             f"matmul: shapes {a} and {b} do not align (inner dims {a2[-1]} != {b2[-2]})"
         )
     try:
-        batch = tuple(np.broadcast_shapes(a2[:-2], b2[:-2]))
+        batch = () if len(a2) == len(b2) == 2 else tuple(np.broadcast_shapes(a2[:-2], b2[:-2]))
     except ValueError:
         raise ShapeError(f"matmul: batch dims of {a} and {b} do not broadcast") from None
     out = (*batch, a2[-2], b2[-1])
@@ -418,14 +409,13 @@ def _index_item(item: Any) -> Any:
         return int(item)
     if isinstance(item, slice) or item is None or item is Ellipsis:
         return item
-    from .tracer import Tracer
-
-    if isinstance(item, Tracer):
+    try:
+        array = np.asarray(item)
+    except TracerBoolError:  # a Tracer refuses to become an array: its value is not known
         raise InputError(
             "index: a traced value cannot be an index (its value is unknown while tracing); "
             "use expr.where for a data-dependent choice"
-        )
-    array = np.asarray(item)
+        ) from None
     if array.dtype == bool:
         return tuple(tuple(int(i) for i in axis) for axis in np.nonzero(array))
     if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):

@@ -20,10 +20,12 @@ import mpmath
 import numpy as np
 
 from . import reference_tensor
+from .convert import as_function
 from .errors import DomainError, InputError
 from .graph import Function, as_input
 from .lazy import LazyModule
 from .ops import OPS
+from .tracer import reassert_guards
 
 sympy = LazyModule("sympy")  # loaded on the first reference computation
 
@@ -310,8 +312,6 @@ def _rows(f: Function, point: list[Any]) -> list[list[Any]]:
 
 
 def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
-    from .trace import as_function
-
     xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
     f = as_function(f, *xs)
     if len(xs) != f.n_inputs:
@@ -319,6 +319,7 @@ def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
     arrays = [as_input(v, n) for v, n in zip(xs, f.input_names)]
     if any(np.iscomplexobj(a) for a in arrays):
         raise InputError("reference: inputs must be real")
+    reassert_guards(f, arrays)  # a traced branch that does not hold here is a TraceError
     return f, tuple(arrays), [a.shape for a in arrays]
 
 

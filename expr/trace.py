@@ -1,4 +1,5 @@
-"""From a Python function to a `Function` (tracing), and `as_function` for every way in."""
+"""From a Python function to a `Function` (tracing); `expr.convert.as_function` takes
+every way in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import numpy as np
 
 from .errors import ExprError, InputError, TraceError
 from .graph import Function, as_input
-from .lazy import imported
 from .tracer import GraphBuilder, Tracer
 
 
@@ -116,36 +116,4 @@ def check_plain_output(out: Any, label: str, applied_ops: bool) -> None:
         "through expr ops, so its derivative would silently be 0 (was a value computed "
         "outside expr, e.g. by math.* or .item()?); build the result with expr functions "
         "and operators (write 0 * x + c for a constant)"
-    )
-
-
-def as_function(f: Any, *example_args: Any, variables: Sequence[str] | None = None) -> Function:
-    """Any accepted form of a function as a `Function`: a Function (returned as is), a
-    formula string, a SymPy expression, or a Python function (traced at `example_args`,
-    concretely, so control flow works).
-
-    >>> as_function("x**2").size()
-    1
-    """
-    if isinstance(f, Function):
-        return f
-    if isinstance(f, str):
-        from .parse import parse
-
-        return parse(f, variables)
-    sympy = imported("sympy")  # a SymPy expression exists only once SymPy is imported
-    if isinstance(f, (list, tuple)) or (sympy is not None and isinstance(f, sympy.Basic)):
-        from .sympy_bridge import from_sympy
-
-        return from_sympy(f, variables)
-    if callable(f):
-        if not example_args:
-            raise InputError(
-                "a Python function is traced at its arguments: give example inputs "
-                "(or call the transformation with the arguments)"
-            )
-        return trace(f, *example_args, names=variables, concrete=True)
-    raise InputError(
-        f"cannot use a {type(f).__name__} as a function; accepted: expr.Function, a formula "
-        "string, a SymPy expression, or a Python function written with expr ops"
     )

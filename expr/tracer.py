@@ -7,6 +7,7 @@ the numpy kernel at once; when any argument is a `Tracer` it records a node (and
 
 from __future__ import annotations
 
+import functools
 import itertools
 import linecache
 import operator
@@ -175,6 +176,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     op = OPS.get(name)
     if op is None:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
+    if len(args) == 1 and type(args[0]) is Tracer:  # one traced argument: the hot path
+        return _record(args[0].builder, name, op, [args[0]], attrs)
     builder = None
     mixed = False
     for arg in args:
@@ -225,25 +228,32 @@ def _binary(name: str, x: Any, y: Any) -> Any:
 def _record(builder: GraphBuilder, name: str, op: Any, tracers: list, attrs: dict) -> Tracer:
     """Append the node of op `name` on `tracers` (computing its value in a concrete
     trace) and return its Tracer."""
-    shapes = [t.shape for t in tracers]
-    if op.kind == "elementwise" and shapes.count(shapes[0]) == len(shapes):
-        shape = shapes[0]  # elementwise ops broadcast: equal shapes give that shape
-    else:
-        shape = op.shape(*shapes, **attrs)
+    shape = tracers[0].shape
+    if len(tracers) == 2:
+        other = tracers[1].shape
+        if other != shape or op.kind != "elementwise":  # equal shapes give that shape
+            shape = op.shape(shape, other, **attrs)
+    elif len(tracers) != 1 or op.kind != "elementwise":
+        shapes = [t.shape for t in tracers]
+        if op.kind != "elementwise" or shapes.count(shape) != len(shapes):
+            shape = op.shape(*shapes, **attrs)
     value = None
-    values = [t.value for t in tracers]
-    if builder.concrete and all(v is not None for v in values):  # (errstate: expr.trace)
-        arithmetic = _SCALAR_ARITHMETIC.get(name)
-        if arithmetic is not None and _float64_scalars(values):
-            value = arithmetic(*values)  # numpy's scalar math: the same IEEE result, 20x faster
-        else:
-            value = op.kernel(*values, **attrs)
+    if builder.concrete:
+        values = [t.value for t in tracers]
+        if all(v is not None for v in values):  # (errstate: expr.trace)
+            arithmetic = _SCALAR_ARITHMETIC.get(name)
+            if arithmetic is not None and _float64_scalars(values):
+                value = arithmetic(*values)  # numpy's scalar math: the same IEEE result
+            else:
+                value = op.kernel(*values, **attrs)
     records = builder.nodes
-    args = tuple([t.node for t in tracers])
-    records.append({"op": name, "args": args, "attrs": attrs, "shape": shape})
+    node = len(records)
+    records.append(
+        {"op": name, "args": tuple([t.node for t in tracers]), "attrs": attrs, "shape": shape}
+    )
     if builder.values is not None:
         builder.values.append(value)
-    return Tracer(builder, len(records) - 1, shape, value)
+    return Tracer(builder, node, shape, value)
 
 
 #: Correctly rounded ops whose numpy-scalar operators give the kernels' exact results.
@@ -279,22 +289,105 @@ def shape_of(value: Any) -> tuple[int, ...]:
 
 
 def reassert_guards(function: Any, inputs: Any) -> None:
-    """Take a concretely traced Function's branch decisions again on the input tracers of
-    an outer concrete trace that replays it, so the outer trace records them as its own
-    guards. A decision that now comes out the other way raises `TraceError` (the graph
-    does not hold at these inputs). Abstract tracers cannot branch: then nothing is done."""
+    """Check a concretely traced Function's branch decisions at `inputs` before its graph is
+    used there: on numbers, each condition is evaluated (the guard graph only: nothing when
+    the trace took no branch); on the concrete tracers of an outer trace that replays the
+    Function, `bool()` of each records the decision as a guard of that trace too. A decision
+    that comes out the other way raises `TraceError` (the graph does not hold at these
+    inputs; never the other branch's value, silently). Abstract tracers cannot branch: then
+    nothing is done. O(nodes of the guard graph)."""
     guards = function.guard_function
-    if guards is None or not all(isinstance(x, Tracer) and x.value is not None for x in inputs):
+    if guards is None or any(isinstance(x, Tracer) and x.value is None for x in inputs):
         return
-    for value, decision in zip(guards(*inputs), function.guards):
+    for index, (value, decision) in enumerate(zip(guards(*inputs), function.guards)):
         if bool(value) != decision:
+            node = guards.outputs[index]
             raise TraceError(
-                f"{function.name} was traced on the branch where a condition is {decision}; "
-                "at these inputs it is not, so its graph does not apply: trace the Python "
-                "function at these inputs instead"
+                f"{function.name} was traced on the branch where condition {index + 1} of "
+                f"{len(function.guards)} ({guards.op(node)} at node {node} of its guard graph) "
+                f"is {decision}; at these inputs it is {not decision}, so its graph does not "
+                "apply: trace the Python function at these inputs instead (autodiff.jit and "
+                "the transformations of a Python function retrace by themselves)"
             )
 
 
+def binary_operators(name: str, binary: Any = None) -> tuple[Any, Any]:
+    """The operator methods `x <op> y` and `y <op> x` of op `name`, through `binary`
+    (`apply`, or a faster dispatch with the same result), for Tracer and `autodiff.Dual`."""
+    binary = binary or apply
+
+    def left(self: Any, other: Any) -> Any:
+        return binary(name, self, other)
+
+    def right(self: Any, other: Any) -> Any:
+        return binary(name, other, self)
+
+    left.__doc__ = right.__doc__ = f"Op {name!r} of the operands (the operator's order)."
+    return left, right
+
+
+def unary_operator(name: str) -> Any:
+    """The operator method of a one-argument op (`-x`, `abs(x)`)."""
+
+    def method(self: Any) -> Any:
+        return apply(name, self)
+
+    method.__doc__ = f"Op {name!r}."
+    return method
+
+
+#: The arithmetic operators: (op name, the stem of its dunder), each also reflected.
+ARITHMETIC = (
+    ("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow"),
+    ("matmul", "matmul"),
+)  # fmt: skip
+
+
+def with_arithmetic(binary: Any = None, error: type = TracerBoolError) -> Any:
+    """Class decorator: + - * / ** @ (and their reflected forms), unary -, + and abs() as
+    methods applying the op through `binary` (`apply` by default), and indexing, len() and
+    iteration over the first axis (len() of a 0-d value raises `error`), for Tracer and Dual.
+    """
+
+    def decorate(cls: type) -> type:
+        for name, stem in ARITHMETIC:
+            left, right = binary_operators(name, binary)
+            setattr(cls, f"__{stem}__", left)
+            setattr(cls, f"__r{stem}__", right)
+        cls.__neg__ = unary_operator("neg")
+        cls.__abs__ = unary_operator("abs")
+        cls.__pos__ = _identity
+        cls.__getitem__ = _getitem
+        cls.__len__ = functools.partialmethod(_length, error)
+        cls.__iter__ = _iterate
+        return cls
+
+    return decorate
+
+
+def _getitem(x: Any, index: Any) -> Any:
+    """x[index]: op getitem (basic, integer-array and boolean-mask indices)."""
+    return apply("getitem", x, index=check_index(index))
+
+
+def _length(x: Any, error: type) -> int:
+    """The length of the first axis (a 0-d value has none)."""
+    if not x.shape:
+        raise error(f"len() of a 0-d {type(x).__name__}")
+    return x.shape[0]
+
+
+def _iterate(x: Any) -> Any:
+    """The entries along the first axis."""
+    return (x[i] for i in range(len(x)))
+
+
+def _identity(x: Any) -> Any:
+    """+x is x."""
+    return x
+
+
+@with_arithmetic(_binary)  # the hot path: two operands of one trace
 class Tracer:
     """A value inside a trace: it knows its node and shape (and, when concrete, its value)."""
 
@@ -317,163 +410,27 @@ class Tracer:
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 
-    @property
-    def T(self) -> Tracer:
-        from .functions import transpose
-
-        return transpose(self)
-
-    # arithmetic -----------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tracer:
-        return _binary("add", self, other)
-
-    def __radd__(self, other: Any) -> Tracer:
-        return _binary("add", other, self)
-
-    def __sub__(self, other: Any) -> Tracer:
-        return _binary("sub", self, other)
-
-    def __rsub__(self, other: Any) -> Tracer:
-        return _binary("sub", other, self)
-
-    def __mul__(self, other: Any) -> Tracer:
-        return _binary("mul", self, other)
-
-    def __rmul__(self, other: Any) -> Tracer:
-        return _binary("mul", other, self)
-
-    def __truediv__(self, other: Any) -> Tracer:
-        return _binary("div", self, other)
-
-    def __rtruediv__(self, other: Any) -> Tracer:
-        return _binary("div", other, self)
-
-    def __pow__(self, other: Any) -> Tracer:
-        return _binary("pow", self, other)
-
-    def __rpow__(self, other: Any) -> Tracer:
-        return _binary("pow", other, self)
-
-    def __matmul__(self, other: Any) -> Tracer:
-        return apply("matmul", self, other)
-
-    def __rmatmul__(self, other: Any) -> Tracer:
-        return apply("matmul", other, self)
-
-    def __neg__(self) -> Tracer:
-        return apply("neg", self)
-
-    def __pos__(self) -> Tracer:
-        return self
-
-    def __abs__(self) -> Tracer:
-        return apply("abs", self)
-
-    def __gt__(self, other: Any) -> Tracer:
-        return apply("gt", self, other)
-
-    def __ge__(self, other: Any) -> Tracer:
-        return apply("ge", self, other)
-
-    def __lt__(self, other: Any) -> Tracer:
-        return apply("lt", self, other)
-
-    def __le__(self, other: Any) -> Tracer:
-        return apply("le", self, other)
-
-    def __eq__(self, other: Any) -> Tracer:  # type: ignore[override]
-        return apply("eq", self, other)
-
-    def __ne__(self, other: Any) -> Tracer:  # type: ignore[override]
-        return apply("ne", self, other)
-
-    def __mod__(self, other: Any) -> Tracer:
-        return apply("mod", self, other)
-
-    def __rmod__(self, other: Any) -> Tracer:
-        return apply("mod", other, self)
-
-    def __floordiv__(self, other: Any) -> Tracer:
-        return apply("floordiv", self, other)
-
-    def __rfloordiv__(self, other: Any) -> Tracer:
-        return apply("floordiv", other, self)
+    # + - * / ** @ -x abs(x) x[i] len(x): `with_arithmetic` (above the class); the others here
+    __mod__, __rmod__ = binary_operators("mod")
+    __floordiv__, __rfloordiv__ = binary_operators("floordiv")
+    __gt__ = binary_operators("gt")[0]
+    __ge__ = binary_operators("ge")[0]
+    __lt__ = binary_operators("lt")[0]
+    __le__ = binary_operators("le")[0]
+    __eq__ = binary_operators("eq")[0]  # type: ignore[assignment]
+    __ne__ = binary_operators("ne")[0]  # type: ignore[assignment]
 
     __hash__ = object.__hash__  # identity: tracers stay usable as dict keys
 
-    def __getitem__(self, index: Any) -> Tracer:
-        return apply("getitem", self, index=check_index(index))
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TracerBoolError("len() of a 0-d traced value")
-        return self.shape[0]
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-    # numpy-like methods -----------------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tracer:
-        from .functions import sum as sum_
-
-        return sum_(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tracer:
-        from .functions import mean
-
-        return mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tracer:
-        from .functions import max as max_
-
-        return max_(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tracer:
-        from .functions import min as min_
-
-        return min_(self, axis=axis, keepdims=keepdims)
-
-    def prod(self, axis: Any = None, keepdims: bool = False) -> Tracer:
-        from .functions import prod
-
-        return prod(self, axis=axis, keepdims=keepdims)
-
-    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tracer:
-        from .functions import var
-
-        return var(self, axis=axis, ddof=ddof, keepdims=keepdims)
-
-    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tracer:
-        from .functions import std
-
-        return std(self, axis=axis, ddof=ddof, keepdims=keepdims)
-
-    def reshape(self, *shape: Any) -> Tracer:
-        from .functions import reshape
-
-        return reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def ravel(self) -> Tracer:
-        from .functions import ravel
-
-        return ravel(self)
-
-    flatten = ravel
-
-    def squeeze(self, axis: Any = None) -> Tracer:
-        from .functions import squeeze
-
-        return squeeze(self, axis)
+    # The numpy-like methods (sum, mean, max, min, prod, var, std, reshape, ravel, flatten,
+    # squeeze, transpose, T) are the `expr.functions` of the same names, attached by that
+    # module (`ARRAY_METHODS`), as JAX's numpy layer attaches its array methods: this
+    # module imports only `ops`.
 
     @property
     def dtype(self) -> np.dtype:
         """float64, or the dtype of the concrete value (float32 and complex are kept)."""
         return np.dtype(np.float64) if self.value is None else np.result_type(self.value)
-
-    def transpose(self, *axes: Any) -> Tracer:
-        from .functions import transpose
-
-        return transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
 
     # Python needs concrete values here --------------------------------------------------
     def _concrete(self, kind: str) -> Any:
@@ -516,17 +473,9 @@ class Tracer:
                 f"numpy's {ufunc.__name__}.{method} has no expr op; use the expr functions "
                 f"({', '.join(sorted(OPS))})"
             )
-        return apply(name, *inputs)
+        return _binary(name, *inputs) if len(inputs) == 2 else apply(name, *inputs)
 
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from . import functions
-
-        ours = getattr(functions, func.__name__, None)
-        if ours is None or not callable(ours):
-            raise TraceError(
-                f"numpy's {func.__name__} has no expr counterpart; use the expr functions"
-            )
-        return ours(*args, **kwargs)
+    # __array_function__ (np.<name>(tracer) is expr.<name>): attached by `expr.functions`.
 
     def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
         raise TracerBoolError(f"converting a traced value to a numpy array: {_BOOL_HELP}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ExprError
 from .ops import OPS
 
 _SYMBOL = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@"}
@@ -171,40 +172,57 @@ def draw(
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
-    names = labels(f)
     pos = positions(f, show_constants)
-    shown = list(pos)
-    outputs = set(f.outputs)
     if highlight_edges is None:
         highlight_edges = [e for e in f.graph.edges if highlight in e]
-    hot = set(map(tuple, highlight_edges))
+    style = {"fontsize": fontsize, "highlight": highlight, "color": highlight_color}
+    boxes = _draw_boxes(ax, f, pos, values, adjoints, style)
+    _draw_arrows(ax, f, pos, boxes, set(map(tuple, highlight_edges)), highlight_color)
+    xs = [p[0] for p in pos.values()] or [0]
+    ys = [p[1] for p in pos.values()] or [0]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+    ax.set_axis_off()
+    return ax
+
+
+def _draw_boxes(ax: Any, f: Any, pos: dict, values: Any, adjoints: Any, style: dict) -> dict:
+    """One text box per shown node (its name = expression, value and adjoint), coloured by
+    kind: inputs blue, constants grey, outputs green; the highlighted node outlined."""
+    names = labels(f)
+    outputs = set(f.outputs)
     boxes = {}
-    for node in shown:
+    for node in pos:
         data = f.graph.nodes[node]
         if data["op"] == "input":
-            head = f"{names[node]} = {data['name']}"
-            colour = "#E8F4FA"
+            head, colour = f"{names[node]} = {data['name']}", "#E8F4FA"
         elif data["op"] == "const":
-            head = names[node]
-            colour = "0.95"
+            head, colour = names[node], "0.95"
         else:
             head = f"{names[node]} = {_expression(f, node, names)}"
             colour = "#E6F5EF" if node in outputs else "white"
         text = "\n".join([math_label(head), *_annotation(node, values, adjoints)])
+        hot = node == style["highlight"]
         boxes[node] = ax.text(
             *pos[node],
             text,
             ha="center",
             va="center",
-            fontsize=fontsize,
+            fontsize=style["fontsize"],
             zorder=3,
             bbox={
                 "boxstyle": "round,pad=0.4",
                 "fc": colour,
-                "ec": highlight_color if node == highlight else "0.3",
-                "lw": 2.5 if node == highlight else 1.0,
+                "ec": style["color"] if hot else "0.3",
+                "lw": 2.5 if hot else 1.0,
             },
         )
+    return boxes
+
+
+def _draw_arrows(ax: Any, f: Any, pos: dict, boxes: dict, hot: set, color: str) -> None:
+    """One arrow per edge between shown nodes, from box outline to box outline; the edges
+    in `hot` thick and in `color`."""
     for u, v in f.graph.edges:
         if u in boxes and v in boxes:
             ax.annotate(
@@ -214,7 +232,7 @@ def draw(
                 zorder=4,  # drawn after the boxes, so it is clipped at their current outline
                 arrowprops={
                     "arrowstyle": "-|>",
-                    "color": highlight_color if (u, v) in hot else "0.35",
+                    "color": color if (u, v) in hot else "0.35",
                     "lw": 2.0 if (u, v) in hot else 1.0,
                     "mutation_scale": 12,
                     "patchA": boxes[u].get_bbox_patch(),
@@ -223,12 +241,6 @@ def draw(
                     "shrinkB": 1,
                 },
             )
-    xs = [p[0] for p in pos.values()] or [0]
-    ys = [p[1] for p in pos.values()] or [0]
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
-    ax.set_axis_off()
-    return ax
 
 
 #: Largest graph (op nodes) that notebooks draw or print as a formula: a bigger one is shown
@@ -269,8 +281,6 @@ def notebook_latex(f: Any) -> str | None:
     if f.size() > NOTEBOOK_MAX_OPS:
         return None
     import sympy
-
-    from .errors import ExprError
 
     try:
         formula = f.to_sympy()

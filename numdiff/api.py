@@ -5,7 +5,7 @@ Every one reduces f to F: R^n -> R^m on flat vectors (`numdiff.problem.Problem`)
 the row of its method from the table `numdiff.methods.METHODS`, runs that row on every
 coordinate line (`numdiff.lines.drive`: one batch of points per round, one call of f when
 `vectorized=True`) and assembles the columns. Options are keyword-only and are validated
-once, here, at the boundary (`plan`).
+once, here, at the boundary (`plan`); they are declared once, in `numdiff.options`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .adaptive import MAX_AUTO_EVALS, Tolerance, check_budget
+from .calls import call_user
 from .errors import (
     ConvergenceError,
     MethodError,
@@ -29,6 +30,7 @@ from .errors import (
 )
 from .lines import Column, Elementwise, Line, drive
 from .methods import METHODS, Method, Plan
+from .options import Options, keyword_options
 from .probe import estimated_steps
 from .problem import Problem, _as_array
 
@@ -137,26 +139,23 @@ def _step_rule(step: Any, row: Method) -> Callable[[Line, Any], Generator]:
     return given
 
 
-def plan(
-    method: Any,
-    n: Any,
-    accuracy: Any,
-    step: Any,
-    max_evals: Any,
-    atol: Any,
-    rtol: Any,
-) -> tuple[Method, Any, Plan]:
-    """Validate every option once; return (row, formula, plan)."""
-    row = _row(method)
+def plan(options: Options, n: Any) -> tuple[Method, Any, Plan]:
+    """Validate every option once (and the derivative order n); return (row, formula, plan)."""
+    refuse_order(options.order)
+    _flag(options.full_output, "full_output")
+    row = _row(options.method)
     n = _integer(n, "n (the derivative order)", 1, 6)
+    accuracy = options.accuracy
     if accuracy is not None:
         accuracy = _integer(accuracy, "accuracy", 1, 64)
     rule = row.rule(n, accuracy)
+    max_evals = options.max_evals
     budget = 15 + 6 * ((n - 1) // 2) if max_evals is None else max_evals
     budget = _integer(budget, "max_evals", 1, MAX_AUTO_EVALS, StepError)
     if row.formula is None:
         check_budget(n, budget)
-    tolerance = Tolerance(_tolerance(atol, "atol"), _tolerance(rtol, "rtol"))
+    tolerance = Tolerance(_tolerance(options.atol, "atol"), _tolerance(options.rtol, "rtol"))
+    step = options.step
     count = 0 if step is None or isinstance(step, str) else _given_steps(step).size
     return row, rule, Plan(n, accuracy, _step_rule(step, row), budget, tolerance, False, count)
 
@@ -212,30 +211,28 @@ def _result(
 
 
 def _problem_columns(
-    f: Any, x: Any, vectorized: Any, options: tuple, full_output: bool
+    f: Any, x: Any, options: Options, n: int
 ) -> tuple[Problem, Method, Plan, list[Column]]:
-    row, rule, plan_ = plan(*options)
-    problem = Problem.build(f, x, _flag(vectorized, "vectorized"))
+    row, rule, plan_ = plan(options, n)
+    problem = Problem.build(f, x, _flag(options.vectorized, "vectorized"))
     check_step_count(plan_, problem.n)
     columns = _columns(row, rule, plan_, problem, problem.lines())
-    refuse_unconverged(columns, full_output)
+    refuse_unconverged(columns, options.full_output)
     return problem, row, plan_, columns
 
 
-def jacobian(
-    f: Any,
-    x: Any,
-    *,
-    method: str = "central",
-    accuracy: int | None = None,
-    step: Any = None,
-    full_output: bool = False,
-    vectorized: bool = False,
-    max_evals: int | None = None,
-    atol: float = 0.0,
-    rtol: float = 0.0,
-    order: Any = None,
-) -> Any:
+def _assembled(problem: Problem, columns: list[Column], row: Method, plan_: Plan, full: bool):
+    """The columns as the derivative shaped for the caller (a `Result` when `full`)."""
+    jac, err = _stack(columns, problem.dtype)
+    value = problem.unflatten_columns(jac)
+    if not full:
+        return value
+    error = None if err is None else problem.unflatten_columns(err)
+    return _result(problem, value, error, columns, row, plan_)
+
+
+@keyword_options
+def jacobian(f: Any, x: Any, *, options: Options) -> Any:
     """J = dF/dx by finite differences: shaped out_shape + in_shape (a tuple of such arrays
     when x is a tuple of several inputs), as `expr.reference`.
 
@@ -263,33 +260,12 @@ def jacobian(
     >>> np.round(J, 6).tolist()
     [[2.0, 1.0], [0.540302, 0.0]]
     """
-    refuse_order(order)
-    full_output = _flag(full_output, "full_output")
-    options = (method, 1, accuracy, step, max_evals, atol, rtol)
-    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options, full_output)
-    jac, err = _stack(columns, problem.dtype)
-    value = problem.unflatten_columns(jac)
-    if not full_output:
-        return value
-    error = None if err is None else problem.unflatten_columns(err)
-    return _result(problem, value, error, columns, row, plan_)
+    problem, row, plan_, columns = _problem_columns(f, x, options, 1)
+    return _assembled(problem, columns, row, plan_, options.full_output)
 
 
-def derivative(
-    f: Any,
-    x: Any,
-    *,
-    n: int = 1,
-    method: str = "central",
-    accuracy: int | None = None,
-    step: Any = None,
-    full_output: bool = False,
-    vectorized: bool = False,
-    max_evals: int | None = None,
-    atol: float = 0.0,
-    rtol: float = 0.0,
-    order: Any = None,
-) -> Any:
+@keyword_options
+def derivative(f: Any, x: Any, *, n: int = 1, options: Options) -> Any:
     """f^(n)(x), n = 1..6. For a scalar x, f may be vector valued (the result has f's shape);
     for an array x, f is taken as elementwise and the result is d^n f(x_k) / dx_k^n at each
     point (as scipy.differentiate.derivative), one call of f per round for all points when
@@ -307,27 +283,19 @@ def derivative(
     >>> np.round(derivative(np.sin, np.array([0.0, np.pi]), vectorized=True), 8).tolist()
     [1.0, -1.0]
     """
-    refuse_order(order)
-    full_output = _flag(full_output, "full_output")
-    options = (method, n, accuracy, step, max_evals, atol, rtol)
     if isinstance(x, (tuple, list)):
         raise NumdiffShapeError(
             f"derivative needs a number or an array of points, got a {type(x).__name__}; for "
             "several inputs use gradient or jacobian"
         )
     if np.ndim(x) != 0:
-        return _elementwise(f, x, vectorized, options, full_output)
-    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options, full_output)
-    value = problem.unflatten_columns(_stack(columns, problem.dtype)[0])
-    if not full_output:
-        return value
-    err = _stack(columns, problem.dtype)[1]
-    error = None if err is None else problem.unflatten_columns(err)
-    return _result(problem, value, error, columns, row, plan_)
+        return _elementwise(f, x, options, n)
+    problem, row, plan_, columns = _problem_columns(f, x, options, n)
+    return _assembled(problem, columns, row, plan_, options.full_output)
 
 
-def _elementwise(f: Any, x: Any, vectorized: Any, options: tuple, full_output: bool) -> Any:
-    row, rule, plan_ = plan(*options)
+def _elementwise(f: Any, x: Any, options: Options, n: int) -> Any:
+    row, rule, plan_ = plan(options, n)
     xs = _as_array(x, "x")
     if xs.dtype.kind == "c":
         raise NumdiffShapeError("x must be real; the complex step adds i h itself")
@@ -338,12 +306,12 @@ def _elementwise(f: Any, x: Any, vectorized: Any, options: tuple, full_output: b
     if xs.dtype.kind != "f" or xs.dtype.itemsize < 4:
         xs = xs.astype(np.float64)
     fn = Problem.build(f, xs.ravel()[0]).fn  # the same ways in: Function, formula, callable
-    source = Elementwise(fn, xs.ravel(), _flag(vectorized, "vectorized"))
+    source = Elementwise(fn, xs.ravel(), _flag(options.vectorized, "vectorized"))
     check_step_count(plan_, xs.size)
     columns = _columns(row, rule, plan_, source, source.lines())
-    refuse_unconverged(columns, full_output)
+    refuse_unconverged(columns, options.full_output)
     value = np.array([c.value[0] for c in columns], dtype=xs.dtype).reshape(xs.shape)
-    if not full_output:
+    if not options.full_output:
         return value
     error = None
     if columns[0].error is not None:
@@ -351,20 +319,8 @@ def _elementwise(f: Any, x: Any, vectorized: Any, options: tuple, full_output: b
     return _result(source, value, error, columns, row, plan_)
 
 
-def gradient(
-    f: Any,
-    x: Any,
-    *,
-    method: str = "central",
-    accuracy: int | None = None,
-    step: Any = None,
-    full_output: bool = False,
-    vectorized: bool = False,
-    max_evals: int | None = None,
-    atol: float = 0.0,
-    rtol: float = 0.0,
-    order: Any = None,
-) -> Any:
+@keyword_options
+def gradient(f: Any, x: Any, *, options: Options) -> Any:
     """The gradient of a scalar-valued f, shaped like x (a tuple for several inputs).
     Parameters as `jacobian`.
 
@@ -372,21 +328,13 @@ def gradient(
     >>> [round(float(v), 10) for v in g]
     [2.5838531635, 2.0]
     """
-    refuse_order(order)
-    full_output = _flag(full_output, "full_output")
-    options = (method, 1, accuracy, step, max_evals, atol, rtol)
-    problem, row, plan_, columns = _problem_columns(f, x, vectorized, options, full_output)
+    problem, row, plan_, columns = _problem_columns(f, x, options, 1)
     if problem.m != 1:
         raise NumdiffShapeError(
             f"gradient needs a scalar-valued f; it returns shape {problem.out_shape} (use jacobian)"
         )
     problem.out_shape = ()
-    jac, err = _stack(columns, problem.dtype)
-    value = problem.unflatten_columns(jac)
-    if not full_output:
-        return value
-    error = None if err is None else problem.unflatten_columns(err)
-    return _result(problem, value, error, columns, row, plan_)
+    return _assembled(problem, columns, row, plan_, options.full_output)
 
 
 def check_grad(
@@ -399,8 +347,6 @@ def check_grad(
     >>> check_grad(lambda v: np.sum(v**2), lambda v: 2 * v, np.array([1.0, 2.0])) < 1e-6
     True
     """
-    from .problem import call_user
-
     if not callable(grad_fn):
         raise NumdiffError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
     numeric = gradient(f, x, method=method, step=step)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .calls import call_user, numbers
 from .errors import ComplexStepError, EvaluationError, NonFiniteError, NumdiffShapeError
 
 
@@ -144,8 +145,6 @@ class Elementwise:
         return [Line(self.xs[k : k + 1], one, k, self.dtype, k) for k in range(self.xs.size)]
 
     def _call(self, z: np.ndarray) -> np.ndarray:
-        from .problem import call_user, numbers  # the one place that wraps user calls
-
         if self.vectorized:
             out = numbers(call_user(self.fn, (z,), z))
             self.ncalls += 1

@@ -25,6 +25,7 @@ import numpy as np
 
 import expr
 
+from .calls import call_user, numbers
 from .errors import (
     ComplexStepError,
     EvaluationError,
@@ -53,36 +54,6 @@ def _is_sympy(f: Any) -> bool:
     """A SymPy expression (SymPy is then imported already: numdiff does not import it)."""
     sympy = sys.modules.get("sympy")
     return sympy is not None and isinstance(f, sympy.Basic)
-
-
-def numbers(out: Any) -> np.ndarray:
-    """f's output as an array of numbers, or an EvaluationError saying what f returned."""
-    try:
-        array = np.asarray(out)
-    except (TypeError, ValueError) as error:
-        raise EvaluationError(f"f returned {type(out).__name__}, not numbers: {error}") from None
-    if array.dtype.kind not in "fciub":
-        raise EvaluationError(
-            f"f returned {type(out).__name__} ({array.dtype}); f must return a number or an "
-            "array of numbers"
-        )
-    if array.size == 0:
-        raise EvaluationError("f returned an empty array; it must return at least one number")
-    return array.astype(np.float64) if array.dtype.kind in "biu" else array
-
-
-def call_user(fn: Callable[..., Any], args: tuple, x: Any) -> Any:
-    """fn(*args), its exception (other than ours) reported as an EvaluationError, chained."""
-    try:
-        return fn(*args)
-    except expr.ExprError:
-        raise
-    except Exception as error:
-        shown = ", ".join(np.array2string(np.asarray(a), precision=17) for a in args)
-        raise EvaluationError(
-            f"f raised {type(error).__name__}: {error} (evaluated at {shown}; "
-            f"x = {np.array2string(np.asarray(x), precision=17)})"
-        ) from error
 
 
 def _batchable(f: expr.Function) -> bool:

@@ -201,9 +201,12 @@ class _Overrun(Exception):
     pass
 
 
-def call_with_budget(fn: Callable[..., Any], *args: Any, budget_s: float, **kwargs: Any) -> Any:
+def call_with_budget(
+    fn: Callable[..., Any], *args: Any, budget_s: float, step: str | None = None, **kwargs: Any
+) -> Any:
     """`fn(*args, **kwargs)` in a forked worker, killed after `budget_s` seconds: the result
-    (sent back by pickle, so keep it small) or `BudgetExceeded`.
+    (sent back by pickle, so keep it small) or `BudgetExceeded` naming `step` (default: the
+    function's name).
 
     >>> import sympy
     >>> x = sympy.Symbol("x")
@@ -212,7 +215,7 @@ def call_with_budget(fn: Callable[..., Any], *args: Any, budget_s: float, **kwar
     """
 
     def job(reporter: Reporter) -> None:
-        reporter.step(getattr(fn, "__name__", "call"))
+        reporter.step(step or getattr(fn, "__name__", "call"))
         reporter.send(result=fn(*args, **kwargs))
 
     if not callable(fn):

@@ -14,7 +14,6 @@ same mathematical expressions but built bottom-up with sharing (a DAG in memory)
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -51,24 +50,59 @@ _WAY_ROUND = (
 )
 
 
-def _budgeted(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add `budget_s=None`: with a number, run in a forked worker killed after that many
-    seconds (`BudgetExceeded`), so a runaway SymPy call cannot hang the caller, and the
-    size limits are lifted (the budget bounds the time instead). Either way the work runs
-    on a big stack (`expr.deep`): deep expressions never raise RecursionError."""
+#: A derivative's work once f is read: core(scalar, symbols, method, limits).
+Core = Callable[[Scalar, list, str, bool], Any]
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, budget_s: float | None = None, **kwargs: Any) -> Any:
-        if budget_s is None:
-            return run_deep(fn, *args, **kwargs)
-        budget_s = check_budget(budget_s)
-        return call_with_budget(fn, *args, budget_s=budget_s, _limits=False, **kwargs)
+_BUDGET_DOC = (
+    "\n    budget_s: seconds allowed (None: the size limits of `symdiff.differentiate`"
+    " apply); over it, `BudgetExceeded`.\n"
+)
 
-    wrapper.__doc__ = (fn.__doc__ or "") + (
-        "\n    budget_s: seconds allowed (None: the size limits of `symdiff.differentiate`"
-        " apply); over it, `BudgetExceeded`.\n"
-    )
-    return wrapper
+
+def _run(core: Core, what: str, f: Any, method: str, wrt: Any, args: Any, limits: bool) -> Any:
+    """The steps every derivative shares: the method checked, f read as scalar SymPy inputs
+    and outputs (`args`: example inputs to trace a Python function), one scalar output
+    required unless `what` is "jacobian", `wrt` resolved; then the core."""
+    check_method(method)
+    scalar = as_scalar(f, args)
+    if what != "jacobian":
+        _scalar_output(scalar, what)
+    return core(scalar, _wrt_symbols(scalar, wrt), method, limits)
+
+
+def _budgeted(core: Core, what: str, f: Any, method: str, wrt: Any, args: Any, budget_s: Any):
+    """`_run` on a big stack (`expr.deep`: deep expressions never raise RecursionError);
+    with a number `budget_s`, in a forked worker killed after that many seconds
+    (`BudgetExceeded`), so a runaway SymPy call cannot hang the caller, and the size limits
+    are lifted (the budget bounds the time instead)."""
+    if budget_s is None:
+        return run_deep(_run, core, what, f, method, wrt, args, True)
+    budget_s = check_budget(budget_s)
+    job = (core, what, f, method, wrt, args, False)
+    return call_with_budget(_run, *job, budget_s=budget_s, step=what)
+
+
+def _entry(core: Core) -> Callable[..., Any]:
+    """The public `name(f, method="sympy", *, wrt=None, args=(), budget_s=None)` of the core
+    `_name` (gradient, jacobian, hessian): its docstring, the shared steps (`_run`) and the
+    budget (`_budgeted`)."""
+    what = core.__name__.lstrip("_")
+
+    def public(
+        f: Any,
+        method: str = "sympy",
+        *,
+        wrt: Any = None,
+        args: Sequence[Any] = (),
+        budget_s: float | None = None,
+    ) -> Any:
+        return _budgeted(core, what, f, method, wrt, args, budget_s)
+
+    public.__name__ = public.__qualname__ = what
+    public.__doc__ = (core.__doc__ or "") + _BUDGET_DOC
+    public.__module__ = core.__module__
+    public.__annotations__["return"] = core.__annotations__.get("return", "Any")
+    return public
 
 
 def _check_graph_size(scalar: Scalar, what: str) -> None:
@@ -159,14 +193,13 @@ def _scalar_output(scalar: Scalar, what: str) -> None:
         )
 
 
-@_budgeted
 def derivative(
     f: Any,
     wrt: Any = None,
     method: str = "sympy",
     *,
     args: Sequence[Any] = (),
-    _limits: bool = True,
+    budget_s: float | None = None,
 ) -> sympy.Expr:
     """d f / d wrt for a scalar f and one scalar variable `wrt` (a name, a SymPy symbol, or
     None when f has one scalar input). `args`: example inputs to trace a Python function.
@@ -177,49 +210,33 @@ def derivative(
     >>> derivative(lambda x: expr.sin(x) * x, method="graph", args=(1.0,))
     x*cos(x) + sin(x)
     """
-    check_method(method)
-    scalar = as_scalar(f, args)
-    _scalar_output(scalar, "derivative")
-    symbols = _wrt_symbols(scalar, wrt)
+    return _budgeted(_derivative, "derivative", f, method, wrt, args, budget_s)
+
+
+derivative.__doc__ += _BUDGET_DOC
+
+
+def _derivative(scalar: Scalar, symbols: list, method: str, limits: bool) -> sympy.Expr:
     if len(symbols) != 1:
         names = ", ".join(s.name for s in symbols)
         raise SymdiffError(
             f"derivative needs exactly one scalar variable, got {len(symbols)} ({names}); "
             "name one with wrt=..., or use gradient"
         )
-    return jacobian_rows(scalar, symbols, method, _limits)[0][0]
+    return jacobian_rows(scalar, symbols, method, limits)[0][0]
 
 
-@_budgeted
-def gradient(
-    f: Any,
-    method: str = "sympy",
-    *,
-    wrt: Any = None,
-    args: Sequence[Any] = (),
-    _limits: bool = True,
-) -> list[sympy.Expr]:
+def _gradient(scalar: Scalar, symbols: list, method: str, limits: bool) -> list[sympy.Expr]:
     """The gradient of a scalar f as a list of SymPy expressions, one per scalar variable
     (all inputs, tensor inputs element by element in C order, unless `wrt` names some).
 
     >>> gradient("x**2 * y", wrt="y")
     [x**2]
     """
-    check_method(method)
-    scalar = as_scalar(f, args)
-    _scalar_output(scalar, "gradient")
-    return jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method, _limits)[0]
+    return jacobian_rows(scalar, symbols, method, limits)[0]
 
 
-@_budgeted
-def jacobian(
-    f: Any,
-    method: str = "sympy",
-    *,
-    wrt: Any = None,
-    args: Sequence[Any] = (),
-    _limits: bool = True,
-) -> sympy.Matrix:
+def _jacobian(scalar: Scalar, symbols: list, method: str, limits: bool) -> sympy.Matrix:
     """The Jacobian (outputs flattened x variables) as a `sympy.Matrix`.
 
     >>> import sympy
@@ -229,20 +246,10 @@ def jacobian(
     [y, x],
     [1, 1]])
     """
-    check_method(method)
-    scalar = as_scalar(f, args)
-    return sympy.Matrix(jacobian_rows(scalar, _wrt_symbols(scalar, wrt), method, _limits))
+    return sympy.Matrix(jacobian_rows(scalar, symbols, method, limits))
 
 
-@_budgeted
-def hessian(
-    f: Any,
-    method: str = "sympy",
-    *,
-    wrt: Any = None,
-    args: Sequence[Any] = (),
-    _limits: bool = True,
-) -> sympy.Matrix:
+def _hessian(scalar: Scalar, symbols: list, method: str, limits: bool) -> sympy.Matrix:
     """The Hessian of a scalar f as a symmetric `sympy.Matrix`. "sympy": `sympy.diff` twice
     (upper triangle, mirrored); "graph": reverse over reverse on the shared graph.
 
@@ -251,16 +258,12 @@ def hessian(
     [2*y, 2*x],
     [2*x,   0]])
     """
-    check_method(method)
-    scalar = as_scalar(f, args)
-    _scalar_output(scalar, "hessian")
-    symbols = _wrt_symbols(scalar, wrt)
     n = len(symbols)
     if method == "graph":
-        if _limits:
+        if limits:
             _check_graph_size(scalar, 'hessian(method="graph")')
         program = reverse(reverse(_program(scalar), symbols), symbols, prefix="u")
-        return sympy.Matrix(n, n, _inline(program, _limits))
+        return sympy.Matrix(n, n, _inline(program, limits))
     output = scalar.outputs[0]
 
     def second_derivatives() -> sympy.Matrix:
@@ -271,7 +274,12 @@ def hessian(
                 out[i, j] = out[j, i] = real_diff(grad[i], symbols[j])
         return out
 
-    return _sympy_work(scalar, second_derivatives, _limits)
+    return _sympy_work(scalar, second_derivatives, limits)
+
+
+gradient = _entry(_gradient)
+jacobian = _entry(_jacobian)
+hessian = _entry(_hessian)
 
 
 @deep

@@ -26,6 +26,7 @@ of the size budget; `error` holds an unexpected failure inside SymPy.
 
 from __future__ import annotations
 
+import itertools
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -123,31 +124,10 @@ def _job(
         reporter.send(diff_s=diff_s)
         reporter.step(mode)
         start = time.perf_counter()
-        replacements: list = []
-        if mode == "expanded":
-            form = [sympy.expand(e) for e in exprs]
-        elif mode == "simplified":
-            form = [sympy.simplify(e) for e in exprs]
-        elif mode == "cse":
-            replacements, form = sympy.cse(exprs, order="none")
-        elif mode == "program":
-            replacements, form = list(program.assignments), list(program.outputs)
-        else:
-            form = exprs
+        replacements, form = _transform(mode, exprs, program)
         transform_s = time.perf_counter() - start
         reporter.send(transform_s=transform_s, time_s=diff_s + transform_s)
-        reporter.step("size")
-        parts = [rhs for _, rhs in replacements] + list(form)
-        size = tree_size(parts)
-        reporter.send(tree_size=size, dag_size=dag_size(parts), tree_ops=tree_ops(parts))
-        if mode in ("cse", "program"):
-            reporter.send(cse_size=cse_size(replacements, form), n_assignments=len(replacements))
-        skipped = []
-        reporter.step("count_ops")
-        if size <= max_tree_size:
-            reporter.send(count_ops=count_ops(parts))
-        else:
-            skipped.append("count_ops")
+        skipped = _send_sizes(reporter, mode, replacements, form, max_tree_size)
         if memory:
             reporter.step("memory", factor=8.0)  # tracemalloc slows SymPy about 5x
             clear_cache()
@@ -166,6 +146,38 @@ def _job(
         reporter.send(skipped=";".join(skipped))
 
     return job
+
+
+def _transform(mode: str, exprs: list | None, program: Any) -> tuple[list, list]:
+    """The derivatives in the form `mode` names: (assignments, outputs)."""
+    if mode == "expanded":
+        return [], [sympy.expand(e) for e in exprs]
+    if mode == "simplified":
+        return [], [sympy.simplify(e) for e in exprs]
+    if mode == "cse":
+        replacements, form = sympy.cse(exprs, order="none")
+        return replacements, form
+    if mode == "program":
+        return list(program.assignments), list(program.outputs)
+    return [], exprs
+
+
+def _send_sizes(
+    reporter: Reporter, mode: str, replacements: list, form: list, max_tree_size: int
+) -> list[str]:
+    """Report the sizes of a form (count_ops only up to `max_tree_size`: it walks the tree);
+    returns the measures skipped."""
+    reporter.step("size")
+    parts = [rhs for _, rhs in replacements] + list(form)
+    size = tree_size(parts)
+    reporter.send(tree_size=size, dag_size=dag_size(parts), tree_ops=tree_ops(parts))
+    if mode in ("cse", "program"):
+        reporter.send(cse_size=cse_size(replacements, form), n_assignments=len(replacements))
+    reporter.step("count_ops")
+    if size > max_tree_size:
+        return ["count_ops"]
+    reporter.send(count_ops=count_ops(parts))
+    return []
 
 
 def swell(
@@ -269,6 +281,34 @@ def swell_curve(
     [(2, 2), (3, 9)]
     """
     name, builder, wrt = _family(family)
+    sizes, methods, modes, budget_s = _checked_grid(sizes, methods, modes, budget_s)
+    stopped: dict[tuple[str, str], Any] = {}
+    records = []
+    for size in sizes:
+        function: expr.Function | None = None
+        for method, mode in itertools.product(methods, modes):
+            if mode == "program" and method != "graph":
+                continue
+            base = {"family": name, "size": size}
+            if (method, mode) in stopped:
+                row = _stopped_row(method, mode, budget_s, stopped[(method, mode)])
+                records.append({**base, **row})
+                continue
+            if function is None:
+                function = builder(size)
+            row = swell(
+                function, method, mode, budget_s=budget_s, wrt=wrt, strict=strict, **options
+            )
+            records.append({**base, **row})
+            if row["budget_exceeded"]:
+                stop_all = row["exceeded_step"] in ("function size", "diff")
+                for other in modes if stop_all else [mode]:
+                    stopped.setdefault((method, other), size)
+    return records
+
+
+def _checked_grid(sizes: Any, methods: Any, modes: Any, budget_s: Any) -> tuple:
+    """swell_curve's sizes, methods, modes (as lists) and budget, checked."""
     sizes = checks.sequence(sizes, "sizes", SymdiffError)
     methods = checks.sequence(methods, "methods", SymdiffError)
     modes = checks.sequence(modes, "modes", SymdiffError)
@@ -278,37 +318,18 @@ def swell_curve(
         _check_mode(mode, "graph")
     for size in sizes:
         checks.integer(size, "sizes: each size", error=SymdiffError)
-    budget_s = check_budget(budget_s)
-    stopped: dict[tuple[str, str], Any] = {}
-    records = []
-    for size in sizes:
-        function: expr.Function | None = None
-        for method in methods:
-            for mode in modes:
-                if mode == "program" and method != "graph":
-                    continue
-                base = {"family": name, "size": size}
-                key = (method, mode)
-                if key in stopped:
-                    row = dict.fromkeys(FIELDS)
-                    row.update(
-                        method=method,
-                        mode=mode,
-                        budget_s=budget_s,
-                        budget_exceeded=True,
-                        exceeded_step=f"stopped after size {stopped[key]}",
-                        skipped="stopped",
-                    )
-                    records.append({**base, **row})
-                    continue
-                if function is None:
-                    function = builder(size)
-                row = swell(
-                    function, method, mode, budget_s=budget_s, wrt=wrt, strict=strict, **options
-                )
-                records.append({**base, **row})
-                if row["budget_exceeded"]:
-                    stop_all = row["exceeded_step"] in ("function size", "diff")
-                    for other in modes if stop_all else [mode]:
-                        stopped.setdefault((method, other), size)
-    return records
+    return sizes, methods, modes, check_budget(budget_s)
+
+
+def _stopped_row(method: str, mode: str, budget_s: float, after: int) -> dict[str, Any]:
+    """The record of a (method, mode) not run because a smaller size ran over budget."""
+    row = dict.fromkeys(FIELDS)
+    row.update(
+        method=method,
+        mode=mode,
+        budget_s=budget_s,
+        budget_exceeded=True,
+        exceeded_step=f"stopped after size {after}",
+        skipped="stopped",
+    )
+    return row

@@ -258,6 +258,7 @@ NAN_CALLS = {
     "checkpoint_sequential": lambda f, x: autodiff.checkpoint_sequential(
         [lambda h: 2.0 * h, f], x, strategy="sqrt"
     ),
+    "sequential_vjp": lambda f, x: autodiff.sequential_vjp([lambda h: 2.0 * h, f], x)[1](1.0),
 }
 
 
@@ -265,7 +266,7 @@ NAN_CALLS = {
 @pytest.mark.parametrize("way", ["python", "string"])
 def test_every_transformation_reports_a_domain_error_by_node(name, way):
     f = (lambda x: expr.log(x) * 2.0) if way == "python" else "log(x) * 2"
-    if name == "checkpoint_sequential" and way == "string":
+    if name in ("checkpoint_sequential", "sequential_vjp") and way == "string":
         f = expr.parse(f)
     with pytest.raises(autodiff.NaNError, match=r"node \d+ \(v\d+ = log of v\d+\).*domain"):
         NAN_CALLS[name](f, -1.0)

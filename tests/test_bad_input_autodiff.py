@@ -14,9 +14,9 @@ from test_bad_input import run_case
 
 import autodiff as ad
 import expr
+from autodiff.checkpoint.strategy import CheckpointError
 from autodiff.custom import CustomRuleError
 from autodiff.pytree import PytreeError
-from autodiff.schedule import CheckpointError
 from autodiff.tracing import OutputError
 
 AE = ad.AutodiffError

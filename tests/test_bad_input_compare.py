@@ -16,6 +16,17 @@ import compare
 from compare import cli
 from expr import ExprError
 
+
+def _experiment(*args, **options):
+    """A call of compare.run_experiment (it takes no folder)."""
+    return lambda tmp: compare.run_experiment(*args, **options)
+
+
+def _plot(*args, **options):
+    """A call of compare.plot (it takes no folder)."""
+    return lambda tmp: compare.plot(*args, **options)
+
+
 BAD_CALLS = {
     # run: names, preset, formats, style, seed, out_dir, executor
     "run: one string for the list of experiments": (
@@ -49,106 +60,52 @@ BAD_CALLS = {
         "executor",
     ),
     # run_experiment: name, preset, options
-    "run_experiment: an unknown name": (lambda tmp: compare.run_experiment("nope"), "nope"),
-    "run_experiment: None": (lambda tmp: compare.run_experiment(None), "None"),
-    "run_experiment: a list for the name": (
-        lambda tmp: compare.run_experiment(["swell"]),
-        "swell",
-    ),
-    "run_experiment: an unknown preset": (
-        lambda tmp: compare.run_experiment("swell", "fast"),
-        "preset",
-    ),
-    "run_experiment: an unknown option": (
-        lambda tmp: compare.run_experiment("swell", depth=3),
-        "depth",
-    ),
-    "run_experiment: a string for a size": (
-        lambda tmp: compare.run_experiment("accuracy_sweep", points="9"),
-        "points",
-    ),
-    "run_experiment: NaN for a size": (
-        lambda tmp: compare.run_experiment("accuracy_sweep", points=math.nan),
-        "points",
-    ),
-    "run_experiment: a huge size": (
-        lambda tmp: compare.run_experiment("accuracy_sweep", points=10**9),
-        "10001",
-    ),
-    "run_experiment: a negative size": (
-        lambda tmp: compare.run_experiment("crossover", total=-4),
-        "total",
-    ),
-    "run_experiment: a bool for a size": (
-        lambda tmp: compare.run_experiment("crossover", total=True),
-        "total",
-    ),
+    "run_experiment: an unknown name": (_experiment("nope"), "nope"),
+    "run_experiment: None": (_experiment(None), "None"),
+    "run_experiment: a list for the name": (_experiment(["swell"]), "swell"),
+    "run_experiment: an unknown preset": (_experiment("swell", "fast"), "preset"),
+    "run_experiment: an unknown option": (_experiment("swell", depth=3), "depth"),
+    "run_experiment: a string for a size": (_experiment("accuracy_sweep", points="9"), "points"),
+    "run_experiment: NaN for a size": (_experiment("accuracy_sweep", points=math.nan), "points"),
+    "run_experiment: a huge size": (_experiment("accuracy_sweep", points=10**9), "10001"),
+    "run_experiment: a negative size": (_experiment("crossover", total=-4), "total"),
+    "run_experiment: a bool for a size": (_experiment("crossover", total=True), "total"),
     "run_experiment: one string for a list of names": (
-        lambda tmp: compare.run_experiment("accuracy_sweep", functions="exp"),
+        _experiment("accuracy_sweep", functions="exp"),
         "functions",
     ),
-    "run_experiment: one number for a list of sizes": (
-        lambda tmp: compare.run_experiment("memory", depths=8),
-        "depths",
-    ),
+    "run_experiment: one number for a list of sizes": (_experiment("memory", depths=8), "depths"),
     "run_experiment: a huge size in a list": (
-        lambda tmp: compare.run_experiment("cost_scaling", sizes=(2, 10**7)),
+        _experiment("cost_scaling", sizes=(2, 10**7)),
         "sizes",
     ),
-    "run_experiment: inf seconds": (
-        lambda tmp: compare.run_experiment("swell", seconds=math.inf),
-        "seconds",
-    ),
-    "run_experiment: a string for a budget": (
-        lambda tmp: compare.run_experiment("swell", seconds="5"),
-        "seconds",
-    ),
+    "run_experiment: inf seconds": (_experiment("swell", seconds=math.inf), "seconds"),
+    "run_experiment: a string for a budget": (_experiment("swell", seconds="5"), "seconds"),
     "run_experiment: an unknown method": (
-        lambda tmp: compare.run_experiment("nonsmooth", methods=("telepathy",)),
+        _experiment("nonsmooth", methods=("telepathy",)),
         "telepathy",
     ),
-    "run_experiment: an unknown dtype": (
-        lambda tmp: compare.run_experiment("accuracy_sweep", dtype="float16"),
-        "dtype",
-    ),
-    "run_experiment: a float seed": (
-        lambda tmp: compare.run_experiment("worked_example", seed=0.5),
-        "seed",
-    ),
+    "run_experiment: an unknown dtype": (_experiment("accuracy_sweep", dtype="float16"), "dtype"),
+    "run_experiment: a float seed": (_experiment("worked_example", seed=0.5), "seed"),
     "run_experiment: a deep logistic table that could not finish": (
-        lambda tmp: compare.run_experiment("logistic_classic", max_depth=40),
+        _experiment("logistic_classic", max_depth=40),
         "max_depth",
     ),
     "run_experiment: a progress that is not callable": (
-        lambda tmp: compare.run_experiment("swell", progress="yes"),
+        _experiment("swell", progress="yes"),
         "progress",
     ),
-    "run_experiment: an unknown style": (
-        lambda tmp: compare.run_experiment("worked_example", style=None),
-        "style",
-    ),
+    "run_experiment: an unknown style": (_experiment("worked_example", style=None), "style"),
     # plot
-    "plot: an unknown figure": (lambda tmp: compare.plot("fig99", []), "fig99"),
-    "plot: None for the figure": (lambda tmp: compare.plot(None, []), "None"),
-    "plot: a string for the records": (
-        lambda tmp: compare.plot("fig04_crossover", "records"),
-        "records",
-    ),
-    "plot: None for the records": (lambda tmp: compare.plot("fig04_crossover", None), "records"),
-    "plot: a dict for the records": (lambda tmp: compare.plot("fig04_crossover", {}), "records"),
-    "plot: an empty list of records": (lambda tmp: compare.plot("fig04_crossover", []), "records"),
-    "plot: records of another figure": (
-        lambda tmp: compare.plot("fig04_crossover", [{"h": 1.0}]),
-        "do not fit",
-    ),
-    "plot: fig is not a figure": (
-        lambda tmp: compare.plot("fig06_memory", [{"kind": "depth"}], fig="left"),
-        "fig",
-    ),
-    "plot: ax is not an Axes": (
-        lambda tmp: compare.plot("fig04_crossover", [{}], ax=3),
-        "ax",
-    ),
+    "plot: an unknown figure": (_plot("fig99", []), "fig99"),
+    "plot: None for the figure": (_plot(None, []), "None"),
+    "plot: a string for the records": (_plot("fig04_crossover", "records"), "records"),
+    "plot: None for the records": (_plot("fig04_crossover", None), "records"),
+    "plot: a dict for the records": (_plot("fig04_crossover", {}), "records"),
+    "plot: an empty list of records": (_plot("fig04_crossover", []), "records"),
+    "plot: records of another figure": (_plot("fig04_crossover", [{"h": 1.0}]), "do not fit"),
+    "plot: fig is not a figure": (_plot("fig06_memory", [{"kind": "depth"}], fig="left"), "fig"),
+    "plot: ax is not an Axes": (_plot("fig04_crossover", [{}], ax=3), "ax"),
     # records
     "write_csv: a string for the rows": (
         lambda tmp: compare.write_csv("rows", tmp / "x.csv"),

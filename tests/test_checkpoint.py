@@ -11,7 +11,7 @@ import pytest
 
 import autodiff
 import expr
-from autodiff.checkpoint_exec import Ledger
+from autodiff.stats import Ledger
 from expr import catalog
 
 ck = importlib.import_module("autodiff.checkpoint")
@@ -292,6 +292,35 @@ def test_checkpoint_region_is_recomputed() -> None:
     assert implicit["forward_evals"] == pullback.stats.forward_evals
 
 
+# ----------------------------------------------------------------------------- NaN
+@pytest.mark.parametrize("strategy", ["none", "sqrt", ck.binomial(2)], ids=str)
+def test_grad_with_a_checkpoint_honours_check_nan(strategy) -> None:
+    # a NaN value (log(-1)) and a NaN derivative (sqrt'(0) * 0): reported by node, or with
+    # check_nan=False passed on exactly as plain grad(check_nan=False) passes them on
+    for formula, x, words in (("log(x) * 2", -1.0, "log"), ("sqrt(x) * sqrt(x)", 0.0, "sqrt")):
+        with pytest.raises(autodiff.NaNError, match=words):
+            autodiff.grad(formula, checkpoint=strategy)(x)
+        plain = autodiff.grad(formula, check_nan=False)(x)
+        got = autodiff.grad(formula, checkpoint=strategy, check_nan=False)(x)
+        np.testing.assert_array_equal(got, plain)
+
+
+def test_sequential_vjp_reports_nan_by_layer_and_node() -> None:
+    with pytest.raises(autodiff.NaNError, match=r"sequential_vjp, layer 1 .*node \d+ .*log"):
+        ck.sequential_vjp([lambda h: 2.0 * h, expr.log], -1.0)
+    layers = [expr.sqrt, lambda h: h * h]  # sqrt'(0) * 0 = inf * 0 in the backward sweep
+    _, pullback = ck.sequential_vjp(layers, 0.0, strategy="sqrt")
+    with pytest.raises(autodiff.NaNError, match=r"sequential_vjp, layer 0 .*backward sweep"):
+        pullback(1.0)
+    with pytest.raises(autodiff.NaNError, match="'x' contains NaN"):
+        ck.sequential_vjp(layers, np.nan)
+    out, pullback = ck.sequential_vjp([expr.log], -1.0, check_nan=False)
+    assert np.isnan(out) and pullback(1.0)[0] == -1.0
+    assert np.isnan(ck.sequential_vjp(layers, 0.0, check_nan=False)[1](1.0)[0])
+    result = ck.checkpoint_sequential(layers, np.nan, strategy="sqrt", check_nan=False)
+    assert np.isnan(result.value) and np.isnan(result.grad_x)
+
+
 # ----------------------------------------------------------------------------- errors
 def test_bad_chains_are_named() -> None:
     x = np.ones(3)
@@ -333,6 +362,10 @@ def test_package_exports() -> None:
         "reverse 1",
         "reverse 0",
     ]
-    for name in ("checkpoint_sequential", "every", "binomial", "budget", "draw_schedule"):
+    for name in ("checkpoint_sequential", "every", "binomial", "budget", "trace_actions"):
         assert callable(vars(autodiff)[name])
     assert autodiff.checkpoint is ck.checkpoint
+    # the drawing of a schedule lives in compare, beside the figure that uses it
+    from compare.plots.schedule import draw_schedule
+
+    assert callable(draw_schedule)

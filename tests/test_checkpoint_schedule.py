@@ -7,19 +7,10 @@ import math
 
 import pytest
 
-from autodiff.schedule import (
-    Action,
-    CheckpointError,
-    as_strategy,
-    beta,
-    binomial,
-    budget,
-    draw_schedule,
-    every,
-    revolve_forward_steps,
-    schedule,
-    simulate,
-)
+from autodiff.checkpoint.execute import Action, simulate
+from autodiff.checkpoint.schedule import beta, revolve_forward_steps, schedule
+from autodiff.checkpoint.strategy import CheckpointError, as_strategy, binomial, budget, every
+from compare.plots.schedule import draw_schedule
 
 T_MAX, S_MAX = 200, 10
 

@@ -95,7 +95,11 @@ def test_traced_parsed_and_sympy_functions_agree(tree, x, y):
     traced = expr.trace(
         lambda x, y: render_python(tree, {"x": x, "y": y}) + 0 * x + 0 * y, 0.0, 0.0
     )
-    parsed = expr.parse(render_string(tree) + " + 0*x + 0*y", variables=["x", "y"])
+    try:
+        parsed = expr.parse(render_string(tree) + " + 0*x + 0*y", variables=["x", "y"])
+    except expr.ParseError as error:  # by design: a constant part overflows, e.g. exp(exp(exp(2)))
+        assert "infinite in float64" in str(error)
+        return
     sx, sy = sympy.symbols("x y")
     built = expr.from_sympy(render_sympy(tree, {"x": sx, "y": sy}), variables=[sx, sy])
     values = [g(x, y) for g in (traced, parsed, built)]
@@ -191,13 +195,8 @@ def test_multiple_outputs_and_keyword_calls():
     assert not f.single_output
 
 
-def test_a_20000_op_chain_builds_and_evaluates():
-    def chain(x):
-        for _ in range(20000):
-            x = expr.sin(x)
-        return x
-
-    f = expr.trace(chain, 0.5)
+def test_a_20000_op_chain_builds_and_evaluates(sin_chain):
+    f = sin_chain
     assert f.size() == 20000 and f.depth() == 20000
     value = 0.5
     for _ in range(20000):

@@ -8,6 +8,7 @@ Each catalog function is written again below for the peers, independently of our
 from __future__ import annotations
 
 from functools import reduce
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -26,67 +27,32 @@ SIZES = {"logistic": 4, "nested_sin_exp": 5, "product": 4, "rosenbrock": 4, "log
 SIZES |= {"mlp_loss": 3, "tanh_chain": 3}
 
 
-class AutogradOps:
-    sin, cos, exp, sqrt, tanh, log, abs = (
-        anp.sin,
-        anp.cos,
-        anp.exp,
-        anp.sqrt,
-        anp.tanh,
-        anp.log,
-        anp.abs,
-    )
-
-    @staticmethod
-    def relu(x: Any) -> Any:
-        return anp.where(x > 0, x, 0.0 * x)
-
-    @staticmethod
-    def sum(x: Any, axis: Any = None) -> Any:
-        return anp.sum(x, axis=axis)
-
-    @staticmethod
-    def mean(x: Any) -> Any:
-        return anp.mean(x)
-
-    @staticmethod
-    def maximum(a: Any, b: Any) -> Any:
-        return anp.maximum(a, b)
-
-    @staticmethod
-    def logsumexp(x: Any, axis: Any = None) -> Any:
-        top = anp.max(x, axis=axis, keepdims=True)
-        out = anp.log(anp.sum(anp.exp(x - top), axis=axis, keepdims=True)) + top
-        return anp.sum(out, axis=axis) if axis is not None else anp.sum(out)
+def _namespace(module: Any, **own: Any) -> SimpleNamespace:
+    """The peer's functions by our names: those it spells as numpy does, and its `own`."""
+    same = ("sin", "cos", "exp", "sqrt", "tanh", "log", "abs", "mean", "maximum")
+    return SimpleNamespace(**{name: getattr(module, name) for name in same}, **own)
 
 
-class TorchOps:
-    sin, cos, exp, sqrt, tanh, log, abs = (
-        torch.sin,
-        torch.cos,
-        torch.exp,
-        torch.sqrt,
-        torch.tanh,
-        torch.log,
-        torch.abs,
-    )
-    relu = torch.relu
+def _autograd_logsumexp(x: Any, axis: Any = None) -> Any:
+    top = anp.max(x, axis=axis, keepdims=True)
+    out = anp.log(anp.sum(anp.exp(x - top), axis=axis, keepdims=True)) + top
+    return anp.sum(out, axis=axis) if axis is not None else anp.sum(out)
 
-    @staticmethod
-    def sum(x: Any, axis: Any = None) -> Any:
-        return torch.sum(x) if axis is None else torch.sum(x, dim=axis)
 
-    @staticmethod
-    def mean(x: Any) -> Any:
-        return torch.mean(x)
-
-    @staticmethod
-    def maximum(a: Any, b: Any) -> Any:
-        return torch.maximum(a, b)
-
-    @staticmethod
-    def logsumexp(x: Any, axis: Any = None) -> Any:
-        return torch.logsumexp(x, dim=tuple(range(x.dim())) if axis is None else axis)
+AutogradOps = _namespace(
+    anp,
+    relu=lambda x: anp.where(x > 0, x, 0.0 * x),
+    sum=lambda x, axis=None: anp.sum(x, axis=axis),
+    logsumexp=_autograd_logsumexp,
+)
+TorchOps = _namespace(
+    torch,
+    relu=torch.relu,
+    sum=lambda x, axis=None: torch.sum(x) if axis is None else torch.sum(x, dim=axis),
+    logsumexp=lambda x, axis=None: torch.logsumexp(
+        x, dim=tuple(range(x.dim())) if axis is None else axis
+    ),
+)
 
 
 def _relu(ns: Any, x: Any) -> Any:

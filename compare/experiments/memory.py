@@ -18,12 +18,17 @@ import autodiff
 import expr
 
 from ..plots import memory as pm
+from ..plots import schedule as ps
 from ..records import Record
 from ..registry import Experiment, FigureSpec
 
 
 def _layer(h: Any, W: Any, b: Any) -> Any:
     return expr.tanh(h @ W + b)
+
+
+def _half_mean_square(h: Any) -> Any:
+    return 0.5 * expr.mean(h * h)
 
 
 def _chain_inputs(width: int, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -39,9 +44,25 @@ def _strategies(T: int, snapshots: int, every_k: int) -> list[tuple[str, str, An
     ]
 
 
-def _run(T: int, strategy: Any, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> Any:
-    layers = [_layer] * T
-    return autodiff.checkpoint_sequential(layers, x, [(W, b)] * T, strategy=strategy).stats
+def run_chain(
+    T: int,
+    strategy: Any,
+    x: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray,
+    loss: bool = False,
+    trace_memory: bool = False,
+) -> autodiff.Stats:
+    """The measured `Stats` of one checkpointed gradient of the chain h <- tanh(h W + b),
+    T layers sharing W and b (then the loss 0.5 mean(h^2) as one more step when `loss`;
+    else the cotangent of h_T is ones). O(stats.forward_evals) layer evaluations."""
+    layers, params = [_layer] * T, [(W, b)] * T
+    if loss:
+        layers, params = [*layers, _half_mean_square], [*params, ()]
+    result = autodiff.checkpoint_sequential(
+        layers, x, params, strategy=strategy, trace_memory=trace_memory
+    )
+    return result.stats
 
 
 def _forward_mode_sweep(T: int, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> int:
@@ -70,27 +91,15 @@ def _central_sweep(T: int, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> int:
     return peak
 
 
-def memory(
-    depths: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256),
-    fixed_depth: int = 64,
-    width: int = 16,
-    batch: int = 8,
-    snapshots: int = 4,
-    every_k: int = 8,
-    schedule_depth: int = 10,
-    schedule_snapshots: int = 3,
-    seed: int = 0,
+def _depth_rows(
+    depths: tuple[int, ...], snapshots: int, every_k: int, x: np.ndarray, W: Any, b: Any
 ) -> list[Record]:
-    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, snapshots = most
-    snapshots held at once, measure),
-    kind="tradeoff" and kind="frontier" at T = fixed_depth (strategy, setting,
-    forward_ratio = forward steps / T, peak_bytes), kind="schedule" (one row per action of
-    binomial(schedule_snapshots) over schedule_depth steps)."""
-    x, W, b = _chain_inputs(width, batch, seed)
+    """kind="depth": per T, each strategy measured by the executor, and the peaks of forward
+    mode and central differences (no tape) beside them."""
     rows: list[Record] = []
     for T in depths:
         for key, label, strategy in _strategies(T, snapshots, every_k):
-            stats = _run(T, strategy, x, W, b)
+            stats = run_chain(T, strategy, x, W, b)
             rows.append(
                 {
                     "kind": "depth",
@@ -115,7 +124,10 @@ def memory(
                     "measure": "live values",
                 }
             )
-    T = fixed_depth
+    return rows
+
+
+def _tradeoff_settings(T: int) -> list[tuple[str, str, Any, int]]:
     settings: list[tuple[str, str, Any, int]] = [("store_all", "store all", None, 0)]
     settings += [
         ("every", "every k (k = 2 … T/2)", autodiff.every(k), k)
@@ -128,8 +140,15 @@ def memory(
         for s in (1, 2, 3, 4, 6, 8, 12, 16)
         if s < T
     ]
-    for key, label, strategy, setting in settings:
-        stats = _run(T, strategy, x, W, b)
+    return settings
+
+
+def _tradeoff_rows(T: int, x: np.ndarray, W: Any, b: Any) -> list[Record]:
+    """kind="tradeoff" (measured) and kind="frontier" (revolve's optimum, Griewank's formula
+    beside each binomial point) at depth T."""
+    rows: list[Record] = []
+    for key, label, strategy, setting in _tradeoff_settings(T):
+        stats = run_chain(T, strategy, x, W, b)
         rows.append(
             {
                 "kind": "tradeoff",
@@ -155,20 +174,51 @@ def memory(
                     "forward_ratio": optimum / T,
                 }
             )
-    actions = autodiff.schedule(schedule_depth, autodiff.binomial(schedule_snapshots))
-    for index, action in enumerate(actions):
-        rows.append(
-            {
-                "kind": "schedule",
-                "T": schedule_depth,
-                "index": index,
-                "label": f"binomial (revolve), {schedule_snapshots} snapshots",
-                "action": action.kind,
-                "start": action.start,
-                "stop": action.stop,
-            }
-        )
     return rows
+
+
+def _schedule_rows(T: int, snapshots: int) -> list[Record]:
+    """kind="schedule": binomial(snapshots) over T steps, one row per action as the
+    executor's interpreter traced it (steps_done before it, origin: where the sweep is;
+    snapshots held after it)."""
+    actions = autodiff.schedule(T, autodiff.binomial(snapshots))
+    return [
+        {
+            "kind": "schedule",
+            "T": T,
+            "index": index,
+            "label": f"binomial (revolve), {snapshots} snapshots",
+            "action": event["kind"],
+            "start": event["start"],
+            "stop": event["stop"],
+            "steps_done": event["steps_done"],
+            "origin": event["origin"],
+            "snapshots": event["snapshots"],
+        }
+        for index, event in enumerate(autodiff.trace_actions(actions))
+    ]
+
+
+def memory(
+    depths: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256),
+    fixed_depth: int = 64,
+    width: int = 16,
+    batch: int = 8,
+    snapshots: int = 4,
+    every_k: int = 8,
+    schedule_depth: int = 10,
+    schedule_snapshots: int = 3,
+    seed: int = 0,
+) -> list[Record]:
+    """Records: kind="depth" (T, strategy, label, peak_bytes, forward_steps, snapshots = most
+    snapshots held at once, measure),
+    kind="tradeoff" and kind="frontier" at T = fixed_depth (strategy, setting,
+    forward_ratio = forward steps / T, peak_bytes), kind="schedule" (one row per action of
+    binomial(schedule_snapshots) over schedule_depth steps)."""
+    x, W, b = _chain_inputs(width, batch, seed)
+    rows = _depth_rows(depths, snapshots, every_k, x, W, b)
+    rows += _tradeoff_rows(fixed_depth, x, W, b)
+    return rows + _schedule_rows(schedule_depth, schedule_snapshots)
 
 
 EXPERIMENTS = (
@@ -183,9 +233,14 @@ EXPERIMENTS = (
                 pm.plot_memory,
                 pm.caption_memory,
                 panels=2,
+                select=pm.select_memory,
             ),
             FigureSpec(
-                "fig07_schedule", "The checkpoint schedule", pm.plot_schedule, pm.caption_schedule
+                "fig07_schedule",
+                "The checkpoint schedule",
+                ps.plot_schedule,
+                ps.caption_schedule,
+                select=ps.select_schedule,
             ),
         ),
         {
