@@ -269,9 +269,9 @@ class Function:
         `step=None` each op's numpy kernel runs, numpy's warnings off (inf and NaN are
         values here): the tight loop of `evaluate` and of the forward sweep, where a
         failing kernel raises `ShapeError` (or `InputError` for a complex operand) naming
-        the node. Evaluation, both sweeps of `autodiff`, the reference, `to_sympy` and
-        symdiff's programs are this walk with their own steps. O(entries) step calls, no
-        recursion.
+        the node. Evaluation, both sweeps of `autodiff`, the reference, `to_sympy`,
+        symdiff's programs and the code generator of `autodiff.compile` are this walk with
+        their own steps. O(entries) step calls, no recursion.
 
         >>> import expr
         >>> f = expr.parse("x*y + x")
