@@ -53,6 +53,7 @@ from .compile import Compiled, compile_function
 from .errors import JitError
 from .pytree import LEAF, TreeDef, flatten
 from .reverse import any_nan, gradient_function
+from .tracing import same_records
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
@@ -315,26 +316,7 @@ def same_graph(f: Function, g: Function) -> bool:
     node by node. O(nodes + constant elements)."""
     if f.n_nodes != g.n_nodes or f.inputs != g.inputs or f.outputs != g.outputs:
         return False
-    if f.guards != g.guards:
-        return False
-    for a, b in zip(f.records, g.records):
-        if a["op"] == "const":
-            if b["op"] != "const" or not _same_constant(a["value"], b["value"]):
-                return False
-            if a["shape"] != b["shape"] or a.get("exact") != b.get("exact"):
-                return False
-        elif a != b:  # op, args, attrs, shape (and an input's name): the whole record
-            return False
-    return True
-
-
-def _same_constant(x: Any, y: Any) -> bool:
-    """Bitwise equal constants of one type, dtype and shape."""
-    if type(x) is not type(y):
-        return False
-    if isinstance(x, np.ndarray):
-        return x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
-    return repr(x) == repr(y)  # Python numbers: repr round-trips, and tells -0.0 from 0.0
+    return f.guards == g.guards and same_records(f.records, g.records)
 
 
 def jit(

@@ -455,3 +455,25 @@ def test_short_axis_reductions_are_bitwise_to_the_last_bit(op):
                 want = f.evaluate(value)[f.outputs[0]]
                 assert got.shape == want.shape and got.dtype == want.dtype
                 assert got.tobytes() == want.tobytes(), (k, axis, keepdims, value.dtype)
+
+
+def test_python_function_path_keeps_the_graph_it_traced_again():
+    """A retrace that records the last call's very graph holds that Function (not built
+    again); a new constant (a closure read afresh) or a new branch gives a new one."""
+    scale = [2.0]
+
+    def loss(w):
+        total = expr.sum(expr.tanh(w) * scale[0])
+        return total if scale[0] < 5.0 else -total
+
+    vg = autodiff.value_and_grad(loss)
+    w = np.array([0.3, -1.2, 2.0])
+    for _ in range(3):
+        vg(w)
+    first = vg._last_trace.function
+    assert vg.call((w,), {}).function is first
+    scale[0] = 3.0
+    assert vg.call((w,), {}).function is not first
+    assert vg(w)[0] == pytest.approx(3.0 * np.sum(np.tanh(w)), rel=1e-15)
+    scale[0] = 6.0  # the other branch: traced with values again, a new graph
+    assert vg(w)[0] == pytest.approx(-6.0 * np.sum(np.tanh(w)), rel=1e-15)
