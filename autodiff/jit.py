@@ -279,12 +279,16 @@ class GradientProgram:
             *[x.dtype if type(x) is np.ndarray else getattr(x, "dtype", None) for x in inputs],
         )
         program = self.programs.get(key)
+        if program is None and not all(d is not None and d.kind == "f" for d in key[1:]):
+            return None  # complex step and friends: the interpreter
+        if self.function.guards:  # checked before anything runs (or compiles) at inputs
+            guards = self.guards.get(key[1:])
+            if guards is None:
+                guards = self.guards[key[1:]] = Guards.of(self.function, inputs)
+            if not guards.hold(inputs):
+                return None  # another branch: the interpreter's TraceError says so
         if program is None:
-            if not all(d is not None and d.kind == "f" for d in key[1:]):
-                return None  # complex step and friends: the interpreter
             program = self.programs[key] = self._compile(inputs, scalar)
-        if self.function.guards and not self.guards[key[1:]].hold(inputs):
-            return None  # another branch: the interpreter's TraceError says so
         try:
             outputs = program(*args) if program.scalar else None
         except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
@@ -304,7 +308,6 @@ class GradientProgram:
         numpy_key = (False, *(x.dtype for x in inputs))
         if numpy_key not in self.programs:
             self.programs[numpy_key] = compile_function(self.graph, values)
-            self.guards[numpy_key[1:]] = Guards.of(self.function, inputs)
         if scalar and all(d["shape"] == () for d in self.graph.records):
             return compile_function(self.graph, values, scalar=True)
         return self.programs[numpy_key]

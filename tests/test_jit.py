@@ -406,7 +406,8 @@ def test_hostile_input_names_never_reach_the_generated_source(tmp_path):
 def test_a_traced_function_checks_its_branches_on_every_path():
     """A Function traced through `if x > 0:` refuses inputs that take the other branch
     (never the other branch's value): evaluated, differentiated (interpreted, compiled
-    from the second call, forward mode, Hessian) and as the reference; jit retraces."""
+    from the second call, forward mode, Hessian, its gradient graph) and as the reference;
+    jit retraces."""
     f = expr.trace(lambda x: expr.sin(x) if x > 0 else x * x, 1.0, concrete=True)
     value_and_grad = autodiff.value_and_grad(f)
     for x in (1.0, 2.0, 0.5):  # the traced branch: interpreted, then compiled
@@ -423,6 +424,7 @@ def test_a_traced_function_checks_its_branches_on_every_path():
         lambda: autodiff.jvp(f, (-2.0,), (1.0,)),
         lambda: autodiff.hessian(f)(-2.0),
         lambda: expr.reference(f, -2.0),
+        lambda: autodiff.grad_graph(f, 0, 1.0)(-2.0),  # the gradient graph keeps f's guards
     ]
     for call in calls:
         with pytest.raises(expr.TraceError, match=r"condition 1 of 1 .* is True; at these inputs"):
