@@ -205,6 +205,7 @@ class Transformation:
         if (
             last is not None
             and not last.function.guards
+            and not self.has_aux  # aux values are the concrete values of the trace
             and not any(isinstance(a, Tracer) for a in args)
         ):
             # The last call's trace took no branch: try without values first (cheaper, and

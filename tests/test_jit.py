@@ -479,3 +479,14 @@ def test_python_function_path_keeps_the_graph_it_traced_again():
     assert vg(w)[0] == pytest.approx(3.0 * np.sum(np.tanh(w)), rel=1e-15)
     scale[0] = 6.0  # the other branch: traced with values again, a new graph
     assert vg(w)[0] == pytest.approx(-6.0 * np.sum(np.tanh(w)), rel=1e-15)
+
+
+def test_python_function_path_with_aux_keeps_computing_the_aux():
+    """has_aux: the aux holds the values of each call (traced with values every time,
+    never the value-free retrace, which has no values to give)."""
+    vg = autodiff.value_and_grad(lambda x: (expr.sum(x * x), x * 2.0), has_aux=True)
+    for shift in range(4):
+        x = np.arange(3.0) + shift
+        (value, aux), grad = vg(x)
+        assert value == pytest.approx(np.sum(x * x)) and np.array_equal(aux, 2.0 * x)
+        assert np.array_equal(grad, 2.0 * x)
