@@ -51,11 +51,6 @@ PENDING = {
     "sequential_vjp",  # ckpt: autodiff/checkpoint.py
     "memory",  # ckpt: compare/experiments/memory.py
     "plot_memory",  # ckpt: compare/plots/memory.py
-    "_cost_row",  # compare: compare/plots/cost.py
-    "plot_crossover",  # compare: compare/plots/cost.py
-    "cost_scaling",  # compare: compare/experiments/cost.py
-    "plot_mlp",  # compare: compare/plots/mlp.py
-    "main",  # compare: compare/cli.py
 }
 
 
