@@ -205,13 +205,16 @@ class Transformation:
         if (
             last is not None
             and not last.function.guards
+            and not self.has_aux  # aux values are the concrete values of the trace
             and not any(isinstance(a, Tracer) for a in args)
         ):
             # The last call's trace took no branch: try without values first (cheaper, and
             # enough to find that graph again and run its compiled program); if f branches
             # on a traced value now, trace again with values (f runs twice in this call).
             try:
-                call = trace_call(self.f, args, kwargs, positions, self.has_aux, self.what, False)
+                call = trace_call(
+                    self.f, args, kwargs, positions, self.has_aux, self.what, False, last.function
+                )
             except expr.TracerBoolError:
                 call = None
             if call is not None and call.traced:
@@ -268,7 +271,7 @@ class Transformation:
             if (
                 last is None
                 or last.positions != positions
-                or not same_graph(last.function, function)
+                or (function is not last.function and not same_graph(last.function, function))
             ):
                 self._last_trace = _LastTrace(function, positions)
                 return None

@@ -245,15 +245,16 @@ class _Writer:
         if op == "reshape":
             return f"{x}.reshape({self.attr(node, attrs['newshape'])})"
         shape = self.f.shape(args[0])
+        real = self.values[args[0]].dtype.kind == "f"  # (complex sums pair differently)
+        axis, keep = attrs.get("axis"), bool(attrs.get("keepdims"))
         if op in ("sum", "max"):
             ufunc = np.add if op == "sum" else np.maximum
-            return self.reduction(node, ufunc, x, shape, attrs["axis"], bool(attrs["keepdims"]))
+            return self.reduction(node, ufunc, x, shape if real else (), axis, keep)
         if op == "mean":  # np.mean: the sum, divided by the count (float64 only, below)
             if self.values[args[0]].dtype != np.float64:
                 return None
             count = self.values[args[0]].size // max(1, np.size(self.values[node]))
-            total = self.reduction(node, np.add, x, shape, attrs["axis"], bool(attrs["keepdims"]))
-            return f"{total} / {count}"
+            return f"{self.reduction(node, np.add, x, shape, axis, keep)} / {count}"
         newshape = tuple(attrs["newshape"])  # sum_to
         lead = len(shape) - len(newshape)
         axes = tuple(range(lead)) + tuple(
@@ -289,12 +290,13 @@ class _Writer:
     def reduction(
         self, node: int, ufunc: np.ufunc, x: str, shape: tuple, axis: tuple | None, keep: bool
     ) -> str:
-        """`ufunc.reduce(x, axis, keepdims=keep)` (add: sum, maximum: max) as source. Over
-        one short axis (2..7 elements, at least 2 dims) it is written as the k - 1 ufunc calls
-        on the slices along that axis: numpy reduces fewer than 8 elements one after the
-        other (add from its identity 0.0, which the trailing + 0.0 stands for: it only turns
-        a -0.0 sum into 0.0), so the numbers are the same, without numpy's inner loop per
-        row (a (2048, 2) max: 50 us as a reduction, 3 us as one `maximum`)."""
+        """`ufunc.reduce(x, axis, keepdims=keep)` (add: sum, maximum: max) as source, x real
+        of `shape` (give () for a complex x: its sums pair real and imaginary parts). Over
+        one short axis (2..7 elements, at least 2 dims) it is written as the k - 1 ufunc
+        calls on the slices along that axis: numpy reduces fewer than 8 elements one after
+        the other (add from its identity 0.0, which the trailing + 0.0 stands for: it only
+        turns a -0.0 sum into 0.0), so the numbers are the same, without numpy's inner loop
+        per row (a (2048, 2) max: 50 us as a reduction, 3 us as one `maximum`)."""
         u = self.kernel(ufunc)
         short = axis is not None and len(axis) == 1 and len(shape) >= 2
         if not short or not 2 <= shape[axis[0]] <= 7:

@@ -53,6 +53,7 @@ from .compile import Compiled, compile_function
 from .errors import JitError
 from .pytree import LEAF, TreeDef, flatten
 from .reverse import any_nan, gradient_function
+from .tracing import same_records
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
@@ -278,12 +279,16 @@ class GradientProgram:
             *[x.dtype if type(x) is np.ndarray else getattr(x, "dtype", None) for x in inputs],
         )
         program = self.programs.get(key)
+        if program is None and not all(d is not None and d.kind == "f" for d in key[1:]):
+            return None  # complex step and friends: the interpreter
+        if self.function.guards:  # checked before anything runs (or compiles) at inputs
+            guards = self.guards.get(key[1:])
+            if guards is None:
+                guards = self.guards[key[1:]] = Guards.of(self.function, inputs)
+            if not guards.hold(inputs):
+                return None  # another branch: the interpreter's TraceError says so
         if program is None:
-            if not all(d is not None and d.kind == "f" for d in key[1:]):
-                return None  # complex step and friends: the interpreter
             program = self.programs[key] = self._compile(inputs, scalar)
-        if self.function.guards and not self.guards[key[1:]].hold(inputs):
-            return None  # another branch: the interpreter's TraceError says so
         try:
             outputs = program(*args) if program.scalar else None
         except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
@@ -303,7 +308,6 @@ class GradientProgram:
         numpy_key = (False, *(x.dtype for x in inputs))
         if numpy_key not in self.programs:
             self.programs[numpy_key] = compile_function(self.graph, values)
-            self.guards[numpy_key[1:]] = Guards.of(self.function, inputs)
         if scalar and all(d["shape"] == () for d in self.graph.records):
             return compile_function(self.graph, values, scalar=True)
         return self.programs[numpy_key]
@@ -315,26 +319,7 @@ def same_graph(f: Function, g: Function) -> bool:
     node by node. O(nodes + constant elements)."""
     if f.n_nodes != g.n_nodes or f.inputs != g.inputs or f.outputs != g.outputs:
         return False
-    if f.guards != g.guards:
-        return False
-    for a, b in zip(f.records, g.records):
-        if a["op"] == "const":
-            if b["op"] != "const" or not _same_constant(a["value"], b["value"]):
-                return False
-            if a["shape"] != b["shape"] or a.get("exact") != b.get("exact"):
-                return False
-        elif a != b:  # op, args, attrs, shape (and an input's name): the whole record
-            return False
-    return True
-
-
-def _same_constant(x: Any, y: Any) -> bool:
-    """Bitwise equal constants of one type, dtype and shape."""
-    if type(x) is not type(y):
-        return False
-    if isinstance(x, np.ndarray):
-        return x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
-    return repr(x) == repr(y)  # Python numbers: repr round-trips, and tells -0.0 from 0.0
+    return f.guards == g.guards and same_records(f.records, g.records)
 
 
 def jit(

@@ -390,6 +390,8 @@ def gradient_function(
     examples = [np.zeros(shape) for shape in function.input_shapes]
     graph = expr.trace(gradient, *examples, names=function.input_names)
     graph.name = f"grad_{function.name}"
+    # the same inputs: f's branch decisions are the gradient's (checked where it is used)
+    graph.guards, graph.guard_function = function.guards, function.guard_function
     return graph
 
 

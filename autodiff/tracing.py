@@ -122,10 +122,13 @@ def trace_call(
     has_aux: bool = False,
     what: str = "the transformation",
     concrete: bool = True,
+    expect: Function | None = None,
 ) -> Call:
     """Trace `fn(*args, **kwargs)` with the leaves of args[p] (p in `positions`) as inputs;
     concretely (values kept for one `take_trace_values`), or without values when not
-    `concrete` (a `TracerBoolError` then says f needs them)."""
+    `concrete` (a `TracerBoolError` then says f needs them). When the trace records the
+    very graph of `expect` (a Function of an earlier call), the Call holds `expect` itself
+    (not built again)."""
     builder = GraphBuilder(concrete=concrete, keep_values=concrete)
     builder.captures = True
     try:
@@ -151,9 +154,28 @@ def trace_call(
     for node, outer in builder.captured:
         nodes.append(node)
         inputs.append(outer)
-    function = Function(builder, nodes, outputs, single_output=out_tree is LEAF, name=label)
+    function = _same_as(expect, builder, nodes, outputs, out_tree is LEAF) or Function(
+        builder, nodes, outputs, single_output=out_tree is LEAF, name=label
+    )
     wrt = tuple(range(len(names)))
     return Call(function, inputs, wrt, tuple(trees), False, out_tree, aux, tuple(names))
+
+
+def _same_as(
+    expect: Function | None, builder: GraphBuilder, nodes: list, outputs: list, single: bool
+) -> Function | None:
+    """`expect` when a trace without values, branches or captured values recorded its
+    graph node for node (nothing dead, so nothing to renumber), else None. O(nodes)."""
+    if expect is None or builder.concrete or builder.guards or builder.captured:
+        return None
+    if len(builder.nodes) != expect.n_nodes or expect.guards or expect.single_output != single:
+        return None
+    if expect.inputs != tuple(nodes) or expect.outputs != tuple(outputs):
+        return None
+    if not same_records(builder.nodes, expect.records):
+        return None
+    expect.take_trace_values()  # values of its own trace are not this call's
+    return expect
 
 
 def _trace_inputs(
@@ -292,3 +314,26 @@ def bind_call(
         None,
         function.input_names,
     )
+
+
+def same_records(records: Sequence[dict], others: Sequence[dict]) -> bool:
+    """Whether two lists of node records (of equal length) are equal node by node, the
+    constants bit for bit. O(nodes + constant elements)."""
+    for a, b in zip(records, others):
+        if a["op"] == "const":
+            if b["op"] != "const" or not _same_constant(a["value"], b["value"]):
+                return False
+            if a["shape"] != b["shape"] or a.get("exact") != b.get("exact"):
+                return False
+        elif a != b:  # op, args, attrs, shape (and an input's name): the whole record
+            return False
+    return True
+
+
+def _same_constant(x: Any, y: Any) -> bool:
+    """Bitwise equal constants of one type, dtype and shape."""
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, np.ndarray):
+        return x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+    return repr(x) == repr(y)  # Python numbers: repr round-trips, and tells -0.0 from 0.0

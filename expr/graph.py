@@ -133,15 +133,15 @@ class Function:
         """Number of nodes, inputs and constants included."""
         return len(self._records)
 
-    @property
+    @cached_property  # records are not edited after construction
     def input_names(self) -> tuple[str, ...]:
         return tuple(self._records[n]["name"] for n in self.inputs)
 
-    @property
+    @cached_property
     def input_shapes(self) -> tuple[tuple[int, ...], ...]:
         return tuple(self._records[n]["shape"] for n in self.inputs)
 
-    @property
+    @cached_property
     def output_shapes(self) -> tuple[tuple[int, ...], ...]:
         return tuple(self._records[n]["shape"] for n in self.outputs)
 

@@ -4,6 +4,7 @@ composition with the transformations, NaN and bad-input behaviour."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -405,7 +406,8 @@ def test_hostile_input_names_never_reach_the_generated_source(tmp_path):
 def test_a_traced_function_checks_its_branches_on_every_path():
     """A Function traced through `if x > 0:` refuses inputs that take the other branch
     (never the other branch's value): evaluated, differentiated (interpreted, compiled
-    from the second call, forward mode, Hessian) and as the reference; jit retraces."""
+    from the second call, forward mode, Hessian, its gradient graph) and as the reference;
+    jit retraces."""
     f = expr.trace(lambda x: expr.sin(x) if x > 0 else x * x, 1.0, concrete=True)
     value_and_grad = autodiff.value_and_grad(f)
     for x in (1.0, 2.0, 0.5):  # the traced branch: interpreted, then compiled
@@ -422,6 +424,7 @@ def test_a_traced_function_checks_its_branches_on_every_path():
         lambda: autodiff.jvp(f, (-2.0,), (1.0,)),
         lambda: autodiff.hessian(f)(-2.0),
         lambda: expr.reference(f, -2.0),
+        lambda: autodiff.grad_graph(f, 0, 1.0)(-2.0),  # the gradient graph keeps f's guards
     ]
     for call in calls:
         with pytest.raises(expr.TraceError, match=r"condition 1 of 1 .* is True; at these inputs"):
@@ -436,19 +439,54 @@ def test_a_traced_function_checks_its_branches_on_every_path():
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_short_axis_reductions_are_bitwise_to_the_last_bit(op):
     """Reductions over a short axis are written as elementwise calls on slices: the same
-    bits as numpy's reduction, signed zeros, infinities and NaN included."""
+    bits as numpy's reduction, signed zeros, infinities and NaN included (complex sums and
+    maxima, which numpy pairs differently, keep numpy's reduction: checked too)."""
     rng = np.random.default_rng(0)
     special = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -1e308, 1e308, 1.0, -2.5]
+    fn = getattr(expr, op)
     for k in range(1, 10):
         for axis, shape in ((1, (300, k)), (0, (k, 300))):
             x = rng.standard_normal(shape)
             mask = rng.random(shape) < 0.5
             x[mask] = rng.choice(special, size=int(mask.sum()))
             x[:3] = -0.0  # rows (columns) of -0.0 only
-            for keepdims in (False, True):
-                fn = getattr(expr, op)
-                f = expr.trace(lambda v: fn(v, axis=axis, keepdims=keepdims), x)  # noqa: B023
-                program = compile_function(f, f.evaluate(x))
-                got, want = program(x)[0], f.evaluate(x)[f.outputs[0]]
+            cases = (x, x + 1j * x[::-1]) if op in ("sum", "max") else (x,)
+            for value, keepdims in itertools.product(cases, (False, True)):
+                f = expr.trace(lambda v: fn(v, axis=axis, keepdims=keepdims), value)  # noqa: B023
+                got = compile_function(f, f.evaluate(value))(value)[0]
+                want = f.evaluate(value)[f.outputs[0]]
                 assert got.shape == want.shape and got.dtype == want.dtype
-                assert got.tobytes() == want.tobytes(), (k, axis, keepdims)
+                assert got.tobytes() == want.tobytes(), (k, axis, keepdims, value.dtype)
+
+
+def test_python_function_path_keeps_the_graph_it_traced_again():
+    """A retrace that records the last call's very graph holds that Function (not built
+    again); a new constant (a closure read afresh) or a new branch gives a new one."""
+    scale = [2.0]
+
+    def loss(w):
+        total = expr.sum(expr.tanh(w) * scale[0])
+        return total if scale[0] < 5.0 else -total
+
+    vg = autodiff.value_and_grad(loss)
+    w = np.array([0.3, -1.2, 2.0])
+    for _ in range(3):
+        vg(w)
+    first = vg._last_trace.function
+    assert vg.call((w,), {}).function is first
+    scale[0] = 3.0
+    assert vg.call((w,), {}).function is not first
+    assert vg(w)[0] == pytest.approx(3.0 * np.sum(np.tanh(w)), rel=1e-15)
+    scale[0] = 6.0  # the other branch: traced with values again, a new graph
+    assert vg(w)[0] == pytest.approx(-6.0 * np.sum(np.tanh(w)), rel=1e-15)
+
+
+def test_python_function_path_with_aux_keeps_computing_the_aux():
+    """has_aux: the aux holds the values of each call (traced with values every time,
+    never the value-free retrace, which has no values to give)."""
+    vg = autodiff.value_and_grad(lambda x: (expr.sum(x * x), x * 2.0), has_aux=True)
+    for shift in range(4):
+        x = np.arange(3.0) + shift
+        (value, aux), grad = vg(x)
+        assert value == pytest.approx(np.sum(x * x)) and np.array_equal(aux, 2.0 * x)
+        assert np.array_equal(grad, 2.0 * x)
