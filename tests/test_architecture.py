@@ -46,11 +46,6 @@ MAX_JUSTIFIED_CYCLES = 2
 #: Functions over MAX_LINES that other work in progress is shortening (issue 18); the lead
 #: empties this set once those branches are merged. Qualified names (Class.method).
 PENDING = {
-    "simulate",  # ckpt: autodiff/schedule.py
-    "draw_schedule",  # ckpt: autodiff/schedule.py
-    "sequential_vjp",  # ckpt: autodiff/checkpoint.py
-    "memory",  # ckpt: compare/experiments/memory.py
-    "plot_memory",  # ckpt: compare/plots/memory.py
     "_cost_row",  # compare: compare/plots/cost.py
     "plot_crossover",  # compare: compare/plots/cost.py
     "cost_scaling",  # compare: compare/experiments/cost.py
