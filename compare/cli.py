@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     """Entry point of `diffcompare` and `python -m compare` (`prog` names the command in
     messages and in the report); returns the exit status: 0 when every experiment ran, 1 if
     one failed, 2 for bad arguments (a bad --out, --from-csv with nothing to read)."""
-    from .runner import experiment_names, experiments, run
+    from .runner import experiment_names, experiments
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["explain"]:  # the step-through page of one sweep (compare.explain)
@@ -114,8 +114,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
         for experiment in experiments():
             print(f"{experiment.name:18s} {experiment.title}")
         return 0
-    known = set(experiment_names()) | {"all"}
-    unknown = [n for n in args.experiments if n not in known]
+    unknown = [n for n in args.experiments if n not in {"all", *experiment_names()}]
     if unknown:
         from expr.checks import shown
 
@@ -125,25 +124,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
             file=sys.stderr,
         )
         return 2
-    preset = "quick" if args.quick else "full" if args.full else "default"
     try:
-        executor = _executor(args.jobs)
-        try:
-            outcomes = run(
-                args.experiments,
-                args.out,
-                preset,
-                args.format,
-                args.style,
-                args.seed,
-                args.from_csv,
-                progress=not args.no_progress,
-                executor=executor,
-                command=" ".join([prog, shlex.join(argv)]).strip(),
-            )
-        finally:
-            if executor is not None:
-                executor.shutdown()
+        outcomes = _run(args, command=" ".join([prog, shlex.join(argv)]).strip())
     except CompareError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return 2
@@ -156,6 +138,30 @@ def main(argv: Sequence[str] | None = None, prog: str = "diffcompare") -> int:
     out = os.path.join(args.out, "")
     print(f"report: {out}report.md, {out}report.html")
     return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _run(args: argparse.Namespace, command: str) -> list[Any]:
+    """Run what the parsed arguments ask for, serially or in a pool of --jobs processes."""
+    from .runner import run
+
+    preset = "quick" if args.quick else "full" if args.full else "default"
+    executor = _executor(args.jobs)
+    try:
+        return run(
+            args.experiments,
+            args.out,
+            preset,
+            args.format,
+            args.style,
+            args.seed,
+            args.from_csv,
+            progress=not args.no_progress,
+            executor=executor,
+            command=command,
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown()
 
 
 def _out_problem(argv: Sequence[str]) -> str | None:
@@ -171,16 +177,27 @@ def _out_problem(argv: Sequence[str]) -> str | None:
     return None if known.from_csv else out_dir_problem(known.out)
 
 
+#: Thread pools of the numeric libraries, one thread per worker under --jobs: N processes
+#: of one thread each fill N cores (their default, one thread per core in every worker,
+#: oversubscribes the machine and makes the parallel run slower than it need be).
+THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _executor(jobs: int) -> Any:
-    """A process pool of `jobs` workers (None for 1: run serially in this process)."""
+    """A process pool of `jobs` single-threaded workers (None for 1: run serially in this
+    process). The workers fork from a fresh server process that reads the thread limits
+    when it starts (a plain fork would inherit this process's BLAS thread pool); preloading
+    the experiments there made the SymPy-heavy ones slower (measured), so each worker
+    imports what its experiments use."""
     if jobs == 1:
         return None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork where available: the workers start with compare already imported
+    for name in THREAD_LIMITS:  # this process is the command: its environment is ours
+        os.environ.setdefault(name, "1")
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 

@@ -27,20 +27,36 @@ Records = Sequence[Record]
 PRESETS = ("quick", "default", "full")
 
 
+def as_given(records: Records) -> Records:
+    """The default selection of a figure: its records as they are."""
+    return records
+
+
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: file stem, title, `plot(records, fig=None, ax=None) -> Figure`,
-    `caption(records) -> str`; `panels` is how many axes it draws (single-panel figures
-    also accept `ax=`)."""
+    """One figure: file stem, title, `select(records)` -> the data the figure shows,
+    `plot(selection, fig=None, ax=None) -> Figure` and `caption(selection) -> str`, both of
+    the one selection (so a number of the caption cannot disagree with the plot); `panels`
+    is how many axes it draws (single-panel figures also accept `ax=`)."""
 
     name: str
     title: str
     plot: Callable[..., Any]
-    caption: Callable[[Records], str]
+    caption: Callable[[Any], str]
     panels: int = 1
     #: Files written beside the figure, `files(records, out_dir) -> paths` (the explainer's
     #: page and animation); None for a plain figure.
     files: Callable[[Records, Any], list[Any]] | None = None
+    select: Callable[[Records], Any] = as_given
+
+    def render(self, records: Records, fig: Any = None, ax: Any = None) -> tuple[Any, str]:
+        """(figure, caption), both from one `select(records)`."""
+        chosen = self.select(records)
+        return self.plot(chosen, fig=fig, ax=ax), self.caption(chosen)
+
+    def caption_of(self, records: Records) -> str:
+        """The caption of `records` (read from their selection)."""
+        return self.caption(self.select(records))
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,9 @@ class Experiment:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: Callable[[Records], list[tuple[str, str]]] | None = None
     limits: dict[str, int] = field(default_factory=dict)
+    #: Relative running time: in a pool the heaviest start first (when the folder has no
+    #: earlier run's times), so that no long experiment is left to run alone at the end.
+    weight: float = 1.0
 
     def options(self, preset: str, **overrides: Any) -> dict[str, Any]:
         """The keyword settings of a preset ("quick", "default" or "full"), updated with

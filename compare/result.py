@@ -28,6 +28,7 @@ class ExperimentResult:
     style: str = "paper"
     seconds: float = 0.0
     _figures: list[Any] | None = field(default=None, repr=False)
+    _captions: list[str] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -41,7 +42,9 @@ class ExperimentResult:
             from .style import style_context
 
             with style_context(self.style):
-                self._figures = [spec.plot(self.records) for spec in self.experiment.figures]
+                drawn = [spec.render(self.records) for spec in self.experiment.figures]
+            self._figures = [figure for figure, _ in drawn]
+            self._captions = [caption for _, caption in drawn]
         return self._figures
 
     def _spec(self, figure: str | int | None) -> FigureSpec:
@@ -63,7 +66,10 @@ class ExperimentResult:
     def caption(self, figure: str | int | None = None) -> str:
         """The caption of a figure (by file stem or index; default the first), with the
         numbers of these records."""
-        return self._spec(figure).caption(self.records)
+        spec = self._spec(figure)
+        if self._captions is not None:  # written with the figures, from their selection
+            return self._captions[self.experiment.figures.index(spec)]
+        return spec.caption_of(self.records)
 
     def tables(self) -> dict[str, list[Record]]:
         """The records as tables: table name ("" when there is one) -> rows."""
@@ -96,13 +102,13 @@ class ExperimentResult:
 
     def _repr_html_(self) -> str:
         parts = [f"<h3>{html.escape(self.experiment.title)}</h3>"]
-        for spec, fig in zip(self.experiment.figures, self.figures):
+        for index, (spec, fig) in enumerate(zip(self.experiment.figures, self.figures)):
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=100)
             data = base64.b64encode(buffer.getvalue()).decode("ascii")
             parts.append(
                 f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(spec.title)}">'
-                f"<figcaption>{html.escape(spec.caption(self.records))}</figcaption></figure>"
+                f"<figcaption>{html.escape(self.caption(index))}</figcaption></figure>"
             )
         parts.append(
             f"<p><small>{len(self.records)} records, preset {html.escape(self.preset)}, "

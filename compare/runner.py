@@ -136,11 +136,14 @@ def plot(
         )
     if not records or not all(isinstance(r, dict) for r in records):
         raise CompareError(f"records must be a non-empty list of dicts (figure {spec.name})")
+    from .plots.common import check_target
+
+    check_target(fig, ax)
     try:
         if style is None:
-            return spec.plot(records, fig=fig, ax=ax)
+            return spec.plot(spec.select(records), fig=fig, ax=ax)
         with style_context(style):
-            return spec.plot(records, fig=fig, ax=ax)
+            return spec.plot(spec.select(records), fig=fig, ax=ax)
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise CompareError(
             f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "
@@ -185,12 +188,11 @@ def run_one(
         outcome.rows = len(records)
         with style_context(style):
             for spec in experiment.figures:
-                paths = save_figure(spec.plot(records), out, spec.name, formats)
+                figure, caption = spec.render(records)
+                paths = save_figure(figure, out, spec.name, formats)
                 paths += spec.files(records, out) if spec.files else []
                 outcome.figures.append(
-                    FigureResult(
-                        spec.name, spec.title, [p.name for p in paths], spec.caption(records)
-                    )
+                    FigureResult(spec.name, spec.title, [p.name for p in paths], caption)
                 )
         if experiment.tables is not None:
             outcome.tables = experiment.tables(records)
@@ -297,10 +299,11 @@ def _execute(
                 outcomes[name] = run_one(name, *arguments, progress=tick)
                 _done(bar, outcomes[name])
         else:
-            # longest first (by the times of the last run in this folder): the long
-            # experiments start at once and the short ones fill the gaps
+            # longest first (by the times of the last run in this folder, else by the
+            # experiments' weights): the long ones start at once, the short fill the gaps
             earlier = read_outcomes(out)
-            ranked = sorted(chosen, key=lambda n: -earlier[n].seconds if n in earlier else 0.0)
+            known = all(name in earlier for name in chosen)
+            ranked = sorted(chosen, key=lambda n: -(earlier[n].seconds if known else get(n).weight))
             futures = {executor.submit(run_one, name, *arguments): name for name in ranked}
             from concurrent.futures import as_completed
 

@@ -193,14 +193,15 @@ def test_quick_run_writes_figures_csv_and_report(tmp_path):
 
 
 def test_captions_read_their_numbers_off_the_records():
-    from compare.plots.cost import caption_crossover
+    from compare.runner import figure_spec
 
+    _, spec = figure_spec("fig04_crossover")
     rows = ex.crossover(total=16, hidden=4, repeat=3)
-    caption = caption_crossover(rows)
+    caption = spec.caption_of(rows)
     assert "n·m = 16" in caption
     changed = [dict(r) for r in rows]
     changed[0]["ratio"] = 0.00421
-    assert "0.0042×" in caption_crossover(changed) and caption_crossover(changed) != caption
+    assert "0.0042×" in spec.caption_of(changed) and spec.caption_of(changed) != caption
 
 
 def test_command_line_quick_run_and_replot(tmp_path, capsys):

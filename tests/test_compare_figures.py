@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from pathlib import Path
 
 import matplotlib
@@ -14,7 +15,10 @@ import pytest
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.transforms import Bbox
 
 import compare
 from compare.records import read_tables
@@ -122,11 +126,93 @@ def overlaps(fig, tolerance: float = 1.0) -> list[tuple]:
     return found
 
 
+def _crosses(points, box) -> bool:
+    """Whether the polyline through `points` (display coordinates, NaN = a gap) passes
+    through the rectangle `box` (Liang-Barsky clipping of each segment)."""
+    start, end = points[:-1], points[1:]
+    hit = np.isfinite(start).all(axis=1) & np.isfinite(end).all(axis=1)
+    step = end - start
+    low, high = np.zeros(len(step)), np.ones(len(step))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for toward, room in (
+            (-step[:, 0], start[:, 0] - box.x0),
+            (step[:, 0], box.x1 - start[:, 0]),
+            (-step[:, 1], start[:, 1] - box.y0),
+            (step[:, 1], box.y1 - start[:, 1]),
+        ):
+            parallel = toward == 0
+            hit &= ~(parallel & (room < 0))
+            ratio = room / toward
+            low = np.where(~parallel & (toward < 0), np.maximum(low, ratio), low)
+            high = np.where(~parallel & (toward > 0), np.minimum(high, ratio), high)
+    return bool(np.any(hit & (low <= high)))
+
+
+def _inside(points, box, pad: float) -> bool:
+    """Whether a point (a marker of radius `pad` pixels) lies in `box`."""
+    x, y = points[:, 0], points[:, 1]
+    return bool(
+        np.any((x > box.x0 - pad) & (x < box.x1 + pad) & (y > box.y0 - pad) & (y < box.y1 + pad))
+    )
+
+
+def _data(ax) -> list[tuple]:
+    """(artist, display points, is a line, marker radius in pixels) of the data drawn in `ax`:
+    its lines (with their markers), scatter points and line collections."""
+    from matplotlib.collections import LineCollection, PathCollection
+
+    dpi = ax.get_figure(root=True).dpi
+    drawn = []
+    for line in ax.get_lines():
+        if not line.get_visible() or len(line.get_xydata()) == 0:
+            continue
+        points = line.get_transform().transform(np.asarray(line.get_xydata(), float))
+        joined = line.get_linestyle() not in ("None", "none", "", " ")
+        marker = line.get_marker() not in ("None", "none", "", " ", None)
+        drawn.append((line, points, joined, line.get_markersize() * dpi / 144 if marker else 0.0))
+    for collection in ax.collections:
+        if not collection.get_visible():
+            continue
+        if isinstance(collection, PathCollection) and len(collection.get_offsets()):
+            points = collection.get_offset_transform().transform(collection.get_offsets())
+            sizes = collection.get_sizes()
+            radius = float(np.sqrt(sizes.max())) * dpi / 144 if len(sizes) else 0.0
+            drawn.append((collection, points, False, radius))
+        elif isinstance(collection, LineCollection):
+            for segment in collection.get_segments():
+                points = collection.get_transform().transform(segment)
+                drawn.append((collection, points, True, 0.0))
+    return drawn
+
+
+def legends_on_data(fig, tolerance: float = 1.0) -> list[tuple]:
+    """Pairs (legend, data artist) where a legend's frame covers a plotted line, marker or
+    scatter point of any axes (the visible part: clipped to that axes)."""
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for legend in _legends(fig):
+        frame = legend.get_window_extent(renderer).padded(-tolerance)
+        for ax in _all_axes(fig):
+            if not ax.get_visible():
+                continue
+            box = Bbox.intersection(frame, ax.get_window_extent(renderer))
+            if box is None or box.width <= 0 or box.height <= 0:
+                continue
+            for artist, points, joined, radius in _data(ax):
+                if (joined and _crosses(points, box)) or (radius and _inside(points, box, radius)):
+                    found.append((legend, artist))
+    return found
+
+
 def _describe(pairs: list[tuple]) -> list[str]:
     def text_of(artist) -> str:
         if isinstance(artist, str):
             return artist
+        if isinstance(artist, Legend):
+            return f"legend {[t.get_text() for t in artist.get_texts()][:3]}"
         get = getattr(artist, "get_text", None)
+        if get is None and hasattr(artist, "get_label"):
+            return f"{type(artist).__name__} {artist.get_label()!r}"
         return repr(get()) if get else type(artist).__name__
 
     return [f"{text_of(a)} on {text_of(b)}" for a, b in pairs[:6]]
@@ -135,13 +221,18 @@ def _describe(pairs: list[tuple]) -> list[str]:
 @pytest.mark.parametrize("style", ["paper", "slides"])
 @pytest.mark.parametrize("name", FIGURES)
 def test_no_text_on_text_and_exact_sizes(name, style, tmp_path):
-    """No text overlaps text or a legend, nothing runs off the figure, and the written PNG
-    is exactly 16:9 (slides) or 3.5 / 7 in wide at 200 dpi (paper)."""
+    """No text overlaps text or a legend, no legend covers plotted data, nothing runs off
+    the figure, and the written PNG is exactly 16:9 (slides) or 3.5 / 7 in wide at 200 dpi
+    (paper)."""
     from matplotlib.image import imread
 
     fig = draw_gallery_figure(name, style)
     found = overlaps(fig)
     assert not found, _describe(found)
+    covered = legends_on_data(fig)
+    assert not covered, _describe(covered)
+    titles = [legend.get_title().get_text() for legend in _legends(fig)]
+    assert not [t for t in titles if re.fullmatch(r"\W*\(?[a-z]\)?\W*", t)], titles  # no "(b)"
     with style_context(style):
         (path,) = save_figure(fig, tmp_path, name, ["png"])
     height, width = imread(path).shape[:2]

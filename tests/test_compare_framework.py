@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+from concurrent.futures import Executor
 from pathlib import Path
 
 import matplotlib
@@ -290,6 +292,46 @@ def test_a_process_pool_writes_the_same_files_as_the_serial_run(tmp_path):
     ]
     with pytest.raises(CompareError, match=r"concurrent\.futures\.Executor"):
         compare.run(names, tmp_path, executor="two processes")
+
+
+def test_cli_jobs_runs_single_threaded_workers_that_write_the_same_files(tmp_path, monkeypatch):
+    from compare import cli
+
+    for name in cli.THREAD_LIMITS:  # the command sets them for its workers; undone after
+        monkeypatch.setenv(name, "unset below")
+        monkeypatch.delenv(name)
+    names = ["worked_example", "nonsmooth"]
+    common = ["--quick", "--no-progress", "--out"]
+    assert cli.main([*names, *common, str(tmp_path / "serial")]) == 0
+    assert cli.main([*names, *common, str(tmp_path / "pool"), "--jobs", "2"]) == 0
+    assert _files(tmp_path / "serial") == _files(tmp_path / "pool")
+    assert all(os.environ[name] == "1" for name in cli.THREAD_LIMITS)
+
+
+def test_a_pool_starts_the_heaviest_experiments_first(tmp_path):
+    from concurrent.futures import Future
+
+    from compare.runner import get
+
+    class Recorder(Executor):  # runs each call at once, in this process, in submit order
+        def __init__(self):
+            self.order = []
+
+        def submit(self, fn, *args, **kwargs):
+            self.order.append(args[0])
+            future = Future()
+            future.set_result(fn(*args, **kwargs))
+            return future
+
+    names = ["worked_example", "mlp", "nonsmooth"]
+    first = Recorder()
+    compare.run(names, tmp_path, "quick", progress=False, executor=first)
+    assert first.order[0] == "mlp" and get("mlp").weight > get("worked_example").weight
+    # a second run in the same folder goes by the times the first one measured
+    measured = {name: o.seconds for name, o in report.read_outcomes(tmp_path).items()}
+    again = Recorder()
+    compare.run(names, tmp_path, "quick", progress=False, executor=again)
+    assert again.order == sorted(names, key=lambda n: -measured[n])
 
 
 def test_a_dask_cluster_runs_the_experiments(tmp_path):

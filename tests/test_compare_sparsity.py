@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compare.experiments.sparsity import sparsity
-from compare.plots.sparsity import caption_sparsity
+from compare.plots.sparsity import caption_sparsity, select_sparsity
 from compare.records import select
 
 
@@ -15,5 +15,5 @@ def test_sweeps_per_structure_and_sparse_equals_dense():
         assert sweeps[("banded", "star")] == sweeps[("banded", "distance2")] == 3
         assert (sweeps[("arrowhead", "star")], sweeps[("arrowhead", "distance2")]) == (2, n)
     assert max(r["max_rel_difference"] for r in rows) <= 1e-12
-    caption = caption_sparsity(rows)
+    caption = caption_sparsity(select_sparsity(rows))
     assert "At n = 24" in caption and "arrowhead 2" in caption

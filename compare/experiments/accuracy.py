@@ -175,6 +175,7 @@ EXPERIMENTS = (
                 "Error of every method on every function",
                 pa.plot_accuracy_table,
                 pa.caption_accuracy_table,
+                select=pa.select_accuracy_table,
             ),
         ),
         {"quick": {"include_families": False}, "default": {}, "full": {}},

@@ -210,12 +210,22 @@ EXPERIMENTS = (
         "swell",
         "Expression swell: tree vs DAG vs CSE vs AD graph",
         swell,
-        (FigureSpec("fig05_swell", "Expression swell", pc.plot_swell, pc.caption_swell, 2),),
+        (
+            FigureSpec(
+                "fig05_swell",
+                "Expression swell",
+                pc.plot_swell,
+                pc.caption_swell,
+                panels=2,
+                select=pc.select_swell,
+            ),
+        ),
         {
             "quick": {"max_depth": 50, "seconds": 1.0},
             "default": {"max_depth": 100, "seconds": 5.0},
             "full": {"max_depth": 100, "sympy_max_depth": 40, "seconds": 60.0},
         },
+        weight=7.0,  # seconds of the quick preset on 2 cores, roughly
     ),
     Experiment(
         "cheap_gradient",
@@ -242,6 +252,7 @@ EXPERIMENTS = (
                 pw.plot_worked_example,
                 pw.caption_worked_example,
                 panels=3,
+                select=pw.select_worked_example,
             ),
         ),
         tables=worked_tables,
@@ -257,6 +268,7 @@ EXPERIMENTS = (
                 pc.plot_logistic_classic,
                 pc.caption_logistic_classic,
                 panels=2,
+                select=pc.select_logistic_classic,
             ),
         ),
         STEP_PRESETS,

@@ -87,57 +87,60 @@ def cost_scaling(
         if progress is not None:
             progress(f"{name} n = {n}")
         common = {"function": name, "n": n, "size": size}
-        t_f = median_time(lambda f=f, x=x: f(*x), repeat=repeat, min_time=5e-3)
-        function_row = len(rows)
-        rows.append({**common, "kind": "function", "time_s": t_f})
-        timed: dict[str, Any] = {
-            "forward": backends.gradient_callable(f, "forward"),
-            "central": backends.gradient_callable(f, "central"),
-            "forward_mode": backends.gradient_callable(f, "forward_mode"),
-            "reverse": backends.gradient_callable(f, "reverse"),
-        }
-        setup = None
         limit = symbolic_max if name == "rosenbrock" else mlp_symbolic_max
-        if n <= limit:
-            call, setup = once(lambda f=f: backends.symbolic_callable(f, "sympy"))
-            timed["sympy"] = call
-        # The machine is shared: time f right next to each method, and take each cost as
-        # the ratio of these two adjacent medians (robust to slow drifts of the load).
-        # Reverse mode runs its compiled program (autodiff.jit): its cost is taken against
-        # the compiled f; the other methods call f itself and are taken against it.
-        compiled = backends.compiled_callable(f)
-        timings, costs = {}, {}
-        for method, call in timed.items():
-            base = compiled if method == "reverse" else f
-            t_local = median_time(lambda f=base, x=x: f(*x), repeat=repeat, min_time=5e-3)
-            timings[method] = median_time(
-                lambda call=call, x=x: call(*x), repeat=repeat, min_time=5e-3
-            )
-            costs[method] = timings[method] / t_local
-            t_f = t_f if method == "reverse" else min(t_f, t_local)
-        rows[function_row]["time_s"] = t_f
+        timed, setup = _gradient_callables(f, symbolic=n <= limit)
+        t_f, timings, costs = _time_gradients(f, x, timed, repeat)
+        rows.append({**common, "kind": "function", "time_s": t_f})
         if setup is not None:
             rows.append(
-                {
-                    **common,
-                    "method": "sympy",
-                    "kind": "setup",
-                    "time_s": setup,
-                    "cost": setup / t_f,
-                }
+                {**common, "method": "sympy", "kind": "setup", "time_s": setup, "cost": setup / t_f}
             )
-        for method, seconds in timings.items():
-            rows.append(
-                {
-                    **common,
-                    "method": method,
-                    "kind": "gradient",
-                    "time_s": seconds,
-                    "cost": costs[method],
-                    "evaluations": EVALUATIONS[method](n),
-                }
-            )
+        rows += [
+            {
+                **common,
+                "method": method,
+                "kind": "gradient",
+                "time_s": seconds,
+                "cost": costs[method],
+                "evaluations": EVALUATIONS[method](n),
+            }
+            for method, seconds in timings.items()
+        ]
     return rows
+
+
+def _gradient_callables(f: expr.Function, symbolic: bool) -> tuple[dict[str, Any], float | None]:
+    """(method -> gradient callable, seconds of SymPy's one-off diff + lambdify or None):
+    the methods of figure 3, symbolic only when `symbolic`."""
+    timed: dict[str, Any] = {
+        method: backends.gradient_callable(f, method)
+        for method in ("forward", "central", "forward_mode", "reverse")
+    }
+    setup = None
+    if symbolic:
+        timed["sympy"], setup = once(lambda: backends.symbolic_callable(f, "sympy"))
+    return timed, setup
+
+
+def _time_gradients(
+    f: expr.Function, x: tuple, timed: dict[str, Any], repeat: int
+) -> tuple[float, dict[str, float], dict[str, float]]:
+    """(median seconds of f, of each method's gradient, each method's cost in f's).
+
+    The machine is shared: f is timed right next to each method, and each cost is the ratio
+    of these two adjacent medians (robust to slow drifts of the load). Reverse mode runs
+    its compiled program (autodiff.jit): its cost is taken against the compiled f; the
+    other methods call f itself and are taken against it."""
+    t_f = median_time(lambda: f(*x), repeat=repeat, min_time=5e-3)
+    compiled = backends.compiled_callable(f)
+    timings, costs = {}, {}
+    for method, call in timed.items():
+        base = compiled if method == "reverse" else f
+        t_local = median_time(lambda base=base: base(*x), repeat=repeat, min_time=5e-3)
+        timings[method] = median_time(lambda call=call: call(*x), repeat=repeat, min_time=5e-3)
+        costs[method] = timings[method] / t_local
+        t_f = t_f if method == "reverse" else min(t_f, t_local)
+    return t_f, timings, costs
 
 
 def _layer_function(n: int, m: int, hidden: int, seed: int) -> expr.Function:
@@ -227,6 +230,7 @@ EXPERIMENTS = (
                 "mlp_symbolic_max": 22,
             },
         },
+        weight=6.0,  # seconds of the quick preset on 2 cores, roughly
     ),
     Experiment(
         "crossover",
@@ -238,6 +242,7 @@ EXPERIMENTS = (
                 "Forward vs reverse crossover",
                 pcost.plot_crossover,
                 pcost.caption_crossover,
+                select=pcost.select_crossover,
             ),
         ),
         {

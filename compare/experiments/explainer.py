@@ -77,5 +77,6 @@ EXPERIMENTS = (
             ),
         ),
         {},
+        weight=1.5,  # seconds of the quick preset on 2 cores, roughly
     ),
 )

@@ -150,6 +150,7 @@ EXPERIMENTS = (
                 plots.plot_gradient_flow,
                 plots.caption_gradient_flow,
                 panels=2,
+                select=plots.select_gradient_flow,
             ),
         ),
         {

@@ -233,9 +233,14 @@ EXPERIMENTS = (
                 pm.plot_memory,
                 pm.caption_memory,
                 panels=2,
+                select=pm.select_memory,
             ),
             FigureSpec(
-                "fig07_schedule", "The checkpoint schedule", ps.plot_schedule, ps.caption_schedule
+                "fig07_schedule",
+                "The checkpoint schedule",
+                ps.plot_schedule,
+                ps.caption_schedule,
+                select=ps.select_schedule,
             ),
         ),
         {

@@ -86,7 +86,11 @@ EXPERIMENTS = (
         nonsmooth,
         (
             FigureSpec(
-                "fig12_nonsmooth", "Non-smooth points", pn.plot_nonsmooth, pn.caption_nonsmooth
+                "fig12_nonsmooth",
+                "Non-smooth points",
+                pn.plot_nonsmooth,
+                pn.caption_nonsmooth,
+                select=pn.select_nonsmooth,
             ),
         ),
         tables=nonsmooth_table,

@@ -107,6 +107,7 @@ EXPERIMENTS = (
                 plots.plot_sparsity,
                 plots.caption_sparsity,
                 panels=2,
+                select=plots.select_sparsity,
             ),
         ),
         {
@@ -114,5 +115,6 @@ EXPERIMENTS = (
             "default": {"sizes": (4, 8, 16, 32, 64, 128, 256, 512), "repeat": 3},
             "full": {"sizes": (4, 8, 16, 32, 64, 128, 256, 512, 1024), "repeat": 5},
         },
+        weight=4.0,  # seconds of the quick preset on 2 cores, roughly
     ),
 )

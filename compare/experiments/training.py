@@ -115,11 +115,21 @@ EXPERIMENTS = (
         "mlp",
         "Two-moons MLP trained with our reverse mode",
         mlp,
-        (FigureSpec("fig09_mlp", "Two-moons MLP", pmlp.plot_mlp, pmlp.caption_mlp, panels=2),),
+        (
+            FigureSpec(
+                "fig09_mlp",
+                "Two-moons MLP",
+                pmlp.plot_mlp,
+                pmlp.caption_mlp,
+                panels=2,
+                select=pmlp.select_mlp,
+            ),
+        ),
         {
             "quick": {"steps": 150, "grid": 41},
             "default": {"steps": 400, "grid": 61},
             "full": {"steps": 2000, "grid": 121},
         },
+        weight=2.0,  # seconds of the quick preset on 2 cores, roughly
     ),
 )

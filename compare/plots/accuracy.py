@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CompareError
@@ -171,14 +172,47 @@ TABLE_ORDER = (
 )
 
 
-def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
-    """Figure 2: functions down, error across (log), one marker per method."""
-    import matplotlib as mpl
+@dataclass(frozen=True)
+class AccuracyTable:
+    """What figure 2 draws and its caption quotes: functions (rows) and methods (markers),
+    each pair's finite errors, and each method's best and worst error."""
 
+    functions: list[str]
+    methods: list[str]
+    errors: dict[tuple[str, str], list[float]]
+    failed: int
+
+    def worst(self, method: str) -> float | None:
+        """The largest error of `method` over the functions (None if it has none)."""
+        found = [e for f in self.functions for e in self.errors.get((f, method), [])]
+        return max(found) if found else None
+
+    def best(self, method: str) -> float | None:
+        """The smallest error of `method` over the functions (None if it has none)."""
+        found = [e for f in self.functions for e in self.errors.get((f, method), [])]
+        return min(found) if found else None
+
+
+def select_accuracy_table(records: Sequence[Record]) -> AccuracyTable:
+    """The functions and methods of figure 2 (methods in `TABLE_ORDER`) and their errors."""
     functions = unique(records, "function")
     methods = [m for m in TABLE_ORDER if m in unique(records, "method")]
     methods += [m for m in unique(records, "method") if m not in methods]
-    fig, axes = axes_of(fig, ax, aspect=0.12 + 0.042 * len(functions))
+    errors: dict[tuple[str, str], list[float]] = {}
+    for row in records:
+        if row.get("rel_error") is not None and math.isfinite(row["rel_error"]):
+            errors.setdefault((row["function"], row["method"]), []).append(row["rel_error"])
+    failed = sum(
+        1 for r in records if r.get("rel_error") is None or not math.isfinite(r["rel_error"])
+    )
+    return AccuracyTable(functions, methods, errors, failed)
+
+
+def plot_accuracy_table(chosen: AccuracyTable, fig: Any = None, ax: Any = None) -> Any:
+    """Figure 2: functions down, error across (log), one marker per method."""
+    import matplotlib as mpl
+
+    fig, axes = axes_of(fig, ax, aspect=0.12 + 0.042 * len(chosen.functions))
     panel = axes[0]
     panel.axvspan(FLOOR / 3, EPS64, color="0.92", lw=0, zorder=0)
     panel.axvline(EPS64, color=GUIDE, lw=0.8, ls="--")
@@ -192,18 +226,17 @@ def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = No
         va="bottom",
     )
     spread = 0.6
-    for j, method in enumerate(methods):
-        offset = -spread / 2 + spread * j / max(1, len(methods) - 1)
+    for j, method in enumerate(chosen.methods):
+        offset = -spread / 2 + spread * j / max(1, len(chosen.methods) - 1)
         style = method_style(method)
-        xs, ys = [], []
-        for i, function in enumerate(functions):
-            for row in select(records, function=function, method=method):
-                if row.get("rel_error") is not None and math.isfinite(row["rel_error"]):
-                    xs.append(shown(row["rel_error"]))
-                    ys.append(i + offset)
+        points = [
+            (shown(error), i + offset)
+            for i, function in enumerate(chosen.functions)
+            for error in chosen.errors.get((function, method), [])
+        ]
         panel.plot(
-            xs,
-            ys,
+            [x for x, _ in points],
+            [y for _, y in points],
             ls="none",
             marker=style["marker"],
             color=style["color"],
@@ -211,18 +244,11 @@ def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = No
             markersize=1.15 * float(mpl.rcParams["lines.markersize"]),
             alpha=0.9,
         )
-    panel.set_yticks(range(len(functions)))
-    panel.set_yticklabels(functions)
-    panel.set_ylim(len(functions) - 0.5, -0.5)
+    panel.set_yticks(range(len(chosen.functions)))
+    panel.set_yticklabels(chosen.functions)
+    panel.set_ylim(len(chosen.functions) - 0.5, -0.5)
     panel.set_xscale("log")
-    worst = max(
-        (
-            r["rel_error"]
-            for r in records
-            if r.get("rel_error") is not None and math.isfinite(r["rel_error"])
-        ),
-        default=1e-8,
-    )
+    worst = max((w for m in chosen.methods if (w := chosen.worst(m)) is not None), default=1e-8)
     panel.set_xlim(FLOOR / 3, max(worst, 1e-12) * 30)
     log_ticks(panel, "x")
     panel.grid(axis="y", alpha=0)
@@ -231,39 +257,22 @@ def plot_accuracy_table(records: Sequence[Record], fig: Any = None, ax: Any = No
     return fig
 
 
-def caption_accuracy_table(records: Sequence[Record]) -> str:
+def caption_accuracy_table(chosen: AccuracyTable) -> str:
     """Caption of figure 2."""
-    functions = unique(records, "function")
-
-    def worst(method: str) -> float | None:
-        errors = [
-            r["rel_error"]
-            for r in select(records, method=method)
-            if r.get("rel_error") is not None and math.isfinite(r["rel_error"])
-        ]
-        return max(errors) if errors else None
-
-    def best(method: str) -> float | None:
-        errors = [
-            r["rel_error"]
-            for r in select(records, method=method)
-            if r.get("rel_error") is not None and math.isfinite(r["rel_error"])
-        ]
-        return min(errors) if errors else None
-
-    failed = [r for r in records if r.get("rel_error") is None or not math.isfinite(r["rel_error"])]
+    worst, best = chosen.worst, chosen.best
+    exact = max(worst(m) or 0.0 for m in ("reverse", "forward_mode", "sympy"))
     text = (
-        f"Relative error of the gradient of each of the {len(functions)} smooth scalar catalog "
-        "functions at its textbook point, one marker per method (default steps for the "
-        "numerical methods); errors of exactly 0 sit at the left edge. "
+        f"Relative error of the gradient of each of the {len(chosen.functions)} smooth scalar "
+        "catalog functions at its textbook point, one marker per method (default steps for "
+        "the numerical methods); errors of exactly 0 sit at the left edge. "
         f"The worst reverse-mode AD error is {sci(worst('reverse'))}, forward mode "
         f"{sci(worst('forward_mode'))}, symbolic {sci(worst('sympy'))}: at most "
-        f"{max(worst(m) or 0.0 for m in ('reverse', 'forward_mode', 'sympy')) / EPS64:.0f} ε "
-        f"on every function; central differences range from {sci(best('central'))} to "
-        f"{sci(worst('central'))} and forward differences reach {sci(worst('forward'))}."
+        f"{exact / EPS64:.0f} ε on every function; central differences range from "
+        f"{sci(best('central'))} to {sci(worst('central'))} and forward differences reach "
+        f"{sci(worst('forward'))}."
     )
-    if failed:
-        text += f" {len(failed)} method/function pairs failed (see the CSV notes)."
+    if chosen.failed:
+        text += f" {chosen.failed} method/function pairs failed (see the CSV notes)."
     return text + " float64; reference: 50-digit mpmath."
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,22 +38,51 @@ TREE_MEASURES = ("tree", "expanded", "graph_tree", "function_tree", "ad_graph")
 SHARED_MEASURES = ("dag", "cse", "graph", "graph_program", "ad_graph", "function")
 
 
-def _swell_rows(records: Sequence[Record], measure: str) -> tuple[list[Record], Record | None]:
-    """(measured rows sorted by depth, the first stopped row or None) of one series."""
-    rows = sorted(select(records, measure=measure), key=lambda r: r["depth"])
-    done = [r for r in rows if not r.get("stopped") and r.get("size") is not None]
-    stopped = [r for r in rows if r.get("stopped")]
-    return done, (stopped[0] if stopped else None)
+@dataclass(frozen=True)
+class Swell:
+    """What figure 5 draws and its caption quotes: per measure, the measured rows by depth
+    and the first row stopped by the budget; the budget per step (None if it varies); the
+    deepest reverse-mode gradient graph over the deepest function graph."""
+
+    done: dict[str, list[Record]]
+    stopped: dict[str, Record]
+    budget_s: float | None
+    ad_over_function: float | None = None
+
+    def last(self, measure: str) -> Record | None:
+        """The deepest measured row of a series (None if it has none)."""
+        rows = self.done.get(measure, [])
+        return rows[-1] if rows else None
+
+    def size_at(self, measure: str, depth: int) -> float | None:
+        """The measured size of a series at `depth` (None if not measured there)."""
+        return next((r["size"] for r in self.done.get(measure, []) if r["depth"] == depth), None)
 
 
-def _swell_panel(panel: Any, records: Sequence[Record], measures: Sequence[str]) -> bool:
+def select_swell(records: Sequence[Record]) -> Swell:
+    """The series of figure 5 (measured rows by depth, the first stopped row) and the budget."""
+    done: dict[str, list[Record]] = {}
+    stopped: dict[str, Record] = {}
+    for measure in SWELL_SERIES:
+        rows = sorted(select(records, measure=measure), key=lambda r: r["depth"])
+        done[measure] = [r for r in rows if not r.get("stopped") and r.get("size") is not None]
+        halted = [r for r in rows if r.get("stopped")]
+        if halted:
+            stopped[measure] = halted[0]
+    budgets = {r.get("budget_s") for r in records if r.get("budget_s") is not None}
+    ad, function = done["ad_graph"][-1:], done["function"][-1:]
+    ratio = ad[0]["size"] / function[0]["size"] if ad and function else None
+    return Swell(done, stopped, budgets.pop() if len(budgets) == 1 else None, ratio)
+
+
+def _swell_panel(panel: Any, chosen: Swell, measures: Sequence[str]) -> bool:
     """Draw the series `measures` into `panel`, × where a series ran over its budget;
     returns whether any series was stopped."""
     import matplotlib as mpl
 
     any_stopped = False
     for measure in measures:
-        done, stopped = _swell_rows(records, measure)
+        done, stopped = chosen.done.get(measure), chosen.stopped.get(measure)
         if not done:
             continue
         text, colour, ls, marker = SWELL_SERIES[measure]
@@ -67,16 +97,35 @@ def _swell_panel(panel: Any, records: Sequence[Record], measures: Sequence[str])
     return any_stopped
 
 
-def plot_swell(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+def plot_swell(chosen: Swell, fig: Any = None, ax: Any = None) -> Any:
     """Figure 5: size of the derivative of the logistic map l_k vs depth k: (a) the tree
     forms on log-log axes, (b) the forms with sharing on linear axes."""
     from matplotlib.lines import Line2D
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fig, (log_ax, lin_ax) = axes_of(fig, ax, 1, 2, aspect=0.55)
-    stopped = _swell_panel(log_ax, records, TREE_MEASURES)
-    stopped |= _swell_panel(lin_ax, records, SHARED_MEASURES)
-    biggest = max([1.0] + [float(r["size"]) for r in records if r.get("size") is not None])
+    stopped = _swell_panel(log_ax, chosen, TREE_MEASURES)
+    stopped |= _swell_panel(lin_ax, chosen, SHARED_MEASURES)
+    sizes = [float(r["size"]) for rows in chosen.done.values() for r in rows]
+    _swell_axes(log_ax, lin_ax, max([1.0, *sizes]))
+    # one key under both panels, grouped by column: SymPy diff, the graph method and AD,
+    # the function and the budget mark
+    entries: dict[str, Any] = {}
+    for panel in (log_ax, lin_ax):
+        for handle, text in zip(*panel.get_legend_handles_labels()):
+            entries.setdefault(text, handle)
+    order = [SWELL_SERIES[m][0] for m in SWELL_SERIES if SWELL_SERIES[m][0] in entries]
+    handles = [entries[text] for text in order]
+    if stopped:
+        handles.append(Line2D([], [], color="0.3", marker="x", ls="none", ms=7, mew=1.8))
+        order.append(f"stopped by the time budget{_budget_text(chosen)}")
+    fig.legend(handles, order, loc="outside lower center", ncol=3, fontsize="small")
+    return fig
+
+
+def _swell_axes(log_ax: Any, lin_ax: Any, biggest: float) -> None:
+    """Scales, ticks, limits and labels of figure 5's two panels."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
     log_ax.set_xscale("log")
     log_ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
     log_ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -97,33 +146,15 @@ def plot_swell(records: Sequence[Record], fig: Any = None, ax: Any = None) -> An
         panel.set_xlabel("depth k of the logistic map $l_k$")
     log_ax.set_ylabel("size of d$l_k$/dx (nodes)")
     lin_ax.set_ylabel("size (nodes)")
-    # one key under both panels, grouped by column: SymPy diff, the graph method and AD,
-    # the function and the budget mark
-    entries: dict[str, Any] = {}
-    for panel in (log_ax, lin_ax):
-        for handle, text in zip(*panel.get_legend_handles_labels()):
-            entries.setdefault(text, handle)
-    order = [SWELL_SERIES[m][0] for m in SWELL_SERIES if SWELL_SERIES[m][0] in entries]
-    handles = [entries[text] for text in order]
-    if stopped:
-        handles.append(Line2D([], [], color="0.3", marker="x", ls="none", ms=7, mew=1.8))
-        order.append(f"stopped by the time budget{_budget_text(records)}")
-    fig.legend(handles, order, loc="outside lower center", ncol=3, fontsize="small")
-    return fig
 
 
-def _budget_text(records: Sequence[Record]) -> str:
-    budgets = {r.get("budget_s") for r in records if r.get("budget_s") is not None}
-    return f" ({budgets.pop():g} s per step)" if len(budgets) == 1 else ""
+def _budget_text(chosen: Swell) -> str:
+    return f" ({chosen.budget_s:g} s per step)" if chosen.budget_s is not None else ""
 
 
-def caption_swell(records: Sequence[Record]) -> str:
+def caption_swell(chosen: Swell) -> str:
     """Caption of figure 5."""
-
-    def last(measure: str) -> Record | None:
-        done, _ = _swell_rows(records, measure)
-        return done[-1] if done else None
-
+    last = chosen.last
     parts = [
         "Size of the derivative of the logistic map l_k (l_{k+1} = 4 l_k (1 − l_k)) "
         "against the depth k: (a) the tree forms on log-log axes: SymPy's diff as a tree "
@@ -134,36 +165,36 @@ def caption_swell(records: Sequence[Record]) -> str:
         "the reverse-mode gradient graph and the function's graph; × marks where SymPy ran "
         "over its time budget."
     ]
-    tree, stopped = last("tree"), _swell_rows(records, "tree")[1]
+    tree, stopped = last("tree"), chosen.stopped.get("tree")
     if tree:
+        depth = tree["depth"]
+
+        def at(measure: str) -> str:
+            size = chosen.size_at(measure, depth)
+            return "n/a" if size is None else f"{size:.0f}"
+
         parts.append(
-            f"SymPy's derivative tree reaches {tree['size']:.3g} nodes at k = {tree['depth']}"
+            f"SymPy's derivative tree reaches {tree['size']:.3g} nodes at k = {depth}"
             + (f" and its diff runs over the budget at k = {stopped['depth']}" if stopped else "")
-            + f"; at the same depth its CSE form has {_size_at(records, 'cse', tree['depth'])}, "
-            f"the graph method's DAG {_size_at(records, 'graph', tree['depth'])} and the "
-            f"reverse-mode gradient graph {_size_at(records, 'ad_graph', tree['depth'])} nodes."
+            + f"; at the same depth its CSE form has {at('cse')}, the graph method's DAG "
+            f"{at('graph')} and the reverse-mode gradient graph {at('ad_graph')} nodes."
         )
     graph_tree, graph, program = last("graph_tree"), last("graph"), last("graph_program")
-    ad, function = last("ad_graph"), last("function")
+    ad, ratio = last("ad_graph"), chosen.ad_over_function
     if graph_tree and graph and ad:
         parts.append(
             f"At k = {graph_tree['depth']} the graph method's derivative would be a tree of "
             f"{float(graph_tree['size']):.1e} nodes, yet it is a DAG of {graph['size']} nodes"
             + (f" (a program of {program['size']})" if program else "")
             + f", the same order as the reverse-mode gradient graph ({ad['size']})"
-            + (f" and {ad['size'] / function['size']:.1f}× the function's" if function else "")
+            + (f" and {ratio:.1f}× the function's" if ratio is not None else "")
             + ": swell is a property of the tree, not of symbolic differentiation."
         )
     parts.append(
         f"Sizes in expression nodes, counted by symdiff (tree sizes exactly, on the DAG); "
-        f"SymPy's time budget{_budget_text(records)}; reverse-mode graph of autodiff.grad."
+        f"SymPy's time budget{_budget_text(chosen)}; reverse-mode graph of autodiff.grad."
     )
     return " ".join(parts)
-
-
-def _size_at(records: Sequence[Record], measure: str, depth: int) -> str:
-    rows = [r for r in select(records, measure=measure, depth=depth) if not r.get("stopped")]
-    return f"{rows[0]['size']:.0f}" if rows and rows[0].get("size") is not None else "n/a"
 
 
 # ------------------------------------------------------------------ figure 8
@@ -346,32 +377,48 @@ def _logistic_table(table_ax: Any, rows: Sequence[Record]) -> None:
     )
 
 
-def plot_logistic_classic(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+@dataclass(frozen=True)
+class Logistic:
+    """What figure 11 draws and its caption quotes: the table rows by n, the rows of the
+    error sweep, each method's best step, and the raw derivative's size over the
+    function's at the deepest n."""
+
+    table: list[Record]
+    sweep: list[Record]
+    best: dict[str, Record | None]
+    raw_over_f: float | None = None
+
+
+def select_logistic_classic(records: Sequence[Record]) -> Logistic:
+    """The table, the sweep (curves, optima, exact lines) and the best step per method."""
+    curves = select(records, kind="curve")
+    best = {
+        m: argmin_row(select(curves, method=m), "rel_error")
+        for m in ("forward", "central", "complex_step")
+    }
+    table = sorted(select(records, kind="table"), key=lambda r: r["n"])
+    ratio = table[-1]["size_raw"] / max(1, table[-1]["size_f"]) if table else None
+    sweep = curves + select(records, kind="optimum") + select(records, kind="exact")
+    return Logistic(table, sweep, best, ratio)
+
+
+def plot_logistic_classic(chosen: Logistic, fig: Any = None, ax: Any = None) -> Any:
     """Figure 11: (a) table of l_1..l_4 and dl_n/dx as SymPy's diff writes it, expanded and
     after CSE (in full up to two lines, longer ones cut), each with its op count; (b) error
     vs step for dl_4/dx at 0.2."""
     ratios = [1.3, 1.3] if slides_active() else [1.0, 1.4]
     fig, (table_ax, sweep_ax) = axes_of(fig, ax, 2, 1, aspect=0.9, height_ratios=ratios)
-    _logistic_table(table_ax, sorted(select(records, kind="table"), key=lambda r: r["n"]))
-    _v_panel(
-        sweep_ax,
-        select(records, kind="curve")
-        + select(records, kind="optimum")
-        + select(records, kind="exact"),
-        EPS64,
-        guides=True,
-    )
+    _logistic_table(table_ax, chosen.table)
+    _v_panel(sweep_ax, chosen.sweep, EPS64, guides=True)
     sweep_ax.set_title("(b) relative error of d$l_4$/dx at $x_0$ = 0.2", loc="left")
     fig.legend(*sweep_ax.get_legend_handles_labels(), loc="outside lower center", ncol=4)
     return fig
 
 
-def caption_logistic_classic(records: Sequence[Record]) -> str:
+def caption_logistic_classic(chosen: Logistic) -> str:
     """Caption of figure 11."""
-    rows = sorted(select(records, kind="table"), key=lambda r: r["n"])
-    central = argmin_row(select(records, kind="curve", method="central"), "rel_error")
-    forward = argmin_row(select(records, kind="curve", method="forward"), "rel_error")
-    complex_ = argmin_row(select(records, kind="curve", method="complex_step"), "rel_error")
+    rows = chosen.table
+    central, forward, complex_ = (chosen.best[m] for m in ("central", "forward", "complex_step"))
     parts = [
         "The logistic map, the classic of every lecture on differentiation: (a) l_1..l_4 "
         "and dl_n/dx as SymPy's diff writes it, expanded, and after common-subexpression "
@@ -383,7 +430,7 @@ def caption_logistic_classic(records: Sequence[Record]) -> str:
         last = rows[-1]
         parts.append(
             f"The raw derivative of l_{last['n']} has {last['size_raw']} operations "
-            f"({last['size_raw'] / max(1, last['size_f']):.1f}× l_{last['n']} itself), "
+            f"({chosen.raw_over_f:.1f}× l_{last['n']} itself), "
             f"{last['size_expanded']} expanded and {last['size_cse']} after CSE."
         )
     if central and forward:

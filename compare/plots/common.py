@@ -39,29 +39,35 @@ def axes_of(
     """(figure, flat list of nrows x ncols axes) to draw into: a grid made in the given
     Figure or SubFigure `fig`, the given Axes `ax` (single-panel figures only), or a new
     figure sized by the current style. `gridspec` goes to the grid (height_ratios, ...)."""
-    from matplotlib.axes import Axes
-    from matplotlib.figure import FigureBase
-
+    check_target(fig, ax)
     if ax is not None:
         if nrows * ncols > 1:
             raise CompareError(
                 f"this figure has {nrows * ncols} panels and cannot draw into one Axes; pass "
                 "fig= (a Figure or SubFigure) instead"
             )
-        if not isinstance(ax, Axes):
-            raise CompareError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
         return ax.figure, [ax]
     if fig is not None:
-        if not isinstance(fig, FigureBase):
-            raise CompareError(
-                f"fig must be a matplotlib Figure or SubFigure, got {type(fig).__name__}"
-            )
         grid = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw=gridspec or None)
         return fig, list(grid.ravel())
     from ..style import new_figure
 
     new, grid = new_figure(nrows, ncols, aspect=aspect, width=width, gridspec_kw=gridspec or None)
     return new, list(grid.ravel())
+
+
+def check_target(fig: Any, ax: Any) -> None:
+    """Refuse a `fig` that is not a matplotlib Figure or SubFigure, or an `ax` that is not
+    an Axes (None is fine for either)."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import FigureBase
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise CompareError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if fig is not None and not isinstance(fig, FigureBase):
+        raise CompareError(
+            f"fig must be a matplotlib Figure or SubFigure, got {type(fig).__name__}"
+        )
 
 
 def slope_guide(

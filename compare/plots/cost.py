@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -67,23 +68,8 @@ def _cost_row(
     )
     for method in GRADIENT_METHODS:
         rows = sorted(select(records, kind="gradient", method=method), key=lambda r: r["n"])
-        if not rows:
-            continue
-        style = method_style(method)
-        ns = [r["n"] for r in rows]
-        time_ax.plot(ns, [r["time_s"] for r in rows], **style)
-        cost_ax.plot(ns, [r["cost"] for r in rows], **style)
-        if method == "reverse":
-            cost_ax.annotate(
-                f"reverse: {rows[-1]['cost']:.1f} f",
-                (ns[-1], rows[-1]["cost"]),
-                xytext=(4, 0),  # right of the line's end: no line runs through it
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                color=style["color"],
-                fontsize="small",
-            )
+        if rows:
+            _method_lines(time_ax, cost_ax, method, rows)
     setup = sorted(select(records, kind="setup"), key=lambda r: r["n"])
     if setup:
         time_ax.plot(
@@ -97,30 +83,7 @@ def _cost_row(
         )
     ns = sorted(unique(records, "n"))
     if ns:
-        for count, text, va in (  # 2n above its line end, n + 1 below: never on each other
-            (lambda n: 2 * n, "2n", "bottom"),
-            (lambda n: n + 1, "n + 1", "top"),
-        ):
-            cost_ax.plot(ns, [count(n) for n in ns], color=GUIDE, lw=0.8, ls="--", zorder=1)
-            cost_ax.annotate(
-                text,
-                (ns[-1], count(ns[-1])),
-                xytext=(3, 0),
-                textcoords="offset points",
-                fontsize="small",
-                color="0.35",
-                va=va,
-            )
-        first = [r for r in select(records, kind="gradient") if r["n"] == ns[0]]
-        if first:
-            slope_guide(
-                time_ax,
-                ns[0],
-                max(r["time_s"] for r in first) * 3,
-                1,
-                math.log10(ns[-1] / ns[0]),
-                "slope 1",
-            )
+        _cost_guides(time_ax, cost_ax, ns, select(records, kind="gradient"))
     for panel in (time_ax, cost_ax):
         panel.set_xscale("log", base=2)
         panel.set_yscale("log")
@@ -130,6 +93,47 @@ def _cost_row(
     cost_ax.set_ylabel("cost (evaluations of f)")
     time_ax.set_title(f"({letters[0]}) {title}: time", loc="left")
     cost_ax.set_title(f"({letters[1]}) {title}: cost", loc="left")
+
+
+def _method_lines(time_ax: Any, cost_ax: Any, method: str, rows: Sequence[Record]) -> None:
+    """One method's time and cost against n; reverse mode's last cost written at its end."""
+    style = method_style(method)
+    ns = [r["n"] for r in rows]
+    time_ax.plot(ns, [r["time_s"] for r in rows], **style)
+    cost_ax.plot(ns, [r["cost"] for r in rows], **style)
+    if method == "reverse":
+        cost_ax.annotate(
+            f"reverse: {rows[-1]['cost']:.1f} f",
+            (ns[-1], rows[-1]["cost"]),
+            xytext=(4, 0),  # right of the line's end: no line runs through it
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            color=style["color"],
+            fontsize="small",
+        )
+
+
+def _cost_guides(time_ax: Any, cost_ax: Any, ns: list[int], gradients: Sequence[Record]) -> None:
+    """The grey guides of figure 3: n + 1 and 2n evaluations, slope 1 in time."""
+    for count, text, va in (  # 2n above its line end, n + 1 below: never on each other
+        (lambda n: 2 * n, "2n", "bottom"),
+        (lambda n: n + 1, "n + 1", "top"),
+    ):
+        cost_ax.plot(ns, [count(n) for n in ns], color=GUIDE, lw=0.8, ls="--", zorder=1)
+        cost_ax.annotate(
+            text,
+            (ns[-1], count(ns[-1])),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize="small",
+            color="0.35",
+            va=va,
+        )
+    first = [r for r in gradients if r["n"] == ns[0]]
+    if first:
+        top = max(r["time_s"] for r in first) * 3
+        slope_guide(time_ax, ns[0], top, 1, math.log10(ns[-1] / ns[0]), "slope 1")
 
 
 def _at(records: Sequence[Record], method: str, n: int) -> float | None:
@@ -196,64 +200,61 @@ def crossing(records: Sequence[Record]) -> float | None:
     return None
 
 
-def plot_crossover(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+@dataclass(frozen=True)
+class Crossover:
+    """What figure 4 draws and its caption quotes: the rows by n/m and their crossing."""
+
+    rows: list[Record]
+    cross: float | None
+    agree: float
+
+
+def select_crossover(records: Sequence[Record]) -> Crossover:
+    """The rows of figure 4 sorted by n/m, where the ratio crosses 1, and the largest
+    difference of the two Jacobians."""
+    rows = sorted(records, key=lambda r: r["n_over_m"])
+    return Crossover(rows, crossing(rows), max(r["max_abs_difference"] for r in rows))
+
+
+def plot_crossover(chosen: Crossover, fig: Any = None, ax: Any = None) -> Any:
     """Figure 4: t(jacfwd) / t(jacrev) against n / m, the line 1 and the crossover."""
     fig, axes = axes_of(fig, ax, aspect=0.8, width="single")
     panel = axes[0]
-    rows = sorted(records, key=lambda r: r["n_over_m"])
-    xs = np.array([r["n_over_m"] for r in rows])
-    ys = np.array([r["ratio"] for r in rows])
+    xs = np.array([r["n_over_m"] for r in chosen.rows])
+    ys = np.array([r["ratio"] for r in chosen.rows])
     panel.plot(xs, ys, color="0.2", marker="o", label="time(jacfwd) / time(jacrev)")
     panel.axhline(1.0, color=GUIDE, lw=0.8)
-    panel.fill_between(
-        xs,
-        ys,
-        1.0,
-        where=ys < 1,
-        color=method_style("forward_mode")["color"],
-        alpha=0.2,
-        interpolate=True,
-        lw=0,
-    )
-    panel.fill_between(
-        xs,
-        ys,
-        1.0,
-        where=ys > 1,
-        color=method_style("reverse")["color"],
-        alpha=0.2,
-        interpolate=True,
-        lw=0,
-    )
-    cross = crossing(rows)
-    if cross is not None:
-        panel.axvline(cross, color=GUIDE, ls="--", lw=0.8)
+    for method, where in (("forward_mode", ys < 1), ("reverse", ys > 1)):
+        colour = method_style(method)["color"]
+        panel.fill_between(
+            xs, ys, 1.0, where=where, color=colour, alpha=0.2, interpolate=True, lw=0
+        )
+    if chosen.cross is not None:
+        panel.axvline(chosen.cross, color=GUIDE, ls="--", lw=0.8)
         panel.annotate(
-            f"crossover n/m ≈ {cross:.2g}",
-            (cross, 1.0),
+            f"crossover n/m ≈ {chosen.cross:.2g}",
+            (chosen.cross, 1.0),
             xytext=(4, -14),
             textcoords="offset points",
             fontsize="small",
             color="0.3",
         )
-    panel.text(
-        0.03,
-        0.93,
-        "forward mode wins\n(few inputs)",
-        transform=panel.transAxes,
-        color=method_style("forward_mode")["color"],
-        va="top",
-        fontsize="small",
-    )
-    panel.text(
-        0.97,
-        0.07,
-        "reverse mode wins\n(few outputs)",
-        transform=panel.transAxes,
-        color=method_style("reverse")["color"],
-        ha="right",
-        fontsize="small",
-    )
+    # each label in its shaded region: at the axes' edge, just under / over the line 1
+    for method, x, text, ha, va, rise in (
+        ("forward_mode", 0.03, "forward mode wins\n(few inputs)", "left", "top", -5),
+        ("reverse", 0.97, "reverse mode wins\n(few outputs)", "right", "bottom", 5),
+    ):
+        panel.annotate(
+            text,
+            (x, 1.0),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, rise),
+            textcoords="offset points",
+            color=method_style(method)["color"],
+            ha=ha,
+            va=va,
+            fontsize="small",
+        )
     panel.set_xscale("log", base=2)
     panel.set_yscale("log")
     log_ticks(panel, "y")
@@ -262,18 +263,16 @@ def plot_crossover(records: Sequence[Record], fig: Any = None, ax: Any = None) -
     return fig
 
 
-def caption_crossover(records: Sequence[Record]) -> str:
+def caption_crossover(chosen: Crossover) -> str:
     """Caption of figure 4."""
-    rows = sorted(records, key=lambda r: r["n_over_m"])
-    cross = crossing(rows)
-    total = rows[0]["n"] * rows[0]["m"]
+    first, last = chosen.rows[0], chosen.rows[-1]
     return (
         f"Time of the full Jacobian of f(x) = tanh(W2 tanh(W1 x)): R^n -> R^m by forward mode "
-        f"(jacfwd) divided by reverse mode (jacrev), with n·m = {total}. "
-        f"With n = {rows[0]['n']} input and m = {rows[0]['m']} outputs forward mode takes "
-        f"{_times(rows[0]['ratio'])} the time of reverse; with n = {rows[-1]['n']}, "
-        f"m = {rows[-1]['m']} it takes {_times(rows[-1]['ratio'])}"
-        + (f"; the two cross at n/m ≈ {cross:.2g}." if cross else ".")
-        + f" Hidden width {rows[0].get('hidden', '')}; medians of repeated runs; the two "
-        f"Jacobians agree to {sci(max(r['max_abs_difference'] for r in rows))}."
+        f"(jacfwd) divided by reverse mode (jacrev), with n·m = {first['n'] * first['m']}. "
+        f"With n = {first['n']} input and m = {first['m']} outputs forward mode takes "
+        f"{_times(first['ratio'])} the time of reverse; with n = {last['n']}, "
+        f"m = {last['m']} it takes {_times(last['ratio'])}"
+        + (f"; the two cross at n/m ≈ {chosen.cross:.2g}." if chosen.cross else ".")
+        + f" Hidden width {first.get('hidden', '')}; medians of repeated runs; the two "
+        f"Jacobians agree to {sci(chosen.agree)}."
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from expr.view import math_label
+
 from ..records import Record, select
 from ..style import slides_active
 from .common import axes_of
@@ -45,9 +47,9 @@ def plot_explainer(records: Sequence[Record], fig: Any = None, ax: Any = None) -
             highlight_edges=flow_edges(f, current["node"], current["phase"]),
             fontsize=13 if slides_active() else 7,
         )
+        rule = math_label(f"{current['label']} = {current['rule']}")  # v₋₁, not "v-1"
         panel.set_title(
-            f"({letter}) step {current['step']}/{len(steps)}, {current['phase']}: "
-            f"{current['label']} = {current['rule']}",
+            f"({letter}) step {current['step']}/{len(steps)}, {current['phase']}: {rule}",
             loc="left",
             fontsize="small",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..records import Record, select, unique
@@ -19,12 +20,33 @@ LOOK = {
 }
 
 
-def _series(records: Sequence[Record], name: str, key: str) -> tuple[list, list]:
-    rows = sorted(select(records, activation=name), key=lambda r: r["layer"])
+@dataclass(frozen=True)
+class Flow:
+    """What figure 14 draws and its caption quotes: per activation, its rows by layer,
+    its initialisation and ‖first layer‖ / ‖last layer‖ of dL/dh; the network's size."""
+
+    rows: dict[str, list[Record]]
+    inits: dict[str, str]
+    ratios: dict[str, float]
+    shape: dict[str, Any]  # depth, width, batch
+
+
+def select_gradient_flow(records: Sequence[Record]) -> Flow:
+    """The lines of figure 14 and the ratios its caption quotes."""
+    rows = {
+        name: sorted(select(records, activation=name), key=lambda r: r["layer"])
+        for name in unique(records, "activation")
+    }
+    inits = {name: found[0].get("init", "") for name, found in rows.items()}
+    shape = {k: records[0].get(k) for k in ("depth", "width", "batch")} if records else {}
+    return Flow(rows, inits, ratios(records), shape)
+
+
+def _series(rows: Sequence[Record], key: str) -> tuple[list, list]:
     return [r["layer"] for r in rows], [r[key] for r in rows]
 
 
-def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+def plot_gradient_flow(chosen: Flow, fig: Any = None, ax: Any = None) -> Any:
     """Figure 14: (a) ‖dL/dh_l‖ and (b) ‖dL/dW_l‖ against the layer l (input side = 1),
     one line per activation, with the sigmoid bound 0.25^(L-l) as a grey guide."""
     fig, axes = axes_of(fig, ax, 1, 2, aspect=0.42)
@@ -38,10 +60,9 @@ def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = Non
         ),
     )
     for panel, key, ylabel, title in panels:
-        for name in unique(records, "activation"):
+        for name, rows in chosen.rows.items():
             colour, style, marker = LOOK.get(name, ("0.3", "-", "o"))
-            layers, norms = _series(records, name, key)
-            init = select(records, activation=name)[0].get("init", "")
+            layers, norms = _series(rows, key)
             panel.plot(
                 layers,
                 norms,
@@ -50,9 +71,9 @@ def plot_gradient_flow(records: Sequence[Record], fig: Any = None, ax: Any = Non
                 marker=marker,
                 ms=3,
                 markevery=3,
-                label=f"{name} ({init.split(',')[0]})",
+                label=f"{name} ({chosen.inits[name].split(',')[0]})",
             )
-        layers, norms = _series(records, "sigmoid", key)
+        layers, norms = _series(chosen.rows.get("sigmoid", []), key)
         if layers and key == "grad_norm":
             last = layers[-1]
             guide = [norms[-1] * 0.25 ** (last - layer) for layer in layers]
@@ -91,22 +112,20 @@ def ratios(records: Sequence[Record], key: str = "grad_norm") -> dict[str, float
     """
     out = {}
     for name in unique(records, "activation"):
-        _, norms = _series(records, name, key)
+        rows = sorted(select(records, activation=name), key=lambda r: r["layer"])
+        _, norms = _series(rows, key)
         if norms and norms[-1]:
             out[name] = norms[0] / norms[-1]
     return out
 
 
-def caption_gradient_flow(records: Sequence[Record]) -> str:
+def caption_gradient_flow(chosen: Flow) -> str:
     """Caption of figure 14, with the measured first/last-layer ratios."""
-    if not records:
+    if not chosen.rows:
         return "Gradient flow: no data."
-    depth, width, batch = (records[0].get(k) for k in ("depth", "width", "batch"))
-    inits = "; ".join(
-        f"{name} {select(records, activation=name)[0].get('init', '')}"
-        for name in unique(records, "activation")
-    )
-    measured = "; ".join(f"{name} {sci(value)}" for name, value in ratios(records).items())
+    depth, width, batch = (chosen.shape.get(k) for k in ("depth", "width", "batch"))
+    inits = "; ".join(f"{name} {init}" for name, init in chosen.inits.items())
+    measured = "; ".join(f"{name} {sci(value)}" for name, value in chosen.ratios.items())
     return (
         f"Norm of the gradient of the loss with respect to each layer's activations h_l "
         f"(a) and weights W_l (b) in a {depth}-layer MLP of width {width}, from one reverse "

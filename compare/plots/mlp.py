@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,35 +13,56 @@ from ..style import BLUE, ORANGE, method_style
 from .common import axes_of, sci
 
 
-def _loss_curves(records: Sequence[Record]) -> tuple[list[Record], list[Record]]:
-    """(ours, PyTorch's) loss rows by step: what panel (a) draws and the caption reads."""
+@dataclass(frozen=True)
+class Training:
+    """What figure 9 draws and its caption quotes: our and PyTorch's loss rows by step,
+    the decision field, the training data and the run's summary."""
+
+    ours: list[Record]
+    torch: list[Record]
+    grid: list[Record]
+    data: list[Record]
+    summary: Record
+
+
+def select_mlp(records: Sequence[Record]) -> Training:
+    """The curves, field, data and summary of figure 9."""
 
     def curve(implementation: str) -> list[Record]:
         rows = select(records, kind="loss", implementation=implementation)
         return sorted(rows, key=lambda r: r["step"])
 
-    return curve("ours"), curve("torch")
+    summary = select(records, kind="summary")
+    return Training(
+        curve("ours"),
+        curve("torch"),
+        select(records, kind="grid"),
+        select(records, kind="data"),
+        summary[0] if summary else {},
+    )
 
 
-def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+def plot_mlp(chosen: Training, fig: Any = None, ax: Any = None) -> Any:
     """Figure 9: (a) training loss vs step, ours and PyTorch; (b) decision boundary."""
-    import matplotlib as mpl
-
     fig, axes = axes_of(fig, ax, 1, 2, aspect=0.4)
-    loss_ax, field_ax = axes
-    ours, torch = _loss_curves(records)
+    _loss_panel(axes[0], chosen)
+    _field_panel(axes[1], chosen)
+    return fig
+
+
+def _loss_panel(loss_ax: Any, chosen: Training) -> None:
     style = method_style("reverse")
     loss_ax.plot(
-        [r["step"] for r in ours],
-        [r["loss"] for r in ours],
+        [r["step"] for r in chosen.ours],
+        [r["loss"] for r in chosen.ours],
         color=style["color"],
         lw=2.2,
         label="ours (reverse-mode AD)",
     )
-    if torch:
+    if chosen.torch:
         loss_ax.plot(
-            [r["step"] for r in torch],
-            [r["loss"] for r in torch],
+            [r["step"] for r in chosen.torch],
+            [r["loss"] for r in chosen.torch],
             color="0.15",
             ls=(0, (3, 3)),
             lw=1.0,
@@ -52,11 +74,14 @@ def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     loss_ax.set_title("(a) training loss", loc="left")
     loss_ax.legend(fontsize="small")
 
-    grid = select(records, kind="grid")
-    if grid:
-        xs = np.array(sorted({r["x1"] for r in grid}))
-        ys = np.array(sorted({r["x2"] for r in grid}))
-        lookup = {(r["x1"], r["x2"]): r["p"] for r in grid}
+
+def _field_panel(field_ax: Any, chosen: Training) -> None:
+    import matplotlib as mpl
+
+    if chosen.grid:
+        xs = np.array(sorted({r["x1"] for r in chosen.grid}))
+        ys = np.array(sorted({r["x2"] for r in chosen.grid}))
+        lookup = {(r["x1"], r["x2"]): r["p"] for r in chosen.grid}
         P = np.array([[lookup[(x, y)] for x in xs] for y in ys])
         from matplotlib.colors import LinearSegmentedColormap
 
@@ -65,9 +90,8 @@ def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
         field_ax.set_xlim(xs[0], xs[-1])
         field_ax.set_ylim(ys[0], ys[-1])
         field_ax.contour(xs, ys, P, levels=[0.5], colors="k", linewidths=1.2)
-    data = select(records, kind="data")
     for value, colour, marker in ((0, ORANGE, "o"), (1, BLUE, "s")):
-        pts = select(data, label=value)
+        pts = select(chosen.data, label=value)
         field_ax.plot(
             [r["x1"] for r in pts],
             [r["x2"] for r in pts],
@@ -85,21 +109,17 @@ def plot_mlp(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
     field_ax.legend(fontsize="small", loc="lower left", frameon=True, framealpha=0.85)
     field_ax.set_aspect("equal", adjustable="box")
     field_ax.grid(False)
-    return fig
 
 
-def caption_mlp(records: Sequence[Record]) -> str:
+def caption_mlp(chosen: Training) -> str:
     """Caption of figure 9."""
-    summary = select(records, kind="summary")
-    s = summary[0] if summary else {}
-    ours, torch = _loss_curves(records)
-    with_torch = bool(torch)
+    s, ours = chosen.summary, chosen.ours
     parts = [
         "A tanh MLP trained on two moons with gradients from our reverse mode: (a) the loss "
         "at each step"
         + (
             ", with PyTorch's loss for the same initial weights, data and optimizer overlaid"
-            if with_torch
+            if chosen.torch
             else " (PyTorch, the optional peer, is not installed: no comparison curve)"
         )
         + "; (b) the learned decision boundary with the training data."

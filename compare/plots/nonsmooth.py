@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..records import Record, select, unique
@@ -23,21 +24,47 @@ def _cell_text(row: Record) -> str:
     return f"{value:.4g}" if abs(value - round(value, 3)) > 1e-9 else f"{round(value, 3):g}"
 
 
-def plot_nonsmooth(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+@dataclass(frozen=True)
+class Nonsmooth:
+    """What figure 12 draws and its caption quotes: cases (rows) and methods (columns), the
+    row of each cell, and which answers follow the convention, are wrong or raise."""
+
+    cases: list[str]
+    methods: list[str]
+    cells: dict[tuple[str, str], Record]
+    first: dict[str, Record]  # each case's first row: its kink flag and expected value
+    follow: list[str]  # methods that return the documented convention at every kink
+    wrong: list[Record]  # answers away from the kinks that are not the true derivative
+    raised: list[Record]  # calls that raised an error
+
+
+def select_nonsmooth(records: Sequence[Record]) -> Nonsmooth:
+    """The grid of figure 12 and the answers its caption counts."""
+    cases, methods = unique(records, "case"), unique(records, "method")
+    cells: dict[tuple[str, str], Record] = {}
+    for row in records:
+        cells.setdefault((row["case"], row["method"]), row)
+    first = {case: select(records, case=case)[0] for case in cases}
+    kinks = [r for r in records if r.get("at_kink")]
+    follow = [m for m in methods if all(r.get("matches") for r in select(kinks, method=m))]
+    away = [r for r in records if not r.get("at_kink")]
+    wrong = [r for r in away if r.get("derivative") is not None and not r.get("matches")]
+    raised = [r for r in records if r.get("derivative") is None]
+    return Nonsmooth(cases, methods, cells, first, follow, wrong, raised)
+
+
+def plot_nonsmooth(chosen: Nonsmooth, fig: Any = None, ax: Any = None) -> Any:
     """Figure 12: a grid, cases down, methods across; each cell the returned d/dx, green
     where it equals the convention (at a kink) or the true derivative, orange where not."""
-    cases = unique(records, "case")
-    methods = unique(records, "method")
+    cases, methods = chosen.cases, chosen.methods
     fig, axes = axes_of(fig, ax, aspect=0.1 + 0.055 * len(cases))
     panel = axes[0]
     for i, case in enumerate(cases):
-        rows = select(records, case=case)
-        kink = bool(rows[0].get("at_kink"))
+        kink = bool(chosen.first[case].get("at_kink"))
         for j, method in enumerate(methods):
-            match = select(rows, method=method)
-            if not match:
+            row = chosen.cells.get((case, method))
+            if row is None:
                 continue
-            row = match[0]
             colour = (
                 FAILED if row.get("derivative") is None else GOOD if row.get("matches") else BAD
             )
@@ -51,7 +78,7 @@ def plot_nonsmooth(records: Sequence[Record], fig: Any = None, ax: Any = None) -
                 fontsize="small",
                 fontweight="bold" if kink else "normal",
             )
-        expected = rows[0].get("expected")
+        expected = chosen.first[case].get("expected")
         panel.text(
             len(methods),
             i,
@@ -95,21 +122,16 @@ def _rect(x: float, y: float, colour: str, kink: bool) -> Any:
     )
 
 
-def caption_nonsmooth(records: Sequence[Record]) -> str:
+def caption_nonsmooth(chosen: Nonsmooth) -> str:
     """Caption of figure 12."""
-    kinks = [r for r in records if r.get("at_kink")]
-    methods = unique(records, "method")
-    follow = [m for m in methods if all(r.get("matches") for r in select(kinks, method=m))]
-    away = [r for r in records if not r.get("at_kink")]
-    wrong = [r for r in away if r.get("derivative") is not None and not r.get("matches")]
-    raised = [r for r in records if r.get("derivative") is None]
+    follow, wrong, raised = chosen.follow, chosen.wrong, chosen.raised
     text = (
         "The derivative with respect to x returned by each method for |x|, relu(x) and "
         "max(x, y) exactly at the kink (bold) and 1e-3 away from it. "
-        f"At the kinks {len(follow)} of {len(methods)} methods return the documented "
+        f"At the kinks {len(follow)} of {len(chosen.methods)} methods return the documented "
         "convention (abs'(0) = relu'(0) = 0, max splits 1/2–1/2): "
-        f"{', '.join(label(m) for m in follow) or 'none'}; finite differences return a slope across "
-        "the kink (central: the average, forward: the right-hand slope)."
+        f"{', '.join(label(m) for m in follow) or 'none'}; finite differences return a slope "
+        "across the kink (central: the average, forward: the right-hand slope)."
     )
     if wrong:
         text += (

@@ -7,6 +7,7 @@ is and how many steps it has executed); it does not replay the schedule itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import autodiff
@@ -73,46 +74,58 @@ def draw_schedule(
     return fig
 
 
-def _actions(records: Sequence[Record]) -> list[dict[str, Any]]:
-    """The schedule's actions from its records (kind="schedule", in order)."""
+@dataclass(frozen=True)
+class Schedule:
+    """What figure 7 draws and its caption quotes: the schedule's actions in order, its
+    strategy and T, and the counts of the executor's trace of them."""
+
+    actions: list[dict[str, Any]]
+    T: int
+    label: str
+    counts: dict[str, float]  # stores, most (held at once), advances, tapes, per_step
+
+
+def select_schedule(records: Sequence[Record]) -> Schedule:
+    """The schedule of figure 7 (kind="schedule", in order) and its traced counts."""
     rows = sorted(select(records, kind="schedule"), key=lambda r: r["index"])
-    return [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
+    actions = [{"kind": r["action"], "start": r["start"], "stop": r["stop"]} for r in rows]
+    T = rows[0]["T"] if rows else 0
+    counts: dict[str, float] = {}
+    if rows:
+        trace = autodiff.trace_actions(actions)
+        counts["advances"] = sum(e["stop"] - e["start"] for e in trace if e["kind"] == "advance")
+        counts["tapes"] = sum(1 for e in trace if e["kind"] == "tape")
+        counts["stores"] = sum(1 for e in trace if e["kind"] == "store")
+        counts["most"] = max(e["snapshots"] for e in trace)
+        counts["per_step"] = (counts["advances"] + counts["tapes"]) / T
+    return Schedule(actions, T, rows[0].get("label", "") if rows else "", counts)
 
 
-def plot_schedule(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+def plot_schedule(chosen: Schedule, fig: Any = None, ax: Any = None) -> Any:
     """Figure 7: the schedule as a staircase: time across, step index up (`draw_schedule`)."""
-    rows = select(records, kind="schedule")
     fig, axes = axes_of(fig, ax, aspect=0.38)
     panel = axes[0]
-    draw_schedule(_actions(records), ax=panel, legend=False)
-    T = rows[0]["T"] if rows else 0
-    strategy = rows[0].get("label", "") if rows else ""
-    panel.set_title(f"{strategy}, T = {T}", loc="left")
+    draw_schedule(chosen.actions, ax=panel, legend=False)
+    panel.set_title(f"{chosen.label}, T = {chosen.T}", loc="left")
     fig.legend(
         *panel.get_legend_handles_labels(), fontsize="small", ncol=5, loc="outside lower center"
     )
-    panel.set_ylim(-0.5, T + 0.5)
+    panel.set_ylim(-0.5, chosen.T + 0.5)
     return fig
 
 
-def caption_schedule(records: Sequence[Record]) -> str:
+def caption_schedule(chosen: Schedule) -> str:
     """Caption of figure 7 (its counts from the executor's trace of the schedule)."""
-    rows = select(records, kind="schedule")
-    if not rows:
+    if not chosen.actions:
         return "No schedule in these records."
-    T = rows[0]["T"]
-    trace = autodiff.trace_actions(_actions(records))
-    advances = sum(e["stop"] - e["start"] for e in trace if e["kind"] == "advance")
-    tapes = sum(1 for e in trace if e["kind"] == "tape")
-    stores = sum(1 for e in trace if e["kind"] == "store")
-    most = max(e["snapshots"] for e in trace)
+    c = chosen.counts
     return (
-        f"The checkpoint schedule of {rows[0].get('label', '')} for T = {T} steps: time "
+        f"The checkpoint schedule of {chosen.label} for T = {chosen.T} steps: time "
         "runs left to right, the state index up; light-blue lines advance without keeping "
         "anything, green lines recompute a step and keep its tape, orange lines run it "
-        f"backwards, squares store a snapshot, dotted lines restore one. It takes {stores} "
+        f"backwards, squares store a snapshot, dotted lines restore one. It takes {c['stores']} "
         "snapshots (at most "
-        f"{most} held at once) and "
-        f"advances {advances} extra steps besides the {tapes} taped ones "
-        f"({(advances + tapes) / T:.2f} forward steps per step)."
+        f"{c['most']} held at once) and "
+        f"advances {c['advances']} extra steps besides the {c['tapes']} taped ones "
+        f"({c['per_step']:.2f} forward steps per step)."
     )

@@ -4,6 +4,7 @@ tables."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from expr.view import math_label
@@ -33,12 +34,30 @@ def _table(ax: Any, title: str, header: list[str], rows: list[list[str]]) -> Non
     table.set_fontsize(15 if slides_active() else 8)
 
 
-def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+@dataclass(frozen=True)
+class Worked:
+    """What figure 10 draws and its caption quotes: the forward and backward sweeps by
+    step and the gradient by input."""
+
+    forward: list[Record]
+    backward: list[Record]
+    gradient: list[Record]
+
+
+def select_worked_example(records: Sequence[Record]) -> Worked:
+    """The two sweeps of figure 10 in the order they run, and the gradient."""
+    return Worked(
+        sorted(select(records, kind="forward"), key=lambda r: r["step"]),
+        sorted(select(records, kind="backward"), key=lambda r: r["step"]),
+        sorted(select(records, kind="gradient"), key=lambda r: r["input"]),
+    )
+
+
+def plot_worked_example(chosen: Worked, fig: Any = None, ax: Any = None) -> Any:
     """Figure 10: the graph with values and adjoints (top), the two tables (bottom)."""
     import expr
 
-    forward = sorted(select(records, kind="forward"), key=lambda r: r["step"])
-    backward = sorted(select(records, kind="backward"), key=lambda r: r["step"])
+    forward, backward = chosen.forward, chosen.backward
     f = expr.catalog.get("worked_example").function()
     fig, axes = axes_of(fig, ax, 2, 2, aspect=0.62)
     gs = axes[0].get_gridspec()
@@ -74,25 +93,25 @@ def plot_worked_example(records: Sequence[Record], fig: Any = None, ax: Any = No
     return fig
 
 
-def caption_worked_example(records: Sequence[Record]) -> str:
+def caption_worked_example(chosen: Worked) -> str:
     """Caption of figure 10."""
-    grads = sorted(select(records, kind="gradient"), key=lambda r: r["input"])
-    value = select(records, kind="forward")
-    out = max(value, key=lambda r: r["step"]) if value else None
+    grads = chosen.gradient
+    out = chosen.forward[-1] if chosen.forward else None
     parts = [
         "The computational graph of f(x1, x2) = x1·x2 + sin(x1) at (x1, x2) = (2, 3), laid "
         "out left to right, each node with its value from the forward sweep and its adjoint "
         "from the backward sweep; below, the two tables in Griewank's notation."
     ]
     if out and grads:
+        worst = max(g["rel_error"] for g in grads)
         parts.append(
             f"One backward pass from the seed 1 at f = {out['value']:.6f} gives every partial "
             "derivative at once: "
             + ", ".join(f"∂f/∂{g['name']} = {g['value']:.6f}" for g in grads)
             + (
                 ", exactly the 50-digit reference rounded to float64."
-                if max(g["rel_error"] for g in grads) == 0
-                else f", equal to the 50-digit reference to {max(g['rel_error'] for g in grads):.1e}."
+                if worst == 0
+                else f", equal to the 50-digit reference to {worst:.1e}."
             )
         )
     return " ".join(parts)
