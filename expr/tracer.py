@@ -311,9 +311,10 @@ def reassert_guards(function: Any, inputs: Any) -> None:
             )
 
 
-def binary_operators(name: str, binary: Any = None) -> tuple[Any, Any]:
+def binary_operators(name: str, binary: Any = None, stem: str | None = None) -> tuple[Any, Any]:
     """The operator methods `x <op> y` and `y <op> x` of op `name`, through `binary`
-    (`apply`, or a faster dispatch with the same result), for Tracer and `autodiff.Dual`."""
+    (`apply`, or a faster dispatch with the same result), for Tracer and `autodiff.Dual`;
+    named `__<stem>__` and `__r<stem>__` (the stem defaults to the op's name)."""
     binary = binary or apply
 
     def left(self: Any, other: Any) -> Any:
@@ -323,6 +324,7 @@ def binary_operators(name: str, binary: Any = None) -> tuple[Any, Any]:
         return binary(name, other, self)
 
     left.__doc__ = right.__doc__ = f"Op {name!r} of the operands (the operator's order)."
+    left.__name__, right.__name__ = f"__{stem or name}__", f"__r{stem or name}__"
     return left, right
 
 
@@ -333,6 +335,7 @@ def unary_operator(name: str) -> Any:
         return apply(name, self)
 
     method.__doc__ = f"Op {name!r}."
+    method.__name__ = f"__{name}__"
     return method
 
 
@@ -351,7 +354,7 @@ def with_arithmetic(binary: Any = None, error: type = TracerBoolError) -> Any:
 
     def decorate(cls: type) -> type:
         for name, stem in ARITHMETIC:
-            left, right = binary_operators(name, binary)
+            left, right = binary_operators(name, binary, stem)
             setattr(cls, f"__{stem}__", left)
             setattr(cls, f"__r{stem}__", right)
         cls.__neg__ = unary_operator("neg")

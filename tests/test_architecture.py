@@ -43,16 +43,6 @@ MAX_LINES = 60
 MAX_LONG = 3
 MAX_JUSTIFIED_CYCLES = 2
 
-#: Functions over MAX_LINES that other work in progress is shortening (issue 18); the lead
-#: empties this set once those branches are merged. Qualified names (Class.method).
-PENDING = {
-    "simulate",  # ckpt: autodiff/schedule.py
-    "draw_schedule",  # ckpt: autodiff/schedule.py
-    "sequential_vjp",  # ckpt: autodiff/checkpoint.py
-    "memory",  # ckpt: compare/experiments/memory.py
-    "plot_memory",  # ckpt: compare/plots/memory.py
-}
-
 
 @dataclass(frozen=True)
 class Edge:
@@ -199,7 +189,7 @@ def _functions() -> tuple[tuple[str, str, int, int, str], ...]:
 
 
 def test_no_long_functions():
-    long = [f for f in _functions() if f[3] > MAX_LINES and f[1] not in PENDING]
+    long = [f for f in _functions() if f[3] > MAX_LINES]
     unjustified = [
         f"{path}:{line} {name} ({length} lines)"
         for path, name, line, length, text in long
