@@ -76,10 +76,9 @@ def jvp_sweep(
     for node, tangent in zip(f.inputs, tangents):
         dots[node] = tangent
     traced = any(isinstance(v, Tracer) for v in (*inputs, *tangents))
+    reassert_guards(f, inputs)  # its branches hold here (TraceError), or are re-taken
     with np.errstate(all="ignore"):
         f.run(values, _jvp_step(values, dots, traced), program=program)
-    if traced:
-        reassert_guards(f, [values[n] for n in f.inputs])
     return values, dots
 
 

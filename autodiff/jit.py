@@ -51,59 +51,40 @@ from expr.graph import as_input
 
 from .compile import Compiled, compile_function
 from .errors import JitError
+from .pytree import LEAF, TreeDef, flatten
 from .reverse import any_nan, gradient_function
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
 
 
-# ----------------------------------------------------------------------------- pytrees
-def flatten(tree: Any) -> tuple[list[Any], Any]:
-    """Leaves (arrays, numbers, tracers) of nested tuples/lists/dicts and a hashable
-    description of the structure. `None` is structure (no leaf), like JAX.
-
-    >>> flatten((1.0, [2.0, {"b": 3.0}]))[0]
-    [1.0, 2.0, 3.0]
-    """
-    leaves: list[Any] = []
-    return leaves, _flatten_into(tree, leaves)
-
-
-def _flatten_into(tree: Any, leaves: list[Any]) -> Any:
-    if isinstance(tree, (tuple, list)):
-        return (type(tree), tuple(_flatten_into(t, leaves) for t in tree))
-    if isinstance(tree, dict):
-        keys = tuple(sorted(tree))
-        return (dict, keys, tuple(_flatten_into(tree[k], leaves) for k in keys))
-    if tree is None:
-        return None
-    leaves.append(tree)
-    return "*"
-
-
-def unflatten(structure: Any, leaves: Sequence[Any]) -> Any:
-    """The inverse of `flatten`.
-
-    >>> unflatten(*reversed(flatten((1.0, [2.0]))))
-    (1.0, [2.0])
-    """
-    iterator = iter(leaves)
-    return _build(structure, iterator)
-
-
-def _build(structure: Any, leaves: Any) -> Any:
-    if structure == "*":
-        return next(leaves)
-    if structure is None:
-        return None
-    if structure[0] is dict:
-        _, keys, children = structure
-        return {k: _build(c, leaves) for k, c in zip(keys, children)}
-    kind, children = structure
-    return kind(_build(c, leaves) for c in children)
-
-
 # ----------------------------------------------------------------------------- the cache
+@dataclass(frozen=True)
+class Guards:
+    """The branch decisions a concrete trace took, with its conditions compiled (for one
+    dtype signature of the inputs; `program` None when the trace took no branch)."""
+
+    program: Compiled | None
+    decisions: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, function: Function, inputs: Sequence[Value]) -> Guards:
+        conditions = function.guard_function
+        if conditions is None:
+            return cls(None, ())
+        with np.errstate(all="ignore"):
+            program = compile_function(conditions, conditions.evaluate(*inputs))
+        return cls(program, function.guards)
+
+    def hold(self, inputs: Sequence[Value]) -> bool:
+        """Whether every decision comes out the same at `inputs`. O(guard graph)."""
+        if self.program is None:
+            return True
+        with np.errstate(all="ignore"):
+            conditions = self.program(*inputs)
+        return tuple([bool(c) for c in conditions]) == self.decisions
+
+
 @dataclass
 class Trace:
     """One cached trace: the graph, its compiled programs, and its branch decisions."""
@@ -111,17 +92,8 @@ class Trace:
     function: Function
     program: Compiled
     scalar_program: Compiled | None
-    guards: Compiled | None
-    decisions: tuple[bool, ...]
+    guards: Guards
     out_structure: Any
-
-    def holds(self, inputs: Sequence[Value]) -> bool:
-        """Whether every branch decision of the trace comes out the same at `inputs`."""
-        if self.guards is None:
-            return True
-        with np.errstate(all="ignore"):
-            conditions = self.guards(*inputs)
-        return tuple(bool(c) for c in conditions) == self.decisions
 
     def run(self, inputs: Sequence[Value], scalars: Sequence[float] | None) -> tuple:
         """The outputs: plain float arithmetic when possible, else the numpy program."""
@@ -155,19 +127,13 @@ class Jitted:
         self._cache: dict[Any, list[Trace]] = {}
 
     def __call__(self, *args: Any) -> Any:
-        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
-        dynamic = [a for i, a in enumerate(args) if i not in statics]
-        leaves, structure = flatten(dynamic)
-        if any(isinstance(x, Tracer) for x in leaves):
+        call = self._prepare(args)
+        if call is None:
             return self.fn(*args)  # inside another trace: record f's ops there
-        key = self._signature(args, statics, leaves, structure)
-        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
-        scalars = (
-            [float(x) for x in leaves] if all(type(x) in (float, int) for x in leaves) else None
-        )
+        key, inputs, scalars, statics, structure = call
         traces = self._cache.setdefault(key, [])
         for trace in traces:
-            if trace.holds(inputs):
+            if trace.guards.hold(inputs):
                 break
         else:
             if len(traces) >= self.max_traces:
@@ -177,9 +143,28 @@ class Jitted:
         outputs = trace.run(inputs, scalars)
         if any_nan(outputs):
             return self.fn(*args)  # f's own NaN behaviour (NaNError or the NaN)
-        return unflatten(trace.out_structure, [_scalar(v) for v in outputs])
+        return trace.out_structure.unflatten([_scalar(v) for v in outputs])
+
+    def _prepare(self, args: tuple) -> tuple | None:
+        """(cache key, inputs, Python floats or None, static positions, argument structure
+        or None for flat arguments) of a call; None when an argument holds a tracer."""
+        if not self.static_argnums:
+            fast = _flat_signature(args)
+            if fast is not None:  # the common call: float arrays and Python numbers only
+                key, inputs, scalars = fast
+                return key, inputs, scalars, (), None  # a flat list: built when traced
+        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
+        leaves, structure = flatten([a for i, a in enumerate(args) if i not in statics])
+        if any(isinstance(x, Tracer) for x in leaves):
+            return None
+        key = self._signature(args, statics, leaves, structure)
+        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
+        plain = all(type(x) in (float, int) for x in leaves)
+        return key, inputs, [float(x) for x in leaves] if plain else None, statics, structure
 
     def _signature(self, args: tuple, statics: tuple, leaves: list, structure: Any) -> tuple:
+        """The cache key of a call (see the module doc; `_flat_signature` keys the calls
+        with flat arguments and no static ones)."""
         parts = []
         for i, x in enumerate(leaves):
             if not isinstance(x, _LEAF_TYPES):
@@ -206,9 +191,11 @@ class Jitted:
         self, args: tuple, statics: tuple, inputs: list, structure: Any, scalar: bool
     ) -> Trace:
         out_structure: list[Any] = []
+        if structure is None:  # flat arguments (`_flat_signature`)
+            structure = TreeDef("list", (), (LEAF,) * len(args), len(args))
 
         def flat(*tracers: Any) -> list:
-            dynamic = iter(unflatten(structure, tracers))
+            dynamic = iter(structure.unflatten(tracers))
             call = [args[i] if i in statics else next(dynamic) for i in range(len(args))]
             leaves, shape = flatten(self.fn(*call))
             out_structure.append(shape)
@@ -224,30 +211,50 @@ class Jitted:
         all_scalar = scalar and all(data["shape"] == () for data in function.records)
         if all_scalar and all(np.isrealobj(v) for v in values):
             scalar_program = compile_function(function, values, scalar=True)
-        guards = None
-        if function.guard_function is not None:
-            conditions = function.guard_function
-            guards = compile_function(conditions, conditions.evaluate(*inputs))
-        return Trace(function, program, scalar_program, guards, function.guards, out_structure[0])
+        return Trace(
+            function, program, scalar_program, Guards.of(function, inputs), out_structure[0]
+        )
 
     def function_for(self, *args: Any) -> Function | None:
         """The traced Function a call with these arguments would run (None if none yet)."""
-        statics = tuple(i % len(args) for i in self.static_argnums if -len(args) <= i < len(args))
-        leaves, structure = flatten([a for i, a in enumerate(args) if i not in statics])
-        inputs = [as_input(x, f"argument leaf {i}") for i, x in enumerate(leaves)]
-        for trace in self._cache.get(self._signature(args, statics, leaves, structure), []):
-            if trace.holds(inputs):
+        call = self._prepare(args)
+        for trace in [] if call is None else self._cache.get(call[0], []):
+            if trace.guards.hold(call[1]):
                 return trace.function
         return None
+
+
+def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | None:
+    """(cache key, inputs, Python floats or None) when every argument is a float or
+    complex ndarray or a Python float or int; None otherwise. One pass, no pytree walk."""
+    parts: list[Any] = []
+    inputs: list[Any] = []
+    plain = True
+    for x in args:
+        kind = type(x)
+        if kind is np.ndarray and x.dtype.kind in "fc":
+            parts.append((x.shape, x.dtype))
+            inputs.append(x)
+            plain = False
+        elif kind is float or kind is int:
+            parts.append(kind)
+            inputs.append(np.asarray(float(x)))  # as `as_input` makes it
+        else:
+            return None
+    scalars = [float(x) for x in args] if plain else None
+    return ("flat", tuple(parts)), inputs, scalars
 
 
 class GradientProgram:
     """value_and_grad of one fixed Function as a compiled program (the traced-Function
     fast path of `autodiff.value_and_grad`): the gradient graph with the value
-    (`grad_graph(..., with_value=True)`), compiled for each dtype signature of the
-    inputs from its second call on (a single call is cheaper interpreted). Returns
-    (value, grads), or None when the caller should run the interpreter instead (first
-    call, non-float inputs, or a NaN in the result, so its NaN report is the one seen)."""
+    (`gradient_function(..., with_value=True)`), compiled for each dtype signature of the
+    inputs from its second call on (a single call is cheaper interpreted). The branch
+    decisions of a concretely traced Function are checked first, by its compiled guards.
+    Returns (value, grads), or None when the caller should run the interpreter instead
+    (first call, non-float inputs, a branch the Function was not traced on, so that the
+    interpreter's `TraceError` is the one seen, or a NaN in the result, so that its NaN
+    report is)."""
 
     def __init__(self, function: Function, positions: tuple[int, ...]) -> None:
         self.function = function
@@ -255,6 +262,7 @@ class GradientProgram:
         self.calls = 0
         self.graph: Function | None = None
         self.programs: dict[tuple, Compiled] = {}
+        self.guards: dict[tuple, Guards] = {}  # per dtype signature of the inputs
 
     def __call__(
         self, inputs: Sequence[Value], args: Sequence[Any] = ()
@@ -265,12 +273,17 @@ class GradientProgram:
         if self.calls < 2:
             return None
         scalar = bool(args) and all(type(a) is float for a in args)
-        key = (scalar, *(getattr(x, "dtype", None) for x in inputs))
+        key = (
+            scalar,
+            *[x.dtype if type(x) is np.ndarray else getattr(x, "dtype", None) for x in inputs],
+        )
         program = self.programs.get(key)
         if program is None:
             if not all(d is not None and d.kind == "f" for d in key[1:]):
                 return None  # complex step and friends: the interpreter
             program = self.programs[key] = self._compile(inputs, scalar)
+        if self.function.guards and not self.guards[key[1:]].hold(inputs):
+            return None  # another branch: the interpreter's TraceError says so
         try:
             outputs = program(*args) if program.scalar else None
         except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
@@ -290,6 +303,7 @@ class GradientProgram:
         numpy_key = (False, *(x.dtype for x in inputs))
         if numpy_key not in self.programs:
             self.programs[numpy_key] = compile_function(self.graph, values)
+            self.guards[numpy_key[1:]] = Guards.of(self.function, inputs)
         if scalar and all(d["shape"] == () for d in self.graph.records):
             return compile_function(self.graph, values, scalar=True)
         return self.programs[numpy_key]
@@ -297,21 +311,30 @@ class GradientProgram:
 
 def same_graph(f: Function, g: Function) -> bool:
     """Whether two Functions are the same graph: the same ops, arguments, attributes,
-    shapes, input names and constants, node by node. O(nodes + constant elements)."""
+    shapes, input names, branch decisions and constants (bit for bit, so -0.0 is not 0.0),
+    node by node. O(nodes + constant elements)."""
     if f.n_nodes != g.n_nodes or f.inputs != g.inputs or f.outputs != g.outputs:
         return False
+    if f.guards != g.guards:
+        return False
     for a, b in zip(f.records, g.records):
-        if a["op"] != b["op"] or a["args"] != b["args"] or a["shape"] != b["shape"]:
-            return False
         if a["op"] == "const":
-            x, y = a["value"], b["value"]
-            if type(x) is not type(y) or not np.array_equal(x, y) or np.shape(x) != np.shape(y):
+            if b["op"] != "const" or not _same_constant(a["value"], b["value"]):
                 return False
-            if getattr(x, "dtype", None) != getattr(y, "dtype", None):
+            if a["shape"] != b["shape"] or a.get("exact") != b.get("exact"):
                 return False
-        elif a.get("name") != b.get("name") or a["attrs"] != b["attrs"]:
+        elif a != b:  # op, args, attrs, shape (and an input's name): the whole record
             return False
-    return f.guards == g.guards
+    return True
+
+
+def _same_constant(x: Any, y: Any) -> bool:
+    """Bitwise equal constants of one type, dtype and shape."""
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, np.ndarray):
+        return x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+    return repr(x) == repr(y)  # Python numbers: repr round-trips, and tells -0.0 from 0.0
 
 
 def jit(

@@ -185,10 +185,10 @@ def forward_sweep(
                 f"forward_sweep: {f.n_inputs} inputs are needed ({', '.join(f.input_names)})"
             )
         values = f.start_values(inputs)
+    if start == 0:  # its branches hold here (TraceError), or are re-taken in a trace
+        reassert_guards(f, [values[n] for n in f.inputs])
     if any(isinstance(values[n], Tracer) for n in f.inputs):
         f.run(values, _recording_step(plan, values), start, stop)
-        if stop is None or stop >= len(plan.steps):  # the whole graph replayed in a trace
-            reassert_guards(f, [values[n] for n in f.inputs])
     else:
         f.run(values, None, start, stop)
     if stats is not None:
@@ -394,19 +394,21 @@ def gradient_function(
 
 
 def any_nan(values: Sequence[Value]) -> bool:
-    """Whether any of the values holds a NaN: one running sum screens them all (NaN
-    propagates; inf - inf is NaN too, so a hit is confirmed value by value). O(elements)."""
-    total = 0.0
+    """Whether any of the values holds a NaN: one running sum screens them all (an
+    array enters as its sum of squares, one BLAS dot: NaN propagates; inf - inf is NaN
+    too, so a hit is confirmed value by value). O(elements)."""
+    total = 0.0  # a Python float: inf - inf gives NaN without numpy's warning
     for v in values:
         kind = type(v)
         if kind is float or kind is np.float64:
-            total += v
+            total += float(v)
         else:
-            total += _add_reduce(v if kind is np.ndarray else np.asarray(v), None)
+            v = v if kind is np.ndarray else np.asarray(v)
+            total += float(_vdot(v, v).real)
     return total != total and any(_has_nan(v) for v in values)
 
 
-_add_reduce = np.add.reduce
+_vdot = np.vdot
 
 
 def _has_nan(value: Value) -> bool:

@@ -62,7 +62,10 @@ class Call:
         """One value per differentiated leaf, regrouped as the differentiated arguments."""
         groups, start = [], 0
         for tree in self.trees:
-            groups.append(tree.unflatten(leaves[start : start + tree.num_leaves]))
+            if tree is LEAF:  # an array argument: its one leaf
+                groups.append(leaves[start])
+            else:
+                groups.append(tree.unflatten(leaves[start : start + tree.num_leaves]))
             start += tree.num_leaves
         return tuple(groups) if self.many else groups[0]
 
@@ -73,6 +76,8 @@ class Call:
     def dtype(self, position: int) -> Any:
         """The dtype of input `position` (None for tracers)."""
         value = self.inputs[position]
+        if type(value) is np.ndarray:
+            return value.dtype
         return None if isinstance(value, Tracer) else np.asarray(value).dtype
 
     def input_dtype(self) -> Any:
@@ -138,8 +143,9 @@ def trace_call(
             ) from error
         applied_ops = builder.number_of_nodes() > n_inputs  # before outputs add constants
         outputs, out_tree, aux = _trace_outputs(builder, result, has_aux, label, what)
-        for leaf in flatten(result[0] if has_aux else result)[0]:
-            check_plain_output(leaf, f"{what}: {label}", applied_ops)
+        if not applied_ops:  # (a plain output after ops is a constant built from them)
+            for leaf in flatten(result[0] if has_aux else result)[0]:
+                check_plain_output(leaf, f"{what}: {label}", applied_ops)
     finally:
         builder.captures = False  # a tracer that leaks out of this call is an error later
     for node, outer in builder.captured:
@@ -158,8 +164,18 @@ def _trace_inputs(
     names = _parameter_names(fn, len(args))
     call_args = list(args)
     nodes, inputs, trees, input_names = [], [], [], []
+    concrete = builder.concrete
     for p in positions:
-        leaves, tree = flatten(args[p])
+        arg = args[p]
+        if type(arg) is np.ndarray and arg.dtype.kind in "fc":  # one array: the common case
+            tracer = builder.input(names[p], arg.shape, arg if concrete else None)
+            nodes.append(tracer.node)
+            inputs.append(arg)
+            input_names.append(names[p])
+            trees.append(LEAF)
+            call_args[p] = tracer
+            continue
+        leaves, tree = ([arg], LEAF) if type(arg) is float else flatten(arg)
         if not leaves:
             raise AutodiffError(
                 f"{what}: argument {p} ({names[p]}) is {args[p]!r}, which holds no numbers to "
@@ -171,12 +187,12 @@ def _trace_inputs(
             value = as_input(leaf, name)
             example = value.value if isinstance(value, Tracer) else value
             shape = shape_of(value)
-            tracers.append(builder.input(name, shape, example if builder.concrete else None))
+            tracers.append(builder.input(name, shape, example if concrete else None))
             nodes.append(tracers[-1].node)
             inputs.append(value)
             input_names.append(name)
         trees.append(tree)
-        call_args[p] = tree.unflatten(tracers)
+        call_args[p] = tracers[0] if tree is LEAF else tree.unflatten(tracers)
     return call_args, nodes, inputs, trees, input_names
 
 

@@ -16,7 +16,7 @@ import argparse
 import os
 from collections.abc import Callable
 
-from timing import ensure_tuned_malloc, environment, median_seconds, table
+from timing import ensure_tuned_malloc, environment, load, median_seconds, table
 
 ensure_tuned_malloc()
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS (torch's MKL keeps its own)
@@ -196,6 +196,7 @@ def main() -> None:
             f"{t[FUNCTION] / t[NUMPY]:.2f}x, Python function / Function "
             f"{t[PYTHON] / t[FUNCTION]:.2f}x (goal at B=32: <= 2)"
         )
+    print(f"# at the end: {load()}")
 
 
 if __name__ == "__main__":

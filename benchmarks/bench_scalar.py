@@ -15,7 +15,7 @@ import argparse
 import itertools
 from collections.abc import Callable
 
-from timing import ensure_tuned_malloc, environment, median_seconds, table
+from timing import ensure_tuned_malloc, environment, load, median_seconds, table
 
 ensure_tuned_malloc()
 
@@ -104,6 +104,7 @@ def main() -> None:
             f"# jit is {reference / times[JIT]:.1f}x faster than PyTorch 0-d tensors (goal >= 5); "
             f"retraced {reference / times[RETRACED]:.2f}x (goal > 1)"
         )
+    print(f"# at the end: {load()}")
 
 
 if __name__ == "__main__":

@@ -25,9 +25,15 @@ def ensure_tuned_malloc() -> None:
 
 
 def environment() -> str:
-    """The settings every system ran under, for the output."""
+    """The settings every system ran under, and the machine's load, for the output."""
     names = (*MALLOC, "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    return ", ".join(f"{k}={os.environ.get(k)}" for k in names)
+    return ", ".join(f"{k}={os.environ.get(k)}" for k in names) + f"; {load()}"
+
+
+def load() -> str:
+    """The 1-minute load average and the number of cores (other processes slow every
+    system; the interleaved rounds keep the ratios fair, not the milliseconds)."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
 
 
 def median_seconds(
@@ -35,19 +41,28 @@ def median_seconds(
     repeat: int,
     min_time: float = 0.02,
     setup: dict[str, Callable[[], object]] | None = None,
+    warmup: int = 3,
 ) -> dict[str, float]:
     """Median over `repeat` rounds of the mean time per call of each contender. The
     contenders run interleaved within every round, so load from other processes hits all
-    of them alike; calls per round are chosen so a round lasts about `min_time` each.
-    `setup[name]()` runs before each of that contender's rounds, untimed (thread counts)."""
+    of them alike; calls per round are chosen so a round lasts about `min_time` each,
+    after `warmup` untimed calls (a first call may trace, a later one compile: the count
+    is taken on the steady state). `setup[name]()` runs before each of that contender's
+    rounds, untimed (thread counts)."""
     setup = setup or {}
     numbers = {}
     for name, fn in contenders.items():
         setup.get(name, lambda: None)()
-        fn()
-        start = time.perf_counter()
-        fn()
-        numbers[name] = max(1, int(min_time / max(time.perf_counter() - start, 1e-7)))
+        for _ in range(warmup):
+            fn()
+        calls, elapsed = 1, 0.0
+        while elapsed < min_time / 4:  # the calls that take a quarter of a round
+            calls *= 2
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            elapsed = time.perf_counter() - start
+        numbers[name] = max(1, int(calls * min_time / elapsed))
     rounds: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeat):
         for name, fn in contenders.items():

@@ -27,8 +27,8 @@ def as_input(value: Any, name: str) -> Any:
     >>> as_input(2, "x").dtype
     dtype('float64')
     """
-    if isinstance(value, Tracer):
-        return value
+    if isinstance(value, Tracer) or (type(value) is np.ndarray and value.dtype.kind in "fc"):
+        return value  # the common case first
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:
@@ -52,8 +52,10 @@ class Function:
     the working form; the networkx DiGraph (`graph`) is built from them in bulk on first
     use and shares their dicts. `guards` are the branch decisions of a concrete trace (one
     bool per `bool()` taken on a traced value) and `guard_function` computes the values
-    they were taken on: the graph holds where `bool()` of each gives the same decision
-    (`autodiff.jit` checks that per call; a replay inside a trace re-takes them).
+    they were taken on: the graph holds where `bool()` of each gives the same decision.
+    Evaluating it, differentiating it or calling its compiled program checks them first
+    (`TraceError` on another branch; `autodiff.jit` retraces instead; a replay inside a
+    trace re-takes them); O(guard graph) per call, nothing without branches.
 
     >>> import expr
     >>> f = expr.parse("x1*x2 + sin(x1)")
@@ -76,18 +78,20 @@ class Function:
         else:
             records, inputs, outputs = _digraph_records(graph, inputs, outputs)
         keep = _live_order(records, inputs, outputs)
-        if keep == list(range(len(records))):
-            relabel: Any = range(len(records))  # numbered already: no renumbering
+        if keep == list(range(len(records))):  # numbered already: no renumbering
             self._records: list[dict[str, Any]] = list(records)
+            self.inputs: tuple[int, ...] = tuple(inputs)
+            self.outputs: tuple[int, ...] = tuple(outputs)
+            self._trace_values = None if values is None else list(values)
         else:
             relabel = {old: new for new, old in enumerate(keep)}
             self._records = [
                 {**records[old], "args": tuple([relabel[a] for a in records[old]["args"]])}
                 for old in keep
             ]
-        self.inputs: tuple[int, ...] = tuple(relabel[n] for n in inputs)
-        self.outputs: tuple[int, ...] = tuple(relabel[n] for n in outputs)
-        self._trace_values = None if values is None else [values[old] for old in keep]
+            self.inputs = tuple([relabel[n] for n in inputs])
+            self.outputs = tuple([relabel[n] for n in outputs])
+            self._trace_values = None if values is None else [values[old] for old in keep]
         #: the branch decisions of a concrete trace, and the Function (of the same inputs)
         #: computing the value each was taken on (None without control flow)
         self.guards: tuple[bool, ...] = tuple(decision for _, decision in guards)
@@ -316,10 +320,9 @@ class Function:
         """Values of every node (a list indexed by node). O(nodes) kernel calls."""
         inputs = self.bind(args, kwargs)
         values = self.start_values(inputs)
+        reassert_guards(self, inputs)  # its branches hold here (TraceError), or are re-taken
         if any(isinstance(v, Tracer) for v in inputs):
-            self.run(values, self.record_step)
-            reassert_guards(self, inputs)
-            return values
+            return self.run(values, self.record_step)
         return self.run(values)
 
     def outputs_of(self, values: Sequence[Any]) -> Any:

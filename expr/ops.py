@@ -225,6 +225,10 @@ def _broadcast(name: str) -> Callable[..., Shape]:
         first = shapes[0]
         if shapes.count(first) == len(shapes):  # the common case, without numpy's call
             return tuple(first)
+        if len(shapes) == 2:  # the next most common: two shapes, without numpy's call
+            shape = _broadcast_two(tuple(first), tuple(shapes[1]))
+            if shape is not None:
+                return shape
         try:
             return tuple(np.broadcast_shapes(*shapes))
         except ValueError:
@@ -236,10 +240,25 @@ def _broadcast(name: str) -> Callable[..., Shape]:
     return rule
 
 
+def _broadcast_two(a: Shape, b: Shape) -> Shape | None:
+    """numpy's broadcast of two shapes, or None when they do not broadcast."""
+    if len(a) < len(b):
+        a, b = b, a
+    b = (1,) * (len(a) - len(b)) + b
+    out = []
+    for m, n in zip(a, b):
+        if m != n and n != 1 and m != 1:
+            return None
+        out.append(n if m == 1 else m)
+    return tuple(out)
+
+
 def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int, name: str) -> tuple | None:
     """Axis argument of a reduction as a sorted tuple of non-negative ints (None = all axes)."""
     if axis is None:
         return None
+    if type(axis) is int and 0 <= axis < ndim:  # the common case, checked at once
+        return (axis,)
     try:
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     except TypeError:
@@ -277,7 +296,7 @@ def _matmul_shape(a: Shape, b: Shape) -> Shape:
             f"matmul: shapes {a} and {b} do not align (inner dims {a2[-1]} != {b2[-2]})"
         )
     try:
-        batch = tuple(np.broadcast_shapes(a2[:-2], b2[:-2]))
+        batch = () if len(a2) == len(b2) == 2 else tuple(np.broadcast_shapes(a2[:-2], b2[:-2]))
     except ValueError:
         raise ShapeError(f"matmul: batch dims of {a} and {b} do not broadcast") from None
     out = (*batch, a2[-2], b2[-1])

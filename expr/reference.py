@@ -25,6 +25,7 @@ from .errors import DomainError, InputError
 from .graph import Function, as_input
 from .lazy import LazyModule
 from .ops import OPS
+from .tracer import reassert_guards
 
 sympy = LazyModule("sympy")  # loaded on the first reference computation
 
@@ -318,6 +319,7 @@ def _prepare(f: Any, x: Any) -> tuple[Function, tuple, list[tuple]]:
     arrays = [as_input(v, n) for v, n in zip(xs, f.input_names)]
     if any(np.iscomplexobj(a) for a in arrays):
         raise InputError("reference: inputs must be real")
+    reassert_guards(f, arrays)  # a traced branch that does not hold here is a TraceError
     return f, tuple(arrays), [a.shape for a in arrays]
 
 

@@ -176,6 +176,8 @@ def apply(name: str, *args: Any, **attrs: Any) -> Any:
     op = OPS.get(name)
     if op is None:
         raise UnknownNameError(f"unknown op {name!r}; the ops are {', '.join(sorted(OPS))}")
+    if len(args) == 1 and type(args[0]) is Tracer:  # one traced argument: the hot path
+        return _record(args[0].builder, name, op, [args[0]], attrs)
     builder = None
     mixed = False
     for arg in args:
@@ -226,25 +228,32 @@ def _binary(name: str, x: Any, y: Any) -> Any:
 def _record(builder: GraphBuilder, name: str, op: Any, tracers: list, attrs: dict) -> Tracer:
     """Append the node of op `name` on `tracers` (computing its value in a concrete
     trace) and return its Tracer."""
-    shapes = [t.shape for t in tracers]
-    if op.kind == "elementwise" and shapes.count(shapes[0]) == len(shapes):
-        shape = shapes[0]  # elementwise ops broadcast: equal shapes give that shape
-    else:
-        shape = op.shape(*shapes, **attrs)
+    shape = tracers[0].shape
+    if len(tracers) == 2:
+        other = tracers[1].shape
+        if other != shape or op.kind != "elementwise":  # equal shapes give that shape
+            shape = op.shape(shape, other, **attrs)
+    elif len(tracers) != 1 or op.kind != "elementwise":
+        shapes = [t.shape for t in tracers]
+        if op.kind != "elementwise" or shapes.count(shape) != len(shapes):
+            shape = op.shape(*shapes, **attrs)
     value = None
-    values = [t.value for t in tracers]
-    if builder.concrete and all(v is not None for v in values):  # (errstate: expr.trace)
-        arithmetic = _SCALAR_ARITHMETIC.get(name)
-        if arithmetic is not None and _float64_scalars(values):
-            value = arithmetic(*values)  # numpy's scalar math: the same IEEE result, 20x faster
-        else:
-            value = op.kernel(*values, **attrs)
+    if builder.concrete:
+        values = [t.value for t in tracers]
+        if all(v is not None for v in values):  # (errstate: expr.trace)
+            arithmetic = _SCALAR_ARITHMETIC.get(name)
+            if arithmetic is not None and _float64_scalars(values):
+                value = arithmetic(*values)  # numpy's scalar math: the same IEEE result
+            else:
+                value = op.kernel(*values, **attrs)
     records = builder.nodes
-    args = tuple([t.node for t in tracers])
-    records.append({"op": name, "args": args, "attrs": attrs, "shape": shape})
+    node = len(records)
+    records.append(
+        {"op": name, "args": tuple([t.node for t in tracers]), "attrs": attrs, "shape": shape}
+    )
     if builder.values is not None:
         builder.values.append(value)
-    return Tracer(builder, len(records) - 1, shape, value)
+    return Tracer(builder, node, shape, value)
 
 
 #: Correctly rounded ops whose numpy-scalar operators give the kernels' exact results.
@@ -280,19 +289,25 @@ def shape_of(value: Any) -> tuple[int, ...]:
 
 
 def reassert_guards(function: Any, inputs: Any) -> None:
-    """Take a concretely traced Function's branch decisions again on the input tracers of
-    an outer concrete trace that replays it, so the outer trace records them as its own
-    guards. A decision that now comes out the other way raises `TraceError` (the graph
-    does not hold at these inputs). Abstract tracers cannot branch: then nothing is done."""
+    """Check a concretely traced Function's branch decisions at `inputs` before its graph is
+    used there: on numbers, each condition is evaluated (the guard graph only: nothing when
+    the trace took no branch); on the concrete tracers of an outer trace that replays the
+    Function, `bool()` of each records the decision as a guard of that trace too. A decision
+    that comes out the other way raises `TraceError` (the graph does not hold at these
+    inputs; never the other branch's value, silently). Abstract tracers cannot branch: then
+    nothing is done. O(nodes of the guard graph)."""
     guards = function.guard_function
-    if guards is None or not all(isinstance(x, Tracer) and x.value is not None for x in inputs):
+    if guards is None or any(isinstance(x, Tracer) and x.value is None for x in inputs):
         return
-    for value, decision in zip(guards(*inputs), function.guards):
+    for index, (value, decision) in enumerate(zip(guards(*inputs), function.guards)):
         if bool(value) != decision:
+            node = guards.outputs[index]
             raise TraceError(
-                f"{function.name} was traced on the branch where a condition is {decision}; "
-                "at these inputs it is not, so its graph does not apply: trace the Python "
-                "function at these inputs instead"
+                f"{function.name} was traced on the branch where condition {index + 1} of "
+                f"{len(function.guards)} ({guards.op(node)} at node {node} of its guard graph) "
+                f"is {decision}; at these inputs it is {not decision}, so its graph does not "
+                "apply: trace the Python function at these inputs instead (autodiff.jit and "
+                "the transformations of a Python function retrace by themselves)"
             )
 
 
@@ -458,7 +473,7 @@ class Tracer:
                 f"numpy's {ufunc.__name__}.{method} has no expr op; use the expr functions "
                 f"({', '.join(sorted(OPS))})"
             )
-        return apply(name, *inputs)
+        return _binary(name, *inputs) if len(inputs) == 2 else apply(name, *inputs)
 
     # __array_function__ (np.<name>(tracer) is expr.<name>): attached by `expr.functions`.
 

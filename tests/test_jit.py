@@ -400,3 +400,55 @@ def test_hostile_input_names_never_reach_the_generated_source(tmp_path):
     assert "os" not in compiled.source and "#" not in compiled.source
     assert float(autodiff.grad(f)(1.0, 2.0)) == pytest.approx(2.0 * math.cos(1.0), rel=1e-15)
     assert not sentinel.exists()
+
+
+def test_a_traced_function_checks_its_branches_on_every_path():
+    """A Function traced through `if x > 0:` refuses inputs that take the other branch
+    (never the other branch's value): evaluated, differentiated (interpreted, compiled
+    from the second call, forward mode, Hessian) and as the reference; jit retraces."""
+    f = expr.trace(lambda x: expr.sin(x) if x > 0 else x * x, 1.0, concrete=True)
+    value_and_grad = autodiff.value_and_grad(f)
+    for x in (1.0, 2.0, 0.5):  # the traced branch: interpreted, then compiled
+        value, slope = value_and_grad(x)
+        assert value == pytest.approx(math.sin(x)) and slope == pytest.approx(math.cos(x))
+    program = GradientProgram(f, (0,))  # the compiled path of value_and_grad(Function)
+    assert program([np.array(1.0)]) is None and program([np.array(1.0)]) is not None
+    assert program([np.array(-2.0)]) is None  # left to the interpreter, which refuses it
+    calls = [
+        lambda: f(-2.0),
+        lambda: f.evaluate(np.array(-2.0)),
+        lambda: value_and_grad(-2.0),
+        lambda: autodiff.grad(f)(-2.0),
+        lambda: autodiff.jvp(f, (-2.0,), (1.0,)),
+        lambda: autodiff.hessian(f)(-2.0),
+        lambda: expr.reference(f, -2.0),
+    ]
+    for call in calls:
+        with pytest.raises(expr.TraceError, match=r"condition 1 of 1 .* is True; at these inputs"):
+            call()
+    assert value_and_grad(3.0)[1] == pytest.approx(math.cos(3.0))  # and back again
+    jitted = autodiff.jit(autodiff.value_and_grad(lambda x: expr.sin(x) if x > 0 else x * x))
+    assert jitted(np.array(-2.0))[1] == pytest.approx(-4.0) and jitted.traces == 1
+    assert jitted(np.array(2.0))[1] == pytest.approx(math.cos(2.0)) and jitted.traces == 2
+
+
+@pytest.mark.parametrize("op", ["sum", "max", "mean", "logsumexp"])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_short_axis_reductions_are_bitwise_to_the_last_bit(op):
+    """Reductions over a short axis are written as elementwise calls on slices: the same
+    bits as numpy's reduction, signed zeros, infinities and NaN included."""
+    rng = np.random.default_rng(0)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -1e308, 1e308, 1.0, -2.5]
+    for k in range(1, 10):
+        for axis, shape in ((1, (300, k)), (0, (k, 300))):
+            x = rng.standard_normal(shape)
+            mask = rng.random(shape) < 0.5
+            x[mask] = rng.choice(special, size=int(mask.sum()))
+            x[:3] = -0.0  # rows (columns) of -0.0 only
+            for keepdims in (False, True):
+                fn = getattr(expr, op)
+                f = expr.trace(lambda v: fn(v, axis=axis, keepdims=keepdims), x)  # noqa: B023
+                program = compile_function(f, f.evaluate(x))
+                got, want = program(x)[0], f.evaluate(x)[f.outputs[0]]
+                assert got.shape == want.shape and got.dtype == want.dtype
+                assert got.tobytes() == want.tobytes(), (k, axis, keepdims)
