@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import CompareError
 from ..records import Record, select, unique
-from ..style import GUIDE, label, log_ticks, method_style, slides_active
+from ..style import GUIDE, label, line_scale, log_ticks, method_style, slides_active
 from .common import EPS32, EPS64, FLOOR, argmin_row, axes_of, sci, shown, slope_guide
 
 ORDERS = {"forward": 1, "backward": 1, "central": 2, "central4": 4}
@@ -52,16 +52,15 @@ def _v_panel(
         _curve(ax, select(curves, method=method), method)
     for row in select(rows, kind="optimum"):
         if row.get("h") and row["method"] in methods:
-            ax.axvline(
-                row["h"], ymin=0, ymax=0.07, color=method_style(row["method"])["color"], lw=1.6
-            )
+            colour = method_style(row["method"])["color"]
+            ax.axvline(row["h"], ymin=0, ymax=0.07, color=colour, lw=1.6 * line_scale())
     if exact:
         for row in select(rows, kind="exact"):
             style = method_style(row["method"])
             ax.axhline(
                 shown(row["rel_error"]),
                 color=style["color"],
-                lw=1.1,
+                lw=1.1 * line_scale(),
                 ls=EXACT_STYLE.get(row["method"], "-"),
                 label=style["label"],
                 zorder=3,

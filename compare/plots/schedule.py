@@ -13,6 +13,7 @@ from typing import Any
 import autodiff
 
 from ..records import Record, select
+from ..style import line_scale
 from .common import axes_of
 
 _COLOURS = {"advance": "#56B4E9", "tape": "#009E73", "reverse": "#D55E00", "store": "#00573F"}
@@ -26,10 +27,7 @@ _NAMES = {
 
 
 def _draw_event(ax: Any, event: dict[str, Any], label: str | None) -> None:
-    import matplotlib as mpl
-
-    # widths and marker sizes grow with the style's lines (thicker on slides)
-    scale = float(mpl.rcParams["lines.linewidth"]) / 1.2
+    scale = line_scale()  # widths and marker sizes grow with the style (thicker on slides)
     kind, a, b, time = event["kind"], event["start"], event["stop"], event["steps_done"]
     if kind in ("advance", "tape"):
         width = (1.4 if kind == "advance" else 2.4) * scale
