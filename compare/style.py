@@ -189,6 +189,19 @@ def slides_active() -> bool:
     return float(mpl.rcParams["font.size"]) >= 14
 
 
+def line_scale() -> float:
+    """How much thicker the current style's lines are than the paper style's (1 on paper,
+    about 2 on slides): the factor for line widths and marker sizes a figure sets itself.
+
+    >>> with style_context("slides"):
+    ...     round(line_scale(), 2)
+    2.17
+    """
+    import matplotlib as mpl
+
+    return float(mpl.rcParams["lines.linewidth"]) / STYLES["paper"]["lines.linewidth"]
+
+
 def new_figure(
     nrows: int = 1, ncols: int = 1, aspect: float = 0.4, width: str = "double", **kwargs: Any
 ) -> tuple[Any, Any]:

@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 
 import compare.runner as runner
 from compare.records import write_tables
-from compare.registry import FigureSpec
+from compare.registry import FigureSpec, as_given
 from compare.runner import experiments, figure_spec
 from tests.test_compare_figures import gallery_records
 
@@ -110,6 +110,7 @@ def _spied(spec: FigureSpec, seen: dict[str, list]) -> FigureSpec:
 @pytest.mark.parametrize("name", FIGURES)
 def test_the_caption_quotes_the_selection_the_plot_draws(name, tmp_path, monkeypatch):
     experiment, spec = figure_spec(name)
+    assert spec.select is not as_given, f"{name} declares no selection of its own"
     seen: dict[str, list] = {"select": [], "plot": [], "caption": [], "text": []}
     spied = dataclasses.replace(
         experiment,

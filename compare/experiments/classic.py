@@ -237,6 +237,7 @@ EXPERIMENTS = (
                 "Cheap gradient ratio",
                 pc.plot_cheap_gradient,
                 pc.caption_cheap_gradient,
+                select=pc.select_cheap_gradient,
             ),
         ),
         {"quick": {"repeat": 3}, "default": {"repeat": 5}, "full": {"repeat": 11}},

@@ -205,6 +205,7 @@ EXPERIMENTS = (
                 pcost.plot_cost_scaling,
                 pcost.caption_cost_scaling,
                 panels=4,
+                select=pcost.select_cost_scaling,
             ),
         ),
         {

@@ -74,6 +74,7 @@ EXPERIMENTS = (
                 plots.caption_explainer,
                 panels=4,
                 files=explainer_files,
+                select=plots.select_explainer,
             ),
         ),
         {},

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import CompareError
 from ..records import Record, select, unique
-from ..style import GUIDE, label, log_ticks, method_style, slides_active
+from ..style import GUIDE, label, line_scale, log_ticks, method_style, slides_active
 from .common import EPS32, EPS64, FLOOR, argmin_row, axes_of, sci, shown, slope_guide
 
 ORDERS = {"forward": 1, "backward": 1, "central": 2, "central4": 4}
@@ -52,16 +52,15 @@ def _v_panel(
         _curve(ax, select(curves, method=method), method)
     for row in select(rows, kind="optimum"):
         if row.get("h") and row["method"] in methods:
-            ax.axvline(
-                row["h"], ymin=0, ymax=0.07, color=method_style(row["method"])["color"], lw=1.6
-            )
+            colour = method_style(row["method"])["color"]
+            ax.axvline(row["h"], ymin=0, ymax=0.07, color=colour, lw=1.6 * line_scale())
     if exact:
         for row in select(rows, kind="exact"):
             style = method_style(row["method"])
             ax.axhline(
                 shown(row["rel_error"]),
                 color=style["color"],
-                lw=1.1,
+                lw=1.1 * line_scale(),
                 ls=EXACT_STYLE.get(row["method"], "-"),
                 label=style["label"],
                 zorder=3,
@@ -89,14 +88,44 @@ def _v_panel(
     ax.set_ylabel("relative error")
 
 
-def plot_accuracy_sweep(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
-    """Figure 1: one V-curve panel per function; AD/symbolic as horizontal lines."""
+@dataclass(frozen=True)
+class Sweep:
+    """What figure 1 draws and its caption quotes: each function's rows (one panel each),
+    the featured function (exp when present), its best step per method and the reverse-mode
+    error there, and the largest AD/symbolic error over all panels."""
+
+    panels: dict[str, list[Record]]
+    featured: str
+    best: dict[str, Record | None]
+    reverse_error: float | None
+    worst_exact: float | None
+
+
+def select_accuracy_sweep(records: Sequence[Record]) -> Sweep:
+    """The panels of figure 1 and what its caption reads off the featured one."""
     functions = unique(select(records, kind="curve"), "function")
+    panels = {function: select(records, function=function) for function in functions}
+    name = featured_function(records)
+    rows = select(records, function=name)
+    curves = select(rows, kind="curve")
+    best = {
+        m: argmin_row(select(curves, method=m), "rel_error")
+        for m in ("central", "forward", "complex_step")
+    }
+    reverse = select(rows, kind="exact", method="reverse")
+    worst = max((r["rel_error"] for r in select(records, kind="exact")), default=None)
+    panels.setdefault(name, rows)
+    return Sweep(panels, name, best, reverse[0]["rel_error"] if reverse else None, worst)
+
+
+def plot_accuracy_sweep(chosen: Sweep, fig: Any = None, ax: Any = None) -> Any:
+    """Figure 1: one V-curve panel per function; AD/symbolic as horizontal lines."""
+    functions = [f for f in chosen.panels if select(chosen.panels[f], kind="curve")]
     ncols = 2 if len(functions) > 1 else 1
     nrows = math.ceil(len(functions) / ncols)
     fig, axes = axes_of(fig, ax, nrows, ncols, aspect=0.42 * nrows)
     for i, (panel, function) in enumerate(zip(axes, functions)):
-        rows = select(records, function=function)
+        rows = chosen.panels[function]
         _v_panel(panel, rows, EPS64, guides=True)
         panel.set_title(f"({chr(97 + i)}) {rows[0].get('label', function)}", loc="left")
         if i % ncols:
@@ -115,20 +144,16 @@ def plot_accuracy_sweep(records: Sequence[Record], fig: Any = None, ax: Any = No
     return fig
 
 
-def caption_accuracy_sweep(records: Sequence[Record]) -> str:
+def caption_accuracy_sweep(chosen: Sweep) -> str:
     """Caption of figure 1 with the numbers of this run (exp panel when present)."""
-    name = featured_function(records)
-    rows = select(records, function=name)
-    central = argmin_row(select(rows, kind="curve", method="central"), "rel_error")
-    forward = argmin_row(select(rows, kind="curve", method="forward"), "rel_error")
-    complex_ = argmin_row(select(rows, kind="curve", method="complex_step"), "rel_error")
-    reverse = select(rows, kind="exact", method="reverse")
+    rows = chosen.panels[chosen.featured]
+    central, forward, complex_ = (chosen.best[m] for m in ("central", "forward", "complex_step"))
     ad_text = "n/a"
-    if reverse:
+    if chosen.reverse_error is not None:
         ad_text = (
             "exact here (error 0)"
-            if reverse[0]["rel_error"] == 0
-            else f"at {sci(reverse[0]['rel_error'])}"
+            if chosen.reverse_error == 0
+            else f"at {sci(chosen.reverse_error)}"
         )
     parts = [
         "Relative error of the derivative against the step size h for finite differences "
@@ -139,7 +164,7 @@ def caption_accuracy_sweep(records: Sequence[Record]) -> str:
     ]
     if central:
         parts.append(
-            f"For {rows[0].get('label', name)}, central differences bottom out at "
+            f"For {rows[0].get('label', chosen.featured)}, central differences bottom out at "
             f"{sci(central['rel_error'])} at h = {sci(central['h'], 1)}, "
             f"{math.log10(central['rel_error'] / EPS64):.0f} orders of magnitude above machine "
             f"epsilon, while reverse-mode AD is {ad_text}"
@@ -151,9 +176,8 @@ def caption_accuracy_sweep(records: Sequence[Record]) -> str:
             + (f"; the complex step reaches {sci(complex_['rel_error'])}" if complex_ else "")
             + "."
         )
-    worst_exact = max((r["rel_error"] for r in select(records, kind="exact")), default=None)
-    if worst_exact is not None:
-        parts.append(f"The largest AD/symbolic error over all panels is {sci(worst_exact)}.")
+    if chosen.worst_exact is not None:
+        parts.append(f"The largest AD/symbolic error over all panels is {sci(chosen.worst_exact)}.")
     parts.append("float64; reference: 50-digit mpmath.")
     return " ".join(parts)
 
@@ -277,17 +301,39 @@ def caption_accuracy_table(chosen: AccuracyTable) -> str:
 
 
 # ------------------------------------------------------------------ figure 13
-def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+@dataclass(frozen=True)
+class Precision:
+    """What figure 13 draws and its caption quotes: the featured function's rows per dtype
+    (a panel each) and each (dtype, method)'s best step."""
+
+    function: str
+    rows: dict[str, list[Record]]
+    best: dict[tuple[str, str], Record | None]
+
+
+def select_precision(records: Sequence[Record]) -> Precision:
+    """The float32 and float64 rows of the featured function and their best steps."""
+    function = featured_function(records)
+    rows = {d: select(records, function=function, dtype=d) for d in ("float32", "float64")}
+    best = {
+        (dtype, method): argmin_row(select(found, kind="curve", method=method), "rel_error")
+        for dtype, found in rows.items()
+        for method in unique(select(found, kind="curve"), "method")
+    }
+    return Precision(function, rows, best)
+
+
+def plot_precision(chosen: Precision, fig: Any = None, ax: Any = None) -> Any:
     """Figure 13: the V-curves of one function in float32 and float64 side by side."""
     import matplotlib as mpl
 
-    function = featured_function(records)
+    function = chosen.function
     fig, axes = axes_of(fig, ax, 1, 2, aspect=0.36)
     for panel, dtype, eps in zip(axes, ("float32", "float64"), (EPS32, EPS64)):
-        rows = select(records, function=function, dtype=dtype)
+        rows = chosen.rows[dtype]
         _v_panel(panel, rows, eps, guides=False, exact=False)
         for method in unique(select(rows, kind="curve"), "method"):
-            best = argmin_row(select(rows, kind="curve", method=method), "rel_error")
+            best = chosen.best.get((dtype, method))
             if best:
                 panel.plot(
                     [best["h"]],
@@ -324,24 +370,16 @@ def plot_precision(records: Sequence[Record], fig: Any = None, ax: Any = None) -
     return fig
 
 
-def caption_precision(records: Sequence[Record]) -> str:
+def caption_precision(chosen: Precision) -> str:
     """Caption of figure 13."""
-    function = featured_function(records)
     parts = [
         "Relative error against step size for the same function computed in float32 (left) "
         "and float64 (right); open circles mark each method's best step, dotted lines the "
         "textbook optima ε^(1/2) (forward) and ε^(1/3) (central), ticks numdiff's model optima."
     ]
-    found = {}
-    for dtype in ("float32", "float64"):
-        for method in ("forward", "central"):
-            best = argmin_row(
-                select(records, function=function, dtype=dtype, kind="curve", method=method),
-                "rel_error",
-            )
-            found[dtype, method] = best
-    c32, c64 = found["float32", "central"], found["float64", "central"]
-    f32, f64 = found["float32", "forward"], found["float64", "forward"]
+    found = chosen.best
+    c32, c64 = found.get(("float32", "central")), found.get(("float64", "central"))
+    f32, f64 = found.get(("float32", "forward")), found.get(("float64", "forward"))
     if c32 and c64:
         parts.append(
             f"The best central step moves from h = {sci(c64['h'], 1)} (float64) to "
@@ -354,7 +392,7 @@ def caption_precision(records: Sequence[Record]) -> str:
             )
             + "."
         )
-    parts.append(f"Function: {function} at its textbook point; reference: 50-digit mpmath.")
+    parts.append(f"Function: {chosen.function} at its textbook point; reference: 50-digit mpmath.")
     return " ".join(parts)
 
 

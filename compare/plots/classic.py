@@ -198,15 +198,26 @@ def caption_swell(chosen: Swell) -> str:
 
 
 # ------------------------------------------------------------------ figure 8
-def _cheap_rows(records: Sequence[Record]) -> list[Record]:
-    """The rows of figure 8, in the order drawn (by op ratio): plot and caption use these."""
-    return sorted(records, key=lambda r: r["ratio_ops"])
+@dataclass(frozen=True)
+class Cheap:
+    """What figure 8 draws and its caption quotes: the rows in the order drawn (by op
+    ratio) and the functions that share the largest op ratio."""
+
+    rows: list[Record]
+    top: list[str]
 
 
-def plot_cheap_gradient(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+def select_cheap_gradient(records: Sequence[Record]) -> Cheap:
+    """The bars of figure 8 and the functions at the top (ties kept)."""
+    rows = sorted(records, key=lambda r: r["ratio_ops"])
+    most = max((r["ratio_ops"] for r in rows), default=0.0)
+    return Cheap(rows, [r["function"] for r in rows if abs(r["ratio_ops"] - most) < 1e-9])
+
+
+def plot_cheap_gradient(chosen: Cheap, fig: Any = None, ax: Any = None) -> Any:
     """Figure 8: ops(value + gradient) / ops(f) and the time ratio, one pair of horizontal
     bars per catalog function (functions down, so every name reads horizontally)."""
-    rows = _cheap_rows(records)
+    rows = chosen.rows
     fig, axes = axes_of(fig, ax, aspect=0.16 + 0.032 * len(rows))
     panel = axes[0]
     y = np.arange(len(rows))
@@ -252,12 +263,11 @@ def plot_cheap_gradient(records: Sequence[Record], fig: Any = None, ax: Any = No
     return fig
 
 
-def caption_cheap_gradient(records: Sequence[Record]) -> str:
+def caption_cheap_gradient(chosen: Cheap) -> str:
     """Caption of figure 8."""
-    rows = _cheap_rows(records)
+    rows, top = chosen.rows, chosen.top
     ops = [r["ratio_ops"] for r in rows]
     times = [r["ratio_time"] for r in rows]
-    top = [r["function"] for r in rows if abs(r["ratio_ops"] - max(ops)) < 1e-9]
     largest = top[0] if len(top) == 1 else f"{len(top)} functions tie: {', '.join(top)}"
     return (
         "Cost of the value and the full gradient by reverse mode divided by the cost of the "

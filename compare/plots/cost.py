@@ -35,14 +35,24 @@ def cost_functions(records: Sequence[Record]) -> list[str]:
     return names + [n for n in unique(records, "function") if n not in names]
 
 
-def plot_cost_scaling(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+@dataclass(frozen=True)
+class Cost:
+    """What figure 3 draws and its caption quotes: each function's rows, in row order."""
+
+    functions: dict[str, list[Record]]
+
+
+def select_cost_scaling(records: Sequence[Record]) -> Cost:
+    """The rows of figure 3, one entry per function (`cost_functions` order)."""
+    return Cost({name: select(records, function=name) for name in cost_functions(records)})
+
+
+def plot_cost_scaling(chosen: Cost, fig: Any = None, ax: Any = None) -> Any:
     """Figure 3: per function (one row each: Rosenbrock, MLP), (a) seconds vs n and
     (b) cost in function evaluations vs n."""
-    names = cost_functions(records)
-    rows_n = max(1, len(names))
+    rows_n = max(1, len(chosen.functions))
     fig, axes = axes_of(fig, ax, rows_n, 2, aspect=0.4 * rows_n)
-    for row, name in enumerate(names):
-        subset = select(records, function=name)
+    for row, (name, subset) in enumerate(chosen.functions.items()):
         letters = "abcdefgh"[2 * row : 2 * row + 2]
         _cost_row(subset, axes[2 * row], axes[2 * row + 1], COST_FUNCTIONS.get(name, name), letters)
     handles: dict[str, Any] = {}
@@ -141,7 +151,7 @@ def _at(records: Sequence[Record], method: str, n: int) -> float | None:
     return rows[0]["cost"] if rows else None
 
 
-def caption_cost_scaling(records: Sequence[Record]) -> str:
+def caption_cost_scaling(chosen: Cost) -> str:
     """Caption of figure 3."""
     parts = [
         "Cost of the full gradient of f: R^n -> R as n grows, for the Rosenbrock function "
@@ -152,9 +162,8 @@ def caption_cost_scaling(records: Sequence[Record]) -> str:
         "(autodiff.jit: straight-line numpy code) and is divided by the compiled f; the "
         "other methods call f itself and are divided by its time."
     ]
-    for name in cost_functions(records):
+    for name, subset in chosen.functions.items():
         title = {"rosenbrock": "Rosenbrock", "mlp": "the MLP"}.get(name, name)
-        subset = select(records, function=name)
         ns = sorted(unique(select(subset, kind="gradient"), "n"))
         if not ns:
             continue

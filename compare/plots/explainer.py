@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from expr.view import math_label
@@ -27,11 +28,26 @@ def flow_edges(f: Any, node: int, phase: str) -> list[tuple[int, int]]:
     return list(f.graph.in_edges(node) if phase == "forward" else f.graph.out_edges(node))
 
 
-def plot_explainer(records: Sequence[Record], fig: Any = None, ax: Any = None) -> Any:
+@dataclass(frozen=True)
+class Walk:
+    """What figure 16 draws and its caption quotes: the explainer's steps in order and the
+    gradient it ends with."""
+
+    steps: list[Record]
+    gradient: list[Record]
+
+
+def select_explainer(records: Sequence[Record]) -> Walk:
+    """The steps of the walk (by step number) and the gradient rows."""
+    steps = sorted(select(records, kind="step"), key=lambda r: r["step"])
+    return Walk(steps, select(records, kind="gradient"))
+
+
+def plot_explainer(chosen: Walk, fig: Any = None, ax: Any = None) -> Any:
     """Figure 16: 2 x 2 frames of the walk, the current node and its edges highlighted."""
     import expr
 
-    steps = sorted(select(records, kind="step"), key=lambda r: r["step"])
+    steps = chosen.steps
     f = expr.catalog.get("worked_example").function()
     fig, axes = axes_of(fig, ax, 2, 2, aspect=0.62)
     for panel, index, letter in zip(axes, _frames(steps), "abcd"):
@@ -56,10 +72,9 @@ def plot_explainer(records: Sequence[Record], fig: Any = None, ax: Any = None) -
     return fig
 
 
-def caption_explainer(records: Sequence[Record]) -> str:
+def caption_explainer(chosen: Walk) -> str:
     """Caption of figure 16."""
-    steps = select(records, kind="step")
-    grads = select(records, kind="gradient")
+    steps, grads = chosen.steps, chosen.gradient
     forward = sum(1 for s in steps if s["phase"] == "forward")
     gradient = ", ".join(f"∂f/∂{g['name']} = {g['value']:.6f}" for g in grads)
     return (

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..records import Record, select
-from ..style import BLUE, ORANGE, method_style
+from ..style import BLUE, ORANGE, line_scale, method_style
 from .common import axes_of, sci
 
 
@@ -56,7 +56,7 @@ def _loss_panel(loss_ax: Any, chosen: Training) -> None:
         [r["step"] for r in chosen.ours],
         [r["loss"] for r in chosen.ours],
         color=style["color"],
-        lw=2.2,
+        lw=2.2 * line_scale(),
         label="ours (reverse-mode AD)",
     )
     if chosen.torch:
@@ -65,7 +65,7 @@ def _loss_panel(loss_ax: Any, chosen: Training) -> None:
             [r["loss"] for r in chosen.torch],
             color="0.15",
             ls=(0, (3, 3)),
-            lw=1.0,
+            lw=line_scale(),
             label="PyTorch (same init, data, optimizer)",
         )
     loss_ax.set_yscale("log")

@@ -13,6 +13,7 @@ from typing import Any
 import autodiff
 
 from ..records import Record, select
+from ..style import line_scale
 from .common import axes_of
 
 _COLOURS = {"advance": "#56B4E9", "tape": "#009E73", "reverse": "#D55E00", "store": "#00573F"}
@@ -26,9 +27,10 @@ _NAMES = {
 
 
 def _draw_event(ax: Any, event: dict[str, Any], label: str | None) -> None:
+    scale = line_scale()  # widths and marker sizes grow with the style (thicker on slides)
     kind, a, b, time = event["kind"], event["start"], event["stop"], event["steps_done"]
     if kind in ("advance", "tape"):
-        width = 1.4 if kind == "advance" else 2.4
+        width = (1.4 if kind == "advance" else 2.4) * scale
         ax.plot(
             [time, time + b - a],
             [a, b],
@@ -38,11 +40,11 @@ def _draw_event(ax: Any, event: dict[str, Any], label: str | None) -> None:
             solid_capstyle="butt",
         )
     elif kind == "reverse":
-        ax.plot([time, time + 1], [b, a], color=_COLOURS[kind], lw=2.4, label=label)
+        ax.plot([time, time + 1], [b, a], color=_COLOURS[kind], lw=2.4 * scale, label=label)
     elif kind == "store":
-        ax.plot([time], [a], marker="s", color=_COLOURS[kind], ms=5, ls="none", label=label)
+        ax.plot([time], [a], marker="s", color=_COLOURS[kind], ms=5 * scale, ls="none", label=label)
     elif kind == "restore":
-        ax.plot([time, time], [event["origin"], a], ":", color="0.5", lw=1, label=label)
+        ax.plot([time, time], [event["origin"], a], ":", color="0.5", lw=scale, label=label)
 
 
 def draw_schedule(
