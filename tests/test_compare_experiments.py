@@ -53,22 +53,41 @@ def test_ad_and_symbolic_errors_stay_near_machine_precision_on_the_catalog():
     assert central[len(central) // 2] > 100 * EPS  # finite differences lose digits
 
 
-def test_reverse_mode_cost_is_constant_in_n_and_the_rest_grow_with_n():
-    rows = ex.cost_scaling(
-        sizes=(4, 64), symbolic_max=0, repeat=3, mlp_hidden=(1, 16), mlp_symbolic_max=0
-    )
+def _cost_scaling_claims(rows: list[dict]) -> list[str]:
+    """The scaling claims of figure 3 that these timings break (empty: all hold)."""
 
     def cost(function: str, method: str, n: int) -> float:
         found = select(rows, function=function, method=method, kind="gradient")
         return next(r["cost"] for r in found if r["n"] == n)
 
+    broken = []
     for function, small, large in (("rosenbrock", 4, 64), ("mlp", 7, 82)):
-        assert cost(function, "reverse", large) / cost(function, "reverse", small) < 3.0
-        assert cost(function, "reverse", large) < 10.0
-        assert cost(function, "central", large) / cost(function, "central", small) > 5.0
-        assert cost(function, "forward", large) / cost(function, "forward", small) > 4.0
-        ratio = cost(function, "forward_mode", large) / cost(function, "forward_mode", small)
-        assert ratio > 3.0, function
+        growth = {
+            method: cost(function, method, large) / cost(function, method, small)
+            for method in ("reverse", "central", "forward", "forward_mode")
+        }
+        claims = {
+            "reverse flat": growth["reverse"] < 3.0,
+            "reverse cheap": cost(function, "reverse", large) < 10.0,
+            "central grows": growth["central"] > 5.0,
+            "forward grows": growth["forward"] > 4.0,
+            "jvp grows": growth["forward_mode"] > 3.0,
+        }
+        broken += [f"{function}: {claim}" for claim, holds in claims.items() if not holds]
+    return broken
+
+
+def test_reverse_mode_cost_is_constant_in_n_and_the_rest_grow_with_n():
+    # Timings on a shared machine: a claim must hold in one of three full measurements (a
+    # burst of load during one of them is noise; a claim that is false fails all three).
+    for _ in range(3):
+        rows = ex.cost_scaling(
+            sizes=(4, 64), symbolic_max=0, repeat=3, mlp_hidden=(1, 16), mlp_symbolic_max=0
+        )
+        broken = _cost_scaling_claims(rows)
+        if not broken:
+            break
+    assert not broken, broken
     central = select(rows, function="rosenbrock", method="central", kind="gradient")
     assert [r["evaluations"] for r in central] == [8, 128]
     mlp = select(rows, function="mlp", method="reverse", kind="gradient")
