@@ -317,6 +317,7 @@ class Problem:
         blocks, start = [], 0
         for shape in self.shapes:
             size = int(np.prod(shape, dtype=np.int64))
-            blocks.append(jac[:, start : start + size].reshape(self.out_shape + shape))
+            block = jac[:, start : start + size].reshape(self.out_shape + shape)
+            blocks.append(block[()] if block.ndim == 0 else block)  # a scalar as np.float64
             start += size
         return tuple(blocks) if self.several else blocks[0]
