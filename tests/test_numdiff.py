@@ -210,3 +210,11 @@ def test_complex_step_on_black_boxes_and_piecewise_functions():
     assert numdiff.derivative("relu(x)", 0.5, method="complex") == 1.0
     assert numdiff.derivative("relu(x)", -0.5, method="complex") == 0.0
     assert numdiff.derivative("relu(x)", 0.0, method="complex") == 0.0
+
+
+@pytest.mark.parametrize("x", [1.0, np.float32(1.0)])
+def test_a_scalar_point_gives_a_numpy_scalar(x):
+    d = numdiff.derivative(np.sin, x)
+    assert isinstance(d, np.generic) and d.dtype == np.asarray(x).dtype
+    assert round(d, 3) == pytest.approx(0.540)
+    assert all(isinstance(g, np.generic) for g in numdiff.gradient(lambda a, b: a * b, (1.0, 2.0)))
