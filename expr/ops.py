@@ -544,12 +544,17 @@ def _vectorized(fn: Callable[..., sympy.Expr], arity: int) -> Callable[..., Any]
 
 
 def _sym_max(x: np.ndarray, axis: tuple | None = None, keepdims: bool = False) -> np.ndarray:
-    axes = range(x.ndim) if axis is None else axis
-    out = np.asarray(x, dtype=object)
-    for a in sorted(axes, reverse=True):
-        out = np.frompyfunc(sympy.Max, 2, 1).reduce(out, axis=a, keepdims=True)
-    out = np.asarray(out, dtype=object)
-    return out if keepdims else np.asarray(out.reshape(_reduced(x.shape, axis, False)), object)
+    """One `amax` of all the reduced entries per output (not nested pairwise Max: its
+    derivative splits a k-way tie 1/k each, as autodiff's rule and the reference do)."""
+    x = np.asarray(x, dtype=object)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(axis)
+    kept = [a for a in range(x.ndim) if a not in axes]
+    rows = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+    rows = rows.reshape(*(x.shape[a] for a in kept), -1)
+    out = np.empty(rows.shape[:-1], dtype=object)
+    for index in np.ndindex(*out.shape):
+        out[index] = sf.amax(*rows[index])
+    return out.reshape(_reduced(x.shape, axis, True)) if keepdims else out
 
 
 def _sym_sum(x: np.ndarray, axis: tuple | None = None, keepdims: bool = False) -> np.ndarray:
@@ -728,9 +733,9 @@ _elementwise("leaky_relu", 2, _leaky_relu,
 # kinks: abs'(0) = 0, ties of maximum/minimum split the derivative
 _elementwise("abs", 1, np.abs, sympy.Abs, "|a|; derivative sign(a), 0 at a = 0",
              aliases=("Abs", "absolute", "fabs"), numpy=(np.absolute, np.fabs), smooth=False)
-_elementwise("maximum", 2, np.maximum, sympy.Max, "max(a, b); ties split the derivative",
+_elementwise("maximum", 2, np.maximum, sf.maximum, "max(a, b); ties split the derivative",
              aliases=("Max",), numpy=(np.maximum, np.fmax), smooth=False)
-_elementwise("minimum", 2, np.minimum, sympy.Min, "min(a, b); ties split the derivative",
+_elementwise("minimum", 2, np.minimum, sf.minimum, "min(a, b); ties split the derivative",
              aliases=("Min",), numpy=(np.minimum, np.fmin), smooth=False)
 _elementwise("where", 3, _where, lambda c, a, b: sympy.Piecewise((a, sympy.Ne(c, 0)), (b, True)),
              "a where c != 0 else b", smooth=False)

@@ -19,11 +19,12 @@ from .errors import InputError, UnknownNameError
 from .graph import Function
 from .ops import OPS, SYMPY_HEADS
 from .parse import function_names, natural_key
+from .sympy_functions import amax
 from .sympy_out import input_symbols, to_sympy
 from .tracer import GraphBuilder, Tracer, apply
 
 #: SymPy spellings that are not an op's own counterpart.
-_SYMPY_SPELLINGS = {sympy.Mod: "mod"}
+_SYMPY_SPELLINGS = {sympy.Mod: "mod", sympy.Max: "maximum", sympy.Min: "minimum"}
 _RELATIONAL = {
     sympy.StrictGreaterThan: "gt",
     sympy.GreaterThan: "ge",
@@ -221,6 +222,8 @@ def _call(e: sympy.Basic, args: list) -> Any:
     func = e.func
     if func in _RELATIONAL:
         return apply(_RELATIONAL[func], args[0], args[1])
+    if func is amax:  # the max reduction's counterpart: one max of the stacked entries
+        return F.max(F.stack(args))
     name = _SYMPY_SPELLINGS.get(func) or SYMPY_HEADS.get(func)
     if name is not None:
         op = OPS[name]

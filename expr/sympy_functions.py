@@ -1,5 +1,7 @@
 """SymPy functions for the ops SymPy lacks or prints badly: sigmoid, softplus, relu, cbrt
-(the real cube root), rint, mod (numpy's floor modulo), logaddexp.
+(the real cube root), rint, mod (numpy's floor modulo), logaddexp, and maximum, minimum and
+amax (the max reduction), whose derivatives split ties as the ops table does (SymPy's Max
+and Min flatten and drop repeated arguments, and give 1/2 to every entry of a tie).
 
 Each implements `fdiff` (so `sympy.diff` knows it) and prints itself for lambdify: through
 its numpy function where one exists (`numpy_name`), else through its elementary rewrite
@@ -149,6 +151,69 @@ class logaddexp(_Elementary):
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         a, b = self.args
         return sigmoid(a - b) if argindex == 1 else sigmoid(b - a)
+
+
+def tie_weight(a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
+    """d max(a, b) / da: 1 where a > b, 1/2 at a tie, 0 where a < b (the `step` op)."""
+    return sympy.Heaviside(a - b, sympy.S.Half)
+
+
+class _Choice(_Elementary):
+    """max(a, b) or min(a, b) kept as written (no flattening, so nested ties split op by op,
+    as autodiff and the reference do); derivative `tie_weight` (1/2 each at a tie)."""
+
+    nargs = 2
+    pick: Any = None
+
+    @classmethod
+    def elementary(cls, a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
+        return cls.pick(a, b)
+
+    @classmethod
+    def eval(cls, a: sympy.Expr, b: sympy.Expr) -> Any:
+        return cls.pick(a, b) if a.is_number and b.is_number else None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        a, b = self.args if (argindex == 1) == (self.pick is sympy.Max) else self.args[::-1]
+        return tie_weight(a, b)
+
+
+class maximum(_Choice):
+    """max(a, b); derivative 1/2 to each side at a tie (numpy.maximum)."""
+
+    numpy_name = "maximum"
+    pick = sympy.Max
+
+
+class minimum(_Choice):
+    """min(a, b); derivative 1/2 to each side at a tie (numpy.minimum)."""
+
+    numpy_name = "minimum"
+    pick = sympy.Min
+
+
+class amax(_Elementary):
+    """The max reduction of its arguments; d/dx_i = [x_i = max] / #{j: x_j = max}, so a
+    k-way tie gives 1/k to each tied entry. O(k) per partial, O(k^2) for all k."""
+
+    @classmethod
+    def elementary(cls, *args: sympy.Expr) -> sympy.Expr:
+        return sympy.Max(*args)
+
+    @classmethod
+    def eval(cls, *args: sympy.Expr) -> Any:
+        if len(args) == 1:
+            return args[0]
+        return sympy.Max(*args) if all(a.is_number for a in args) else None
+
+    def _numpycode(self, printer: Any) -> str:
+        args = ", ".join(printer._print(a) for a in self.args)
+        arrays = f"{printer._module_format('numpy.broadcast_arrays')}({args})"
+        return f"{printer._module_format('numpy.maximum')}.reduce({arrays})"
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        tied = [sympy.Heaviside(x - self, 1) for x in self.args]  # 1 where x = max, else 0
+        return tied[argindex - 1] / sympy.Add(*tied)
 
 
 def user_function(name: str, counterpart: Any, arity: int) -> type:

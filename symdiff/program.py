@@ -111,6 +111,19 @@ def _apply(op_name: str, args: list[sympy.Expr], attrs: dict) -> sympy.Expr:
     return sympy.sympify(np.asarray(op.symbolic(*objects, **attrs), dtype=object)[()], strict=True)
 
 
+def _gathered(node: int, op_name: str, args: list[Any], attrs: dict) -> np.ndarray:
+    """A tensor node that only gathers scalar values (how `expr.from_sympy` writes the max
+    reduction's `amax(x1, ..., xk)`: the xi stacked, then `max`): its elements as an object
+    array, each a symbol or number already. Any other tensor node is refused."""
+    objects = [np.asarray(a, dtype=object) for a in args]
+    op = expr.OPS[op_name]
+    value = op.sympy(*objects) if op.sympy is not None else op.symbolic(*objects, **attrs)
+    value = np.asarray(value, dtype=object)
+    if not all(sympy.sympify(v).is_Atom for v in value.flat):
+        raise SymdiffError(f"node {node} ({op_name}) is not scalar")
+    return value
+
+
 def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Program:
     """The program of a scalar `expr.Function`: one assignment `v<node> = op(args)` per op
     node (constants inlined). O(nodes).
@@ -127,10 +140,10 @@ def from_function(graph: expr.Function, symbols: Sequence[sympy.Symbol]) -> Prog
     records = graph.records
     assignments = []
 
-    def step(entry: tuple, args: list[sympy.Expr]) -> sympy.Expr:
+    def step(entry: tuple, args: list[Any]) -> Any:
         node, data = entry[0], records[entry[0]]
         if data["shape"] != ():
-            raise SymdiffError(f"node {node} ({data['op']}) is not scalar")
+            return _gathered(node, data["op"], args, entry[3])
         rhs = _apply(data["op"], args, entry[3])
         if rhs.is_Atom:
             return rhs
