@@ -216,14 +216,6 @@ class Jitted:
             function, program, scalar_program, Guards.of(function, inputs), out_structure[0]
         )
 
-    def function_for(self, *args: Any) -> Function | None:
-        """The traced Function a call with these arguments would run (None if none yet)."""
-        call = self._prepare(args)
-        for trace in [] if call is None else self._cache.get(call[0], []):
-            if trace.guards.hold(call[1]):
-                return trace.function
-        return None
-
 
 def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | None:
     """(cache key, inputs, Python floats or None) when every argument is a float or

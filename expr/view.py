@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from .errors import ExprError
-from .ops import OPS
 
 _SYMBOL = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@"}
 
@@ -288,8 +287,3 @@ def notebook_latex(f: Any) -> str | None:
         return None
     inputs = ", ".join(sympy.latex(sympy.Symbol(name)) for name in f.input_names)
     return f"$${inputs} \\mapsto {sympy.latex(formula)}$$"
-
-
-def op_names() -> Sequence[str]:
-    """Every op of the table, sorted."""
-    return sorted(OPS)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import CompareError
 from ..records import Record, select, unique
-from ..style import GUIDE, label, line_scale, log_ticks, method_style, slides_active
+from ..style import GUIDE, line_scale, log_ticks, method_style, slides_active
 from .common import EPS32, EPS64, FLOOR, argmin_row, axes_of, sci, shown, slope_guide
 
 ORDERS = {"forward": 1, "backward": 1, "central": 2, "central4": 4}
@@ -394,8 +394,3 @@ def caption_precision(chosen: Precision) -> str:
         )
     parts.append(f"Function: {chosen.function} at its textbook point; reference: 50-digit mpmath.")
     return " ".join(parts)
-
-
-def label_of(method: str) -> str:
-    """The display label of a method."""
-    return label(method)

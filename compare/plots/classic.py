@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..records import Record, select
-from ..style import GREEN, GUIDE, PINK, method_style, slides_active
+from ..style import GREEN, GUIDE, PINK, slides_active
 from .accuracy import _v_panel
 from .common import EPS64, argmin_row, axes_of, sci
 
@@ -452,14 +452,3 @@ def caption_logistic_classic(chosen: Logistic) -> str:
             + "."
         )
     return " ".join(parts) + " Reference: 50-digit mpmath."
-
-
-def finite_max(values: Sequence[float]) -> float:
-    """The largest finite value (nan if none)."""
-    good = [v for v in values if v is not None and math.isfinite(v)]
-    return max(good) if good else math.nan
-
-
-def style_of(method: str) -> dict[str, Any]:
-    """Plot keywords of a method (re-exported for the examples)."""
-    return method_style(method)
