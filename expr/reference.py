@@ -19,7 +19,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from . import reference_tensor
+from . import checks, reference_tensor
 from .convert import as_function
 from .errors import DomainError, InputError
 from .graph import Function, as_input
@@ -328,14 +328,7 @@ MIN_DIGITS, MAX_DIGITS = 15, 1000
 
 
 def _check_digits(digits: Any) -> int:
-    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
-        raise InputError(f"reference: digits must be an int, got {digits!r}")
-    if not MIN_DIGITS <= digits <= MAX_DIGITS:
-        raise InputError(
-            f"reference: digits={digits} is out of range; accepted {MIN_DIGITS}..{MAX_DIGITS} "
-            "(fewer than 15 digits is coarser than float64 itself)"
-        )
-    return int(digits)
+    return checks.integer(digits, "reference: digits", minimum=MIN_DIGITS, maximum=MAX_DIGITS)
 
 
 def _mp_point(arrays: Sequence[np.ndarray]) -> list[Any]:
