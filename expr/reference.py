@@ -226,7 +226,7 @@ def _mp_logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def _reverse_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
     """d output / d inputs for a graph of scalars: one reverse sweep per output. O(nodes)."""
-    nodes = f.graph.nodes
+    nodes = f.records
     rows = []
     for output in f.outputs:
         adjoint = [mpmath.mpf(0)] * len(values)
@@ -300,7 +300,7 @@ def _forward_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
 
 def _rows(f: Function, point: list[Any]) -> list[list[Any]]:
     values, partials = _sweep(f, point)
-    scalar = all(f.shape(n) == () for n in f.graph.nodes)
+    scalar = all(f.shape(n) == () for n in range(f.n_nodes))
     elementwise = all(OPS[f.op(n)].kind == "elementwise" for n, *_ in f.program)
     if scalar and elementwise:
         return _reverse_rows(f, values, partials)

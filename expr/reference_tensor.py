@@ -98,7 +98,7 @@ def supports(f: Function) -> bool:
 
 
 def _pull(f: Function, node: int, g: Any, values: list, partials: list) -> list:
-    data = f.graph.nodes[node]
+    data = f.records[node]
     args = data["args"]
     shapes = [f.shape(a) for a in args]
     if OPS[data["op"]].kind == "elementwise":
@@ -113,7 +113,7 @@ def _pull(f: Function, node: int, g: Any, values: list, partials: list) -> list:
 def reverse_rows(f: Function, values: list, partials: list) -> list[list[Any]]:
     """d outputs / d inputs (rows: output elements; columns: input elements, flattened in
     order), one reverse sweep per output element. O(output size x graph)."""
-    nodes = f.graph.nodes
+    nodes = f.records
     rows = []
     for output in f.outputs:
         shape = f.shape(output)
