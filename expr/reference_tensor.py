@@ -14,6 +14,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from .functions import _count
 from .graph import Function
 from .ops import OPS, _getitem, _scatter, _sum_to
 
@@ -36,11 +37,6 @@ def _kept(g: Any, shape: tuple, attrs: dict) -> Any:
 
 def _spread(g: Any, shape: tuple) -> Any:
     return np.array(np.broadcast_to(g, shape), dtype=object)
-
-
-def _count(shape: tuple, attrs: dict) -> int:
-    axis = attrs.get("axis")
-    return int(np.prod([shape[i] for i in (range(len(shape)) if axis is None else axis)]))
 
 
 def _max_weights(x: Any, attrs: dict) -> Any:
@@ -79,7 +75,9 @@ def _matmul(g: Any, xs: list, shapes: list) -> list:
 #: name -> pullback(g, argument values, output value, attrs, argument shapes) -> cotangents
 PULLBACKS: dict[str, Pullback] = {
     "sum": lambda g, xs, y, at, s: [_spread(_kept(g, s[0], at), s[0])],
-    "mean": lambda g, xs, y, at, s: [_spread(_kept(g, s[0], at), s[0]) / _count(s[0], at)],
+    "mean": lambda g, xs, y, at, s: [
+        _spread(_kept(g, s[0], at), s[0]) / _count(s[0], at.get("axis"))
+    ],
     "max": lambda g, xs, y, at, s: [_kept(g, s[0], at) * _max_weights(xs[0], at)],
     "logsumexp": lambda g, xs, y, at, s: [_kept(g, s[0], at) * _softmax_weights(xs[0], y, at)],
     "transpose": lambda g, xs, y, at, s: [np.transpose(g, np.argsort(at["axes"]))],
