@@ -53,7 +53,7 @@ from .compile import Compiled, compile_function
 from .errors import JitError
 from .pytree import LEAF, TreeDef, flatten
 from .reverse import any_nan, gradient_function
-from .tracing import same_records
+from .tracing import _scalar, same_records
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
@@ -335,9 +335,3 @@ def jit(
     if fn is None:
         return functools.partial(jit, static_argnums=static_argnums, max_traces=max_traces)
     return Jitted(fn, static_argnums, max_traces)
-
-
-def _scalar(value: Value) -> Value:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value[()]
-    return value
