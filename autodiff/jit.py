@@ -82,7 +82,7 @@ class Guards:
         if self.program is None:
             return True
         with np.errstate(all="ignore"):
-            conditions = self.program(*inputs)
+            conditions = self.program.run(*inputs)
         return tuple([bool(c) for c in conditions]) == self.decisions
 
 
@@ -100,11 +100,11 @@ class Trace:
         """The outputs: plain float arithmetic when possible, else the numpy program."""
         if scalars is not None and self.scalar_program is not None:
             try:
-                return self.scalar_program(*scalars)
+                return self.scalar_program.run(*scalars)
             except (ArithmeticError, ValueError):
                 pass  # a math domain error: numpy's inf/NaN semantics below
         with np.errstate(all="ignore"):
-            return self.program(*inputs)
+            return self.program.run(*inputs)
 
 
 class Jitted:
@@ -282,12 +282,12 @@ class GradientProgram:
         if program is None:
             program = self.programs[key] = self._compile(inputs, scalar)
         try:
-            outputs = program(*args) if program.scalar else None
+            outputs = program.run(*args) if program.scalar else None
         except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
             outputs = None
         if outputs is None:
             with np.errstate(all="ignore"):
-                outputs = self.programs[(False, *key[1:])](*inputs)
+                outputs = self.programs[(False, *key[1:])].run(*inputs)
         if any_nan(outputs):
             return None
         return _scalar(outputs[0]), list(outputs[1:])
