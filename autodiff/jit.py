@@ -222,19 +222,21 @@ def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | Non
     complex ndarray or a Python float or int; None otherwise. One pass, no pytree walk."""
     parts: list[Any] = []
     inputs: list[Any] = []
-    plain = True
+    scalars: list[float] | None = []
     for x in args:
         kind = type(x)
         if kind is np.ndarray and x.dtype.kind in "fc":
             parts.append((x.shape, x.dtype))
             inputs.append(x)
-            plain = False
+            scalars = None
         elif kind is float or kind is int:
             parts.append(kind)
-            inputs.append(np.asarray(float(x)))  # as `as_input` makes it
+            value = float(x)
+            inputs.append(np.asarray(value))  # as `as_input` makes it
+            if scalars is not None:
+                scalars.append(value)
         else:
             return None
-    scalars = [float(x) for x in args] if plain else None
     return ("flat", tuple(parts)), inputs, scalars
 
 
