@@ -48,19 +48,13 @@ from .reverse import (
 )
 from .rules import instantiate_zeros
 from .stats import Stats
-from .tracing import Call, bind_call, keep_dtype, numeric, trace_call
+from .tracing import Call, _scalar, bind_call, keep_dtype, numeric, trace_call
 
 Value = Any
 Argnums = int | Sequence[int]
 
 
 # ----------------------------------------------------------------------------- helpers
-def _scalar(value: Value) -> Value:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value[()]
-    return value
-
-
 def check_argnums(argnums: Argnums) -> tuple[tuple[int, ...], bool]:
     """argnums validated (once, by a transformation's constructor): (its ints, whether a
     tuple was given). An int, or a non-empty tuple (or list) of distinct ints; negative

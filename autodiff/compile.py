@@ -205,9 +205,7 @@ class _Writer:
             return self.logsumexp(node, operands[0], attrs)
         inline = None if self.scalar else self.inline(node, op, args, operands, attrs)
         if inline is not None:
-            for a in args:  # the inline forms are views or reductions of their argument
-                if a in self.buffer:
-                    self.unsafe.add(self.buffer[a])
+            self.exposed(args)  # the inline forms are views or reductions of their argument
             self.release(node, args)
             return f"v{node} = {inline}"
         if self.scalar:
@@ -225,9 +223,7 @@ class _Writer:
             self.release(node, args)
             extra = f", out={out}" if out is not None else ""
             return f"v{node} = {self.kernel(kernel)}({', '.join(operands)}{extra})"
-        for a in args:  # another kernel may return a view of its argument
-            if a in self.buffer:
-                self.unsafe.add(self.buffer[a])
+        self.exposed(args)  # another kernel may return a view of its argument
         self.release(node, args)
         return f"v{node} = {self.call(node, kernel, operands, attrs)}"
 
@@ -321,8 +317,7 @@ class _Writer:
     def call(self, node: int, kernel: Callable, operands: list[str], attrs: dict) -> str:
         text = ", ".join(operands)
         if attrs:
-            self.namespace[f"a{node}"] = attrs
-            text += f", **a{node}"
+            text += f", **{self.attr(node, attrs)}"
         return f"{self.kernel(kernel)}({text})"
 
     # ----------------------------------------------------------------- buffers
@@ -330,6 +325,12 @@ class _Writer:
         if source in self.buffer:
             self.buffer[node] = self.buffer[source]
             self.unsafe.add(self.buffer[source])  # two names for one buffer: keep it
+
+    def exposed(self, args: tuple) -> None:
+        """The buffers of `args` are never reused: a view of them may live on."""
+        for a in args:
+            if a in self.buffer:
+                self.unsafe.add(self.buffer[a])
 
     def reusable(self, node: int, args: tuple) -> str | None:
         """The name of a dead buffer the ufunc at `node` can write into (and mark it

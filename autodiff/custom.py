@@ -71,13 +71,8 @@ def _identity(value: Value, builder: Any, what: str = "value") -> Tracer:
     return apply("reshape", value, newshape=value.shape)
 
 
-def _records(builder: Any) -> Any:
-    """The node attribute dicts of a trace, indexed by node."""
-    return builder.nodes
-
-
 def _tag(tracer: Tracer, tag: tuple) -> None:
-    _records(tracer.builder)[tracer.node]["custom"] = tag
+    tracer.builder.nodes[tracer.node]["custom"] = tag
 
 
 # ----------------------------------------------------------------------------- stop_gradient
@@ -150,9 +145,9 @@ def record(rule: Any, args: tuple) -> Any:
             _tag(entry, (region, "in", len(entries)))
             entries.append(entry)
     region.entry_shapes = tuple(e.shape for e in entries)
-    start = len(_records(builder))
+    start = len(builder.nodes)
     out = rule.run("function", rule.fun, *region.arguments(entries))
-    records = _records(builder)
+    records = builder.nodes  # the node attribute dicts, by node
     for node in range(start, len(records)):
         records[node]["custom"] = (region, "inner", 0)
     out_leaves, region.out_tree = flatten(out)

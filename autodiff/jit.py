@@ -53,7 +53,7 @@ from .compile import Compiled, compile_function
 from .errors import JitError
 from .pytree import LEAF, TreeDef, flatten
 from .reverse import any_nan, gradient_function
-from .tracing import same_records
+from .tracing import _scalar, same_records
 
 Value = Any
 _LEAF_TYPES = (np.ndarray, np.generic, float, int, complex)
@@ -82,7 +82,7 @@ class Guards:
         if self.program is None:
             return True
         with np.errstate(all="ignore"):
-            conditions = self.program(*inputs)
+            conditions = self.program.run(*inputs)
         return tuple([bool(c) for c in conditions]) == self.decisions
 
 
@@ -100,11 +100,11 @@ class Trace:
         """The outputs: plain float arithmetic when possible, else the numpy program."""
         if scalars is not None and self.scalar_program is not None:
             try:
-                return self.scalar_program(*scalars)
+                return self.scalar_program.run(*scalars)
             except (ArithmeticError, ValueError):
                 pass  # a math domain error: numpy's inf/NaN semantics below
         with np.errstate(all="ignore"):
-            return self.program(*inputs)
+            return self.program.run(*inputs)
 
 
 class Jitted:
@@ -222,19 +222,21 @@ def _flat_signature(args: tuple) -> tuple[tuple, list, list[float] | None] | Non
     complex ndarray or a Python float or int; None otherwise. One pass, no pytree walk."""
     parts: list[Any] = []
     inputs: list[Any] = []
-    plain = True
+    scalars: list[float] | None = []
     for x in args:
         kind = type(x)
         if kind is np.ndarray and x.dtype.kind in "fc":
             parts.append((x.shape, x.dtype))
             inputs.append(x)
-            plain = False
+            scalars = None
         elif kind is float or kind is int:
             parts.append(kind)
-            inputs.append(np.asarray(float(x)))  # as `as_input` makes it
+            value = float(x)
+            inputs.append(np.asarray(value))  # as `as_input` makes it
+            if scalars is not None:
+                scalars.append(value)
         else:
             return None
-    scalars = [float(x) for x in args] if plain else None
     return ("flat", tuple(parts)), inputs, scalars
 
 
@@ -282,12 +284,12 @@ class GradientProgram:
         if program is None:
             program = self.programs[key] = self._compile(inputs, scalar)
         try:
-            outputs = program(*args) if program.scalar else None
+            outputs = program.run(*args) if program.scalar else None
         except (ArithmeticError, ValueError):  # a math domain error: numpy's inf/NaN below
             outputs = None
         if outputs is None:
             with np.errstate(all="ignore"):
-                outputs = self.programs[(False, *key[1:])](*inputs)
+                outputs = self.programs[(False, *key[1:])].run(*inputs)
         if any_nan(outputs):
             return None
         return _scalar(outputs[0]), list(outputs[1:])
@@ -335,9 +337,3 @@ def jit(
     if fn is None:
         return functools.partial(jit, static_argnums=static_argnums, max_traces=max_traces)
     return Jitted(fn, static_argnums, max_traces)
-
-
-def _scalar(value: Value) -> Value:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value[()]
-    return value

@@ -68,7 +68,7 @@ def instantiate_zeros(value: Value, shape: tuple[int, ...], dtype: Any = None) -
     >>> instantiate_zeros(None, (2,)), instantiate_zeros(3.0, ())
     (array([0., 0.]), 3.0)
     """
-    return np.zeros(shape, dtype=dtype or np.float64) if value is None else value
+    return np.zeros(shape, dtype) if value is None else value  # dtype None: float64
 
 
 @dataclass(frozen=True)
