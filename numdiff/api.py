@@ -10,13 +10,13 @@ once, here, at the boundary (`plan`); they are declared once, in `numdiff.option
 
 from __future__ import annotations
 
-import math
-import numbers as abc_numbers
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from expr import checks
 
 from .adaptive import MAX_AUTO_EVALS, Tolerance, check_budget
 from .calls import call_user
@@ -60,25 +60,10 @@ class Result:
 
 
 # ---------------------------------------------------------------- validation at the boundary
-def _integer(value: Any, name: str, low: int, high: int, error: type = MethodError) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise error(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    if not low <= int(value) <= high:
-        raise error(f"{name} must be in [{low}, {high}], got {value!r}")
-    return int(value)
-
-
 def _flag(value: Any, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise NumdiffError(f"{name} must be True or False, got {value!r}")
     return bool(value)
-
-
-def _tolerance(value: Any, name: str) -> float:
-    real = isinstance(value, abc_numbers.Real) and not isinstance(value, bool)
-    if not real or not math.isfinite(float(value)) or float(value) < 0:
-        raise MethodError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 def _row(method: Any) -> Method:
@@ -144,17 +129,20 @@ def plan(options: Options, n: Any) -> tuple[Method, Any, Plan]:
     refuse_order(options.order)
     _flag(options.full_output, "full_output")
     row = _row(options.method)
-    n = _integer(n, "n (the derivative order)", 1, 6)
+    n = checks.integer(n, "n (the derivative order)", 1, 6, MethodError)
     accuracy = options.accuracy
     if accuracy is not None:
-        accuracy = _integer(accuracy, "accuracy", 1, 64)
+        accuracy = checks.integer(accuracy, "accuracy", 1, 64, MethodError)
     rule = row.rule(n, accuracy)
     max_evals = options.max_evals
     budget = 15 + 6 * ((n - 1) // 2) if max_evals is None else max_evals
-    budget = _integer(budget, "max_evals", 1, MAX_AUTO_EVALS, StepError)
+    budget = checks.integer(budget, "max_evals", 1, MAX_AUTO_EVALS, StepError)
     if row.formula is None:
         check_budget(n, budget)
-    tolerance = Tolerance(_tolerance(options.atol, "atol"), _tolerance(options.rtol, "rtol"))
+    tolerance = Tolerance(
+        checks.real(options.atol, "atol", 0.0, error=MethodError),
+        checks.real(options.rtol, "rtol", 0.0, error=MethodError),
+    )
     step = options.step
     count = 0 if step is None or isinstance(step, str) else _given_steps(step).size
     return row, rule, Plan(n, accuracy, _step_rule(step, row), budget, tolerance, False, count)

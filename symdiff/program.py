@@ -95,7 +95,7 @@ class _Names:
 def _constant(data: dict) -> sympy.Expr:
     """A constant node as SymPy: its exact value when known, an Integer when integral."""
     if data.get("exact") is not None:
-        return sympy.sympify(data["exact"], strict=True)
+        return expression(data["exact"], "a constant's exact value")
     value = np.asarray(data["value"])
     if value.ndim != 0 or np.iscomplexobj(value):
         raise SymdiffError(f"symdiff handles real scalar constants, got {value!r}")
@@ -108,7 +108,7 @@ def _apply(op_name: str, args: list[sympy.Expr], attrs: dict) -> sympy.Expr:
     if op.sympy is not None:
         return op.sympy(*args)
     objects = [np.asarray(a, dtype=object) for a in args]
-    return sympy.sympify(np.asarray(op.symbolic(*objects, **attrs), dtype=object)[()], strict=True)
+    return expression(np.asarray(op.symbolic(*objects, **attrs), dtype=object)[()], op_name)
 
 
 def _gathered(node: int, op_name: str, args: list[Any], attrs: dict) -> np.ndarray:
@@ -119,7 +119,7 @@ def _gathered(node: int, op_name: str, args: list[Any], attrs: dict) -> np.ndarr
     op = expr.OPS[op_name]
     value = op.sympy(*objects) if op.sympy is not None else op.symbolic(*objects, **attrs)
     value = np.asarray(value, dtype=object)
-    if not all(sympy.sympify(v).is_Atom for v in value.flat):
+    if not all(expression(v, f"node {node}").is_Atom for v in value.flat):
         raise SymdiffError(f"node {node} ({op_name}) is not scalar")
     return value
 

@@ -65,3 +65,17 @@ def test_float_tie_that_50_digits_break_follows_float_ordering() -> None:
     assert expected == 0.5
     for method, got in lambdified_gradients(f, 4.5e-16).items():
         assert float(got[0]) == pytest.approx(expected, abs=1e-12), method
+
+
+def test_program_conversion_refuses_strings_instead_of_parsing_them() -> None:
+    """The graph walk converts only numbers and SymPy objects (`symdiff.size.expression`,
+    never `sympify`): a string as a constant's exact value is refused, not parsed."""
+    from symdiff import program
+    from symdiff.errors import SymdiffError
+
+    for text in ("x + 1", "1", "__import__('os')"):
+        with pytest.raises(SymdiffError, match="got str"):
+            program._constant({"exact": text, "value": 0.0})
+    assert program._constant({"exact": sympy.Rational(1, 3), "value": 1 / 3}) == sympy.Rational(
+        1, 3
+    )
