@@ -3,36 +3,22 @@ function (op nodes of the recorded graphs: forward and backward sweep together),
 for a Hessian-vector product (forward-over-reverse), and the measured time ratio of the
 compiled programs (`autodiff.jit`) of value-and-gradient and of f.
 
-Run: MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \\
-         python benchmarks/bench_cheap_gradient.py
+Run: python benchmarks/bench_cheap_gradient.py (it re-executes itself under the malloc
+setting of benchmarks/timing.py, and times both programs in the same interleaved rounds).
 """
 
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
+from timing import ensure_tuned_malloc, median_seconds
+
+ensure_tuned_malloc()
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import autodiff  # noqa: E402
 from expr import catalog  # noqa: E402
-
-
-def median_time(fn, repeat: int = 7, min_time: float = 0.01) -> float:
-    """Median over rounds of the mean time per call."""
-    fn()
-    start = time.perf_counter()
-    fn()
-    number = max(1, int(min_time / max(time.perf_counter() - start, 1e-7)))
-    rounds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        rounds.append((time.perf_counter() - start) / number)
-    return statistics.median(rounds)
 
 
 def main() -> None:
@@ -49,9 +35,12 @@ def main() -> None:
         counts = autodiff.op_counts(f, *args, argnums=argnums)
         vg = autodiff.value_and_grad(f, argnums=argnums)  # compiled from its second call
         compiled = autodiff.jit(f)  # so f is timed compiled too
-        ratio_time = median_time(lambda vg=vg, args=args: vg(*args)) / median_time(
-            lambda f=compiled, args=args: f(*args)
-        )
+        contenders = {
+            "vg": lambda vg=vg, args=args: vg(*args),
+            "f": lambda f=compiled, args=args: f(*args),
+        }
+        times = median_seconds(contenders, repeat=7, min_time=0.01)
+        ratio_time = times["vg"] / times["f"]
         size = "" if entry.default_size is None else entry.default_size
         print(
             f"{entry.name:<16} {size!s:>5} {counts['f']:>6} {counts['value_and_grad']:>10} "

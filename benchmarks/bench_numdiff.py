@@ -2,8 +2,8 @@
 numdifftools.Derivative (default settings) and scipy.differentiate.derivative, for first
 derivatives and (second table) derivatives of order n = 1..4.
 
-Run: MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \\
-         python benchmarks/bench_numdiff.py [--repeat N]
+Run: python benchmarks/bench_numdiff.py [--repeat N] (it re-executes itself under the malloc
+setting of benchmarks/timing.py; every method of a function is timed in the same rounds).
 Functions are black-box numpy callables; the exact derivative comes from expr.reference
 (50-digit mpmath). Evaluations are counted by a wrapper (points, not calls). Prints relative
 errors, each method's own error estimate as a multiple of its true error (est/err < 1 means
@@ -17,17 +17,20 @@ import argparse
 import os
 import statistics
 import sys
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, not a stale install
 
-import numpy as np
+from timing import ensure_tuned_malloc, median_seconds
 
-import expr
-import numdiff
+ensure_tuned_malloc()
+
+import numpy as np  # noqa: E402
+
+import expr  # noqa: E402
+import numdiff  # noqa: E402
 
 FUNCTIONS: dict[str, tuple[Callable, str, float]] = {
     "exp(x)": (np.exp, "exp(x)", 1.0),
@@ -97,21 +100,14 @@ def contenders(fn: Callable, x: float) -> dict[str, Callable[[], tuple[float, fl
     return out
 
 
-def median_seconds(run: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     malloc = {k: os.environ.get(k) for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
-    print(f"numdiff benchmark; malloc settings {malloc}; median of {args.repeat} runs")
+    print(
+        f"numdiff benchmark; malloc settings {malloc}; median of {args.repeat} interleaved rounds"
+    )
     header = f"{'function':20s} {'method':24s} {'rel error':>9s} {'est/err':>9s} {'evals':>5s}"
     print(header + f" {'time/ours auto':>14s}")
     print("-" * (len(header) + 15))
@@ -119,16 +115,18 @@ def main() -> None:
     for name, (fn, text, x) in FUNCTIONS.items():
         exact = float(expr.reference(text, x))
         runs = contenders(fn, x)
-        base = median_seconds(runs["ours auto"], args.repeat)
+        times = median_seconds(runs, args.repeat)
+        base = times["ours auto"]
         for method, run in runs.items():
             value, estimate, evals = run()
             error = abs(value - exact) / abs(exact)
             error = error if np.isfinite(error) else np.inf  # nan (left the domain)
             ratio = estimate / max(abs(value - exact), 1e-300) if np.isfinite(estimate) else np.nan
-            seconds = median_seconds(run, args.repeat)
             worst[method] = max(worst.get(method, 0.0), error)
             shown = f"{ratio:9.2g}" if np.isfinite(ratio) else f"{'-':>9s}"
-            print(f"{name:20s} {method:24s} {error:9.1e} {shown} {evals:5d} {seconds / base:14.2f}")
+            print(
+                f"{name:20s} {method:24s} {error:9.1e} {shown} {evals:5d} {times[method] / base:14.2f}"
+            )
         print()
     print("worst relative error per method: " + ", ".join(f"{m} {e:.1e}" for m, e in worst.items()))
     print()

@@ -84,7 +84,8 @@ class Experiment:
         `overrides` (each must be a parameter of `run`)."""
         if not isinstance(preset, str) or preset not in PRESETS:
             raise CompareError(f"preset must be one of {', '.join(PRESETS)}; got {preset!r}")
-        accepted = [p for p in inspect.signature(self.run).parameters if p != "seed"]
+        parameters = inspect.signature(self.run).parameters
+        accepted = [p for p in parameters if p != "seed"]
         unknown = [k for k in overrides if k not in accepted]
         if unknown:
             raise CompareError(
@@ -93,7 +94,7 @@ class Experiment:
             )
         defaults = {
             name: p.default
-            for name, p in inspect.signature(self.run).parameters.items()
+            for name, p in parameters.items()
             if p.default is not inspect.Parameter.empty
         }
         limits = {**LIMITS, **self.limits}

@@ -15,6 +15,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,7 @@ def plot(
     >>> [round(float(v), 2) for v in plot("fig04_crossover", result.records).get_size_inches()]
     [3.5, 2.8]
     """
-    _, spec = figure_spec(name)
+    experiment, spec = figure_spec(name)
     if style is not None:
         _check_choice("style", style, STYLES)
     if isinstance(records, (str, bytes, dict)) or not isinstance(records, Sequence):
@@ -140,14 +141,12 @@ def plot(
 
     check_target(fig, ax)
     try:
-        if style is None:
-            return spec.plot(spec.select(records), fig=fig, ax=ax)
-        with style_context(style):
+        with nullcontext() if style is None else style_context(style):
             return spec.plot(spec.select(records), fig=fig, ax=ax)
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise CompareError(
             f"these records do not fit figure {spec.name} ({type(error).__name__}: {error}); "
-            f"it draws the records of experiment {figure_spec(name)[0].name!r}"
+            f"it draws the records of experiment {experiment.name!r}"
         ) from error
 
 
